@@ -1,0 +1,1 @@
+"""Signal processing: streaming stages and metrics. Imports numpy and scipy only."""

@@ -1,0 +1,1 @@
+"""Recording format (XDF), readers for the field's formats and exports."""

@@ -1,0 +1,80 @@
+"""In-memory form of a recording as every reader returns it: streams of µV samples plus markers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emgcoach.types import Block, Marker, StreamInfo
+
+
+@dataclass
+class RecordedStream:
+    """One sensor's samples.
+
+    data: float32 (samples x channels) in µV. Lost samples are absent from `data`; `gaps` lists them as
+    (absolute index of the first missing sample, count), so no sample is ever shifted in time.
+    t0: session-clock time in s of the sample with absolute index `first_index`.
+    timestamps: optional per-sample session-clock times in s (as recorded), same length as data.
+    """
+
+    info: StreamInfo
+    data: np.ndarray
+    t0: float = 0.0
+    first_index: int = 0
+    gaps: list[tuple[int, int]] = field(default_factory=list)
+    timestamps: np.ndarray | None = None
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.data.shape[0])
+
+    @property
+    def duration_s(self) -> float:
+        """Span covered in s, lost samples included."""
+        return (self.n_samples + sum(n for _, n in self.gaps)) / self.info.rate_hz
+
+    def blocks(self, block_size: int) -> Iterator[Block]:
+        """Split into Blocks of at most `block_size` samples; a gap starts a new block with `lost` set."""
+        rate = self.info.rate_hz
+        gaps = sorted(self.gaps)
+        pos = 0  # row in data
+        index = self.first_index  # absolute sample index of data[pos]
+        gi = 0
+        lost_before = 0
+        n = self.n_samples
+        while pos < n:
+            # consume gaps that start at the current absolute index
+            while gi < len(gaps) and gaps[gi][0] <= index:
+                lost_before += gaps[gi][1]
+                index += gaps[gi][1]
+                gi += 1
+            stop = pos + block_size
+            if gi < len(gaps):
+                stop = min(stop, pos + (gaps[gi][0] - index))
+            stop = min(stop, n)
+            yield Block(
+                data=self.data[pos:stop],
+                t0=self.t0 + (index - self.first_index) / rate,
+                rate_hz=rate,
+                first_index=index,
+                lost=lost_before,
+            )
+            index += stop - pos
+            pos = stop
+            lost_before = 0
+
+
+@dataclass
+class Recording:
+    """Everything read from one file: its streams and its markers (session-clock times)."""
+
+    path: str
+    streams: list[RecordedStream]
+    markers: list[Marker] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        return max((s.duration_s for s in self.streams), default=0.0)

@@ -1,0 +1,1 @@
+"""Sources (simulator, replay), the engine, clock alignment and ring buffers."""
