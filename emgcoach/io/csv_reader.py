@@ -1,0 +1,237 @@
+"""Read EMG from a CSV file: a header row of names, an optional time column, one column per channel.
+
+- Time column: the first column named like time, time_s, t, timestamp, seconds (or time_ms / timestamp_ms
+  in milliseconds). It gives the rate (median step) unless `rate_hz` is passed, and its steps larger
+  than 1.5 sample periods become gaps. Times in the Recording start at 0 (first row).
+- No time column: `rate_hz` is required.
+- Units: µV, except columns whose name says millivolts (`_mv`, `(mV)`, `mV`) or volts (`_v`, `(V)`).
+- Roles: `channels` overrides, else guessed from the names ('lat_left', 'glute_right', 'Lat L', ...).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+
+from emgcoach.errors import InputError
+from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
+from emgcoach.io.recording import RecordedStream, Recording
+from emgcoach.types import ChannelSpec, StreamInfo
+
+TIME_NAMES = {"time", "time_s", "times", "t", "t_s", "timestamp", "timestamps", "timestamp_s", "seconds", "sec", "s"}
+TIME_MS_NAMES = {"time_ms", "t_ms", "timestamp_ms", "ms", "milliseconds"}
+INDEX_NAMES = {"sample", "sample_index", "index", "idx", "n", "nseq", "sample_number"}
+
+
+def _norm(name: str) -> str:
+    n = name.strip().strip('"').strip("'").lower()
+    n = re.sub(r"[\s\-]+", "_", n)
+    n = re.sub(r"[()\[\]]", "", n)
+    return n.strip("_")
+
+
+def _unit_scale(name: str) -> tuple[float, str]:
+    """Factor to µV from the column name, and the name with its unit suffix removed."""
+    low = name.strip().lower()
+    for pat, scale in (
+        (r"[\s_]*[(\[]?\s*(uv|µv|μv|microvolts?)\s*[)\]]?$", 1.0),
+        (r"[\s_]*[(\[]?\s*(mv|millivolts?)\s*[)\]]?$", 1e3),
+        (r"[\s_]*[(\[]\s*(v|volts?)\s*[)\]]$|_v$|_volts?$", 1e6),
+    ):
+        m = re.search(pat, low)
+        if m and m.start() > 0:
+            return scale, name.strip()[: m.start()].strip()
+    return 1.0, name.strip()
+
+
+def _sniff_delimiter(line: str) -> str | None:
+    for d in (",", ";", "\t"):
+        if d in line:
+            return d
+    return None  # whitespace
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+def rate_from_times(path: str, t: np.ndarray) -> float:
+    d = np.diff(t)
+    if len(d) == 0:
+        raise InputError(path, "only one row: cannot tell the sample rate; pass --rate")
+    if not np.all(np.isfinite(t)):
+        raise InputError(path, "time column holds NaN/infinite values")
+    if np.any(d <= 0):
+        i = int(np.nonzero(d <= 0)[0][0])
+        raise InputError(path, f"time column does not increase at row {i + 2} ({t[i]!r} -> {t[i + 1]!r})")
+    step = float(np.median(d))
+    rate = 1.0 / step
+    if abs(rate - round(rate)) < 1e-4 * rate:
+        rate = float(round(rate))
+    if not (rate > 0 and np.isfinite(rate)):
+        raise InputError(path, "time column gives no usable sample rate")
+    return rate
+
+
+MAX_GAP_S = 86400.0
+
+
+def gaps_from_times(t: np.ndarray, rate: float, path: str = "") -> list[tuple[int, int]]:
+    """(absolute index of the first missing sample, count) wherever a step exceeds 1.5 sample periods.
+
+    A step longer than a day is refused as damage rather than turned into a huge gap.
+    """
+    if len(t) < 2:
+        return []
+    d = np.diff(t)
+    big = np.nonzero(~(d <= MAX_GAP_S))[0]
+    if len(big):
+        i = int(big[0])
+        raise InputError(path, f"timestamps jump by {d[i]:.6g} s after sample {i} (damaged file?)")
+    gaps = []
+    lost = 0
+    for i in np.nonzero(d > 1.5 / rate)[0]:
+        n = int(round(d[i] * rate)) - 1
+        if n > 0:
+            gaps.append((int(i) + 1 + lost, n))
+            lost += n
+    return gaps
+
+
+def check_rate(path: str, rate_hz: float | None) -> None:
+    if rate_hz is not None and not (np.isfinite(rate_hz) and rate_hz > 0):
+        raise InputError(path, f"sample rate must be a positive number, not {rate_hz!r}")
+
+
+def load_numeric_table(path: str, lines_skipped: int, delimiter: str | None, usecols=None) -> np.ndarray:
+    """np.loadtxt with errors turned into InputError naming the row."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "input contained no data": we report that ourselves
+            data = np.loadtxt(
+                path,
+                delimiter=delimiter,
+                skiprows=lines_skipped,
+                comments="#",
+                dtype=np.float64,
+                ndmin=2,
+                usecols=usecols,
+                encoding="utf-8",
+            )
+    except ValueError as e:
+        msg = str(e).splitlines()[0] if str(e) else "not numbers"
+        raise InputError(path, f"bad data ({msg})") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "not a text file (bytes that are not UTF-8)") from None
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    return data
+
+
+def first_lines(path: str, n: int) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", errors="strict", newline="") as f:
+            out = []
+            for _ in range(n):
+                line = f.readline()
+                if not line:
+                    break
+                out.append(line.rstrip("\r\n"))
+            return out
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "not a text file (bytes that are not UTF-8)") from None
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+
+
+def read_csv(
+    path: str | os.PathLike[str],
+    rate_hz: float | None = None,
+    channels: Sequence[ChannelOverride] | None = None,
+) -> Recording:
+    path = str(path)
+    check_rate(path, rate_hz)
+    head = first_lines(path, 64)
+    # skip leading comment and blank lines to find the header
+    skip = 0
+    while skip < len(head) and (not head[skip].strip() or head[skip].lstrip().startswith("#")):
+        skip += 1
+    if skip >= len(head):
+        raise InputError(path, "no header row and no data")
+    header_line = head[skip].lstrip("\ufeff")
+    delim = _sniff_delimiter(header_line)
+    cells = [c.strip() for c in (header_line.split(delim) if delim else header_line.split())]
+    has_header = not all(_is_number(c) for c in cells if c)
+    if has_header:
+        names = cells
+        if any(not n for n in names):
+            raise InputError(path, "header row has an empty column name")
+        data_skip = skip + 1
+    else:
+        names = [f"ch{i}" for i in range(len(cells))]
+        data_skip = skip
+    data = load_numeric_table(path, data_skip, delim)
+    if data.shape[0] == 0:
+        raise InputError(path, "no data rows")
+    if data.shape[1] != len(names):
+        raise InputError(path, f"rows have {data.shape[1]} values but the header names {len(names)} columns")
+
+    norm = [_norm(n) for n in names]
+    time_col = None
+    time_scale = 1.0
+    for i, n in enumerate(norm):
+        if n in TIME_NAMES:
+            time_col = i
+            break
+        if n in TIME_MS_NAMES:
+            time_col, time_scale = i, 1e-3
+            break
+    chan_cols = [i for i, n in enumerate(norm) if i != time_col and n not in INDEX_NAMES]
+    if not chan_cols:
+        raise InputError(path, "no channel columns (only time/index columns)")
+
+    ts = None
+    if time_col is not None:
+        ts = data[:, time_col] * time_scale
+        est = rate_from_times(path, ts)
+        rate = float(rate_hz) if rate_hz is not None else est
+    elif rate_hz is None:
+        raise InputError(path, "no time column; pass --rate")
+    else:
+        rate = float(rate_hz)
+
+    values = data[:, chan_cols]
+    specs = []
+    scale = np.ones(len(chan_cols))
+    for j, i in enumerate(chan_cols):
+        scale[j], bare = _unit_scale(names[i])
+        muscle, side = guess_role(bare)
+        specs.append(ChannelSpec(name=bare or f"ch{j}", muscle=muscle, side=side))
+    if np.any(scale != 1.0):
+        values = values * scale
+    values = np.ascontiguousarray(values, dtype=np.float32)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        r, c = (int(x) for x in np.argwhere(bad)[0])
+        raise InputError(
+            path, f"{int(bad.sum())} NaN/infinite sample value(s); first at data row {r + 1}, column {names[chan_cols[c]]!r}"
+        )
+    check_override_indices(channels, len(specs), path)
+    specs_t = apply_overrides(specs, channels, path)
+    info = StreamInfo(kind="file", name=os.path.basename(path), address=path, rate_hz=rate, channels=specs_t)
+    if ts is not None:
+        rel = ts - ts[0]
+        stream = RecordedStream(info=info, data=values, t0=0.0, gaps=gaps_from_times(ts, rate, path), timestamps=rel)
+    else:
+        stream = RecordedStream(info=info, data=values, t0=0.0)
+    return Recording(path=path, streams=[stream], markers=[])

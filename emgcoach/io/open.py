@@ -1,0 +1,99 @@
+"""`read_recording`: open any supported recording, chosen by its first bytes, then by its extension.
+
+XDF ('XDF:' magic, or gzip with .xdfz/.xdf.gz), OpenBCI GUI text ('%OpenBCI' first line),
+BITalino/OpenSignals text ('# Simple Text Format' / '# OpenSignals' first line, or '#' lines with a
+sampling rate), CSV (.csv/.tsv, or a text file whose first row is a header). EDF/BDF are recognised but
+refused for now. Every problem with the file is an InputError naming the file; anything else a reader
+raises on a damaged file is turned into one, so callers only ever catch InputError.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from emgcoach.errors import InputError
+from emgcoach.io.channels import ChannelOverride
+from emgcoach.io.csv_reader import check_rate, read_csv
+from emgcoach.io.recording import Recording
+from emgcoach.io.text_reader import read_openbci_txt, read_simple_text
+from emgcoach.io.xdf_reader import read_xdf
+
+
+def detect_format(path: str) -> str:
+    """One of 'xdf', 'openbci', 'simple_text', 'csv', 'edf'; InputError if none fits."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except OSError as e:
+        raise InputError(path, f"cannot open: {e.strerror or e}") from None
+    if os.path.isdir(path):
+        raise InputError(path, "is a directory, not a recording")
+    if st.st_size == 0:
+        raise InputError(path, "file is empty (0 bytes)")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    low = path.lower()
+    ext = os.path.splitext(low)[1]
+    if head.startswith(b"XDF:"):
+        return "xdf"
+    if head.startswith(b"\x1f\x8b") and (ext == ".xdfz" or low.endswith(".xdf.gz")):
+        return "xdf"
+    if ext in (".xdf", ".xdfz"):
+        raise InputError(path, "not an XDF file (the first bytes are not 'XDF:')")
+    if ext in (".edf", ".bdf") or head.startswith(b"\xffBIOSEMI") or head.startswith(b"0       "):
+        return "edf"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 4:  # not just a multi-byte character cut by the 4096-byte read
+            raise InputError(path, "unknown format: binary data, not XDF, EDF or text") from None
+        text = head[: e.start].decode("utf-8")
+    first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+    if first.startswith("%OpenBCI"):
+        return "openbci"
+    if first.lower().startswith(("# simple text format", "# opensignals")):
+        return "simple_text"
+    lines = text.lstrip("\ufeff").splitlines()
+    if first.startswith("#") and any("sampling rate" in ln.lower() for ln in lines if ln.startswith("#")):
+        return "simple_text"
+    if ext in (".csv", ".tsv"):
+        return "csv"
+    if first and any(d in first for d in (",", ";", "\t")):
+        return "csv"
+    raise InputError(path, "unknown format (not XDF, CSV, OpenBCI or OpenSignals/BITalino text)")
+
+
+def read_recording(
+    path: str | os.PathLike[str],
+    rate_hz: float | None = None,
+    channels: Sequence[ChannelOverride] | None = None,
+) -> Recording:
+    """Read any supported recording into a Recording (µV, session-clock seconds from the start).
+
+    rate_hz: sample rate for files without one (CSV without a time column); overrides a CSV time column.
+    channels: muscle/side roles by channel index (across all EMG streams, from 0).
+    """
+    path = str(path)
+    check_rate(path, rate_hz)
+    fmt = detect_format(path)
+    try:
+        if fmt == "xdf":
+            return read_xdf(path, channels=channels)
+        if fmt == "openbci":
+            return read_openbci_txt(path, channels=channels)
+        if fmt == "simple_text":
+            return read_simple_text(path, channels=channels)
+        if fmt == "csv":
+            return read_csv(path, rate_hz=rate_hz, channels=channels)
+        raise InputError(path, "EDF/BDF reading arrives with the export work; convert to XDF or CSV for now")
+    except InputError:
+        raise
+    except (MemoryError, KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as e:  # a damaged file tripped something unforeseen: still one line, naming the file
+        raise InputError(path, f"unreadable {fmt} file ({type(e).__name__}: {e})") from e
