@@ -2,8 +2,8 @@
 
 XDF ('XDF:' magic, or gzip with .xdfz/.xdf.gz), OpenBCI GUI text ('%OpenBCI' first line),
 BITalino/OpenSignals text ('# Simple Text Format' / '# OpenSignals' first line, or '#' lines with a
-sampling rate), CSV (.csv/.tsv, or a text file whose first row is a header). EDF/BDF are recognised but
-refused for now. Every problem with the file is an InputError naming the file; anything else a reader
+sampling rate), CSV (.csv/.tsv, or a text file whose first row is a header), EDF/EDF+/BDF/BDF+ (via
+pyedflib). Every problem with the file is an InputError naming the file; anything else a reader
 raises on a damaged file is turned into one, so callers only ever catch InputError.
 """
 
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from emgcoach.errors import InputError
 from emgcoach.io.channels import ChannelOverride
+from emgcoach.io.edf import read_edf
 from emgcoach.io.csv_reader import check_rate, read_csv
 from emgcoach.io.recording import Recording
 from emgcoach.io.text_reader import read_openbci_txt, read_simple_text
@@ -90,7 +91,7 @@ def read_recording(
             return read_simple_text(path, channels=channels)
         if fmt == "csv":
             return read_csv(path, rate_hz=rate_hz, channels=channels)
-        raise InputError(path, "EDF/BDF reading arrives with the export work; convert to XDF or CSV for now")
+        return read_edf(path, channels=channels)
     except InputError:
         raise
     except (MemoryError, KeyboardInterrupt, SystemExit):

@@ -36,8 +36,8 @@ def test_detects_each_format(tmp_path):
         ("x.xdf", b"XDG:\x01\x02", "not an XDF file"),
         ("blob.bin", bytes(range(256)) * 4, "unknown format"),
         ("words.txt", b"hello world\n", "unknown format"),
-        ("r.edf", b"0       " + b" " * 248, "EDF/BDF reading arrives"),
-        ("r.bdf", b"\xffBIOSEMI" + b" " * 248, "EDF/BDF reading arrives"),
+        ("r.edf", b"0       " + b" " * 248, "damaged EDF/BDF header"),
+        ("r.bdf", b"\xffBIOSEMI" + b" " * 248, "damaged EDF/BDF header"),
     ],
 )
 def test_bad_files_name_the_file(tmp_path, name, content, match):
