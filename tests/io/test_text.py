@@ -13,7 +13,7 @@ from emgcoach.io.channels import ChannelOverride
 from emgcoach.io.open import read_recording
 from emgcoach.io.text_reader import bitalino_emg_uv, read_openbci_txt, read_simple_text
 
-BIOSPPY = Path("/work/shared/data/biosppy_emg/emg_1.txt")
+BIOSPPY = Path(__file__).resolve().parents[2] / "recordings" / "biosppy" / "emg_1.txt"
 
 
 def test_transfer_function_scaling():
@@ -24,7 +24,6 @@ def test_transfer_function_scaling():
     assert uv[2] == pytest.approx(-1635.3, abs=0.1)
 
 
-@pytest.mark.skipif(not BIOSPPY.exists(), reason="shared BioSPPy data not present")
 def test_biosppy_emg_1():
     rec = read_recording(BIOSPPY)
     (s,) = rec.streams
