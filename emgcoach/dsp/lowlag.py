@@ -1,0 +1,178 @@
+"""Low-lag EMG envelope: the nonlinear Bayesian estimator of the drive after Sanger (2007).
+
+T. D. Sanger, "Bayesian filtering of myoelectric signals", J Neurophysiol 97:1839-1845 (2007).
+
+The drive x (the local mean of the rectified EMG, µV) is tracked as a discretised posterior over a grid of
+levels. Each update (i) lets the posterior drift (a random walk of ln x) and mixes in a small probability
+of a jump to any level (a uniform distribution over the grid), which is what lets the estimate follow a
+sudden contraction or release within a few ms instead of the ~70-100 ms of a 6 Hz low-pass; and (ii)
+multiplies by the likelihood of the newest rectified samples under the exponential (Laplacian) model
+p(e | x) = exp(-e / x) / x, normalises, and reports the posterior mean. In steady contraction the random
+walk averages many samples, so the ripple stays as low as the 6 Hz linear envelope's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emgcoach.dsp.base import as_2d, restore
+
+
+class BayesEnvelope:
+    """Sanger's Bayesian envelope of rectified EMG, streaming and vectorised across channels.
+
+    rate_hz: sample rate in Hz.
+    max_uv, min_uv: range of the drive grid in µV (of the rectified signal's mean; Gaussian EMG of RMS s
+        has drive s*sqrt(2/pi)). The grid is log-spaced (`n_bins` levels) so that 2 µV rest and 1000 µV
+        contraction are resolved with the same relative precision (about 5 % per bin with the defaults).
+        Drives outside the range read as the nearest end.
+    alpha: drift of the drive, the standard deviation of the change of ln(x) per sqrt(s) (random walk).
+        Larger: faster tracking of slow changes, more ripple.
+    beta: jump rate per s: the probability that the drive jumps to an unrelated level (log-uniform over
+        the grid). Larger: faster response to sudden steps, more ripple from spurious jumps.
+    update_s: the posterior is updated once per block of round(update_s x rate_hz) samples (at least 1),
+        with the block likelihood x^-M exp(-sum(e)/x) computed in log space. Block boundaries are fixed by
+        the absolute sample count since the start (or last reset), so the output does not depend on chunking.
+    min_uv, n_bins: lower end of the grid (µV) and number of levels.
+    evidence: weight of the likelihood (1 = Sanger's model, samples independent); below 1 discounts
+        correlated samples (band-passed EMG is correlated over a few samples at 2 kHz).
+
+    Defaults (alpha 0.3/sqrt(s), beta 1/s, 5 ms updates, 128 levels 0.5-1000 µV) were tuned on simulated
+    band-passed Gaussian EMG at 2 kHz stepping 10 -> 200 µV RMS: median time to 90 % of the new level 4.5 ms
+    (6 Hz linear envelope 70 ms), release to within 10 % of rest in 4.5 ms (linear 87 ms), steady ripple
+    (SD/mean) 0.06 (linear 0.085).
+
+    Input: rectified EMG in µV (negative values are rectified). Output: per input sample the posterior
+    mean drive in µV after the last completed update (held between updates; 0 before the first update).
+    """
+
+    def __init__(
+        self,
+        rate_hz: float,
+        max_uv: float = 1000.0,
+        alpha: float = 0.3,
+        beta: float = 1.0,
+        update_s: float = 0.005,
+        min_uv: float = 0.5,
+        n_bins: int = 128,
+        evidence: float = 1.0,
+    ) -> None:
+        if not rate_hz > 0:
+            raise ValueError(f"sample rate must be positive, got {rate_hz!r}")
+        if not (0 < min_uv < max_uv):
+            raise ValueError(f"need 0 < min_uv < max_uv, got {min_uv!r}, {max_uv!r}")
+        if alpha < 0 or beta < 0 or update_s <= 0 or n_bins < 3:
+            raise ValueError("alpha, beta must be >= 0, update_s > 0 and n_bins >= 3")
+        self.rate_hz = float(rate_hz)
+        self.max_uv = float(max_uv)
+        self.min_uv = float(min_uv)
+        self.alpha = float(alpha)
+        self.beta = float(beta)
+        self.block = max(1, int(round(update_s * rate_hz)))
+        self.update_s = self.block / self.rate_hz
+        self.evidence = float(evidence)
+        n = int(n_bins)
+        self.grid_uv: np.ndarray = np.geomspace(self.min_uv, self.max_uv, n)
+        m, g = self.block, self.evidence
+        # block log-likelihood per level: g * (-M ln x - S / x); the best level over the grid lies between
+        # -g M (ln max + 1) and -g M ln min, so a constant shift to the middle of that span keeps exp() in
+        # range when the span is narrow (the usual case); otherwise each block is shifted by its own maximum
+        span = g * m * (np.log(self.max_uv / self.min_uv) + 1.0)
+        self._const_shift = span <= 100.0
+        shift = 0.5 * g * m * (np.log(self.max_uv * self.min_uv) + 1.0) if self._const_shift else 0.0
+        self._loglik_level = -g * m * np.log(self.grid_uv) + shift  # (n,)
+        self._neg_inv_x = -g / self.grid_uv  # (n,)
+        self._max_sum = m * self.max_uv  # block sums beyond this read as the top level
+        self._transition_t = np.ascontiguousarray(self._make_transition(n).T)  # post (ch, n) @ this
+        self._moments_t = np.ascontiguousarray(np.vstack([self.grid_uv, np.ones(n)]).T)  # (n, 2)
+        self._post: np.ndarray | None = None  # (n_channels, n_bins) posterior mass (scale arbitrary)
+        self._acc: np.ndarray | None = None  # (n_channels,) partial sum of the current block
+        self._count = 0  # samples in the current block
+        self._est: np.ndarray | None = None  # (n_channels,) current estimate, µV
+        self._counts: dict[tuple[int, int, int], np.ndarray] = {}  # output repeat counts per chunk layout
+
+    def _make_transition(self, n: int) -> np.ndarray:
+        """Prior transition over one update: random walk of ln x (reflecting ends) plus uniform jumps."""
+        dln = np.log(self.max_uv / self.min_uv) / (n - 1)
+        sd_bins = self.alpha * np.sqrt(self.update_s) / dln
+        idx = np.arange(n)
+        diff = idx[:, None] - idx[None, :]
+        if sd_bins <= 1.0:  # three-point kernel with the right variance
+            p = 0.5 * sd_bins**2
+            t = np.where(diff == 0, 1.0 - 2.0 * p, np.where(np.abs(diff) == 1, p, 0.0))
+        else:
+            t = np.exp(-0.5 * (diff / sd_bins) ** 2)
+        t = t / t.sum(axis=0, keepdims=True)  # column j: where mass at level j goes; reflect at the ends
+        q = max(-np.expm1(-self.beta * self.update_s), 1e-12)  # a floor keeps the posterior from vanishing
+        return np.ascontiguousarray((1.0 - q) * t + q / n)
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        """Envelope of one chunk of rectified µV (n_samples, n_channels) or (n_samples,); same shape, µV."""
+        a, was_1d = as_2d(x)
+        n, ch = a.shape
+        if self._post is None:
+            self._post = np.full((ch, self.grid_uv.size), 1.0 / self.grid_uv.size)
+            self._acc = np.zeros(ch)
+            self._count = 0
+            self._est = np.zeros(ch)
+        elif self._post.shape[0] != ch:
+            raise ValueError(f"state is for {self._post.shape[0]} channels, got {ch}; call reset() first")
+        if n == 0:
+            return restore(np.zeros((0, ch)), was_1d)
+        e = np.abs(a)
+        m = self.block
+        if self._count == 0 and n % m == 0:  # the usual live case: chunks of whole blocks
+            nb, first, rest = n // m, m, 0
+            sums = e.reshape(nb, m, ch).sum(axis=1)
+        else:
+            first = m - self._count  # samples of this chunk that complete the current block
+            if n < first:
+                self._acc += e.sum(axis=0)
+                self._count += n
+                return restore(np.broadcast_to(self._est, (n, ch)).copy(), was_1d)
+            nb = 1 + (n - first) // m  # completed blocks in this chunk
+            used = first + (nb - 1) * m
+            sums = np.empty((nb, ch))
+            sums[0] = self._acc + e[:first].sum(axis=0)
+            if nb > 1:
+                sums[1:] = e[first:used].reshape(nb - 1, m, ch).sum(axis=1)
+            rest = n - used
+            self._acc = e[used:].sum(axis=0) if rest else np.zeros(ch)
+        self._count = rest
+        np.minimum(sums, self._max_sum, out=sums)
+        loglik = np.multiply.outer(sums, self._neg_inv_x)  # (nb, ch, n_bins)
+        loglik += self._loglik_level
+        if not self._const_shift:
+            loglik -= loglik.max(axis=2, keepdims=True)
+        lik = np.exp(loglik, out=loglik)
+        posts = np.empty_like(lik)
+        post = self._post
+        trans_t = self._transition_t
+        for j in range(nb):
+            p = posts[j]
+            np.matmul(post, trans_t, out=p)
+            p *= lik[j]
+            if j % 2 == 1 and j + 1 < nb:  # keep the scale in range on long inputs
+                p /= p.sum(axis=1, keepdims=True)
+            post = p
+        mo = posts @ self._moments_t  # (nb, ch, 2): sum x p, sum p
+        ests = np.empty((nb + 1, ch))
+        ests[0] = self._est
+        np.divide(mo[:, :, 0], mo[:, :, 1], out=ests[1:])
+        self._post = post / mo[nb - 1, :, 1:2]
+        self._est = ests[nb]
+        counts = self._counts.get((nb, first, rest))
+        if counts is None:
+            counts = np.full(nb + 1, m)
+            counts[0] = first - 1
+            counts[nb] = rest + 1
+            if len(self._counts) < 64:
+                self._counts[(nb, first, rest)] = counts
+        return restore(np.repeat(ests, counts, axis=0), was_1d)
+
+    def reset(self) -> None:
+        """Back to the flat prior and sample count 0 (channel count may change)."""
+        self._post = None
+        self._acc = None
+        self._count = 0
+        self._est = None

@@ -1,0 +1,136 @@
+"""Bayesian low-lag envelope (Sanger 2007): faster than the 6 Hz linear envelope, no more ripple."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from emgcoach.dsp.base import Stage
+from emgcoach.dsp.envelope import LinearEnvelope, Rectify
+from emgcoach.dsp.lowlag import BayesEnvelope
+from tests.dsp.conftest import RATE, feed_chunked, simulated_emg
+
+REST_UV, ACTIVE_UV = 10.0, 200.0  # µV RMS
+T_ON, T_OFF, T_END = 3.0, 6.0, 9.0  # s
+
+
+def step_emg(seed: int) -> np.ndarray:
+    """Band-passed noise at 10 µV RMS, 200 µV RMS from 3 s to 6 s, 10 µV RMS again until 9 s."""
+    amp = np.full(int(T_END * RATE), REST_UV)
+    amp[int(T_ON * RATE) : int(T_OFF * RATE)] = ACTIVE_UV
+    return simulated_emg(amp, seed=seed)
+
+
+def step_figures(env: np.ndarray) -> tuple[float, float, float]:
+    """(time to 90 % of the step in ms, ripple SD/mean over the last 2 s of contraction, release time in ms).
+
+    Release time: from the end of the contraction until the envelope is within 10 % above the rest level.
+    """
+    on, off = int(T_ON * RATE), int(T_OFF * RATE)
+    rest = env[on - int(1.5 * RATE) : on].mean()
+    steady = env[off - int(2 * RATE) : off]
+    level = steady.mean()
+    t90 = np.argmax(env[on:] >= rest + 0.9 * (level - rest)) / RATE * 1000
+    rest_after = env[-int(1.5 * RATE) :].mean()
+    t_release = np.argmax(env[off:] <= 1.1 * rest_after) / RATE * 1000
+    return float(t90), float(steady.std() / level), float(t_release)
+
+
+SEEDS = range(8)
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict[str, np.ndarray]:
+    lin, bay = [], []
+    for seed in SEEDS:
+        rect = Rectify().process(step_emg(seed))
+        lin.append(step_figures(feed_chunked(LinearEnvelope(RATE), rect, [20])))
+        bay.append(step_figures(feed_chunked(BayesEnvelope(RATE), rect, [20])))
+    return {"linear": np.array(lin), "bayes": np.array(bay)}
+
+
+def test_bayes_reaches_step_sooner_than_linear_envelope(figures: dict[str, np.ndarray]) -> None:
+    lin, bay = figures["linear"], figures["bayes"]
+    # median over seeds: Bayes within ~10 ms, the 6 Hz linear envelope ~70 ms
+    assert np.median(bay[:, 0]) < 0.5 * np.median(lin[:, 0])
+    assert np.median(bay[:, 0]) <= 20.0
+    assert bay[:, 0].mean() < lin[:, 0].mean()
+    assert (bay[:, 0] < lin[:, 0]).sum() >= len(SEEDS) - 1  # a rare seed dips early in the simulated data
+
+
+def test_bayes_ripple_no_larger_than_linear_envelope(figures: dict[str, np.ndarray]) -> None:
+    lin, bay = figures["linear"], figures["bayes"]
+    assert np.all(bay[:, 1] <= lin[:, 1])
+
+
+def test_bayes_releases_sooner_than_linear_envelope(figures: dict[str, np.ndarray]) -> None:
+    lin, bay = figures["linear"], figures["bayes"]
+    assert np.median(bay[:, 2]) < 0.5 * np.median(lin[:, 2])
+
+
+def test_bayes_levels_match_mean_rectified_amplitude() -> None:
+    rect = np.abs(step_emg(3))
+    env = BayesEnvelope(RATE).process(rect)
+    drive = np.sqrt(2 / np.pi)  # mean |e| of Gaussian EMG per µV RMS
+    assert env[int(4 * RATE) : int(6 * RATE)].mean() == pytest.approx(ACTIVE_UV * drive, rel=0.05)
+    assert env[int(1 * RATE) : int(3 * RATE)].mean() == pytest.approx(REST_UV * drive, rel=0.05)
+
+
+def test_bayes_resolves_small_and_large_levels() -> None:
+    for level in (2.0, 1500.0):
+        rect = np.abs(simulated_emg(np.full(int(2 * RATE), level), seed=5))
+        env = BayesEnvelope(RATE, max_uv=2000.0).process(rect)
+        assert env[int(RATE) :].mean() == pytest.approx(level * np.sqrt(2 / np.pi), rel=0.07)
+    zeros = BayesEnvelope(RATE).process(np.zeros(400))
+    assert np.all(zeros[10:] <= 1.0) and np.all(np.isfinite(zeros))
+    huge = BayesEnvelope(RATE, max_uv=1000.0).process(np.full(400, 1e6))
+    assert np.all(huge[10:] <= 1000.0) and huge[-1] > 900.0
+
+
+def test_update_blocks_and_initial_output() -> None:
+    env = BayesEnvelope(RATE, update_s=0.005)
+    assert env.block == 10
+    y = env.process(np.full(25, 50.0))
+    assert np.all(y[:9] == 0.0)  # no estimate before the first update completes
+    assert y[9] > 0 and np.all(y[9:19] == y[9]) and y[19] != y[9]  # held between updates
+
+
+# ---- streaming contract ----------------------------------------------------------------------------
+
+SIGNAL = np.abs(simulated_emg(np.tile([[20.0, 80.0, 200.0, 5.0]], (3000, 1)), seed=13))
+SIGNAL[1500:, 0] *= 10.0  # a step inside the test signal
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes=st.lists(st.integers(1, 300), min_size=1, max_size=20))
+def test_chunk_invariance(sizes: list[int]) -> None:
+    whole = BayesEnvelope(RATE).process(SIGNAL)
+    chunked = feed_chunked(BayesEnvelope(RATE), SIGNAL, sizes)
+    np.testing.assert_allclose(chunked, whole, rtol=1e-4, atol=1e-9 * np.abs(whole).max())
+
+
+def test_contract_shapes_zero_length_and_reset() -> None:
+    stage = BayesEnvelope(RATE)
+    assert isinstance(stage, Stage)
+    assert stage.process(np.zeros((0, 4))).shape == (0, 4)
+    first = stage.process(SIGNAL)
+    assert first.shape == SIGNAL.shape and first.dtype == np.float64 and np.all(first >= 0)
+    assert not np.allclose(stage.process(SIGNAL[:500]), first[:500])
+    with pytest.raises(ValueError):
+        stage.process(SIGNAL[:10, :2])
+    stage.reset()
+    np.testing.assert_allclose(stage.process(SIGNAL[:500]), first[:500], rtol=1e-12)
+    stage.reset()
+    one = stage.process(SIGNAL[:, 3])
+    assert one.shape == (3000,)
+    np.testing.assert_allclose(one, first[:, 3], rtol=1e-12, atol=1e-12)
+    assert stage.process(np.zeros(0)).shape == (0,)
+
+
+def test_other_rates() -> None:
+    for rate in (200.0, 1000.0):
+        amp = np.full(int(4 * rate), 100.0)
+        env = BayesEnvelope(rate).process(np.abs(simulated_emg(amp, rate_hz=rate, seed=2)))
+        assert env[int(rate) :].mean() == pytest.approx(100.0 * np.sqrt(2 / np.pi), rel=0.07)
