@@ -145,34 +145,44 @@ class LowPass(SosFilter):
 
 
 class Notch(SosFilter):
-    """Mains notch: one IIR notch (`scipy.signal.iirnotch`, quality `q`) per frequency, in one cascade.
+    """Mains notch: one IIR notch (`scipy.signal.iirnotch`) per frequency, all in one cascade.
 
     rate_hz: sample rate in Hz. mains_hz: 50 or 60 (any positive frequency below 0.95 x Nyquist works).
-    harmonics: notch every multiple of mains_hz below 0.95 x Nyquist; False notches the fundamental only.
-    q: quality factor; the -3 dB width of each notch is its frequency / q (50 Hz, q 30 -> 1.7 Hz).
+    harmonics: notch every multiple of mains_hz below `max_hz` (default 0.95 x Nyquist); False notches
+    the fundamental only. width_hz: -3 dB width of every notch in Hz. The width is the same for every
+    harmonic (each notch's quality is f / width_hz): a constant quality would make the 900 Hz notch
+    18 times wider than the 50 Hz one and cut a large share of the EMG's power.
     Attributes: `frequencies_hz` (tuple of notched frequencies in Hz), `sos`.
     """
 
-    def __init__(self, rate_hz: float, mains_hz: float = 50.0, harmonics: bool = True, q: float = 30.0) -> None:
+    def __init__(
+        self,
+        rate_hz: float,
+        mains_hz: float = 50.0,
+        harmonics: bool = True,
+        width_hz: float = 2.0,
+        max_hz: float | None = None,
+    ) -> None:
         limit = 0.95 * float(rate_hz) / 2.0
         if not (0.0 < mains_hz < limit):
             raise ValueError(f"notch at {mains_hz!r} Hz is not below 0.95 x Nyquist ({limit:g} Hz)")
-        if not q > 0:
-            raise ValueError(f"notch quality must be positive, got {q!r}")
+        if not width_hz > 0:
+            raise ValueError(f"notch width must be positive, got {width_hz!r}")
+        top = limit if max_hz is None else min(limit, float(max_hz))
         freqs = [float(mains_hz)]
         if harmonics:
             k = 2
-            while k * mains_hz < limit:
+            while k * mains_hz < top:
                 freqs.append(float(k * mains_hz))
                 k += 1
         sections = []
         for f in freqs:
-            b, a = signal.iirnotch(f, float(q), fs=float(rate_hz))
+            b, a = signal.iirnotch(f, f / float(width_hz), fs=float(rate_hz))
             sections.append(signal.tf2sos(b, a))
         super().__init__(np.vstack(sections))
         self.rate_hz = float(rate_hz)
         self.mains_hz = float(mains_hz)
-        self.q = float(q)
+        self.width_hz = float(width_hz)
         self.frequencies_hz: tuple[float, ...] = tuple(freqs)
 
 
