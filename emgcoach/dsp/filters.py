@@ -2,7 +2,9 @@
 
 Every filter here is a `SosFilter`: one cascade of biquads run over all channels of a chunk in a single
 compiled call, with per-channel state kept between calls, so any chunking of a signal gives the same
-output as one call over the whole of it. Filters start from zero state (a short start-up transient).
+output as one call over the whole of it. Each filter starts in the steady state for its first input
+sample (`scipy.signal.sosfilt_zi`), so a DC offset at the start (raw ADC data, uMyo's ~-530 µV) does not
+ring through the band-pass as a false burst.
 
 Frequencies are in Hz, amplitudes pass through unchanged (µV in, µV out).
 `detect_mains_hz` tells 50 Hz from 60 Hz mains hum (or none) from a stretch of raw signal.
@@ -57,6 +59,7 @@ class SosFilter:
             raise ValueError("sos has a section with a0 == 0")
         s = s / s[:, 3:4]
         self.sos: np.ndarray = np.ascontiguousarray(s)
+        self._zi_step = signal.sosfilt_zi(self.sos)  # state after a long constant input of 1: (n_sections, 2)
         self._zi: np.ndarray | None = None  # (n_channels, n_sections, 2)
 
     @property
@@ -72,12 +75,12 @@ class SosFilter:
         """Filter one chunk (n_samples, n_channels) or (n_samples,); returns the same shape, same unit."""
         a, was_1d = as_2d(x)
         n, ch = a.shape
-        if self._zi is None:
-            self._zi = np.zeros((ch, self.sos.shape[0], 2))
-        elif self._zi.shape[0] != ch:
-            raise ValueError(f"filter state is for {self._zi.shape[0]} channels, got {ch}; call reset() first")
         if n == 0:
             return restore(np.zeros((0, ch)), was_1d)
+        if self._zi is None:  # steady state for the first sample: no start-up transient from a DC offset
+            self._zi = self._zi_step[None, :, :] * a[0][:, None, None]
+        elif self._zi.shape[0] != ch:
+            raise ValueError(f"filter state is for {self._zi.shape[0]} channels, got {ch}; call reset() first")
         if _FAST:
             y = np.array(a.T, order="C")  # (ch, n) copy, filtered in place
             _sosfilt_kernel(self.sos, y, self._zi)
@@ -87,7 +90,7 @@ class SosFilter:
         return restore(y, was_1d)  # pragma: no cover
 
     def reset(self) -> None:
-        """Forget the filter state (next call starts from zero state, channel count may change)."""
+        """Forget the filter state (the next call starts afresh from its first sample; channel count may change)."""
         self._zi = None
 
 

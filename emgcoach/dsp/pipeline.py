@@ -36,6 +36,7 @@ class PipelineConfig:
     notch_harmonics: bool = True
     ecg_highpass_hz: float | None = None
     envelope_cutoff_hz: float = 6.0
+    onset_cutoff_hz: float = 20.0
     rms_window_s: float = 0.1
     lowlag: bool = True
     lowlag_max_uv: float = 2000.0
@@ -47,6 +48,7 @@ class PipelineOutput:
 
     filtered: np.ndarray
     envelope: np.ndarray
+    onset_envelope: np.ndarray
     rms: np.ndarray
     lowlag: np.ndarray | None = None
 
@@ -74,6 +76,7 @@ class Pipeline:
         self._front = SosFilter(sos)
         self._rectify = Rectify()
         self._envelope = LinearEnvelope(self.rate_hz, cutoff_hz=cfg.envelope_cutoff_hz)
+        self._onset_envelope = LinearEnvelope(self.rate_hz, cutoff_hz=min(cfg.onset_cutoff_hz, 0.4 * self.rate_hz))
         self._rms = MovingRMS(self.rate_hz, window_s=cfg.rms_window_s)
         self._lowlag = BayesEnvelope(self.rate_hz, max_uv=cfg.lowlag_max_uv) if cfg.lowlag else None
 
@@ -85,12 +88,13 @@ class Pipeline:
         return PipelineOutput(
             filtered=filtered,
             envelope=self._envelope.process(rectified),
+            onset_envelope=self._onset_envelope.process(rectified),
             rms=self._rms.process(filtered),
             lowlag=self._lowlag.process(rectified) if self._lowlag is not None else None,
         )
 
     def reset(self) -> None:
         """Forget all filter state (e.g. after a long gap)."""
-        for stage in (self._front, self._rectify, self._envelope, self._rms, self._lowlag):
+        for stage in (self._front, self._rectify, self._envelope, self._onset_envelope, self._rms, self._lowlag):
             if stage is not None:
                 stage.reset()

@@ -24,7 +24,7 @@ def _run(pipe: Pipeline, x: np.ndarray, sizes: list[int]):
         outs.append(pipe.process(x[i : i + size]))
         i += size
         k += 1
-    return {f: np.concatenate([getattr(o, f) for o in outs]) for f in ("filtered", "envelope", "rms", "lowlag")}
+    return {f: np.concatenate([getattr(o, f) for o in outs]) for f in ("filtered", "envelope", "onset_envelope", "rms", "lowlag")}
 
 
 X = _signal()

@@ -1,0 +1,130 @@
+"""The `emgcoach` command: the developer's and the lab's door (analyze, simulate, ...).
+
+Every user-facing failure is one line on stderr and exit code 2; `--debug` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from emgcoach import __version__
+from emgcoach.errors import EmgcoachError
+
+EXIT_USAGE = 2
+
+
+def _channel_options(values: list[str] | None):
+    from emgcoach.io.channels import parse_channel_option
+
+    out = []
+    for v in values or []:
+        try:
+            out.append(parse_channel_option(v))
+        except ValueError as e:
+            raise EmgcoachError(f"--channel {v}: {e}") from None
+    return out or None
+
+
+def _mains(value: str) -> float | None | str:
+    if value == "auto":
+        return "auto"
+    if value == "off":
+        return None
+    if value in ("50", "60"):
+        return float(value)
+    raise argparse.ArgumentTypeError("mains must be auto, off, 50 or 60")
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from emgcoach.analysis import analyze, format_text
+    from emgcoach.dsp.pipeline import PipelineConfig
+    from emgcoach.io.open import read_recording
+
+    recording = read_recording(args.file, rate_hz=args.rate, channels=_channel_options(args.channel))
+    result = analyze(recording, PipelineConfig(), mains=args.mains)
+    if args.json:
+        print(json.dumps(result.to_dict(), allow_nan=False))
+    else:
+        print(format_text(result))
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from emgcoach.stream.simulated_session import record_simulation
+
+    summary = record_simulation(
+        Path(args.output),
+        drill=args.drill,
+        duration_s=args.duration,
+        rate_hz=args.rate,
+        seed=args.seed,
+        realtime=args.realtime,
+    )
+    print(summary)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="emgcoach",
+        description="Surface-EMG biofeedback for the lat + opposite glute (posterior oblique sling).",
+    )
+    p.add_argument("--version", action="version", version=f"emgcoach {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("analyze", help="run the signal chain over a recording and print its figures")
+    a.add_argument("file", help="recording: XDF, CSV, OpenBCI GUI text, OpenSignals text")
+    a.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    a.add_argument("--rate", type=float, help="sample rate in Hz for files that do not state it (CSV)")
+    a.add_argument(
+        "--channel",
+        action="append",
+        metavar="INDEX:MUSCLE:SIDE",
+        help="name a column, e.g. 0:lat:left 1:glute:right (repeatable)",
+    )
+    a.add_argument("--mains", type=_mains, default="auto", help="mains notch: auto (detect), off, 50 or 60")
+    a.set_defaults(func=cmd_analyze)
+
+    s = sub.add_parser("simulate", help="write a simulated session (lat + opposite glute) with ground truth")
+    s.add_argument("-o", "--output", required=True, help="output file (.xdf)")
+    s.add_argument("--drill", default="bird_dog", help="drill to simulate (default bird_dog)")
+    s.add_argument("--duration", type=float, default=None, help="length in s (default: the drill's own)")
+    s.add_argument("--rate", type=float, default=2000.0, help="sample rate in Hz (default 2000)")
+    s.add_argument("--seed", type=int, default=0, help="random seed (same seed, same session)")
+    s.add_argument("--realtime", action="store_true", help="pace like a live sensor (for crash tests)")
+    s.set_defaults(func=cmd_simulate)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except EmgcoachError as e:
+        if args.debug:
+            raise
+        print(f"emgcoach: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("emgcoach: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # a bug, not bad input: still one line, with how to see more
+        if args.debug:
+            raise
+        print(f"emgcoach: internal error: {type(e).__name__}: {e} (run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The `emgcoach` command as a user runs it: real subprocesses, real files, exit codes and output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import signal
+
+ROOT = Path(__file__).resolve().parents[1]
+RATE = 1000.0
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "emgcoach.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+def bursts_csv(path: Path, latency_ms: float = 100.0, with_time: bool = True) -> list[float]:
+    """Two columns of EMG-like noise, lat bursts and glute bursts `latency_ms` later; returns lat onsets."""
+    rng = np.random.default_rng(3)
+    n = int(30 * RATE)
+    sos = signal.butter(4, [20, 450], "bandpass", fs=RATE, output="sos")
+    noise = signal.sosfilt(sos, rng.standard_normal((n, 2)), axis=0)
+    noise /= noise.std(axis=0)
+    onsets = [3.0 + 5.0 * k for k in range(5)]
+    amp = np.full((n, 2), 5.0)
+    for t in onsets:
+        a = int(t * RATE)
+        b = int((t + latency_ms / 1000) * RATE)
+        amp[a : a + int(2 * RATE), 0] = 200.0
+        amp[b : b + int(2 * RATE), 1] = 150.0
+    x = noise * amp
+    cols = ["lat_left", "glute_right"]
+    if with_time:
+        x = np.column_stack([np.arange(n) / RATE, x])
+        cols = ["time_s", *cols]
+    np.savetxt(path, x, delimiter=",", header=",".join(cols), comments="", fmt="%.6f")
+    return onsets
+
+
+def test_analyze_csv_json_reports_channels_onsets_and_pair(tmp_path: Path) -> None:
+    f = tmp_path / "session.csv"
+    onsets = bursts_csv(f, latency_ms=100.0)
+    r = run("analyze", str(f), "--json", "--channel", "0:lat:left", "--channel", "1:glute:right")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["file"].endswith("session.csv")
+    assert out["duration_s"] == pytest.approx(30.0, abs=0.01)
+    lat, glute = out["channels"]
+    assert (lat["muscle"], lat["side"], glute["muscle"], glute["side"]) == (
+        "latissimus_dorsi", "left", "gluteus_maximus", "right")
+    assert lat["rate_hz"] == pytest.approx(RATE)
+    for key in ("name", "rms_uv", "envelope_peak_uv", "onsets_s", "offsets_s", "quality"):
+        assert key in lat
+    # every burst found, each within 30 ms of the truth
+    assert len(lat["onsets_s"]) == len(onsets)
+    assert np.max(np.abs(np.array(lat["onsets_s"]) - onsets)) < 0.030
+    (pair,) = out["pairs"]
+    assert (pair["a"], pair["b"]) == (lat["name"], glute["name"])
+    assert len(pair["onset_latency_ms"]) == 5
+    assert np.median(pair["onset_latency_ms"]) == pytest.approx(100.0, abs=15.0)
+    assert 0.5 < pair["cci"] <= 1.0
+    assert pair["xcorr_lag_ms"] == pytest.approx(100.0, abs=30.0)
+
+
+def test_analyze_text_output_is_readable(tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    bursts_csv(f, with_time=False)
+    r = run("analyze", str(f), "--rate", "1000")
+    assert r.returncode == 0, r.stderr
+    assert "onset latency median" in r.stdout
+    assert "co-contraction index" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (None, "not found"),
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(200), "format"),
+        (b"time_s,a,b\n0,1,nan\n0.001,2,3\n0.002,1,1\n", "NaN"),
+    ],
+    ids=["missing", "zero-length", "wrong-kind", "nan"],
+)
+def test_bad_files_give_one_line_and_exit_2(tmp_path: Path, content: bytes | None, problem: str) -> None:
+    f = tmp_path / "bad.csv"
+    if content is not None:
+        f.write_bytes(content)
+    r = run("analyze", str(f))
+    assert r.returncode == 2
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "bad.csv" in lines[0]
+    assert problem.lower() in lines[0].lower()
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_channel_option_is_one_line(tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    bursts_csv(f)
+    r = run("analyze", str(f), "--channel", "zero:lat")
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and "--channel" in r.stderr
+
+
+def test_no_arguments_prints_help() -> None:
+    r = run()
+    assert r.returncode == 0 and "analyze" in r.stdout
