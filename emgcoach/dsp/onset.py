@@ -94,11 +94,11 @@ class OnsetDetector:
         self._next_index = first_index + n
         above = a > self.threshold_uv
         events: list[tuple[int, int, str]] = []
-        for ch in range(n_ch):
+        # most chunks change nothing: every sample agrees with the channel's state and the run in progress
+        all_above = above.all(axis=0)
+        settled = (all_above | ~above.any(axis=0)) & (all_above == self.active) & (all_above == self._run_value)
+        for ch in np.flatnonzero(~settled):
             col = above[:, ch]
-            # quick exit: the whole chunk agrees with the current state and the run in progress
-            if col[0] == col[-1] == self.active[ch] == self._run_value[ch] and (col.all() or not col.any()):
-                continue
             edges = np.flatnonzero(col[1:] != col[:-1]) + 1
             starts = np.concatenate(([0], edges))
             ends = np.concatenate((edges, [n]))

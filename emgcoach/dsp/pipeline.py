@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emgcoach.dsp.base import as_2d
-from emgcoach.dsp.envelope import LinearEnvelope, MovingRMS, Rectify
+from emgcoach.dsp.envelope import LinearEnvelope, MovingRMS
 from emgcoach.dsp.filters import BandPass, Notch, SosFilter
 from emgcoach.dsp.lowlag import BayesEnvelope
 
@@ -74,7 +74,6 @@ class Pipeline:
             self.notch_hz = tuple(notch.frequencies_hz)
             sos = np.vstack([sos, notch.sos])
         self._front = SosFilter(sos)
-        self._rectify = Rectify()
         self._envelope = LinearEnvelope(self.rate_hz, cutoff_hz=cfg.envelope_cutoff_hz)
         self._onset_envelope = LinearEnvelope(self.rate_hz, cutoff_hz=min(cfg.onset_cutoff_hz, 0.4 * self.rate_hz))
         self._rms = MovingRMS(self.rate_hz, window_s=cfg.rms_window_s)
@@ -84,7 +83,7 @@ class Pipeline:
         """Run one chunk of raw µV (n_samples, n_channels) through the chain."""
         a, _ = as_2d(x)
         filtered = self._front.process(a)
-        rectified = self._rectify.process(filtered)
+        rectified = np.abs(filtered)  # the Rectify stage, inlined: it is stateless and this is the hot path
         return PipelineOutput(
             filtered=filtered,
             envelope=self._envelope.process(rectified),
@@ -95,6 +94,6 @@ class Pipeline:
 
     def reset(self) -> None:
         """Forget all filter state (e.g. after a long gap)."""
-        for stage in (self._front, self._rectify, self._envelope, self._onset_envelope, self._rms, self._lowlag):
+        for stage in (self._front, self._envelope, self._onset_envelope, self._rms, self._lowlag):
             if stage is not None:
                 stage.reset()

@@ -6,6 +6,7 @@ Each figure comes with a one-line meaning a therapist can act on, and a grade: g
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from scipy import signal
@@ -80,24 +81,29 @@ class QualityReport:
         }
 
 
-def _line_ratio(x: np.ndarray, rate_hz: float, mains_hz: float | None) -> float:
-    """Power within ±1 Hz of mains lines over all power in 20-450 Hz (capped below Nyquist)."""
+@lru_cache(maxsize=16)
+def _band_sos(rate_hz: float) -> np.ndarray:
+    from emgcoach.dsp.filters import BandPass
+
+    return BandPass(rate_hz).sos
+
+
+def _line_ratios(x: np.ndarray, rate_hz: float, mains_hz: float | None) -> np.ndarray:
+    """Per channel: power within ±1 Hz of mains lines over all power in 20-450 Hz (capped below Nyquist)."""
     hi = min(450.0, 0.45 * rate_hz)
     nper = int(min(len(x), 2 * rate_hz))  # 0.5 Hz bins
     if nper < rate_hz / 4:
-        return float("nan")
-    f, p = signal.welch(x - x.mean(), fs=rate_hz, nperseg=nper)
+        return np.full(x.shape[1], np.nan)
+    f, p = signal.welch(x - x.mean(axis=0), fs=rate_hz, nperseg=nper, axis=0)  # (freqs, channels)
     band = (f >= 20.0) & (f <= hi)
-    total = p[band].sum()
-    if total <= 0:
-        return 0.0
-    best = 0.0
+    total = p[band].sum(axis=0)
+    best = np.zeros(x.shape[1])
     for m in (50.0, 60.0) if mains_hz is None else (mains_hz,):
         lines = np.zeros_like(band)
         for h in np.arange(m, hi + 1, m):
             lines |= np.abs(f - h) <= 1.0
-        best = max(best, p[band & lines].sum() / total)
-    return float(best)
+        best = np.maximum(best, p[band & lines].sum(axis=0) / np.where(total > 0, total, 1.0))
+    return best
 
 
 def _clipping(x: np.ndarray, clip_level_uv: float | None) -> float:
@@ -129,17 +135,18 @@ def assess_quality(
     clip_level_uv: float | None = None,
 ) -> list[QualityReport]:
     """Quality of each channel of a raw stretch (n_samples, n_channels) in µV; mains None = check 50 and 60."""
-    from emgcoach.dsp.filters import BandPass
+    from emgcoach.dsp.filters import SosFilter
 
     a, _ = as_2d(raw_uv)
-    filtered = BandPass(rate_hz).process(a) if len(a) else a
+    filtered = SosFilter(_band_sos(float(rate_hz))).process(a) if len(a) else a
+    lines = _line_ratios(a, rate_hz, mains_hz) if len(a) else np.zeros(a.shape[1])
     skip = min(len(a) // 10, int(0.2 * rate_hz))  # filter start-up
     w = max(2, int(WINDOW_S * rate_hz))
     reports = []
     for ch in range(a.shape[1]):
         x, y = a[:, ch], filtered[skip:, ch]
         flat = len(x) == 0 or float(np.ptp(x)) == 0.0 or float(np.std(y)) < FLAT_SD_UV
-        line = _line_ratio(x, rate_hz, mains_hz) if not flat else 0.0
+        line = float(lines[ch]) if not flat else 0.0
         clip = _clipping(x, clip_level_uv) if not flat else 0.0
         if len(y) >= w:
             rms = _window_rms(y, w)
