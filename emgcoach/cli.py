@@ -53,6 +53,50 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+class ProgressBar:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, label: str, width: int = 30) -> None:
+        self.label, self.width = label, width
+        self.enabled = sys.stderr.isatty()
+        self._shown = -1
+
+    def __call__(self, fraction: float) -> None:
+        if not self.enabled:
+            return
+        pct = int(round(100 * min(max(fraction, 0.0), 1.0)))
+        if pct == self._shown:
+            return
+        self._shown = pct
+        done = pct * self.width // 100
+        sys.stderr.write(f"\r{self.label} [{'#' * done}{'.' * (self.width - done)}] {pct:3d}%")
+        if pct == 100:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from emgcoach.io.bids import check_label
+    from emgcoach.io.export import export
+    from emgcoach.io.open import read_recording
+
+    options = {}
+    if args.to == "bids":
+        try:
+            options = {"subject": check_label("subject", args.subject), "task": check_label("task", args.task)}
+        except ValueError as e:
+            raise EmgcoachError(str(e)) from None
+    elif args.subject != "01" or args.task != "drill":
+        raise EmgcoachError("--subject and --task apply to --to bids only")
+    recording = read_recording(args.file, rate_hz=args.rate, channels=_channel_options(args.channel))
+    try:
+        written = export(recording, args.to, args.output, progress=ProgressBar(f"export {args.to}"), **options)
+    except (OSError, ValueError) as e:
+        raise EmgcoachError(f"{args.output}: cannot export: {e}") from None
+    print(f"{written}: {args.to} export of {args.file} ({recording.duration_s:.1f} s)")
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from emgcoach.stream.simulated_session import record_simulation
 
@@ -89,6 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--mains", type=_mains, default="auto", help="mains notch: auto (detect), off, 50 or 60")
     a.set_defaults(func=cmd_analyze)
+
+    e = sub.add_parser("export", help="export a recording to EDF+, BDF+, CSV or a BIDS-EMG folder")
+    e.add_argument("file", help="recording to export (any format analyze reads)")
+    e.add_argument("--to", required=True, choices=("edf", "bdf", "csv", "bids"), help="target format")
+    e.add_argument("output", help="output file (edf/bdf/csv) or dataset folder (bids)")
+    e.add_argument("--subject", default="01", help="pseudonymous BIDS subject id (letters and digits)")
+    e.add_argument("--task", default="drill", help="BIDS task label (default drill)")
+    e.add_argument("--rate", type=float, help="sample rate in Hz for files that do not state it (CSV)")
+    e.add_argument("--channel", action="append", metavar="INDEX:MUSCLE:SIDE", help="name a column (repeatable)")
+    e.set_defaults(func=cmd_export)
 
     s = sub.add_parser("simulate", help="write a simulated session (lat + opposite glute) with ground truth")
     s.add_argument("-o", "--output", required=True, help="output file (.xdf)")

@@ -113,3 +113,51 @@ def test_bad_channel_option_is_one_line(tmp_path: Path) -> None:
 def test_no_arguments_prints_help() -> None:
     r = run()
     assert r.returncode == 0 and "analyze" in r.stdout
+
+
+DEMO = ROOT / "recordings" / "bird_dog_sim.xdf"
+
+
+def test_export_edf_reads_back_with_roles_and_markers(tmp_path: Path) -> None:
+    import pyedflib
+
+    out = tmp_path / "s.edf"
+    r = run("export", str(DEMO), "--to", "edf", str(out))
+    assert r.returncode == 0, r.stderr
+    with pyedflib.EdfReader(str(out)) as f:
+        assert f.signals_in_file == 2
+        assert f.getSampleFrequency(0) == 2000
+        onsets, _, texts = f.readAnnotations()
+        assert sum(t.startswith("rep ") for t in texts) == 8
+        assert f.getSignalLabels() == ["EMG lat L", "EMG glute R"]
+
+
+def test_export_bids_refuses_a_real_looking_name_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "bids"
+    r = run("export", str(DEMO), "--to", "bids", str(out), "--subject", "Jane Doe")
+    assert r.returncode == 2 and "pseudonym" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+    r = run("export", str(DEMO), "--to", "bids", str(out), "--subject", "P01")
+    assert r.returncode == 0, r.stderr
+    assert (out / "sub-P01" / "emg" / "sub-P01_task-drill_channels.tsv").exists()
+
+
+def test_export_of_a_bad_file_leaves_no_output(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xdf"
+    bad.write_bytes(b"XDF:" + bytes(10))
+    out = tmp_path / "out.edf"
+    r = run("export", str(bad), "--to", "edf", str(out))
+    assert r.returncode == 2 and "bad.xdf" in r.stderr
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_progress_bar_draws_on_a_terminal(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    from emgcoach import cli
+
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True)
+    bar = cli.ProgressBar("export edf", width=10)
+    for f in (0.0, 0.5, 0.5, 1.0):
+        bar(f)
+    err = capsys.readouterr().err
+    assert "[#####.....]  50%" in err and err.endswith("100%\n")
+    assert err.count(" 50%") == 1  # unchanged fractions are not redrawn
