@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -108,18 +107,18 @@ def test_guess_role():
     assert guess_role("lateral") == ("other", "none")
 
 
-def test_ten_minutes_four_channels_2khz_under_3s(tmp_path):
+def test_four_channels_at_2khz_with_time_column(tmp_path):
+    """A 2 kHz, 4-channel CSV with a time column: rate found, no gaps, values as written.
+    (How fast a 10-minute file reads is measured in benchmarks/recording.py, not here.)"""
     p = tmp_path / "big.csv"
-    n = 10 * 60 * 2000
+    n = 20 * 2000
     t = np.arange(n) / 2000.0
     x = np.random.default_rng(1).normal(0, 50, (n, 4))
     with open(p, "w") as f:
         f.write("time,lat_left,lat_right,glute_left,glute_right\n")
         np.savetxt(f, np.column_stack([t, x]), fmt=["%.4f"] + ["%.2f"] * 4, delimiter=",")
-    t0 = time.perf_counter()
     rec = read_recording(p)
-    dt = time.perf_counter() - t0
-    assert rec.streams[0].n_samples == n and rec.streams[0].info.rate_hz == 2000.0
-    assert rec.streams[0].gaps == []
-    print(f"read 10-min 4-ch 2-kHz CSV ({p.stat().st_size / 1e6:.0f} MB) in {dt:.2f} s")
-    assert dt < 3.0
+    (s,) = rec.streams
+    assert s.n_samples == n and s.info.rate_hz == 2000.0 and s.gaps == []
+    np.testing.assert_allclose(s.data, np.round(x, 2), atol=1e-3)
+    assert [(c.muscle, c.side) for c in s.info.channels][::3] == [("latissimus_dorsi", "left"), ("gluteus_maximus", "right")]
