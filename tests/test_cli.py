@@ -161,3 +161,44 @@ def test_progress_bar_draws_on_a_terminal(monkeypatch: pytest.MonkeyPatch, capsy
     err = capsys.readouterr().err
     assert "[#####.....]  50%" in err and err.endswith("100%\n")
     assert err.count(" 50%") == 1  # unchanged fractions are not redrawn
+
+
+def test_simulate_writes_a_session_whose_analysis_matches_its_truth(tmp_path: Path) -> None:
+    out = tmp_path / "sim.xdf"
+    r = run("simulate", "--duration", "30", "--seed", "3", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "bird_dog, 4 reps" in r.stdout
+    from emgcoach.io.open import read_recording
+
+    rec = read_recording(out)
+    truth = [m.payload["latency_ms"] for m in rec.markers if m.kind == "rep"]
+    assert len(truth) == 4
+    a = json.loads(run("analyze", str(out), "--json").stdout)
+    (pair,) = a["pairs"]
+    assert np.abs(np.array(pair["onset_latency_ms"]) - truth).max() < 15.0
+
+
+def test_simulate_realtime_killed_leaves_a_loadable_file(tmp_path: Path) -> None:
+    import signal as sig
+    import time
+
+    out = tmp_path / "live.xdf"
+    proc = subprocess.Popen([sys.executable, "-m", "emgcoach.cli", "simulate", "--realtime", "-o", str(out)], cwd=ROOT)
+    time.sleep(3.0)
+    proc.send_signal(sig.SIGKILL)
+    proc.wait(timeout=10)
+    from emgcoach.io.open import read_recording
+
+    rec = read_recording(out)
+    seconds = rec.streams[0].n_samples / rec.streams[0].info.rate_hz
+    # the child ran ~3 s minus its start-up (imports); at most the last second may be missing
+    assert 0.5 < seconds <= 3.0
+    assert rec.streams[0].gaps == []  # what is there is continuous: nothing shifted or half-written
+
+
+def test_simulate_refuses_unknown_drill_and_wrong_suffix(tmp_path: Path) -> None:
+    r = run("simulate", "--drill", "handstand", "-o", str(tmp_path / "x.xdf"))
+    assert r.returncode == 2 and "unknown drill" in r.stderr
+    r = run("simulate", "-o", str(tmp_path / "x.csv"))
+    assert r.returncode == 2 and "XDF" in r.stderr
+    assert list(tmp_path.iterdir()) == []
