@@ -31,6 +31,7 @@ from emgcoach.types import Block, ChannelSpec, StreamInfo
 
 RATE_HZ = 2000.0
 BLOCK = 40  # 20 ms
+MAX_BACKLOG = 200  # blocks (4 s of data) queued at most
 
 
 def rss_mb() -> float:
@@ -60,6 +61,8 @@ def sustained_write(path: Path, minutes: float) -> None:
         for index in range(0, total, BLOCK):
             k = index % len(tile)
             rec.put_block(0, Block(tile[k : k + BLOCK], t0=index / RATE_HZ, rate_hz=RATE_HZ, first_index=index))
+            while rec.backlog > MAX_BACKLOG:  # feed as fast as the writer takes it, not faster: a live
+                time.sleep(0.0005)  # session is 1x real time, so its queue never builds up
             if index and index % ten_min == 0:
                 print(f"    RSS after {index / RATE_HZ / 60:.0f} simulated min: {rss_mb():.0f} MB")
     wall, cpu = time.perf_counter() - wall, cpu_s() - cpu

@@ -378,6 +378,11 @@ class Recorder:
         self._thread.start()
 
     @property
+    def backlog(self) -> int:
+        """Items queued but not yet written (grows only if blocks arrive faster than the disk takes them)."""
+        return self._queue.qsize()
+
+    @property
     def stream_ids(self) -> list[int]:
         return list(self._ids)
 
