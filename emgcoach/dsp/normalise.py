@@ -52,7 +52,7 @@ def estimate_rest(
     starts = np.arange(0, len(a) - w + 1, step)
     sums = c[starts + w] - c[starts]  # (windows, channels)
     sq = c2[starts + w] - c2[starts]
-    k = max(1, int(round(quiet_fraction * len(starts))))
+    k = min(len(starts), max(3, int(round(quiet_fraction * len(starts)))))  # pool >= 3 windows when there are
     quiet = np.argsort(sums, axis=0)[:k]  # (k, channels), quietest first
     cols = np.arange(a.shape[1])
     s_q, sq_q = sums[quiet, cols], sq[quiet, cols]

@@ -58,11 +58,16 @@ class OnsetDetector:
         t0: float = 0.0,
     ) -> None:
         self.rate_hz = float(rate_hz)
-        self.threshold_uv = np.atleast_1d(np.asarray(mean_uv, float) + k * np.asarray(sd_uv, float))
+        self.k = float(k)
+        self.set_baseline(mean_uv, sd_uv)
         self.min_on = max(1, int(round(min_on_s * self.rate_hz)))
         self.min_off = max(1, int(round(min_off_s * self.rate_hz)))
         self.t0 = float(t0)
         self.reset()
+
+    def set_baseline(self, mean_uv: np.ndarray | float, sd_uv: np.ndarray | float) -> None:
+        """New rest level (µV per channel); the on/off state and any run in progress are kept."""
+        self.threshold_uv = np.atleast_1d(np.asarray(mean_uv, float) + self.k * np.asarray(sd_uv, float))
 
     def reset(self) -> None:
         self.active: np.ndarray | None = None  # per channel: currently on

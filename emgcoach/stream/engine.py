@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from emgcoach.dsp.filters import detect_mains_hz
-from emgcoach.dsp.normalise import MvcNormaliser
+from emgcoach.dsp.normalise import MvcNormaliser, estimate_rest
+from emgcoach.dsp.onset import OnsetDetector
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
 from emgcoach.dsp.quality import QualityMonitor
 from emgcoach.io.xdf_writer import Recorder
@@ -32,11 +33,14 @@ from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
 QUALITY_EVERY_S = 1.0
 MAINS_CHECK_AFTER_S = 2.0
 MAX_EVENTS = 10_000  # events kept for a consumer that is not draining; the oldest go first
+ONSET_REST_EVERY_S = 10.0  # without calibration, re-estimate the resting level this often from the last
+ONSET_REST_WINDOW_S = 30.0  # this many seconds of onset envelope (its quietest windows)
 
 
 @dataclass(frozen=True)
 class EngineEvent:
-    """Something the UI may show: kind 'marker', 'gap', 'state', 'error', 'quality', 'recording', 'note'."""
+    """Something the UI may show: kind 'marker', 'gap', 'state', 'error', 'quality', 'recording', 'note',
+    'onset', 'offset' (payload: channel, muscle)."""
 
     kind: str
     stream: int | None
@@ -113,6 +117,10 @@ class _Stream:
         self.last_quality: tuple[dict, ...] = ()
         self.reset_pending = False
         self.gap_marked = False
+        self.onsets: OnsetDetector | None = None
+        self.onset_ring = RingBuffer(max(1, int(ONSET_REST_WINDOW_S * rate)), n_ch)
+        self.next_rest_t = float("-inf")
+        self.rest_from_calibration = False
         self.arrivals: collections.deque[tuple[float, int]] = collections.deque(maxlen=64)
         self.task: asyncio.Task | None = None
 
@@ -275,7 +283,10 @@ class Engine:
             if st.reset_pending:
                 st.pipeline.reset()
                 st.quality.reset()
-                for ring in (buf.raw, buf.envelope, buf.lowlag, buf.pct_mvc):
+                if st.onsets is not None:  # same threshold, fresh on/off state
+                    st.onsets.reset()
+                    st.onsets.t0 = buf.t_origin
+                for ring in (buf.raw, buf.envelope, buf.lowlag, buf.pct_mvc, st.onset_ring):
                     ring.clear(block.first_index)
                 st.reset_pending = False
         elif block.first_index < buf.raw.end_index:  # a source restarted its count: start the view afresh
@@ -298,6 +309,7 @@ class Engine:
         pct = st.normaliser.process(out.envelope) if st.normaliser is not None else None
         if pct is not None:
             buf.pct_mvc.write(pct, first)
+        self._detect_onsets(st, out.onset_envelope, first, block.t0)
         st.quality.process(block.data)
         st.samples += block.n_samples
         st.last_t = block.t0 + (block.n_samples - 1) / rate
@@ -321,6 +333,35 @@ class Engine:
                 except Exception as e:  # a broken subscriber must not stop acquisition: report and drop it
                     self._subscribers.remove(cb)
                     self._emit("error", st.index, {"message": f"subscriber {getattr(cb, '__name__', cb)} failed: {e}"})
+
+    def _detect_onsets(self, st: _Stream, env: np.ndarray, first: int, t0: float) -> None:
+        """Onset/offset events per channel; the threshold rests on the calibration's rest level, or
+        without one on the quietest stretches of the last 30 s (re-estimated every 10 s)."""
+        st.onset_ring.write(env, first)
+        now = t0 + len(env) / st.info.rate_hz
+        if not st.rest_from_calibration and now >= st.next_rest_t:
+            held, _ = st.onset_ring.latest(st.onset_ring.capacity)
+            if len(held) >= 3 * st.info.rate_hz:
+                rest = estimate_rest(held[~np.isnan(held).any(axis=1)], st.info.rate_hz)
+                if st.onsets is None:
+                    st.onsets = OnsetDetector(st.info.rate_hz, rest.mean_uv, rest.sd_uv, t0=st.buffers.t_origin)
+                else:
+                    st.onsets.set_baseline(rest.mean_uv, rest.sd_uv)
+                st.next_rest_t = now + ONSET_REST_EVERY_S
+        if st.onsets is None:
+            return
+        for e in st.onsets.process(env, first):
+            self._emit(e.kind, st.index, {"channel": e.channel, "muscle": st.info.channels[e.channel].muscle}, e.time_s)
+
+    def set_rest(self, stream: int, mean_uv: Any, sd_uv: Any) -> None:
+        """Use a calibration's resting level (µV, per channel) for onset thresholds from now on."""
+        st = self._streams[stream]
+
+        def apply() -> None:
+            st.onsets = OnsetDetector(st.info.rate_hz, mean_uv, sd_uv, t0=st.buffers.t_origin)
+            st.rest_from_calibration = True
+
+        self.call(apply)
 
     def _check_mains(self, st: _Stream) -> None:
         st.mains_checked = True

@@ -172,3 +172,18 @@ def test_stop_joins_quickly_even_while_a_source_sleeps() -> None:
     t = time.monotonic()
     eng.stop()
     assert time.monotonic() - t < 1.0
+
+
+def test_onset_events_follow_the_simulated_reps() -> None:
+    scenario = bird_dog_scenario(reps=3, hold_s=2.0, rest_s=3.0, lead_in_s=4.0, glute_latency_ms=100.0)
+    with Engine() as eng:
+        i = eng.add_source(SimulatorSource(scenario, rate_hz=2000.0))
+        wait_for(lambda: eng.stream_stats(i).state == "ended")
+        events = eng.drain_events()
+    onsets = [(e.payload["muscle"], e.time_s) for e in events if e.kind == "onset"]
+    lat = [t for m, t in onsets if m == "latissimus_dorsi"]
+    glute = [t for m, t in onsets if m == "gluteus_maximus"]
+    truth = [m.payload for m in scenario.markers if m.kind == "rep"]
+    assert len(lat) == len(glute) == 3
+    np.testing.assert_allclose(lat, [r["lat_onset_s"] for r in truth], atol=0.03)
+    np.testing.assert_allclose(np.subtract(glute, lat), 0.1, atol=0.015)
