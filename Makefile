@@ -5,19 +5,24 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := recordings/bird_dog_sim.xdf
 
-.PHONY: demo demo-headless test bench install clean
+.PHONY: demo demo-headless test bench screenshots install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[gui,test]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-## Replay the bundled bird-dog session. (Until the desktop app lands this prints its analysis.)
+## Open the app replaying the bundled bird-dog session (without a screen: its analysis instead).
 demo: $(STAMP)
-	$(BIN)/emgcoach analyze $(DEMO)
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
+		$(BIN)/emgcoach replay $(DEMO); \
+	else \
+		echo "No screen found: printing the session's analysis (make demo-headless)."; \
+		$(BIN)/emgcoach analyze $(DEMO); \
+	fi
 
 ## The same session's analysis as text, for machines without a screen.
 demo-headless: $(STAMP)
@@ -29,8 +34,14 @@ test: $(STAMP)
 
 ## Benchmarks (installs NeuroKit2 as the reference implementation).
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[gui,test,bench]'
 	$(BIN)/python benchmarks/dsp_throughput.py
+	$(BIN)/python benchmarks/recording.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/ui_frame.py
+
+## Render the main views to docs/screenshots/*.png (offscreen).
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m emgcoach.ui.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

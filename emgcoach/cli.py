@@ -112,6 +112,20 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from emgcoach.ui.app import run
+
+    if not Path(args.file).exists():
+        raise EmgcoachError(f"{args.file}: file not found")
+    return run(replay=args.file, speed=args.speed)
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from emgcoach.ui.app import run
+
+    return run()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="emgcoach",
@@ -143,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--rate", type=float, help="sample rate in Hz for files that do not state it (CSV)")
     e.add_argument("--channel", action="append", metavar="INDEX:MUSCLE:SIDE", help="name a column (repeatable)")
     e.set_defaults(func=cmd_export)
+
+    a = sub.add_parser("app", help="open the desktop app (sensors, replay, recording)")
+    a.set_defaults(func=cmd_app)
+
+    r = sub.add_parser("replay", help="open the desktop app replaying a recording")
+    r.add_argument("file", help="recording to replay (XDF, EDF/BDF, CSV, ...)")
+    r.add_argument("--speed", type=float, default=1.0, help="replay speed, 0.25-16 (default 1)")
+    r.set_defaults(func=cmd_replay)
 
     s = sub.add_parser("simulate", help="write a simulated session (lat + opposite glute) with ground truth")
     s.add_argument("-o", "--output", required=True, help="output file (.xdf)")

@@ -31,6 +31,7 @@ from emgcoach.stream.source import Source
 from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
 
 QUALITY_EVERY_S = 1.0
+QUALITY_WINDOW_S = 10.0  # long enough to hold rest and contraction, so SNR means something
 MAINS_CHECK_AFTER_S = 2.0
 MAX_EVENTS = 10_000  # events kept for a consumer that is not draining; the oldest go first
 ONSET_REST_EVERY_S = 10.0  # without calibration, re-estimate the resting level this often from the last
@@ -107,7 +108,7 @@ class _Stream:
         self.buffers = StreamBuffers(
             rate, info.channels, RingBuffer(cap, n_ch), RingBuffer(cap, n_ch), RingBuffer(cap, n_ch), RingBuffer(cap, n_ch)
         )
-        self.quality = QualityMonitor(rate, window_s=2.0, mains_hz=config.mains_hz)
+        self.quality = QualityMonitor(rate, window_s=QUALITY_WINDOW_S, mains_hz=config.mains_hz)
         self.normaliser: MvcNormaliser | None = None
         self.state, self.message = "starting", ""
         self.samples = self.lost = 0

@@ -1,0 +1,109 @@
+"""What the live feedback view shows, computed from envelopes and onset events (no Qt here).
+
+Levels are the mean of the last `level_window_s` of each muscle's envelope (µV, or %MVC when calibrated);
+the co-activation gauge is the Falconer-Winter CCI over the last `cci_window_s`; the onset-order cue pairs
+each lat onset with the glute onset nearest to it within `pair_window_s`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from emgcoach.dsp.coactivation import cci
+
+LAT = "latissimus_dorsi"
+GLUTE = "gluteus_maximus"
+
+
+@dataclass(frozen=True)
+class Band:
+    """A target band in the unit shown (µV or %MVC); hi may be inf."""
+
+    lo: float
+    hi: float = float("inf")
+
+    def contains(self, value: float) -> bool:
+        return bool(np.isfinite(value) and self.lo <= value <= self.hi)
+
+
+# Defaults in %MVC (the drill library's common targets); uncalibrated bands are multiples of rest.
+PCT_TARGETS = {LAT: Band(20.0, 40.0), GLUTE: Band(20.0)}
+REST_MULTIPLE_TARGETS = {LAT: 5.0, GLUTE: 5.0}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One frame of feedback: levels per muscle, their bands, CCI, whether both are on target."""
+
+    unit: str
+    lat: float
+    glute: float
+    lat_band: Band
+    glute_band: Band
+    cci: float
+    both_on_target: bool
+
+
+def level(envelope: np.ndarray, rate_hz: float, window_s: float = 0.15) -> float:
+    """Mean of the newest `window_s` of an envelope, ignoring NaN gaps; NaN if nothing is there."""
+    tail = envelope[-max(1, int(window_s * rate_hz)) :]
+    tail = tail[np.isfinite(tail)]
+    return float(tail.mean()) if len(tail) else float("nan")
+
+
+def figures(
+    lat_env: np.ndarray,
+    glute_env: np.ndarray,
+    rate_hz: float,
+    calibrated: bool,
+    rest_uv: tuple[float, float] = (float("nan"), float("nan")),
+    targets: dict[str, Band] | None = None,
+    cci_window_s: float = 2.0,
+) -> Figures:
+    """Feedback figures from the newest samples of two envelopes on one clock (same rate and length)."""
+    if calibrated:
+        unit = "%MVC"
+        t = targets or PCT_TARGETS
+        lat_band, glute_band = t[LAT], t[GLUTE]
+    else:
+        unit = "µV"
+        lat_band = Band(REST_MULTIPLE_TARGETS[LAT] * rest_uv[0]) if np.isfinite(rest_uv[0]) else Band(float("inf"))
+        glute_band = Band(REST_MULTIPLE_TARGETS[GLUTE] * rest_uv[1]) if np.isfinite(rest_uv[1]) else Band(float("inf"))
+    lat, glute = level(lat_env, rate_hz), level(glute_env, rate_hz)
+    n = int(cci_window_s * rate_hz)
+    a, b = lat_env[-n:], glute_env[-n:]
+    ok = np.isfinite(a) & np.isfinite(b)
+    index = cci(a[ok], b[ok]) if ok.any() else float("nan")
+    return Figures(unit, lat, glute, lat_band, glute_band, index, lat_band.contains(lat) and glute_band.contains(glute))
+
+
+class OnsetOrder:
+    """Pairs lat and glute onsets into cues such as 'Lat first, glute +80 ms' (times in s)."""
+
+    def __init__(self, pair_window_s: float = 0.5) -> None:
+        self.pair_window_s = pair_window_s
+        self._pending: dict[str, float] = {}
+        self.last_cue = ""
+        self.last_latency_ms: float | None = None
+
+    def onset(self, muscle: str, time_s: float) -> str | None:
+        """Feed one onset; returns a new cue when it completes a pair."""
+        if muscle not in (LAT, GLUTE):
+            return None
+        other = GLUTE if muscle == LAT else LAT
+        t_other = self._pending.get(other)
+        if t_other is not None and abs(time_s - t_other) <= self.pair_window_s:
+            lat_t = time_s if muscle == LAT else t_other
+            glute_t = t_other if muscle == LAT else time_s
+            self._pending.clear()
+            latency_ms = 1000.0 * (glute_t - lat_t)
+            self.last_latency_ms = latency_ms
+            if latency_ms >= 0:
+                self.last_cue = f"Lat first, glute +{latency_ms:.0f} ms"
+            else:
+                self.last_cue = f"Glute first, by {-latency_ms:.0f} ms"
+            return self.last_cue
+        self._pending[muscle] = time_s
+        return None

@@ -1,0 +1,27 @@
+"""Start the desktop app: `emgcoach app` (no source yet) or `emgcoach replay FILE`."""
+
+from __future__ import annotations
+
+import sys
+
+
+def run(replay: str | None = None, speed: float = 1.0) -> int:
+    """Open the main window (replaying `replay` if given) and run the Qt event loop; returns its exit code."""
+    try:
+        from PySide6.QtWidgets import QApplication
+    except ImportError:
+        print("emgcoach: the desktop app needs PySide6 and pyqtgraph: pip install 'emgcoach[gui]'", file=sys.stderr)
+        return 2
+    import pyqtgraph as pg
+
+    from emgcoach.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("emgcoach")
+    app.setOrganizationName("emgcoach")
+    pg.setConfigOptions(antialias=False, background="#1e1e1e", foreground="#dddddd")
+    window = MainWindow()
+    window.show()
+    if replay and not window.open_recording(replay, speed=speed):
+        return 2
+    return app.exec()

@@ -1,0 +1,126 @@
+"""The device panel: each stream's state, rate and loss, a quality light per channel (its meaning on
+hover), and the muscle/side each channel is assigned to."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from emgcoach.stream.engine import Engine, StreamStats
+
+ROLES = [
+    ("latissimus_dorsi", "left", "Lat left"),
+    ("latissimus_dorsi", "right", "Lat right"),
+    ("gluteus_maximus", "left", "Glute left"),
+    ("gluteus_maximus", "right", "Glute right"),
+    ("other", "none", "Other / unused"),
+]
+LIGHT = {"good": QColor(67, 160, 71), "fair": QColor(255, 167, 38), "bad": QColor(229, 57, 53)}
+STATE_TEXT = {
+    "starting": "starting",
+    "running": "streaming",
+    "ended": "ended",
+    "error": "error",
+    "reconnecting": "reconnecting...",
+}
+
+
+class QualityLight(QLabel):
+    """A coloured dot; the tooltip says what the grade means and what to do."""
+
+    def __init__(self) -> None:
+        super().__init__("●")
+        self.grade = ""
+        self.set_grade("", "No quality figures yet")
+
+    def set_grade(self, grade: str, meaning: str) -> None:
+        self.grade = grade
+        color = LIGHT.get(grade, QColor(120, 120, 120))
+        self.setStyleSheet(f"color: {color.name()}; font-size: 20px;")
+        self.setToolTip(meaning)
+
+
+class DevicePanel(QWidget):
+    """One box per stream; emits `role_changed(stream, channel, muscle, side)` when an assignment changes."""
+
+    role_changed = Signal(int, int, str, str)
+    simulate_requested = Signal()
+    scan_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lay = QVBoxLayout(self)
+        self.scan_button = QPushButton("Scan for sensors")
+        self.scan_button.setToolTip("Bluetooth sensors: uMyo, Ganglion, BITalino, NPG Lite, MyoWare, open profile")
+        self.sim_button = QPushButton("Add simulated sensors")
+        self.sim_button.setToolTip("Two simulated sensors (lat + opposite glute) doing bird-dog reps")
+        self.scan_button.clicked.connect(self.scan_requested)
+        self.sim_button.clicked.connect(self.simulate_requested)
+        self._lay.addWidget(self.scan_button)
+        self._lay.addWidget(self.sim_button)
+        self._boxes: list[tuple[QGroupBox, QLabel, list[QualityLight], list[QComboBox]]] = []
+        self._lay.addStretch(1)
+        self._count = -1
+
+    def _rebuild(self, engine: Engine, roles: dict[tuple[int, int], tuple[str, str]]) -> None:
+        for box, *_ in self._boxes:
+            box.setParent(None)
+        self._boxes = []
+        for s in range(engine.n_streams):
+            info = engine.info(s)
+            box = QGroupBox(f"{info.name} ({info.kind})")
+            grid = QGridLayout(box)
+            status = QLabel("")
+            status.setWordWrap(True)
+            grid.addWidget(status, 0, 0, 1, 3)
+            lights, combos = [], []
+            for ch, spec in enumerate(info.channels):
+                light = QualityLight()
+                combo = QComboBox()
+                for muscle, side, text in ROLES:
+                    combo.addItem(text, (muscle, side))
+                muscle, side = roles.get((s, ch), (spec.muscle, spec.side))
+                idx = next((i for i, r in enumerate(ROLES) if r[:2] == (muscle, side)), len(ROLES) - 1)
+                combo.setCurrentIndex(idx)
+                combo.currentIndexChanged.connect(
+                    lambda _i, s=s, ch=ch, c=combo: self.role_changed.emit(s, ch, *c.currentData())
+                )
+                grid.addWidget(QLabel(spec.name), ch + 1, 0)
+                grid.addWidget(combo, ch + 1, 1)
+                grid.addWidget(light, ch + 1, 2, Qt.AlignCenter)
+                lights.append(light)
+                combos.append(combo)
+            self._lay.insertWidget(self._lay.count() - 1, box)
+            self._boxes.append((box, status, lights, combos))
+        self._count = engine.n_streams
+
+    def refresh(self, engine: Engine | None, roles: dict[tuple[int, int], tuple[str, str]]) -> None:
+        """Update from the engine (call on the UI timer, a few times a second is enough)."""
+        if engine is None:
+            return
+        if engine.n_streams != self._count:
+            self._rebuild(engine, roles)
+        for s, (box, status, lights, _) in enumerate(self._boxes):
+            st: StreamStats = engine.stream_stats(s)
+            rate = f"{st.rate_measured_hz:.0f} Hz" if st.rate_measured_hz == st.rate_measured_hz else "-"
+            loss = 100.0 * st.lost / max(1, st.samples + st.lost)
+            text = f"{STATE_TEXT.get(st.state, st.state)} | {rate} | lost {st.lost} ({loss:.1f} %)"
+            if st.mains_hz:
+                text += f" | notch {st.mains_hz:g} Hz"
+            if st.state == "error":
+                text += f"\n{st.message}"
+            status.setText(text)
+            for ch, light in enumerate(lights):
+                if ch < len(st.quality):
+                    q = st.quality[ch]
+                    meaning = "; ".join(q.get("flag_messages") or []) or "Clean signal"
+                    light.set_grade(q.get("grade", ""), f"{q.get('grade', '?')}: {meaning}")

@@ -1,0 +1,326 @@
+"""The main window: device panel, live plots, co-activation feedback, record and replay transport.
+
+The window owns one `Engine`; a 60 Hz QTimer pulls the newest samples from its ring buffers and drains
+its events. Nothing here decodes bytes or filters signals.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+)
+
+from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, figures
+from emgcoach.errors import EmgcoachError
+from emgcoach.io.open import read_recording
+from emgcoach.stream.engine import Engine
+from emgcoach.stream.replay import replay_sources
+from emgcoach.stream.simulator import SimulatorSource, bird_dog_scenario
+from emgcoach.ui.device_panel import DevicePanel
+from emgcoach.ui.feedback import FeedbackView
+from emgcoach.ui.plots import SignalPlots
+from emgcoach.ui.transport import TransportBar
+
+FRAME_MS = 16  # ~60 Hz
+SLOW_EVERY = 15  # device panel and feedback figures: every 15th frame (~4 Hz) is plenty
+
+
+class MainWindow(QMainWindow):
+    """emgcoach's window. `open_recording(path)` replays a file; `add_simulated_sensors()` streams a
+    simulated bird-dog; `toggle_recording()` writes XDF."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings("emgcoach", "emgcoach")
+        self.setWindowTitle("emgcoach")
+        self.engine: Engine | None = None
+        self.roles: dict[tuple[int, int], tuple[str, str]] = {}
+        self.onset_order = OnsetOrder()
+        self.replay_duration_s = 0.0
+        self.frames = 0
+        self.errors_shown: list[str] = []
+
+        self.plots = SignalPlots(window_s=float(self.settings.value("plot_window_s", 10.0)))
+        self.feedback = FeedbackView()
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(self.plots)
+        split.addWidget(self.feedback)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.setCentralWidget(split)
+
+        self.devices = DevicePanel()
+        dock = QDockWidget("Sensors", self)
+        dock.setObjectName("sensors")
+        dock.setWidget(self.devices)
+        self.addDockWidget(Qt.LeftDockWidgetArea, dock)
+        self.transport = TransportBar()
+        tdock = QDockWidget("Replay", self)
+        tdock.setObjectName("replay")
+        tdock.setWidget(self.transport)
+        self.addDockWidget(Qt.BottomDockWidgetArea, tdock)
+        self.status = QLabel("Open a recording (Ctrl+O) or add simulated sensors to start")
+        self.statusBar().addWidget(self.status, 1)
+
+        self._make_actions()
+        self.devices.role_changed.connect(self._role_changed)
+        self.devices.simulate_requested.connect(self.add_simulated_sensors)
+        self.devices.scan_requested.connect(self._scan)
+        self.transport.play_toggled.connect(self.toggle_play)
+        self.transport.seek_requested.connect(self.seek)
+        self.transport.speed_changed.connect(self.set_speed)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 850)
+        state = self.settings.value("window_state")
+        if state is not None:
+            self.restoreState(state)
+
+    # ------------------------------------------------------------------ actions
+
+    def _make_actions(self) -> None:
+        bar = QToolBar("Main")
+        bar.setObjectName("main")
+        self.addToolBar(bar)
+        menu = self.menuBar().addMenu("&File")
+
+        def act(text: str, slot, shortcut: str | None = None, tip: str = "") -> QAction:
+            a = QAction(text, self)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+            a.setToolTip(f"{tip or text} ({shortcut})" if shortcut else tip or text)
+            a.triggered.connect(slot)
+            self.addAction(a)
+            return a
+
+        self.open_action = act("Open recording...", self._open_dialog, "Ctrl+O")
+        self.record_action = act("Record", self.toggle_recording, "R", "Start / stop recording to XDF")
+        self.record_action.setCheckable(True)
+        self.mark_action = act("Mark", lambda: self.mark("note", {"text": "mark"}), "M", "Put a mark in the recording")
+        self.play_action = act("Play / pause", self.toggle_play, "Space")
+        self.sim_action = act("Simulated sensors", self.add_simulated_sensors, "Ctrl+N")
+        for a in (self.open_action, self.sim_action, self.record_action, self.mark_action):
+            bar.addAction(a)
+        for a in (self.open_action, self.sim_action, self.record_action, self.mark_action, self.play_action):
+            menu.addAction(a)
+        menu.addSeparator()
+        menu.addAction(act("Quit", self.close, "Ctrl+Q"))
+
+    # ------------------------------------------------------------------ sources
+
+    def _new_engine(self) -> Engine:
+        if self.engine is not None:
+            if self.engine.recording_path:
+                self.toggle_recording()
+            self.engine.stop()
+        self.engine = Engine(buffer_s=30.0).start()
+        self.roles = {}
+        self.onset_order = OnsetOrder()
+        self.replay_duration_s = 0.0
+        self.transport.set_duration(0.0)
+        return self.engine
+
+    def open_recording(self, path: str | Path, speed: float = 1.0) -> bool:
+        """Replay a recording; a bad file gets one message box with the reason. Returns success."""
+        try:
+            rec = read_recording(path)
+        except EmgcoachError as e:
+            self._error_box("Cannot open recording", str(e))
+            return False
+        engine = self._new_engine()
+        clock, sources = replay_sources(rec, speed=speed)
+        engine.attach_replay_clock(clock)
+        for src in sources:
+            engine.add_source(src)
+        self.replay_duration_s = rec.duration_s
+        self.transport.set_duration(rec.duration_s)
+        self.transport.set_speed(speed)
+        self._load_roles(engine)
+        self.settings.setValue("last_file", str(path))
+        self.status.setText(f"Replaying {path}")
+        return True
+
+    def add_simulated_sensors(self) -> None:
+        """Two simulated sensors (lat left + glute right) doing bird-dog reps, paced like live ones."""
+        engine = self._new_engine()
+        scenario = bird_dog_scenario(reps=20, latency_jitter_ms=15.0)
+        engine.add_source(SimulatorSource(scenario, rate_hz=2000.0, realtime=True))
+        self._load_roles(engine)
+        self.status.setText("Simulated sensors: lat left + glute right, bird-dog reps")
+
+    def _scan(self) -> None:
+        self._error_box(
+            "Bluetooth",
+            "Scanning for Bluetooth sensors is not available in this build yet: open a recording or add "
+            "simulated sensors.",
+        )
+
+    def _load_roles(self, engine: Engine) -> None:
+        saved = self.settings.value("roles", {}) or {}
+        for s in range(engine.n_streams):
+            info = engine.info(s)
+            for ch, spec in enumerate(info.channels):
+                key = f"{info.kind}:{info.address or info.name}:{ch}"
+                muscle, side = str(saved.get(key, f"{spec.muscle}:{spec.side}")).split(":", 1)
+                self.roles[(s, ch)] = (muscle, side)
+
+    def _role_changed(self, stream: int, ch: int, muscle: str, side: str) -> None:
+        self.roles[(stream, ch)] = (muscle, side)
+        if self.engine is not None:
+            info = self.engine.info(stream)
+            saved = dict(self.settings.value("roles", {}) or {})
+            saved[f"{info.kind}:{info.address or info.name}:{ch}"] = f"{muscle}:{side}"
+            self.settings.setValue("roles", saved)
+
+    # ------------------------------------------------------------------ transport and recording
+
+    def toggle_play(self) -> None:
+        clock = self.engine.replay_clock if self.engine else None
+        if clock is None:
+            return
+        (self.engine.resume if clock.paused else self.engine.pause)()
+
+    def seek(self, t_s: float) -> None:
+        if self.engine is not None:
+            self.engine.seek(t_s)
+
+    def set_speed(self, speed: float) -> None:
+        if self.engine is not None:
+            self.engine.set_speed(speed)
+
+    def toggle_recording(self) -> str | None:
+        """Start recording to a new XDF in the user's recordings folder, or stop; returns the path."""
+        if self.engine is None or self.engine.n_streams == 0:
+            self.record_action.setChecked(False)
+            self.status.setText("Nothing to record: open a recording or connect sensors first")
+            return None
+        if self.engine.recording_path:
+            path = self.engine.stop_recording()
+            self.record_action.setChecked(False)
+            self.status.setText(f"Saved {path}")
+            return path
+        folder = Path(str(self.settings.value("recordings_dir", Path.home() / "emgcoach-recordings")))
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"session-{datetime.now():%Y%m%d-%H%M%S}.xdf"
+        try:
+            self.engine.start_recording(path)
+        except (OSError, ValueError, EmgcoachError) as e:
+            self.record_action.setChecked(False)
+            self._error_box("Cannot record", str(e))
+            return None
+        self.record_action.setChecked(True)
+        self.status.setText(f"Recording to {path}")
+        return str(path)
+
+    def mark(self, kind: str, payload: dict) -> None:
+        if self.engine is not None and self.engine.n_streams:
+            self.engine.add_marker(kind, payload)
+
+    def _open_dialog(self) -> None:
+        start = str(self.settings.value("last_file", ""))
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open recording", start, "Recordings (*.xdf *.edf *.bdf *.csv *.txt);;All files (*)"
+        )
+        if path:
+            self.open_recording(path)
+
+    def _error_box(self, title: str, text: str) -> None:
+        self.errors_shown.append(text)
+        QMessageBox.warning(self, title, text)
+
+    # ------------------------------------------------------------------ the frame timer
+
+    def _channel(self, muscle: str, side: str | None = None) -> tuple[int, int] | None:
+        for key, (m, s) in sorted(self.roles.items()):
+            if m == muscle and (side is None or s == side):
+                return key
+        return None
+
+    def tick(self) -> None:
+        """One frame: redraw plots; a few times a second update panel, feedback and events."""
+        self.frames += 1
+        engine = self.engine
+        labels = {k: f"{m.replace('_', ' ')} {s}" for k, (m, s) in self.roles.items()}
+        self.plots.refresh(engine, labels)
+        if engine is None or self.frames % SLOW_EVERY:
+            return
+        self.devices.refresh(engine, self.roles)
+        for ev in engine.drain_events():
+            if ev.kind == "onset" and ev.stream is not None:
+                muscle = self.roles.get((ev.stream, ev.payload["channel"]), ("", ""))[0]
+                cue = self.onset_order.onset(muscle, ev.time_s)
+                if cue:
+                    self.feedback.show_onset(cue)
+            elif ev.kind == "error":
+                self.status.setText(ev.payload.get("message", "error"))
+        self._update_feedback(engine)
+        clock = engine.replay_clock
+        if clock is not None and self.replay_duration_s:
+            self.transport.show_position(clock.now_s(), clock.paused)
+
+    def _update_feedback(self, engine: Engine) -> None:
+        lat = self._channel(LAT)
+        glute = None
+        if lat is not None:
+            other = {"left": "right", "right": "left"}.get(self.roles[lat][1])
+            glute = self._channel(GLUTE, other) or self._channel(GLUTE)
+        if lat is None or glute is None:
+            self.feedback.show_figures(None)
+            return
+        bl, bg = engine.buffers(lat[0]), engine.buffers(glute[0])
+        calibrated = engine.stream_stats(lat[0]).calibrated and engine.stream_stats(glute[0]).calibrated
+        ring_l = bl.pct_mvc if calibrated else bl.envelope
+        ring_g = bg.pct_mvc if calibrated else bg.envelope
+        n = int(2.0 * bl.rate_hz)
+        el, end_l = ring_l.latest(n)
+        eg, end_g = ring_g.latest(int(2.0 * bg.rate_hz))
+        if len(el) == 0 or len(eg) == 0:
+            return
+        a, b = el[:, lat[1]].astype(float), eg[:, glute[1]].astype(float)
+        if lat[0] != glute[0]:  # two sensors: put the glute on the lat's sample times
+            tl = bl.time_of(np.arange(end_l - len(a), end_l))
+            tg = bg.time_of(np.arange(end_g - len(b), end_g))
+            b = np.interp(tl, tg, b, left=np.nan, right=np.nan)
+        rest = (math.nan, math.nan)  # without calibration: the 10th percentile of the last 30 s
+        hist_l, _ = bl.envelope.latest(int(30 * bl.rate_hz))
+        hist_g, _ = bg.envelope.latest(int(30 * bg.rate_hz))
+        if not calibrated and len(hist_l) > bl.rate_hz and len(hist_g) > bg.rate_hz:
+            rest = (float(np.nanpercentile(hist_l[:, lat[1]], 10)), float(np.nanpercentile(hist_g[:, glute[1]], 10)))
+        fig = figures(a, b, bl.rate_hz, calibrated, rest)
+        lat_side = self.roles[lat][1]
+        glute_side = self.roles[glute][1]
+        self.feedback.show_figures(fig, f"Lat {lat_side}", f"Glute {glute_side}")
+
+    # ------------------------------------------------------------------ closing
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+        self.settings.setValue("plot_window_s", self.plots.window_s)
+        self.timer.stop()
+        if self.engine is not None:
+            if self.engine.recording_path:
+                self.engine.stop_recording()
+            self.engine.stop()
+            self.engine = None
+        super().closeEvent(event)  # type: ignore[arg-type]

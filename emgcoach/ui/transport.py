@@ -1,0 +1,67 @@
+"""Replay transport: play/pause, a seek bar, the position and the speed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+class TransportBar(QWidget):
+    """Emits play_toggled(), seek_requested(t_s) and speed_changed(x); `show_position` updates the bar."""
+
+    play_toggled = Signal()
+    seek_requested = Signal(float)
+    speed_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.play = QPushButton("Pause")
+        self.play.setToolTip("Play / pause (Space)")
+        self.slider = QSlider(Qt.Horizontal)
+        self.slider.setRange(0, 1000)
+        self.position = QLabel("0:00 / 0:00")
+        self.speed = QComboBox()
+        for x in SPEEDS:
+            self.speed.addItem(f"{x:g}x", x)
+        self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        lay = QHBoxLayout(self)
+        lay.addWidget(self.play)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.position)
+        lay.addWidget(QLabel("speed"))
+        lay.addWidget(self.speed)
+        self.duration_s = 0.0
+        self._dragging = False
+        self.play.clicked.connect(self.play_toggled)
+        self.slider.sliderPressed.connect(lambda: setattr(self, "_dragging", True))
+        self.slider.sliderReleased.connect(self._released)
+        self.speed.currentIndexChanged.connect(lambda _i: self.speed_changed.emit(float(self.speed.currentData())))
+        self.setEnabled(False)
+
+    def _released(self) -> None:
+        self._dragging = False
+        if self.duration_s > 0:
+            self.seek_requested.emit(self.slider.value() / 1000.0 * self.duration_s)
+
+    def set_speed(self, speed: float) -> None:
+        """Show `speed` in the box without emitting speed_changed."""
+        self.speed.blockSignals(True)
+        self.speed.setCurrentIndex(min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - speed)))
+        self.speed.blockSignals(False)
+
+    def set_duration(self, seconds: float) -> None:
+        self.duration_s = float(seconds)
+        self.setEnabled(seconds > 0)
+
+    def show_position(self, t_s: float, paused: bool) -> None:
+        self.play.setText("Play" if paused else "Pause")
+        if self.duration_s > 0 and not self._dragging:
+            self.slider.setValue(int(1000 * min(max(t_s / self.duration_s, 0.0), 1.0)))
+        self.position.setText(f"{_mmss(t_s)} / {_mmss(self.duration_s)}")
+
+
+def _mmss(t: float) -> str:
+    t = max(0.0, t)
+    return f"{int(t // 60)}:{int(t % 60):02d}"
