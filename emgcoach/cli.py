@@ -6,6 +6,7 @@ Every user-facing failure is one line on stderr and exit code 2; `--debug` shows
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 from collections.abc import Sequence
@@ -120,6 +121,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return run(replay=args.file, speed=args.speed)
 
 
+def has_display() -> bool:
+    """Whether a window can be shown: a desktop session, and Qt not told to render offscreen."""
+    if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
+        return False
+    if sys.platform.startswith("linux") or "bsd" in sys.platform:
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from emgcoach.ui.app import run
 
@@ -181,7 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
+        if has_display():
+            return cmd_app(args)
         parser.print_help()
+        print("\n(no display found, so the desktop app was not opened: `emgcoach app` opens it on a desktop)")
         return 0
     try:
         return int(args.func(args) or 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -110,11 +111,6 @@ def test_bad_channel_option_is_one_line(tmp_path: Path) -> None:
     assert len(r.stderr.strip().splitlines()) == 1 and "--channel" in r.stderr
 
 
-def test_no_arguments_prints_help() -> None:
-    r = run()
-    assert r.returncode == 0 and "analyze" in r.stdout
-
-
 DEMO = ROOT / "recordings" / "bird_dog_sim.xdf"
 
 
@@ -202,3 +198,24 @@ def test_simulate_refuses_unknown_drill_and_wrong_suffix(tmp_path: Path) -> None
     r = run("simulate", "-o", str(tmp_path / "x.csv"))
     assert r.returncode == 2 and "XDF" in r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_no_arguments_without_a_display_prints_help_and_says_why() -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}  # no window can be shown
+    r = subprocess.run([sys.executable, "-m", "emgcoach.cli"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    assert r.returncode == 0 and "analyze" in r.stdout and "no display found" in r.stdout
+
+
+def test_has_display_follows_the_session(monkeypatch) -> None:  # noqa: ANN001
+    from emgcoach.cli import has_display
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert has_display()
+    monkeypatch.delenv("DISPLAY")
+    assert not has_display()
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    assert has_display()
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert not has_display()

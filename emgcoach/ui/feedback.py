@@ -17,6 +17,12 @@ GREY = QColor(90, 90, 90)
 BAND = QColor(67, 160, 71, 70)
 
 
+def _set_text(label: QLabel, text: str) -> None:
+    """Set a label's text only when it changes (a change re-lays out the view)."""
+    if label.text() != text:
+        label.setText(text)
+
+
 class TargetBar(QWidget):
     """A vertical bar: the muscle's level against its target band (shaded)."""
 
@@ -136,18 +142,21 @@ class FeedbackView(QWidget):
     def show_figures(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute") -> None:
         self.lat_bar.title, self.glute_bar.title = lat_label, glute_label
         if fig is None:
-            self.mode.setText("Assign a lat and an opposite-side glute channel to see feedback")
+            _set_text(self.mode, "Assign a lat and an opposite-side glute channel to see feedback")
             return
         self.lat_bar.set_value(fig.lat, fig.lat_band, fig.unit)
         self.glute_bar.set_value(fig.glute, fig.glute_band, fig.unit)
         self.gauge.set_value(fig.cci)
         self.rewarded = fig.both_on_target
-        self.reward.setText("Both on target!" if fig.both_on_target else "")
-        self.reward.setStyleSheet(f"color: {GREEN.name()};" if fig.both_on_target else "")
-        self.mode.setText(
+        _set_text(self.reward, "Both on target!" if fig.both_on_target else "")
+        style = f"color: {GREEN.name()};" if fig.both_on_target else ""
+        if self.reward.styleSheet() != style:  # restyling re-polishes the widget: only on a change
+            self.reward.setStyleSheet(style)
+        _set_text(
+            self.mode,
             "Calibrated: levels in %MVC"
             if fig.unit == "%MVC"
-            else "Not calibrated: showing µV; targets are relative to your resting level"
+            else "Not calibrated: showing µV; targets are relative to your resting level",
         )
 
     def show_onset(self, cue: str) -> None:

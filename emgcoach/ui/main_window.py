@@ -35,7 +35,9 @@ from emgcoach.ui.plots import SignalPlots
 from emgcoach.ui.transport import TransportBar
 
 FRAME_MS = 16  # ~60 Hz
-SLOW_EVERY = 15  # device panel and feedback figures: every 15th frame (~4 Hz) is plenty
+FEEDBACK_EVERY = 3  # bars, gauge and onset cue: every 3rd frame (20 Hz), quick enough to follow a contraction
+SLOW_EVERY = 15  # device panel and transport: every 15th frame (4 Hz)
+REST_EVERY = 60  # the uncalibrated rest level (a percentile over 30 s): once a second
 
 
 class MainWindow(QMainWindow):
@@ -49,6 +51,7 @@ class MainWindow(QMainWindow):
         self.engine: Engine | None = None
         self.roles: dict[tuple[int, int], tuple[str, str]] = {}
         self.onset_order = OnsetOrder()
+        self._rest = (math.nan, math.nan)
         self.replay_duration_s = 0.0
         self.frames = 0
         self.errors_shown: list[str] = []
@@ -136,6 +139,7 @@ class MainWindow(QMainWindow):
         self.engine = Engine(buffer_s=30.0).start()
         self.roles = {}
         self.onset_order = OnsetOrder()
+        self._rest = (math.nan, math.nan)
         self.replay_duration_s = 0.0
         self.transport.set_duration(0.0)
         return self.engine
@@ -262,9 +266,8 @@ class MainWindow(QMainWindow):
         engine = self.engine
         labels = {k: f"{m.replace('_', ' ')} {s}" for k, (m, s) in self.roles.items()}
         self.plots.refresh(engine, labels)
-        if engine is None or self.frames % SLOW_EVERY:
+        if engine is None or self.frames % FEEDBACK_EVERY:
             return
-        self.devices.refresh(engine, self.roles)
         for ev in engine.drain_events():
             if ev.kind == "onset" and ev.stream is not None:
                 muscle = self.roles.get((ev.stream, ev.payload["channel"]), ("", ""))[0]
@@ -274,6 +277,9 @@ class MainWindow(QMainWindow):
             elif ev.kind == "error":
                 self.status.setText(ev.payload.get("message", "error"))
         self._update_feedback(engine)
+        if self.frames % SLOW_EVERY:
+            return
+        self.devices.refresh(engine, self.roles)
         clock = engine.replay_clock
         if clock is not None and self.replay_duration_s:
             self.transport.show_position(clock.now_s(), clock.paused)
@@ -301,15 +307,22 @@ class MainWindow(QMainWindow):
             tl = bl.time_of(np.arange(end_l - len(a), end_l))
             tg = bg.time_of(np.arange(end_g - len(b), end_g))
             b = np.interp(tl, tg, b, left=np.nan, right=np.nan)
-        rest = (math.nan, math.nan)  # without calibration: the 10th percentile of the last 30 s
-        hist_l, _ = bl.envelope.latest(int(30 * bl.rate_hz))
-        hist_g, _ = bg.envelope.latest(int(30 * bg.rate_hz))
-        if not calibrated and len(hist_l) > bl.rate_hz and len(hist_g) > bg.rate_hz:
-            rest = (float(np.nanpercentile(hist_l[:, lat[1]], 10)), float(np.nanpercentile(hist_g[:, glute[1]], 10)))
-        fig = figures(a, b, bl.rate_hz, calibrated, rest)
+        if not calibrated and (self.frames % REST_EVERY < FEEDBACK_EVERY or not np.isfinite(self._rest[0])):
+            self._rest = self._rest_level(bl, bg, lat[1], glute[1])
+        fig = figures(a, b, bl.rate_hz, calibrated, self._rest)
         lat_side = self.roles[lat][1]
         glute_side = self.roles[glute][1]
         self.feedback.show_figures(fig, f"Lat {lat_side}", f"Glute {glute_side}")
+
+    @staticmethod
+    def _rest_level(bl, bg, ch_l: int, ch_g: int) -> tuple[float, float]:  # noqa: ANN001
+        """Without calibration, rest is the 10th percentile of each envelope over the last 30 s (µV)."""
+        hist_l, _ = bl.envelope.latest(int(30 * bl.rate_hz))
+        hist_g, _ = bg.envelope.latest(int(30 * bg.rate_hz))
+        if len(hist_l) <= bl.rate_hz or len(hist_g) <= bg.rate_hz:
+            return (math.nan, math.nan)
+        # every 10th sample: the envelope is smooth, and a percentile of 60 000 points a second is waste
+        return (float(np.nanpercentile(hist_l[::10, ch_l], 10)), float(np.nanpercentile(hist_g[::10, ch_g], 10)))
 
     # ------------------------------------------------------------------ closing
 
