@@ -108,6 +108,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         rate_hz=args.rate,
         seed=args.seed,
         realtime=args.realtime,
+        calibration=not args.no_calibration,
     )
     print(summary)
     return 0
@@ -178,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("simulate", help="write a simulated session (lat + opposite glute) with ground truth")
     s.add_argument("-o", "--output", required=True, help="output file (.xdf)")
-    s.add_argument("--drill", default="bird_dog", help="drill to simulate (default bird_dog)")
+    s.add_argument("--drill", default="bird_dog", help="drill id from the library (default bird_dog; `emgcoach drills` lists them)")
+    s.add_argument("--no-calibration", action="store_true", help="leave out the rest + MVC calibration block (49 s)")
     s.add_argument("--duration", type=float, default=None, help="length in s (default: the drill's own)")
     s.add_argument("--rate", type=float, default=2000.0, help="sample rate in Hz (default 2000)")
     s.add_argument("--seed", type=int, default=0, help="random seed (same seed, same session)")

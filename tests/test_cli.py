@@ -161,7 +161,7 @@ def test_progress_bar_draws_on_a_terminal(monkeypatch: pytest.MonkeyPatch, capsy
 
 def test_simulate_writes_a_session_whose_analysis_matches_its_truth(tmp_path: Path) -> None:
     out = tmp_path / "sim.xdf"
-    r = run("simulate", "--duration", "30", "--seed", "3", "-o", str(out))
+    r = run("simulate", "--duration", "40", "--no-calibration", "--seed", "3", "-o", str(out))
     assert r.returncode == 0, r.stderr
     assert "bird_dog, 4 reps" in r.stdout
     from emgcoach.io.open import read_recording

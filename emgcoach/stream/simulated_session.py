@@ -2,6 +2,10 @@
 
 With `realtime=True` the simulator paces itself like a live sensor, so killing the process mid-way
 exercises the recorder's crash safety exactly as a real session would.
+
+The drills come from the coaching library (`coach/drills.toml`), which is data only: `stream/` reading it
+is the one place the layers meet in this direction (DESIGN.md has coach above stream), and it is here
+because a simulated session is a scripted drill.
 """
 
 from __future__ import annotations
@@ -9,26 +13,105 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import numpy as np
+
+from emgcoach.coach.drills import Drill, get_drill, load_library
 from emgcoach.errors import EmgcoachError
 from emgcoach.io.xdf_writer import Recorder
-from emgcoach.stream.simulator import Scenario, SimulatorSource, bird_dog_scenario
-from emgcoach.types import Block, Marker
+from emgcoach.stream.simulator import Burst, Scenario, SimulatorSource, scripted_scenario
+from emgcoach.types import Block, ChannelSpec, Marker
 
-DRILLS = ("bird_dog",)
-BIRD_DOG_REP_S = 6.0  # hold 3 s + rest 3 s
-BIRD_DOG_LEAD_IN_S = 3.0
+CAL_REST_S = 5.0
+CAL_EFFORT_S = 4.0
+CAL_RECOVER_S = 3.0
+CAL_EFFORT_LEVELS = (0.9, 1.0, 0.95)  # activation per effort: the second is the true MVC
+LEAD_IN_S = 2.0
 
 
-def drill_scenario(drill: str, duration_s: float | None = None, seed: int = 0) -> Scenario:
-    """The simulated scenario for a drill; `duration_s` sets how many reps fit (default 8 reps)."""
-    if drill not in DRILLS:
-        raise EmgcoachError(f"unknown drill {drill!r}; simulated drills: {', '.join(DRILLS)}")
-    reps = 8
-    if duration_s is not None:
-        if duration_s <= BIRD_DOG_LEAD_IN_S:
-            raise EmgcoachError(f"--duration {duration_s:g} s is too short for one rep of {drill}")
-        reps = max(1, int((duration_s - BIRD_DOG_LEAD_IN_S) // BIRD_DOG_REP_S))
-    return bird_dog_scenario(reps=reps, lead_in_s=BIRD_DOG_LEAD_IN_S, seed=seed, latency_jitter_ms=10.0)
+def _calibration_block(t: float, channels: tuple[ChannelSpec, ...]) -> tuple[list[list[Burst]], list[Marker], float]:
+    """Quiet rest, then 3 MVC efforts per channel (one muscle at a time), as the calibration wizard runs
+    them; returns bursts per channel, `calibration` markers and the time the block ends."""
+    bursts: list[list[Burst]] = [[] for _ in channels]
+    markers = [Marker(t, "calibration", {"step": "rest", "end_s": t + CAL_REST_S})]
+    t += CAL_REST_S
+    for c, spec in enumerate(channels):
+        for i, level in enumerate(CAL_EFFORT_LEVELS, 1):
+            bursts[c].append(Burst(t, CAL_EFFORT_S, level))
+            markers.append(
+                Marker(t, "calibration", {"step": "mvc", "muscle": spec.muscle, "side": spec.side, "effort": i, "end_s": t + CAL_EFFORT_S})
+            )
+            t += CAL_EFFORT_S + CAL_RECOVER_S
+    return bursts, markers, t
+
+
+def drill_scenario(
+    drill_id: str,
+    duration_s: float | None = None,
+    seed: int = 0,
+    calibration: bool = True,
+    reps: int | None = None,
+    lat_side: str = "left",
+    library: dict[str, Drill] | None = None,
+) -> Scenario:
+    """A simulated session of a drill from the library: lat on `lat_side` and the opposite glute max,
+    a calibration block first (unless `calibration=False`), then the drill's set-up and reps following
+    its phases. Levels sit inside the drill's targets (as fractions of the simulated MVC); the glute's
+    onset follows the lat's by half the allowed latency (+- 15 ms jitter, from `seed`), except one rep in
+    the middle where it comes late, so a corrective cue is due. `duration_s` (if given) sets how many
+    reps fit. Markers: calibration steps, drill_start, phase, rep (with the true onsets), drill_end."""
+    drill = get_drill(drill_id, library if library is not None else load_library(include_user=False))
+    glute_side = "right" if lat_side == "left" else "left"
+    channels = (
+        ChannelSpec(f"lat_{lat_side[0].upper()}", "latissimus_dorsi", lat_side),
+        ChannelSpec(f"glute_{glute_side[0].upper()}", "gluteus_maximus", glute_side),
+    )
+    t = LEAD_IN_S
+    bursts: list[list[Burst]] = [[], []]
+    markers: list[Marker] = []
+    if calibration:
+        bursts, markers, t = _calibration_block(t, channels)
+    if reps is None:
+        reps = drill.reps
+        if duration_s is not None:
+            room = duration_s - t - drill.setup_s
+            if room < drill.rep_s:
+                raise EmgcoachError(f"--duration {duration_s:g} s is too short for one rep of {drill.id} (needs {t + drill.setup_s + drill.rep_s:g} s)")
+            reps = max(1, int(room // drill.rep_s))
+    tg = drill.targets
+    lat_level = (tg.lat_lo + tg.lat_hi) / 200.0
+    glute_level = min(0.9, 1.6 * tg.glute_min / 100.0)
+    late_rep = reps // 2 if reps >= 3 else -1
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xD111]))
+    markers.append(Marker(t, "drill_start", {"drill": drill.id, "reps": reps, "lat_channel": 0, "glute_channel": 1}))
+    markers.append(Marker(t, "phase", {"drill": drill.id, "phase": "setup", "rep": -1}))
+    t += drill.setup_s
+    active_s = drill.phase_s("contract") + drill.phase_s("hold")
+    for i in range(reps):
+        nominal = 0.5 * tg.max_glute_latency_ms if drill.lead == "lat" else -60.0
+        latency_ms = float(nominal + 15.0 * rng.standard_normal())
+        if i == late_rep:
+            latency_ms = tg.max_glute_latency_ms + 120.0
+        if drill.lead == "lat":
+            lat_on, glute_on = t, t + latency_ms / 1000.0
+        else:
+            glute_on, lat_on = t, t - latency_ms / 1000.0
+        off = t + active_s
+        bursts[0].append(Burst(lat_on, off - lat_on, lat_level))
+        bursts[1].append(Burst(glute_on, off - glute_on, glute_level))
+        phase_t = t
+        for phase, secs in drill.phases:
+            if secs > 0:
+                markers.append(Marker(phase_t, "phase", {"drill": drill.id, "phase": phase, "rep": i}))
+            phase_t += secs
+        markers.append(
+            Marker(t, "rep", {"drill": drill.id, "index": i, "lat_onset_s": lat_on, "glute_onset_s": glute_on,
+                              "latency_ms": 1000.0 * (glute_on - lat_on), "offset_s": off})
+        )
+        t += drill.rep_s
+    markers.append(Marker(t, "drill_end", {"drill": drill.id, "reps": reps}))
+    return scripted_scenario(
+        [bursts[0], bursts[1]], channels=channels, duration_s=t + 1.0, name=drill.id, markers=markers
+    )
 
 
 async def _pump(source: SimulatorSource, recorder: Recorder) -> tuple[int, int]:
@@ -50,11 +133,13 @@ def record_simulation(
     rate_hz: float = 2000.0,
     seed: int = 0,
     realtime: bool = False,
+    calibration: bool = True,
 ) -> str:
-    """Simulate `drill` and record it to `path` (XDF); returns a one-line summary."""
+    """Simulate `drill` (with a calibration block first unless `calibration=False`) and record it to
+    `path` (XDF); returns a one-line summary."""
     if path.suffix.lower() != ".xdf":
         raise EmgcoachError(f"{path}: simulated sessions are written as XDF; name the output *.xdf")
-    scenario = drill_scenario(drill, duration_s, seed)
+    scenario = drill_scenario(drill, duration_s, seed, calibration=calibration)
     source = SimulatorSource(scenario, rate_hz=rate_hz, block_s=0.02, realtime=realtime, seed=seed)
     with Recorder(path, [source.info]) as recorder:
         samples, markers = asyncio.run(_pump(source, recorder))

@@ -1,0 +1,241 @@
+"""The drill runner: a state machine on the session clock that cues each phase, finds each rep in the
+envelopes and scores it.
+
+Feed it every processed block of the streams that carry the lat and the glute (`feed`), on whatever
+thread delivers them; it returns what happened in that block as `RunnerEvent`s (phase changes, scored
+reps with their corrective cue, the end of the set), each of which also becomes a recording marker.
+`status(now_s)` tells the UI which phase is on and how long it has left. No Qt, no I/O: it runs the same
+headless, in tests and in `emgcoach analyze`.
+
+Reps are found on the lead muscle's onset envelope with the threshold detector (rest mean + 3 SD, 40 ms
+minimum on-time). The rest level comes from the calibration, or else from the drill's set-up phase,
+which the user spends at rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emgcoach.coach.calibration import Calibration
+from emgcoach.coach.drills import Drill
+from emgcoach.coach.scoring import GLUTE, LAT, MIN_REP_S, MuscleTrace, RepScore, calibration_for, score_rep
+from emgcoach.dsp.onset import OnsetDetector
+from emgcoach.types import Marker
+
+HISTORY_S = 30.0  # envelope kept per muscle for scoring: longer than any rep
+DEFAULT_REST_S = 2.0  # without calibration or a set-up phase, the first 2 s are taken as rest
+SCORE_AFTER_S = 0.1  # score a rep once the other muscle's data reach this far past the lead's offset
+
+
+@dataclass(frozen=True)
+class RunnerEvent:
+    """kind: 'phase' (payload: phase, rep, cue), 'rep' (payload: RepScore.to_dict()), 'done'."""
+
+    kind: str
+    time_s: float
+    payload: dict = field(default_factory=dict)
+    score: RepScore | None = None
+
+    def marker(self) -> Marker:
+        """The recording marker for this event."""
+        kind = {"phase": "phase", "rep": "rep", "done": "drill_end"}[self.kind]
+        return Marker(self.time_s, kind, dict(self.payload))
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the drill panel shows: the phase, the rep (0-based; -1 in set-up), seconds left in the phase,
+    and the line to say."""
+
+    phase: str
+    rep: int
+    remaining_s: float
+    text: str
+
+
+class _Muscle:
+    """One muscle's running state: envelope history, onset detector, onsets seen."""
+
+    def __init__(self, stream: int, channel: int) -> None:
+        self.stream, self.channel = stream, channel
+        self.times = np.empty(0)
+        self.env = np.empty(0)
+        self.rest_onset: list[np.ndarray] = []  # onset envelope during the rest window
+        self.rest_env: list[np.ndarray] = []
+        self.detector: OnsetDetector | None = None
+        self.onsets: list[float] = []
+        self.offsets: list[float] = []
+        self.last_t = -np.inf
+        self.rest_uv = float("nan")
+        self.rest_sd_uv = float("nan")
+
+    def keep(self, t: np.ndarray, env: np.ndarray) -> None:
+        self.times = np.concatenate((self.times, t))
+        self.env = np.concatenate((self.env, env))
+        cut = np.searchsorted(self.times, self.times[-1] - HISTORY_S)
+        if cut > len(self.times) // 2:  # trim in big steps, not every block
+            self.times, self.env = self.times[cut:], self.env[cut:]
+        self.last_t = float(t[-1])
+
+
+class DrillRunner:
+    """Runs one set of `drill`: lat on (stream, channel) `lat`, glute on `glute`, starting at `start_s`
+    (session clock; default: the first block's time)."""
+
+    def __init__(
+        self,
+        drill: Drill,
+        lat: tuple[int, int],
+        glute: tuple[int, int],
+        calibration: Calibration | None = None,
+        lat_side: str = "left",
+        glute_side: str = "right",
+        start_s: float | None = None,
+    ) -> None:
+        self.drill = drill
+        self.start_s = start_s
+        self.m = {LAT: _Muscle(*lat), GLUTE: _Muscle(*glute)}
+        self.cal = {LAT: calibration_for(calibration, LAT, lat_side), GLUTE: calibration_for(calibration, GLUTE, glute_side)}
+        self.calibrated = self.cal[LAT] is not None and self.cal[GLUTE] is not None
+        self.scores: list[RepScore] = []
+        self.done = False
+        self._phase: tuple[str, int] | None = None
+        self._pending: list[tuple[float, float]] = []  # lead bursts waiting for the other muscle's data
+        self._lead = LAT if drill.lead == "lat" else GLUTE
+        self._other = GLUTE if self._lead == LAT else LAT
+
+    # ------------------------------------------------------------------ the clock
+
+    @property
+    def rest_end_s(self) -> float:
+        """End of the rest used for thresholds: the set-up phase (or the first 2 s without one)."""
+        assert self.start_s is not None
+        return self.start_s + (self.drill.setup_s if self.drill.setup_s > 0 else DEFAULT_REST_S)
+
+    @property
+    def end_s(self) -> float:
+        assert self.start_s is not None
+        return self.start_s + self.drill.duration_s
+
+    def status(self, now_s: float) -> Status:
+        """The phase at session time `now_s`, the rep, the seconds left in it and the cue to show."""
+        if self.start_s is None:
+            return Status("setup", -1, self.drill.setup_s, self.drill.setup)
+        t = now_s - self.start_s
+        if t < self.drill.setup_s:
+            return Status("setup", -1, self.drill.setup_s - t, f"Get set: {self.drill.setup}")
+        t -= self.drill.setup_s
+        rep = int(t // self.drill.rep_s)
+        if rep >= self.drill.reps:
+            return Status("done", self.drill.reps, 0.0, "Set complete")
+        t -= rep * self.drill.rep_s
+        for phase, secs in self.drill.phases:
+            if t < secs:
+                return Status(phase, rep, secs - t, self._phase_text(phase))
+            t -= secs
+        return Status("rest", rep, 0.0, self._phase_text("rest"))
+
+    def _phase_text(self, phase: str) -> str:
+        cues = self.drill.cues
+        return {
+            "contract": cues[0],
+            "hold": cues[1] if len(cues) > 1 else "Hold it",
+            "release": "Release slowly",
+            "rest": "Rest",
+        }.get(phase, phase)
+
+    # ------------------------------------------------------------------ data in
+
+    def feed(self, stream: int, t0: float, first_index: int, rate_hz: float, envelope: np.ndarray, onset_envelope: np.ndarray) -> list[RunnerEvent]:
+        """One processed block of `stream` (envelopes (n, channels) in µV, first sample at session time
+        t0); returns the events it completes, in time order."""
+        n = len(envelope)
+        if n == 0 or self.done:
+            return []
+        if self.start_s is None:
+            self.start_s = t0
+        events: list[RunnerEvent] = []
+        t = t0 + np.arange(n) / rate_hz
+        for name, mus in self.m.items():
+            if mus.stream != stream:
+                continue
+            env = np.asarray(envelope[:, mus.channel], dtype=np.float64)
+            onset_env = np.asarray(onset_envelope[:, mus.channel], dtype=np.float64)
+            mus.keep(t, env)
+            if mus.detector is None:
+                self._collect_rest(name, mus, t, env, onset_env, rate_hz, t0 - first_index / rate_hz)
+            if mus.detector is not None:
+                for ev in mus.detector.process(onset_env[:, None], first_index):
+                    if ev.time_s < self.rest_end_s:
+                        continue
+                    (mus.onsets if ev.kind == "onset" else mus.offsets).append(ev.time_s)
+                    if name == self._lead and ev.kind == "offset":
+                        on = [o for o in mus.onsets if o < ev.time_s]
+                        if on and ev.time_s - on[-1] >= MIN_REP_S:
+                            self._pending.append((on[-1], ev.time_s))
+        events.extend(self._phase_events(t[-1]))
+        events.extend(self._score_ready())
+        if not self.done and self.start_s is not None and (
+            len(self.scores) >= self.drill.reps or min(m.last_t for m in self.m.values()) > self.end_s + 1.0
+        ):
+            self.done = True
+            events.append(RunnerEvent("done", min(float(t[-1]), self.end_s), {"drill": self.drill.id, "reps": len(self.scores),
+                                                                              "hits": sum(s.hit for s in self.scores)}))
+        return events
+
+    def feed_block(self, pb: object) -> list[RunnerEvent]:
+        """Feed an engine `ProcessedBlock`."""
+        return self.feed(pb.stream, pb.t0, pb.first_index, pb.rate_hz, pb.envelope, pb.onset_envelope)  # type: ignore[attr-defined]
+
+    def _collect_rest(self, name: str, mus: _Muscle, t: np.ndarray, env: np.ndarray, onset_env: np.ndarray, rate_hz: float, t_index0: float) -> None:
+        cal = self.cal[name]
+        if cal is not None:
+            mean, sd = cal.onset_rest_uv, cal.onset_rest_sd_uv
+            mus.rest_uv, mus.rest_sd_uv = cal.rest_uv, cal.rest_sd_uv
+        else:
+            sel = t < self.rest_end_s
+            mus.rest_onset.append(onset_env[sel])
+            mus.rest_env.append(env[sel])
+            if sel.all():
+                return
+            rest_onset = np.concatenate(mus.rest_onset)
+            rest_env = np.concatenate(mus.rest_env)
+            rest_onset, rest_env = rest_onset[np.isfinite(rest_onset)], rest_env[np.isfinite(rest_env)]
+            if len(rest_onset) < 0.5 * rate_hz:  # not enough rest seen (joined late): use what comes next
+                self.start_s = float(t[-1]) - (self.drill.setup_s if self.drill.setup_s > 0 else DEFAULT_REST_S) + 1.0
+                return
+            # skip the first 0.5 s: the filters are still settling when a set starts with the stream
+            skip = int(0.5 * rate_hz) if len(rest_onset) > 1.5 * rate_hz else 0
+            mean, sd = float(np.mean(rest_onset[skip:])), float(np.std(rest_onset[skip:]))
+            mus.rest_uv, mus.rest_sd_uv = float(np.mean(rest_env[skip:])), float(np.std(rest_env[skip:]))
+        mus.detector = OnsetDetector(rate_hz, mean, sd, t0=t_index0)
+
+    def _phase_events(self, now_s: float) -> list[RunnerEvent]:
+        st = self.status(now_s)
+        key = (st.phase, st.rep)
+        if key == self._phase or st.phase == "done":
+            return []
+        self._phase = key
+        begun = now_s - self._phase_elapsed(st)
+        return [RunnerEvent("phase", begun, {"drill": self.drill.id, "phase": st.phase, "rep": st.rep, "cue": st.text})]
+
+    def _phase_elapsed(self, st: Status) -> float:
+        if st.phase == "setup":
+            return self.drill.setup_s - st.remaining_s
+        return self.drill.phase_s(st.phase) - st.remaining_s
+
+    def _score_ready(self) -> list[RunnerEvent]:
+        out = []
+        other = self.m[self._other]
+        while self._pending and other.last_t >= self._pending[0][1] + SCORE_AFTER_S:
+            on, off = self._pending.pop(0)
+            score = score_rep(self.drill, len(self.scores), on, off, self._trace(LAT), self._trace(GLUTE))
+            self.scores.append(score)
+            out.append(RunnerEvent("rep", off, score.to_dict(), score))
+        return out
+
+    def _trace(self, name: str) -> MuscleTrace:
+        mus = self.m[name]
+        return MuscleTrace(mus.times, mus.env, list(mus.onsets), self.cal[name], mus.rest_uv, mus.rest_sd_uv)

@@ -1,0 +1,45 @@
+"""Simulated drill sessions, processed once per test module: the runner and calibration tests share them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
+from emgcoach.stream.simulated_session import drill_scenario
+from emgcoach.stream.simulator import Scenario, simulate
+
+RATE = 2000.0
+
+
+@dataclass(frozen=True)
+class Processed:
+    scenario: Scenario
+    raw: np.ndarray  # (n, 2) µV
+    envelope: np.ndarray
+    onset_envelope: np.ndarray
+
+    @property
+    def times(self) -> np.ndarray:
+        return np.arange(len(self.raw)) / RATE
+
+
+@lru_cache(maxsize=16)
+def processed(drill: str, seed: int = 1, calibration: bool = False) -> Processed:
+    sc = drill_scenario(drill, seed=seed, calibration=calibration)
+    x = np.asarray(simulate(sc, rate_hz=RATE, seed=seed).stream.data, np.float64)
+    out = Pipeline(RATE, PipelineConfig(lowlag=False, mains_hz=None)).process(x)
+    return Processed(sc, x, out.envelope, out.onset_envelope)
+
+
+def feed_runner(runner, drill: str, seed: int = 1, calibration: bool = False, chunk: int = 40):  # noqa: ANN001
+    """Run the live path: the pipeline chunk by chunk (as the engine does), each chunk into the runner."""
+    p = processed(drill, seed, calibration)
+    pipe = Pipeline(RATE, PipelineConfig(lowlag=False, mains_hz=None))
+    events = []
+    for i in range(0, len(p.raw), chunk):
+        o = pipe.process(p.raw[i : i + chunk])
+        events += runner.feed(0, i / RATE, i, RATE, o.envelope, o.onset_envelope)
+    return events
