@@ -68,14 +68,20 @@ class Analysis:
     duration_s: float
     channels: list[ChannelResult]
     pairs: list[dict] = field(default_factory=list)
+    reps: list[dict] | None = None  # scored reps, when the file holds drills (coach.session_analysis)
+    calibration: str = ""  # how levels were normalised, when there are reps
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "file": self.file,
             "duration_s": _r(self.duration_s, 3),
             "channels": [c.to_dict() for c in self.channels],
             "pairs": self.pairs,
         }
+        if self.reps is not None:
+            d["reps"] = self.reps
+            d["calibration"] = self.calibration
+        return d
 
 
 def _r(x: float, digits: int = 2) -> float | None:
@@ -223,4 +229,16 @@ def format_text(result: Analysis) -> str:
         else:
             lines.append("  onset latency: no matched bursts")
         lines.append(f"  cross-correlation peak {p['xcorr_peak']} at {p['xcorr_lag_ms']:+.0f} ms")
+    if result.reps is not None:
+        lines += ["", f"Reps ({result.calibration}):"]
+        for r in result.reps:
+            lat = "-" if r["onset_latency_ms"] is None else f"{r['onset_latency_ms']:+.0f} ms"
+            pct = r["mean_pct_mvc"]
+            level = f"lat {pct['lat']:.0f} %MVC, glute {pct['glute']:.0f} %MVC" if pct["lat"] is not None else (
+                f"lat {r['mean_uv']['lat']:.0f} µV, glute {r['mean_uv']['glute']:.0f} µV")
+            verdict = "hit" if r["hit"] else f"miss: {r['cue']}"
+            lines.append(f"  {r['drill']} #{r['index'] + 1} {r['start_s']:.1f}-{r['end_s']:.1f} s: glute {lat}, {level}, "
+                         f"CCI {r['cci']:.2f}; {verdict}")
+        hits = sum(r["hit"] for r in result.reps)
+        lines.append(f"  {hits} of {len(result.reps)} reps on target")
     return "\n".join(lines)

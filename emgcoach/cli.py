@@ -47,6 +47,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     recording = read_recording(args.file, rate_hz=args.rate, channels=_channel_options(args.channel))
     result = analyze(recording, PipelineConfig(), mains=args.mains)
+    from emgcoach.coach.session_analysis import session_reps
+
+    scored = session_reps(recording, result, drill_id=args.drill)
+    if scored is not None:
+        result.reps, result.calibration = scored.to_list(), scored.calibration_note
     if args.json:
         print(json.dumps(result.to_dict(), allow_nan=False))
     else:
@@ -157,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="name a column, e.g. 0:lat:left 1:glute:right (repeatable)",
     )
     a.add_argument("--mains", type=_mains, default="auto", help="mains notch: auto (detect), off, 50 or 60")
+    a.add_argument("--drill", help="score reps of this drill over the whole file (files with drill markers need no help)")
     a.set_defaults(func=cmd_analyze)
 
     e = sub.add_parser("export", help="export a recording to EDF+, BDF+, CSV or a BIDS-EMG folder")

@@ -1,0 +1,104 @@
+"""Reps of a recorded session: which drills it holds, its calibration, and every rep scored.
+
+The drills come from the recording's `drill_start`/`drill_end` markers (or the caller names one drill,
+which then covers the whole file); the calibration from its `calibration` markers. Reps are scored
+exactly as the live runner scores them (`scoring.score_rep`), on the whole-file analysis' envelopes and
+onsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from emgcoach.analysis import Analysis, ChannelResult, muscle_pairs
+from emgcoach.coach.calibration import Calibration, CalibrationError, from_recording_markers
+from emgcoach.coach.drills import Drill, get_drill, load_library
+from emgcoach.coach.scoring import GLUTE, LAT, MuscleTrace, RepScore, calibration_for, score_reps
+from emgcoach.dsp.normalise import estimate_rest
+from emgcoach.errors import EmgcoachError
+from emgcoach.io.recording import Recording
+
+
+@dataclass
+class SessionReps:
+    """What a recording's drills achieved: the reps, the calibration used (or None) and a note on it."""
+
+    reps: list[RepScore]
+    calibration: Calibration | None
+    calibration_note: str
+    drills: list[tuple[Drill, float, float]]  # drill, start_s, end_s
+
+    def to_list(self) -> list[dict]:
+        return [r.to_dict() for r in self.reps]
+
+
+def drill_windows(recording: Recording, drill_id: str | None, library: dict[str, Drill]) -> list[tuple[Drill, float, float]]:
+    """(drill, start_s, end_s) per drill done in the recording."""
+    if drill_id is not None:
+        return [(get_drill(drill_id, library), float("-inf"), float("inf"))]
+    out = []
+    open_: tuple[Drill, float] | None = None
+    for m in sorted(recording.markers, key=lambda m: m.time_s):
+        if m.kind == "drill_start":
+            name = str(m.payload.get("drill", ""))
+            if name not in library:
+                raise EmgcoachError(f"{recording.path}: drill {name!r} in the recording is not in the drill library")
+            open_ = (library[name], m.time_s)
+        elif m.kind == "drill_end" and open_ is not None:
+            out.append((open_[0], open_[1], m.time_s + 1.0))
+            open_ = None
+    if open_ is not None:
+        out.append((open_[0], open_[1], float("inf")))
+    return out
+
+
+def _trace(c: ChannelResult, cal: Calibration | None) -> MuscleTrace:
+    rest = estimate_rest(c.envelope_uv, c.rate_hz)
+    return MuscleTrace(
+        c.times_s, c.envelope_uv, list(c.onsets_s), calibration_for(cal, c.spec.muscle, c.spec.side),
+        float(rest.mean_uv[0]), float(rest.sd_uv[0]),
+    )
+
+
+def session_reps(
+    recording: Recording,
+    analysis: Analysis,
+    drill_id: str | None = None,
+    library: dict[str, Drill] | None = None,
+    person: str = "unknown",
+) -> SessionReps | None:
+    """Score the reps of every drill in the recording; None when it holds no drill and none is named."""
+    library = library if library is not None else load_library()
+    windows = drill_windows(recording, drill_id, library)
+    if not windows:
+        return None
+    pairs = [(i, j) for i, j in muscle_pairs(analysis.channels)
+             if analysis.channels[i].spec.muscle == LAT and analysis.channels[j].spec.muscle == GLUTE]
+    if not pairs:
+        raise EmgcoachError(f"{recording.path}: no lat + opposite glute channel pair to score reps on (name them with --channel)")
+    lat_c, glute_c = analysis.channels[pairs[0][0]], analysis.channels[pairs[0][1]]
+    try:
+        cal = from_recording_markers(
+            person, _created(recording),
+            [(c.spec.muscle, c.spec.side, c.times_s, c.envelope_uv, c.rate_hz) for c in (lat_c, glute_c)],
+            recording.markers,
+        )
+        note = "calibrated from the recording's rest and MVC efforts" if cal else "not calibrated: levels in µV only"
+    except CalibrationError as e:
+        cal, note = None, f"calibration in the recording unusable ({e}): levels in µV only"
+    lat, glute = _trace(lat_c, cal), _trace(glute_c, cal)
+    reps: list[RepScore] = []
+    for drill, t0, t1 in windows:
+        lead = lat_c if drill.lead == "lat" else glute_c
+        reps.extend(score_reps(drill, lat, glute, list(lead.offsets_s), [(t0, t1)]))
+    return SessionReps(reps, cal, note, windows)
+
+
+def _created(recording: Recording) -> str:
+    from datetime import datetime
+    from pathlib import Path
+
+    try:
+        return datetime.fromtimestamp(Path(recording.path).stat().st_mtime).isoformat(timespec="seconds")
+    except OSError:
+        return datetime.now().isoformat(timespec="seconds")

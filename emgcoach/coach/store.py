@@ -1,0 +1,279 @@
+"""The session store: people (pseudonymous labels), calibrations, sessions, drills and scored reps, in one
+SQLite file in the user's data folder, readable and writable by its owner only.
+
+Every write is one transaction: a crash mid-write leaves the store as it was before that write. The
+schema is versioned (PRAGMA user_version) and migrated forward on open, one step per transaction.
+Levels are stored in the unit they were scored in (%MVC, or µV without calibration), times in s from
+the recording's start, latencies in ms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from emgcoach.coach.calibration import Calibration
+from emgcoach.coach.scoring import RepScore
+from emgcoach.errors import EmgcoachError
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE people (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE, created TEXT NOT NULL);
+    CREATE TABLE calibrations (
+        id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES people(id),
+        created TEXT NOT NULL, data TEXT NOT NULL);
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES people(id), started TEXT NOT NULL,
+        recording TEXT, calibration_id INTEGER REFERENCES calibrations(id));
+    CREATE TABLE session_drills (
+        id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        drill TEXT NOT NULL);
+    CREATE TABLE reps (
+        id INTEGER PRIMARY KEY, session_drill_id INTEGER NOT NULL REFERENCES session_drills(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL, start_s REAL NOT NULL, end_s REAL NOT NULL, latency_ms REAL, cci REAL,
+        lat_peak REAL, glute_peak REAL, lat_mean REAL, glute_mean REAL, hit INTEGER NOT NULL);
+    CREATE INDEX sessions_person ON sessions(person_id, started);
+    """,
+    # 2: session notes; per rep the corrective cue, time in target and the unit of its levels
+    """
+    ALTER TABLE sessions ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+    ALTER TABLE reps ADD COLUMN cue TEXT NOT NULL DEFAULT '';
+    ALTER TABLE reps ADD COLUMN time_in_target REAL;
+    ALTER TABLE reps ADD COLUMN unit TEXT NOT NULL DEFAULT '%MVC';
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+
+class StoreError(EmgcoachError):
+    """The store cannot be opened or a request makes no sense (one line, names the file)."""
+
+
+def default_path() -> Path:
+    """emgcoach.sqlite3 in the user's data folder (platformdirs)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("emgcoach", appauthor=False)) / "emgcoach.sqlite3"
+
+
+def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
+    """Apply the migrations after the file's version, up to `upto`; each in its own transaction."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"store schema version {version} is newer than this emgcoach ({SCHEMA_VERSION}): update emgcoach")
+    for v in range(version, upto):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in MIGRATIONS[v].split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version = {v + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One session in a person's history."""
+
+    id: int
+    person: str
+    started: str
+    recording: str | None
+    notes: str
+    drills: tuple[str, ...]
+    reps: int
+    hits: int
+
+
+class Store:
+    """The history database. `Store()` opens (creating) the default file; pass a path for another."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not self.path.exists():  # create it private before SQLite writes a byte of health data
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            os.chmod(self.path, 0o600)
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA journal_mode = DELETE")
+            migrate(self.conn)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: not a usable emgcoach store ({e})") from None
+        except OSError as e:
+            raise StoreError(f"{self.path}: cannot open the store ({e.strerror or e})") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ writes, one transaction each
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self.conn)
+
+    def person(self, label: str) -> int:
+        """The id of the person with this pseudonymous label, created if new. Labels are codes such as
+        'P07' or 'client-3' (letters, digits, - and _), never names: the store holds health data."""
+        if not LABEL.match(label or ""):
+            raise StoreError(f"person label {label!r}: use a pseudonym of letters, digits, - and _ (at most 32), not a name")
+        with self._tx():
+            row = self.conn.execute("SELECT id FROM people WHERE label = ?", (label,)).fetchone()
+            if row:
+                return int(row[0])
+            cur = self.conn.execute("INSERT INTO people (label, created) VALUES (?, ?)", (label, _now()))
+            return int(cur.lastrowid)
+
+    def save_calibration(self, cal: Calibration) -> int:
+        pid = self.person(cal.person)
+        with self._tx():
+            cur = self.conn.execute(
+                "INSERT INTO calibrations (person_id, created, data) VALUES (?, ?, ?)",
+                (pid, cal.created, json.dumps(cal.to_dict())),
+            )
+            return int(cur.lastrowid)
+
+    def save_session(
+        self,
+        person: str,
+        started: str,
+        reps: Iterable[RepScore],
+        recording: str | None = None,
+        calibration_id: int | None = None,
+        notes: str = "",
+    ) -> int:
+        """A session with its drills and reps, all or nothing; returns its id."""
+        with self._tx():
+            pid = self.person(person)
+            cur = self.conn.execute(
+                "INSERT INTO sessions (person_id, started, recording, calibration_id, notes) VALUES (?, ?, ?, ?, ?)",
+                (pid, started, recording, calibration_id, notes),
+            )
+            sid = int(cur.lastrowid)
+            drill_ids: dict[str, int] = {}
+            for r in reps:
+                if r.drill not in drill_ids:
+                    c = self.conn.execute("INSERT INTO session_drills (session_id, drill) VALUES (?, ?)", (sid, r.drill))
+                    drill_ids[r.drill] = int(c.lastrowid)
+                unit = "%MVC" if r.calibrated else "µV"
+                peak = r.peak_pct_mvc if r.calibrated else r.peak_uv
+                mean = r.mean_pct_mvc if r.calibrated else r.mean_uv
+                self.conn.execute(
+                    "INSERT INTO reps (session_drill_id, idx, start_s, end_s, latency_ms, cci, lat_peak, glute_peak,"
+                    " lat_mean, glute_mean, hit, cue, time_in_target, unit) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (drill_ids[r.drill], r.index, r.start_s, r.end_s, r.onset_latency_ms, _f(r.cci), _f(peak["lat"]),
+                     _f(peak["glute"]), _f(mean["lat"]), _f(mean["glute"]), int(r.hit), r.cue, r.time_in_target, unit),
+                )
+            return sid
+
+    def set_notes(self, session_id: int, notes: str) -> None:
+        with self._tx():
+            self.conn.execute("UPDATE sessions SET notes = ? WHERE id = ?", (notes, session_id))
+
+    # ------------------------------------------------------------------ reads
+
+    def people(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT label FROM people ORDER BY label")]
+
+    def latest_calibration(self, person: str, day: date | None = None) -> tuple[int, Calibration] | None:
+        """The person's newest calibration if it was made on `day` (default today): reusable that day only."""
+        row = self.conn.execute(
+            "SELECT c.id, c.data FROM calibrations c JOIN people p ON p.id = c.person_id WHERE p.label = ?"
+            " ORDER BY c.created DESC, c.id DESC LIMIT 1",
+            (person,),
+        ).fetchone()
+        if row is None:
+            return None
+        cal = Calibration.from_dict(json.loads(row["data"]))
+        return (int(row["id"]), cal) if cal.valid_on(day) else None
+
+    def sessions(self, person: str) -> list[SessionRow]:
+        rows = self.conn.execute(
+            "SELECT s.id, s.started, s.recording, s.notes,"
+            " (SELECT group_concat(drill, ',') FROM session_drills d WHERE d.session_id = s.id) AS drills,"
+            " (SELECT count(*) FROM reps r JOIN session_drills d ON d.id = r.session_drill_id WHERE d.session_id = s.id) AS n,"
+            " (SELECT coalesce(sum(hit), 0) FROM reps r JOIN session_drills d ON d.id = r.session_drill_id WHERE d.session_id = s.id) AS hits"
+            " FROM sessions s JOIN people p ON p.id = s.person_id WHERE p.label = ? ORDER BY s.started",
+            (person,),
+        ).fetchall()
+        return [SessionRow(r["id"], person, r["started"], r["recording"], r["notes"],
+                           tuple((r["drills"] or "").split(",")) if r["drills"] else (), r["n"], r["hits"]) for r in rows]
+
+    def session(self, session_id: int) -> tuple[SessionRow, list[dict]]:
+        """One session and its reps (dicts with the reps table's columns plus 'drill')."""
+        row = self.conn.execute("SELECT p.label FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no session {session_id}")
+        info = next(s for s in self.sessions(row[0]) if s.id == session_id)
+        reps = self.conn.execute(
+            "SELECT d.drill, r.* FROM reps r JOIN session_drills d ON d.id = r.session_drill_id WHERE d.session_id = ?"
+            " ORDER BY d.id, r.idx",
+            (session_id,),
+        ).fetchall()
+        return info, [dict(r) for r in reps]
+
+    def progress(self, person: str, drill: str) -> list[dict]:
+        """Per session of `drill`, oldest first: started, reps, hit rate, mean glute and lat level (unit),
+        median glute onset latency (ms)."""
+        out = []
+        for s in self.sessions(person):
+            if drill not in s.drills:
+                continue
+            reps = [r for r in self.session(s.id)[1] if r["drill"] == drill]
+            lat = sorted(r["latency_ms"] for r in reps if r["latency_ms"] is not None)
+            glute = [r["glute_mean"] for r in reps if r["glute_mean"] is not None]
+            lat_lvl = [r["lat_mean"] for r in reps if r["lat_mean"] is not None]
+            out.append({
+                "session": s.id,
+                "started": s.started,
+                "reps": len(reps),
+                "hit_rate": sum(r["hit"] for r in reps) / len(reps) if reps else 0.0,
+                "glute_mean": sum(glute) / len(glute) if glute else None,
+                "lat_mean": sum(lat_lvl) / len(lat_lvl) if lat_lvl else None,
+                "unit": reps[0]["unit"] if reps else "%MVC",
+                "median_latency_ms": lat[len(lat) // 2] if lat else None,
+            })
+        return out
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error; nests (inner ones join the outer)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.outer = not conn.in_transaction
+
+    def __enter__(self) -> None:
+        if self.outer:
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if self.outer:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+def _f(x: float | None) -> float | None:
+    return None if x is None or x != x else float(x)
