@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := recordings/bird_dog_sim.xdf
 
-.PHONY: demo demo-headless test bench screenshots install clean
+.PHONY: demo demo-headless test bench screenshots recordings install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/dsp_throughput.py
 	$(BIN)/python benchmarks/recording.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/ui_frame.py
+
+## Regenerate the simulated session of every drill in recordings/drills/ (deterministic: seed 7).
+recordings: $(STAMP)
+	mkdir -p recordings/drills
+	for d in $$($(BIN)/python -c "from emgcoach.coach.drills import load_library; print(' '.join(load_library(include_user=False)))"); do \
+		$(BIN)/python -m emgcoach.cli simulate --drill $$d --rate 1000 --seed 7 -o recordings/drills/$$d.xdf || exit 1; done
 
 ## Render the main views to docs/screenshots/*.png (offscreen).
 screenshots: $(STAMP)

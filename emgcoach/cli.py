@@ -127,6 +127,85 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return run(replay=args.file, speed=args.speed)
 
 
+def _store(path: str | None):  # noqa: ANN202
+    from emgcoach.coach.store import Store
+
+    return Store(path)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from emgcoach.analysis import analyze
+    from emgcoach.coach.report import ReportData, write_report
+    from emgcoach.coach.session_analysis import session_reps
+    from emgcoach.io.open import read_recording
+
+    person, notes, recording_path, session_id = args.person, args.notes, args.session, None
+    if args.session.isdigit() and not Path(args.session).exists():  # a session of the history
+        with _store(args.store) as store:
+            info, _ = store.session(int(args.session))
+        if not info.recording:
+            raise EmgcoachError(f"session {args.session} has no recording to report on")
+        person, recording_path, session_id = info.person, info.recording, info.id
+        notes = notes or info.notes
+    recording = read_recording(recording_path)
+    result = analyze(recording)
+    scored = session_reps(recording, result, drill_id=args.drill)
+    if scored is None or not scored.reps:
+        raise EmgcoachError(f"{recording_path}: no drill reps found (name the drill with --drill)")
+    when = datetime.fromtimestamp(Path(recording_path).stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    data = ReportData(person or "unnamed", when, recording_path, result, scored, notes or "")
+    out = Path(args.output) if args.output else Path(recording_path).with_suffix("")
+    try:
+        html_path, pdf_path = write_report(data, out.with_name(out.name + "-report") if not args.output else out)
+    except OSError as e:
+        raise EmgcoachError(f"{out}: cannot write the report ({e.strerror or e})") from None
+    print(f"{html_path}\n{pdf_path}\n{data.summary()}")
+    if args.save and session_id is None:
+        if not person:
+            raise EmgcoachError("--save needs --person LABEL (a pseudonym such as P07)")
+        with _store(args.store) as store:
+            cal_id = store.save_calibration(scored.calibration) if scored.calibration else None
+            sid = store.save_session(person, datetime.fromtimestamp(Path(recording_path).stat().st_mtime).isoformat(timespec="seconds"),
+                                     scored.reps, str(Path(recording_path).resolve()), cal_id, notes or "")
+        print(f"saved as session {sid} of {person} in {store.path}")
+    return 0
+
+
+def cmd_drills(args: argparse.Namespace) -> int:
+    from emgcoach.coach.drills import load_library, user_drills_path
+
+    lib = load_library(extra=args.file)
+    for d in lib.values():
+        t = d.targets
+        print(f"{d.id:34s} {d.name}")
+        print(f"{'':34s} {d.reps} reps of {d.rep_s:g} s; lat {t.lat_lo:g}-{t.lat_hi:g} %MVC, glute >= {t.glute_min:g} %MVC, "
+              f"glute onset <= {t.max_glute_latency_ms:+g} ms after the lat; lead: {d.lead}")
+    print(f"\n{len(lib)} drills. Your own drills go in {user_drills_path()} (same form as {Path(__file__).parent / 'coach' / 'drills.toml'}).")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    with _store(args.store) as store:
+        sessions = store.sessions(args.person)
+        if not sessions:
+            raise EmgcoachError(f"{store.path}: no sessions of {args.person!r}")
+        drills = sorted({d for s in sessions for d in s.drills})
+        progress = {d: store.progress(args.person, d) for d in drills}
+    if args.json:
+        print(json.dumps({"person": args.person, "progress": progress}))
+        return 0
+    for d, rows in progress.items():
+        print(d)
+        for r in rows:
+            lvl = "-" if r["glute_mean"] is None else f"{r['glute_mean']:.0f} {r['unit']}"
+            lat = "-" if r["median_latency_ms"] is None else f"{r['median_latency_ms']:+.0f} ms"
+            print(f"  {r['started']}  session {r['session']}: {r['reps']} reps, {100 * r['hit_rate']:.0f} % on target, "
+                  f"glute {lvl}, glute onset {lat}")
+    return 0
+
+
 def has_display() -> bool:
     """Whether a window can be shown: a desktop session, and Qt not told to render offscreen."""
     if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
@@ -182,6 +261,26 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("file", help="recording to replay (XDF, EDF/BDF, CSV, ...)")
     r.add_argument("--speed", type=float, default=1.0, help="replay speed, 0.25-16 (default 1)")
     r.set_defaults(func=cmd_replay)
+
+    rp = sub.add_parser("report", help="write a one-page HTML + PDF report of a session's reps")
+    rp.add_argument("session", help="a recording with drill markers, or a session number from the history")
+    rp.add_argument("-o", "--output", help="output path without suffix (default: beside the recording, NAME-report)")
+    rp.add_argument("--person", help="the client's pseudonym (e.g. P07), never a name")
+    rp.add_argument("--notes", default="", help="notes to print on the report")
+    rp.add_argument("--drill", help="drill done, for recordings without drill markers")
+    rp.add_argument("--save", action="store_true", help="also save the session and its reps to the history")
+    rp.add_argument("--store", help="history database (default: emgcoach.sqlite3 in your data folder)")
+    rp.set_defaults(func=cmd_report)
+
+    dr = sub.add_parser("drills", help="list the drill library (and check a drills file)")
+    dr.add_argument("--file", help="a drills TOML file to check and include")
+    dr.set_defaults(func=cmd_drills)
+
+    hi = sub.add_parser("history", help="a person's progress per drill over sessions")
+    hi.add_argument("person", help="the pseudonym")
+    hi.add_argument("--json", action="store_true", help="print JSON")
+    hi.add_argument("--store", help="history database (default: emgcoach.sqlite3 in your data folder)")
+    hi.set_defaults(func=cmd_history)
 
     s = sub.add_parser("simulate", help="write a simulated session (lat + opposite glute) with ground truth")
     s.add_argument("-o", "--output", required=True, help="output file (.xdf)")

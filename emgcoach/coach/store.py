@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sqlite3
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -250,7 +251,7 @@ class Store:
                 "glute_mean": sum(glute) / len(glute) if glute else None,
                 "lat_mean": sum(lat_lvl) / len(lat_lvl) if lat_lvl else None,
                 "unit": reps[0]["unit"] if reps else "%MVC",
-                "median_latency_ms": lat[len(lat) // 2] if lat else None,
+                "median_latency_ms": float(statistics.median(lat)) if lat else None,
             })
         return out
 

@@ -181,6 +181,20 @@ def _parse_numeric(s: XdfStream, buf: bytes, pos: int, end: int, truncated: bool
             if m:
                 s.last_timestamp = float(stamps[-1])
             return stamps, values
+    # fast path: the first sample stamped, the rest deduced (our blocks, and LabRecorder's chunks)
+    rec0, rec = 9 + vbytes, 1 + vbytes
+    if n > 1 and avail >= rec0 and arr[0] == 8 and (avail - rec0 == (n - 1) * rec or truncated):
+        m = min(n - 1, (avail - rec0) // rec)
+        rest = arr[rec0 : rec0 + m * rec]
+        if np.all(rest[::rec] == 0):
+            t0 = struct.unpack_from("<d", buf, pos + 1)[0]
+            first = np.frombuffer(buf, dtype=dt, count=s.n_channels, offset=pos + 9)
+            rdt = np.dtype([("flag", "u1"), ("v", dt, (s.n_channels,))])
+            recs = np.frombuffer(buf, dtype=rdt, count=m, offset=pos + rec0)
+            values = np.concatenate((first[None, :], recs["v"])).astype(dt.newbyteorder("="))
+            stamps = t0 + s.tdiff * np.arange(m + 1, dtype=np.float64)
+            s.last_timestamp = float(stamps[-1])
+            return stamps, values
     # general path: mixed flags, walk the flag bytes
     stamps = np.zeros(n)
     starts = np.zeros(n, dtype=np.int64)

@@ -1,0 +1,49 @@
+"""Every drill has a bundled simulated session (recordings/drills/), and `analyze --json` scores its reps
+against the truth the simulator wrote into it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emgcoach.coach.drills import load_library
+from emgcoach.io.open import read_recording
+
+ROOT = Path(__file__).resolve().parents[2]
+LIB = load_library(include_user=False)
+
+
+@pytest.mark.parametrize("drill", sorted(LIB))
+def test_bundled_session_analyses_to_its_truth(drill: str) -> None:
+    path = ROOT / "recordings" / "drills" / f"{drill}.xdf"
+    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "analyze", str(path), "--json"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    truth = [m.payload for m in read_recording(path).markers if m.kind == "rep"]
+    reps = out["reps"]
+    assert len(reps) == len(truth) == LIB[drill].reps
+    assert {k for k in ("drill", "index", "start_s", "end_s", "lead", "onset_latency_ms", "cci", "peak_pct_mvc", "hit")} <= set(reps[0])
+    assert all(r["drill"] == drill and r["lead"] == LIB[drill].lead for r in reps)
+    err = np.array([r["onset_latency_ms"] for r in reps]) - [t["latency_ms"] for t in truth]
+    assert np.abs(err).max() < 15.0
+    assert out["calibration"].startswith("calibrated")
+    assert all(r["peak_pct_mvc"]["glute"] > LIB[drill].targets.glute_min for r in reps)
+    late = [i for i, t in enumerate(truth) if t["latency_ms"] > LIB[drill].targets.max_glute_latency_ms]
+    assert [r["index"] for r in reps if not r["hit"]] == late and len(late) == 1
+
+
+def test_uncalibrated_session_scores_reps_in_uv(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "analyze", str(ROOT / "recordings" / "bird_dog_sim.xdf"),
+                        "--json", "--drill", "bird_dog"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = json.loads(r.stdout)
+    assert len(out["reps"]) == 8 and out["calibration"].startswith("not calibrated")
+    assert all(r["peak_pct_mvc"] == {"lat": None, "glute": None} for r in out["reps"])
+    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "analyze", str(ROOT / "recordings" / "bird_dog_sim.xdf"), "--json"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert json.loads(r.stdout)["reps"] == out["reps"]  # the file's own drill markers name the same drill
