@@ -188,3 +188,70 @@ def from_recording_markers(
             continue
         out.append(calibrate_muscle(muscle, side, rate, np.concatenate(rests), efforts))
     return Calibration(person, created, tuple(out)) if out else None
+
+
+class CalibrationSession:
+    """Runs a calibration protocol live: feed it processed blocks (any thread) and it keeps, per step,
+    the envelopes of the muscles that step concerns; `result()` gives the Calibration when all steps are
+    done. `muscles` maps (muscle, side) to the (stream, channel) that carries it; times are session s.
+    A muscle's effort steps keep only that muscle's envelope; the rest step keeps every muscle's."""
+
+    def __init__(self, person: str, muscles: dict[tuple[str, str], tuple[int, int]], steps: list[Step], start_s: float) -> None:
+        self.person, self.muscles, self.steps, self.start_s = person, muscles, steps, float(start_s)
+        self._ends = np.cumsum([s.duration_s for s in steps]) + self.start_s
+        self.rate_hz: dict[tuple[str, str], float] = {}
+        self._env: dict[tuple[int, tuple[str, str]], list[np.ndarray]] = {}
+        self._onset: dict[tuple[str, str], list[np.ndarray]] = {}
+        self.latest_t = -math.inf
+
+    @property
+    def end_s(self) -> float:
+        return float(self._ends[-1])
+
+    def step_at(self, t_s: float) -> tuple[int, Step | None, float]:
+        """(index, step, seconds left in it) at session time t_s; step None before the start or after the end."""
+        if t_s < self.start_s:
+            return -1, None, self.start_s - t_s
+        i = int(np.searchsorted(self._ends, t_s, side="right"))
+        if i >= len(self.steps):
+            return len(self.steps), None, 0.0
+        return i, self.steps[i], float(self._ends[i] - t_s)
+
+    @property
+    def done(self) -> bool:
+        return self.latest_t >= self.end_s
+
+    def feed(self, stream: int, t0: float, rate_hz: float, envelope: np.ndarray, onset_envelope: np.ndarray) -> None:
+        """One processed block (envelopes (n, channels) in µV, first sample at session time t0)."""
+        n = len(envelope)
+        if n == 0:
+            return
+        t = t0 + np.arange(n) / rate_hz
+        self.latest_t = max(self.latest_t, float(t[-1]))
+        idx = np.searchsorted(self._ends, t, side="right")
+        inside = t >= self.start_s
+        for key, (s, ch) in self.muscles.items():
+            if s != stream:
+                continue
+            self.rate_hz[key] = rate_hz
+            for i in np.unique(idx[inside & (idx < len(self.steps))]):
+                step = self.steps[i]
+                sel = inside & (idx == i)
+                if step.kind == "rest":
+                    self._env.setdefault((int(i), key), []).append(envelope[sel, ch].astype(float))
+                    self._onset.setdefault(key, []).append(onset_envelope[sel, ch].astype(float))
+                elif step.kind == "mvc" and (step.muscle, step.side) == key:
+                    self._env.setdefault((int(i), key), []).append(envelope[sel, ch].astype(float))
+
+    def result(self, created: str | None = None) -> Calibration:
+        """The calibration of every muscle (raises CalibrationError naming the muscle and the problem)."""
+        out = []
+        for key in self.muscles:
+            rate = self.rate_hz.get(key)
+            if rate is None:
+                raise CalibrationError(f"calibration of {key[0]} {key[1]}: no data from its sensor")
+            rest = [np.concatenate(v) for (i, k), v in self._env.items() if k == key and self.steps[i].kind == "rest"]
+            efforts = [np.concatenate(v) for (i, k), v in sorted(self._env.items()) if k == key and self.steps[i].kind == "mvc"]
+            onset = np.concatenate(self._onset.get(key, [np.empty(0)]))
+            out.append(calibrate_muscle(key[0], key[1], rate, np.concatenate(rest) if rest else np.empty(0), efforts, onset))
+        return Calibration(self.person, created or datetime.now().isoformat(timespec="seconds"), tuple(out))

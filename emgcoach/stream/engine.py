@@ -420,6 +420,15 @@ class Engine:
         self.call(put)
         return marker
 
+    def put_marker(self, marker: Marker) -> None:
+        """Record a marker with its own time (e.g. a drill runner's phase start) and pass it to the UI."""
+
+        def put() -> None:
+            self._record_marker(marker)
+            self._emit("marker", None, {"kind": marker.kind, **marker.payload}, marker.time_s)
+
+        self.call(put)
+
     def start_recording(self, path: str | Path) -> None:
         """Record every stream (and markers) to an XDF file from now until `stop_recording()`."""
         if not self._streams:

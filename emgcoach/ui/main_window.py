@@ -7,6 +7,7 @@ its events. Nothing here decodes bytes or filters signals.
 from __future__ import annotations
 
 import math
+import queue
 from datetime import datetime
 from pathlib import Path
 
@@ -23,13 +24,21 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
+from emgcoach.coach.calibration import Calibration, protocol
+from emgcoach.coach.drills import DrillError, load_library
 from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, figures
+from emgcoach.coach.runner import DrillRunner, RunnerEvent
+from emgcoach.coach.store import Store, StoreError
 from emgcoach.errors import EmgcoachError
 from emgcoach.io.open import read_recording
 from emgcoach.stream.engine import Engine
 from emgcoach.stream.replay import replay_sources
 from emgcoach.stream.simulator import SimulatorSource, bird_dog_scenario
+from emgcoach.types import Marker
+from emgcoach.ui.calibration_wizard import CalibrationWizard
 from emgcoach.ui.device_panel import DevicePanel
+from emgcoach.ui.drill_panel import DrillPanel
+from emgcoach.ui.history import HistoryDialog
 from emgcoach.ui.feedback import FeedbackView
 from emgcoach.ui.plots import SignalPlots
 from emgcoach.ui.transport import TransportBar
@@ -75,6 +84,28 @@ class MainWindow(QMainWindow):
         tdock.setObjectName("replay")
         tdock.setWidget(self.transport)
         self.addDockWidget(Qt.BottomDockWidgetArea, tdock)
+        try:
+            self.library = load_library()
+        except DrillError as e:  # a broken user drills file must not stop the app: built-ins, and say why
+            self.library = load_library(include_user=False)
+            self.errors_shown.append(str(e))
+            QTimer.singleShot(0, lambda: self._error_box("Your drills file", f"{e}; using the built-in drills"))
+        self.drill_panel = DrillPanel(self.library, str(self.settings.value("person", "")))
+        ddock = QDockWidget("Drill", self)
+        ddock.setObjectName("drill")
+        ddock.setWidget(self.drill_panel)
+        self.addDockWidget(Qt.LeftDockWidgetArea, ddock)
+        self.drill_panel.select(str(self.settings.value("drill", "bird_dog")))
+        self.runner: DrillRunner | None = None
+        self._runner_events: queue.Queue[RunnerEvent] = queue.Queue()
+        self._runner_callback = None
+        self.calibration: Calibration | None = None
+        self._store: Store | None = None
+        self.last_set: dict | None = None  # what the report needs: recording, drill, person
+        self.set_scores: list = []
+        self._set_done = False
+        if self._person():
+            QTimer.singleShot(0, self._person_changed)  # today's calibration of the last client
         self.status = QLabel("Open a recording (Ctrl+O) or add simulated sensors to start")
         self.statusBar().addWidget(self.status, 1)
 
@@ -85,6 +116,11 @@ class MainWindow(QMainWindow):
         self.transport.play_toggled.connect(self.toggle_play)
         self.transport.seek_requested.connect(self.seek)
         self.transport.speed_changed.connect(self.set_speed)
+        self.drill_panel.start_toggled.connect(self.toggle_drill)
+        self.drill_panel.calibrate_requested.connect(self.open_calibration)
+        self.drill_panel.history_requested.connect(self.open_history)
+        self.drill_panel.report_requested.connect(self.write_report)
+        self.drill_panel.person.editingFinished.connect(self._person_changed)
 
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
@@ -132,6 +168,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ sources
 
     def _new_engine(self) -> Engine:
+        if self.runner is not None:
+            self.stop_drill()
         if self.engine is not None:
             if self.engine.recording_path:
                 self.toggle_recording()
@@ -160,6 +198,8 @@ class MainWindow(QMainWindow):
         self.transport.set_duration(rec.duration_s)
         self.transport.set_speed(speed)
         self._load_roles(engine)
+        if self.calibration is not None:
+            self.apply_calibration(self.calibration)
         self.settings.setValue("last_file", str(path))
         self.status.setText(f"Replaying {path}")
         return True
@@ -268,6 +308,8 @@ class MainWindow(QMainWindow):
         self.plots.refresh(engine, labels)
         if engine is None or self.frames % FEEDBACK_EVERY:
             return
+        if self.runner is not None:
+            self._drill_tick(engine)
         for ev in engine.drain_events():
             if ev.kind == "onset" and ev.stream is not None:
                 muscle = self.roles.get((ev.stream, ev.payload["channel"]), ("", ""))[0]
@@ -324,6 +366,229 @@ class MainWindow(QMainWindow):
         # every 10th sample: the envelope is smooth, and a percentile of 60 000 points a second is waste
         return (float(np.nanpercentile(hist_l[::10, ch_l], 10)), float(np.nanpercentile(hist_g[::10, ch_g], 10)))
 
+    # ------------------------------------------------------------------ coaching
+
+    def store(self) -> Store | None:
+        """The history database (opened on first use); None, with one message, if it cannot be opened."""
+        if self._store is None:
+            try:
+                self._store = Store(self.settings.value("store_path") or None)
+            except StoreError as e:
+                self._error_box("History", str(e))
+                return None
+        return self._store
+
+    def _sling(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        lat = self._channel(LAT)
+        if lat is None:
+            return None
+        other = {"left": "right", "right": "left"}.get(self.roles[lat][1])
+        glute = self._channel(GLUTE, other) or self._channel(GLUTE)
+        return (lat, glute) if glute is not None else None
+
+    def _person(self) -> str:
+        return self.drill_panel.person.text().strip()
+
+    def _person_changed(self) -> None:
+        person = self._person()
+        self.settings.setValue("person", person)
+        self.calibration = None
+        store = self.store() if person else None
+        found = None
+        if store is not None:
+            try:
+                found = store.latest_calibration(person)
+            except StoreError:
+                found = None
+        if found is not None:
+            self.apply_calibration(found[1])
+        else:
+            self._clear_calibration()
+
+    def _clear_calibration(self) -> None:
+        self.calibration = None
+        if self.engine is not None:
+            for s in range(self.engine.n_streams):
+                self.engine.clear_calibration(s)
+        self.drill_panel.show_calibration("Not calibrated: levels in µV, targets relative to rest")
+
+    def apply_calibration(self, cal: Calibration) -> None:
+        """Use `cal` from now on: feedback in %MVC and reps scored against the drill's %MVC targets."""
+        self.calibration = cal
+        if self.engine is not None:
+            for s in range(self.engine.n_streams):
+                info = self.engine.info(s)
+                mvc = np.full(info.n_channels, np.nan)
+                rest = np.zeros(info.n_channels)
+                for ch in range(info.n_channels):
+                    muscle, side = self.roles.get((s, ch), ("", ""))
+                    m = cal.get(muscle, side)
+                    if m is not None:
+                        mvc[ch], rest[ch] = m.mvc_uv, m.rest_uv
+                if np.isfinite(mvc).any():
+                    self.engine.set_calibration(s, mvc, rest)
+        when = cal.created.replace("T", " ")[:16]
+        figures_ = ", ".join(f"{m.muscle.split('_')[0]} {m.side} MVC {m.mvc_uv:.0f} µV" for m in cal.muscles)
+        self.drill_panel.show_calibration(f"Calibrated {when}: {figures_}")
+
+    def open_calibration(self, steps: list | None = None) -> CalibrationWizard | None:
+        """Open the calibration wizard for the assigned lat and glute (steps: the protocol, default 3 x 5 s
+        efforts per muscle with 30 s rest)."""
+        sling = self._sling()
+        person = self._person()
+        if self.engine is None or sling is None:
+            self.status.setText("Calibration needs sensors streaming with a lat and a glute assigned")
+            return None
+        if not person:
+            self.status.setText("Enter the client's pseudonym first: the calibration is stored for them")
+            return None
+        muscles = {self.roles[k]: k for k in sling}
+        wizard = CalibrationWizard(self.engine, person, muscles, steps or protocol(list(muscles)), self)
+        wizard.finished_calibration.connect(self._calibrated)
+        wizard.show()
+        self.wizard = wizard
+        return wizard
+
+    def _calibrated(self, cal: Calibration) -> None:
+        store = self.store()
+        if store is not None:
+            try:
+                store.save_calibration(cal)
+            except StoreError as e:
+                self._error_box("History", str(e))
+        self.apply_calibration(cal)
+        self.status.setText(f"Calibration saved for {cal.person}")
+
+    def toggle_drill(self) -> None:
+        if self.runner is not None:
+            self.stop_drill()
+        else:
+            self.start_drill()
+
+    def start_drill(self) -> bool:
+        """Start a set of the chosen drill now (session clock); False, with the reason shown, if it cannot."""
+        sling = self._sling()
+        if self.engine is None or sling is None:
+            self.status.setText("A drill needs sensors streaming with a lat and an opposite glute assigned")
+            self.drill_panel.set_running(False)
+            return False
+        drill = self.drill_panel.current_drill()
+        (lat, glute) = sling
+        engine = self.engine
+        self.runner = runner = DrillRunner(drill, lat, glute, self.calibration, self.roles[lat][1], self.roles[glute][1],
+                                           start_s=engine.session_time_s())
+        events = self._runner_events
+
+        def on_block(pb: object) -> None:  # acquisition thread: the runner is only touched here
+            for ev in runner.feed_block(pb):
+                engine.put_marker(ev.marker())
+                events.put(ev)
+
+        self._runner_callback = on_block
+        engine.put_marker(Marker(runner.start_s, "drill_start", {"drill": drill.id, "reps": drill.reps,
+                                                                 "person": self._person() or "unnamed"}))
+        engine.subscribe(on_block)
+        self.settings.setValue("drill", drill.id)
+        self.drill_panel.set_running(True)
+        self.drill_panel.show_reps(0, 0, drill.reps)
+        self.drill_panel.report_button.setEnabled(False)
+        self.set_scores: list = []
+        self.status.setText(f"{drill.name}: started")
+        return True
+
+    def stop_drill(self) -> None:
+        """End the set (finished or stopped early): save its reps to the history."""
+        runner, self.runner = self.runner, None
+        if runner is None:
+            return
+        if self.engine is not None and self._runner_callback is not None:
+            self.engine.unsubscribe(self._runner_callback)
+        self._drain_runner()
+        self.drill_panel.set_running(False)
+        scores = list(self.set_scores)
+        person = self._person()
+        recording = self.engine.recording_path if self.engine is not None else None
+        self.last_set = {"drill": runner.drill.id, "person": person, "recording": recording}
+        self.drill_panel.report_button.setEnabled(bool(recording))
+        if not scores:
+            self.status.setText(f"{runner.drill.name}: stopped, no reps")
+            return
+        store = self.store() if person else None
+        note = ""
+        if store is not None:
+            try:
+                cal_id = None
+                if self.calibration is not None:
+                    found = store.latest_calibration(self.calibration.person)
+                    cal_id = found[0] if found else None
+                store.save_session(person, datetime.now().isoformat(timespec="seconds"), scores, recording, cal_id)
+                note = f"; saved to {person}'s history"
+            except StoreError as e:
+                self._error_box("History", str(e))
+        hits = sum(s.hit for s in scores)
+        self.status.setText(f"{runner.drill.name}: {hits} of {len(scores)} reps on target{note}")
+
+    def _drain_runner(self) -> None:
+        while True:
+            try:
+                ev = self._runner_events.get_nowait()
+            except queue.Empty:
+                return
+            if ev.kind == "rep" and ev.score is not None:
+                self.set_scores.append(ev.score)
+                sc = ev.score
+                self.drill_panel.show_rep(sc.hit, sc.cue, sc.onset_latency_ms)
+            elif ev.kind == "done":
+                self._set_done = True
+
+    def _drill_tick(self, engine: Engine) -> None:
+        runner = self.runner
+        assert runner is not None
+        self._set_done = False
+        self._drain_runner()
+        self.drill_panel.show_status(runner.status(engine.session_time_s()))
+        hits = sum(s.hit for s in self.set_scores)
+        self.drill_panel.show_reps(len(self.set_scores), hits, runner.drill.reps)
+        ended = all(engine.stream_stats(s).state in ("ended", "error") for s in range(engine.n_streams))
+        if self._set_done or ended:  # the set is complete, or the file being replayed has run out
+            self.stop_drill()
+
+    def open_history(self) -> HistoryDialog | None:
+        store = self.store()
+        if store is None:
+            return None
+        dialog = HistoryDialog(store, self._person(), self)
+        dialog.show()
+        self.history = dialog
+        return dialog
+
+    def write_report(self) -> tuple[str, str] | None:
+        """The last set's report (HTML + PDF) beside its recording; needs the set to have been recorded."""
+        last = self.last_set
+        if not last or not last.get("recording"):
+            self.status.setText("Record the set (R) to get a report of it")
+            return None
+        if self.engine is not None and self.engine.recording_path == last["recording"]:
+            self.toggle_recording()  # the file must be complete to analyse it
+        from emgcoach.analysis import analyze
+        from emgcoach.coach.report import ReportData, write_report
+        from emgcoach.coach.session_analysis import session_reps
+
+        try:
+            rec = read_recording(last["recording"])
+            result = analyze(rec)
+            scored = session_reps(rec, result, library=self.library)
+            if scored is None or not scored.reps:
+                raise EmgcoachError(f"{last['recording']}: no reps found in the recording")
+            data = ReportData(last["person"] or "unnamed", datetime.now().strftime("%Y-%m-%d %H:%M"), last["recording"], result, scored)
+            out = Path(last["recording"]).with_suffix("")
+            html_path, pdf_path = write_report(data, out.with_name(out.name + "-report"))
+        except (EmgcoachError, OSError) as e:
+            self._error_box("Report", str(e))
+            return None
+        self.status.setText(f"Report written: {pdf_path}")
+        return str(html_path), str(pdf_path)
+
     # ------------------------------------------------------------------ closing
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
@@ -331,6 +596,10 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("plot_window_s", self.plots.window_s)
         self.timer.stop()
+        if self.runner is not None:
+            self.stop_drill()
+        if self._store is not None:
+            self._store.close()
         if self.engine is not None:
             if self.engine.recording_path:
                 self.engine.stop_recording()

@@ -91,3 +91,31 @@ def test_protocol_describes_each_muscle_test_position() -> None:
     mvc = [s for s in steps if s.kind == "mvc"]
     assert len(mvc) == 6 and all(3 <= s.duration_s <= 5 for s in mvc)
     assert "knee bent" in mvc[-1].instruction and "arm" in mvc[0].instruction
+
+
+def test_live_calibration_session_follows_the_protocol_on_the_clock() -> None:
+    from emgcoach.coach.calibration import CalibrationSession
+    from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
+
+    p = processed("bird_dog", seed=2, calibration=True)
+    spec = p.scenario.channels
+    muscles = [(c.muscle, c.side) for c in spec]
+    # the simulated block: 5 s rest, then per muscle 3 efforts of 4 s with 3 s rest, from t = 2 s
+    steps = protocol(muscles, rest_s=5.0, efforts=3, effort_s=4.0, recover_s=3.0)
+    first = next(m for m in p.scenario.markers if m.kind == "calibration")
+    live = CalibrationSession("P03", {k: (0, i) for i, k in enumerate(muscles)}, steps, first.time_s)
+    assert live.step_at(first.time_s + 1.0)[1].kind == "rest"
+    i, step, left = live.step_at(first.time_s + 5.5)
+    assert step.kind == "mvc" and step.muscle == "latissimus_dorsi" and left == pytest.approx(3.5)
+    pipe = Pipeline(RATE, PipelineConfig(lowlag=False, mains_hz=None))
+    for k in range(0, int(live.end_s * RATE) + 100, 40):
+        o = pipe.process(p.raw[k : k + 40])
+        live.feed(0, k / RATE, RATE, o.envelope, o.onset_envelope)
+    assert live.done
+    cal = live.result("2026-11-25T10:00:00")
+    offline, _ = _calibrate(p)
+    for m in cal.muscles:  # the same numbers as from the recording's markers
+        ref = offline.get(m.muscle, m.side)
+        assert m.mvc_uv == pytest.approx(ref.mvc_uv, rel=0.01)
+        assert m.rest_uv == pytest.approx(ref.rest_uv, rel=0.02)
+        assert m.onset_rest_sd_uv > m.rest_sd_uv  # the 20 Hz onset envelope ripples more than the 6 Hz one

@@ -1,0 +1,134 @@
+"""The drill panel: who is training (a pseudonym), which drill, its calibration state, and while a set
+runs the phase with its countdown, the rep count and the one cue for the last rep."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from emgcoach.coach.drills import Drill
+from emgcoach.coach.runner import Status
+
+GREEN = "#43a047"
+AMBER = "#ef6c00"
+
+
+def _big(label: QLabel, size: int, bold: bool = True) -> QLabel:
+    f = QFont(label.font())
+    f.setPointSize(size)
+    f.setBold(bold)
+    label.setFont(f)
+    label.setWordWrap(True)
+    return label
+
+
+class DrillPanel(QWidget):
+    """Choose person and drill, calibrate, start and stop a set; shows the runner's state."""
+
+    start_toggled = Signal()
+    calibrate_requested = Signal()
+    history_requested = Signal()
+    report_requested = Signal()
+
+    def __init__(self, drills: dict[str, Drill], person: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.drills = drills
+        self.person = QLineEdit(person)
+        self.person.setPlaceholderText("pseudonym, e.g. P07")
+        self.person.setToolTip("A code for the client (letters, digits, - and _), never a name: the history holds health data")
+        self.drill = QComboBox()
+        for d in drills.values():
+            self.drill.addItem(d.name, d.id)
+        self.about = _big(QLabel(), 9, bold=False)
+        self.about.setTextFormat(Qt.RichText)
+        self.calibration = _big(QLabel("Not calibrated: levels in µV, targets relative to rest"), 9, bold=False)
+        self.calibrate_button = QPushButton("Calibrate...")
+        self.start_button = QPushButton("Start drill")
+        self.start_button.setCheckable(True)
+        self.history_button = QPushButton("History...")
+        self.report_button = QPushButton("Report...")
+        self.report_button.setEnabled(False)
+        self.report_button.setToolTip("Write the last set's report (needs the set to have been recorded)")
+        self.phase = _big(QLabel(""), 20)
+        self.cue = _big(QLabel(""), 12, bold=False)
+        self.reps = _big(QLabel(""), 12)
+        self.last_rep = _big(QLabel(""), 12)
+
+        form = QFormLayout()
+        form.addRow("Client", self.person)
+        form.addRow("Drill", self.drill)
+        buttons = QHBoxLayout()
+        for b in (self.calibrate_button, self.start_button):
+            buttons.addWidget(b)
+        more = QHBoxLayout()
+        for b in (self.history_button, self.report_button):
+            more.addWidget(b)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.about)
+        lay.addWidget(self.calibration)
+        lay.addLayout(buttons)
+        lay.addLayout(more)
+        lay.addWidget(self.phase)
+        lay.addWidget(self.cue)
+        lay.addWidget(self.reps)
+        lay.addWidget(self.last_rep)
+        lay.addStretch(1)
+
+        self.drill.currentIndexChanged.connect(self._describe)
+        self.start_button.clicked.connect(self.start_toggled)
+        self.calibrate_button.clicked.connect(self.calibrate_requested)
+        self.history_button.clicked.connect(self.history_requested)
+        self.report_button.clicked.connect(self.report_requested)
+        self._describe()
+
+    def current_drill(self) -> Drill:
+        return self.drills[self.drill.currentData()]
+
+    def select(self, drill_id: str) -> None:
+        i = self.drill.findData(drill_id)
+        if i >= 0:
+            self.drill.setCurrentIndex(i)
+
+    def _describe(self) -> None:
+        d = self.current_drill()
+        t = d.targets
+        self.about.setText(
+            f"<b>{d.purpose}</b><br>Set-up: {d.setup}<br>Electrodes: {d.electrodes}<br>"
+            f"{d.reps} reps. Targets: lat {t.lat_lo:g}-{t.lat_hi:g} %MVC, glute at least {t.glute_min:g} %MVC, "
+            f"glute no later than {t.max_glute_latency_ms:g} ms after the lat."
+        )
+
+    def set_running(self, running: bool) -> None:
+        self.start_button.setChecked(running)
+        self.start_button.setText("Stop drill" if running else "Start drill")
+        for w in (self.drill, self.person, self.calibrate_button):
+            w.setEnabled(not running)
+        if running:
+            self.last_rep.setText("")
+
+    def show_status(self, st: Status) -> None:
+        names = {"setup": "Get set", "contract": "Contract", "hold": "Hold", "release": "Release", "rest": "Rest", "done": "Done"}
+        self.phase.setText(f"{names.get(st.phase, st.phase)}  {st.remaining_s:.0f} s" if st.phase != "done" else "Set complete")
+        self.cue.setText(st.text)
+
+    def show_reps(self, done: int, hits: int, total: int) -> None:
+        self.reps.setText(f"Rep {done} of {total}: {hits} on target")
+
+    def show_rep(self, hit: bool, cue: str, latency_ms: float | None) -> None:
+        lat = "" if latency_ms is None else f" (glute {latency_ms:+.0f} ms)"
+        self.last_rep.setText(("On target" + lat) if hit else cue + lat)
+        self.last_rep.setStyleSheet(f"color: {GREEN if hit else AMBER};")
+
+    def show_calibration(self, text: str) -> None:
+        self.calibration.setText(text)

@@ -1,0 +1,82 @@
+"""The history view: a person's progress per drill over sessions (glute level and glute onset latency),
+and the sessions themselves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from emgcoach.coach.store import Store
+
+
+class HistoryDialog(QDialog):
+    """Pick a person and a drill; see glute level and onset latency per session, oldest first."""
+
+    def __init__(self, store: Store, person: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("History")
+        self.store = store
+        self.person = QComboBox()
+        self.person.addItems(store.people())
+        if person:
+            i = self.person.findText(person)
+            if i >= 0:
+                self.person.setCurrentIndex(i)
+        self.drill = QComboBox()
+        self.plots = pg.GraphicsLayoutWidget()
+        self.level_plot = self.plots.addPlot(row=0, col=0)
+        self.level_plot.setLabel("left", "glute level")
+        self.level_plot.showGrid(y=True, alpha=0.2)
+        self.latency_plot = self.plots.addPlot(row=1, col=0)
+        self.latency_plot.setLabel("left", "glute onset after lat", units="ms")
+        self.latency_plot.setLabel("bottom", "session")
+        self.latency_plot.showGrid(y=True, alpha=0.2)
+        self.latency_plot.setXLink(self.level_plot)
+        self.level_curve = self.level_plot.plot(pen=pg.mkPen("#d81b60", width=2), symbol="o", symbolBrush="#d81b60")
+        self.latency_curve = self.latency_plot.plot(pen=pg.mkPen("#1e88e5", width=2), symbol="o", symbolBrush="#1e88e5")
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["date", "reps", "on target", "glute level", "glute onset ms"])
+        form = QFormLayout()
+        form.addRow("Client", self.person)
+        form.addRow("Drill", self.drill)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.plots, 3)
+        lay.addWidget(self.table, 2)
+        self.resize(760, 640)
+        self.person.currentTextChanged.connect(self._load_drills)
+        self.drill.currentTextChanged.connect(self._show)
+        self._load_drills()
+
+    def _load_drills(self) -> None:
+        person = self.person.currentText()
+        drills = sorted({d for s in self.store.sessions(person) for d in s.drills}) if person else []
+        self.drill.blockSignals(True)
+        self.drill.clear()
+        self.drill.addItems(drills)
+        self.drill.blockSignals(False)
+        self._show()
+
+    def _show(self) -> None:
+        person, drill = self.person.currentText(), self.drill.currentText()
+        rows = self.store.progress(person, drill) if person and drill else []
+        x = np.arange(1, len(rows) + 1, dtype=float)
+        level = np.array([np.nan if r["glute_mean"] is None else r["glute_mean"] for r in rows], float)
+        latency = np.array([np.nan if r["median_latency_ms"] is None else r["median_latency_ms"] for r in rows], float)
+        self.level_curve.setData(x, level, connect="finite")
+        self.latency_curve.setData(x, latency, connect="finite")
+        unit = rows[-1]["unit"] if rows else "%MVC"
+        self.level_plot.setLabel("left", f"glute level ({unit})")
+        self.table.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            cells = [
+                r["started"].replace("T", " ")[:16],
+                str(r["reps"]),
+                f"{100 * r['hit_rate']:.0f} %",
+                "-" if r["glute_mean"] is None else f"{r['glute_mean']:.0f} {r['unit']}",
+                "-" if r["median_latency_ms"] is None else f"{r['median_latency_ms']:+.0f}",
+            ]
+            for j, c in enumerate(cells):
+                self.table.setItem(i, j, QTableWidgetItem(c))
+        self.table.resizeColumnsToContents()

@@ -1,0 +1,93 @@
+"""Coaching in the window, offscreen, on a bundled drill session replayed fast: the calibration wizard
+follows the recorded rest and efforts, a drill set counts every rep and cues the late one, the set lands
+in the history, the history view plots it, and the report is written from the recording."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from emgcoach.coach.calibration import protocol  # noqa: E402
+from emgcoach.coach.store import Store  # noqa: E402
+from emgcoach.io.open import read_recording  # noqa: E402
+from emgcoach.ui.main_window import MainWindow  # noqa: E402
+
+SESSION = Path(__file__).resolve().parents[2] / "recordings" / "drills" / "bird_dog.xdf"
+MARKERS = read_recording(SESSION).markers
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path):
+    s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    s.setValue("recordings_dir", str(tmp_path / "recs"))
+    s.setValue("store_path", str(tmp_path / "history.sqlite3"))
+    w = MainWindow(s)
+    qtbot.addWidget(w)
+    w.show()
+    w.drill_panel.person.setText("P11")
+    yield w
+    w.close()
+
+
+def _jump(qtbot, w: MainWindow, t_s: float) -> None:
+    """Pause, seek to t_s and wait until the clock is there (so a step started now starts at t_s)."""
+    w.engine.pause()
+    w.seek(t_s)
+    qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - t_s) < 0.05, timeout=5000)
+
+
+def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    w = window
+    assert w.open_recording(SESSION, speed=8.0)
+    qtbot.waitUntil(lambda: w.engine.stream_stats(0).samples > 0, timeout=5000)
+    cal_start = next(m.time_s for m in MARKERS if m.kind == "calibration")
+    _jump(qtbot, w, cal_start)
+    steps = protocol([("latissimus_dorsi", "left"), ("gluteus_maximus", "right")], rest_s=5, efforts=3, effort_s=4, recover_s=3)
+    wizard = w.open_calibration(steps)
+    assert wizard is not None
+    wizard.start()
+    w.engine.resume()
+    qtbot.waitUntil(lambda: w.calibration is not None, timeout=20000)
+    assert {m.muscle for m in w.calibration.muscles} == {"latissimus_dorsi", "gluteus_maximus"}
+    assert "Calibrated" in w.drill_panel.calibration.text()
+    assert Store(tmp_path / "history.sqlite3").latest_calibration("P11") is not None
+    # now the drill: bars in %MVC, every rep found, the late one cued
+    drill_start = next(m.time_s for m in MARKERS if m.kind == "drill_start")
+    _jump(qtbot, w, drill_start)
+    w.drill_panel.select("bird_dog")
+    assert w.toggle_recording()  # record the set so it can be reported
+    assert w.start_drill()
+    w.engine.resume()
+    qtbot.waitUntil(lambda: "Contract" in w.drill_panel.phase.text(), timeout=10000)
+    qtbot.waitUntil(lambda: w.feedback.lat_bar.unit == "%MVC", timeout=10000)
+    qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
+    scores = w.set_scores
+    assert len(scores) == 8
+    missed = [s for s in scores if not s.hit]
+    assert len(missed) == 1 and missed[0].misses == ("glute_late",)
+    assert "8 of 8" in w.drill_panel.reps.text() or "Rep 8 of 8" in w.drill_panel.reps.text()
+    assert "7 of 8 reps on target" in w.status.text() and "history" in w.status.text()
+    (row,) = Store(tmp_path / "history.sqlite3").sessions("P11")
+    assert row.reps == 8 and row.hits == 7 and row.drills == ("bird_dog",)
+    # the report, from the recording of the set
+    paths = w.write_report()
+    assert paths is not None and all(Path(p).stat().st_size > 10_000 for p in paths)
+    # and the history view shows the session
+    dialog = w.open_history()
+    assert dialog.drill.currentText() == "bird_dog" and dialog.table.rowCount() == 1
+    x, y = dialog.level_curve.getData()
+    assert len(x) == 1 and 20 < y[0] < 40  # glute %MVC of the set
+    w.grab().save(str(tmp_path / "coach.png"))
+
+
+def test_drill_without_sensors_says_why(qtbot, window: MainWindow) -> None:
+    assert not window.start_drill()
+    assert "needs sensors" in window.status.text()
+    assert not window.drill_panel.start_button.isChecked()
