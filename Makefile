@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEMO   := recordings/bird_dog_sim.xdf
+DEMO   := recordings/drills/bird_dog.xdf
 
 .PHONY: demo demo-headless test bench screenshots recordings install clean
 
@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Open the app replaying the bundled bird-dog session (without a screen: its analysis instead).
+## Open the app replaying the bundled bird-dog session: calibration, then a coached set of 8 reps
+## (without a screen: its analysis instead).
 demo: $(STAMP)
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
 		$(BIN)/emgcoach replay $(DEMO); \

@@ -3,6 +3,8 @@ runs the phase with its countdown, the rep count and the one cue for the last re
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -119,7 +121,8 @@ class DrillPanel(QWidget):
 
     def show_status(self, st: Status) -> None:
         names = {"setup": "Get set", "contract": "Contract", "hold": "Hold", "release": "Release", "rest": "Rest", "done": "Done"}
-        self.phase.setText(f"{names.get(st.phase, st.phase)}  {st.remaining_s:.0f} s" if st.phase != "done" else "Set complete")
+        left = math.ceil(st.remaining_s - 1e-9)  # a countdown shows 1 until the last second is over
+        self.phase.setText(f"{names.get(st.phase, st.phase)}  {left} s" if st.phase != "done" else "Set complete")
         self.cue.setText(st.text)
 
     def show_reps(self, done: int, hits: int, total: int) -> None:

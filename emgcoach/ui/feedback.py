@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from emgcoach.coach.live_feedback import Band, Figures
@@ -70,9 +70,13 @@ class TargetBar(QWidget):
         f.setBold(True)
         p.setFont(f)
         p.drawText(QRectF(0, 0, w, title_h), Qt.AlignCenter, self.title)
-        f.setPointSize(22)
-        p.setFont(f)
         text = f"{self.value:.0f} {self.unit}" if math.isfinite(self.value) else "-"
+        size = 22
+        f.setPointSize(size)
+        while size > 9 and QFontMetrics(f).horizontalAdvance(text) > w - 6:  # shrink to fit a narrow bar
+            size -= 1
+            f.setPointSize(size)
+        p.setFont(f)
         p.drawText(QRectF(0, h - value_h, w, value_h), Qt.AlignCenter, text)
 
 

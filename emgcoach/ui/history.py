@@ -66,6 +66,14 @@ class HistoryDialog(QDialog):
         latency = np.array([np.nan if r["median_latency_ms"] is None else r["median_latency_ms"] for r in rows], float)
         self.level_curve.setData(x, level, connect="finite")
         self.latency_curve.setData(x, latency, connect="finite")
+        ticks = [[(float(i), str(int(i))) for i in x]]
+        self.level_plot.getAxis("bottom").setTicks(ticks)
+        self.latency_plot.getAxis("bottom").setTicks(ticks)
+        if np.isfinite(level).any():  # from zero, so a small change looks small
+            self.level_plot.setYRange(0.0, 1.2 * float(np.nanmax(level)), padding=0)
+        if np.isfinite(latency).any():
+            lo, hi = float(np.nanmin(latency)), float(np.nanmax(latency))
+            self.latency_plot.setYRange(min(0.0, lo) - 10, max(hi, 0.0) + 20, padding=0)
         unit = rows[-1]["unit"] if rows else "%MVC"
         self.level_plot.setLabel("left", f"glute level ({unit})")
         self.table.setRowCount(len(rows))

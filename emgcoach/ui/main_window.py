@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.last_set: dict | None = None  # what the report needs: recording, drill, person
         self.set_scores: list = []
         self._set_done = False
+        self._recorded_drills: list[tuple[float, str]] = []  # (start s, drill) still to come in a replay
         if self._person():
             QTimer.singleShot(0, self._person_changed)  # today's calibration of the last client
         self.status = QLabel("Open a recording (Ctrl+O) or add simulated sensors to start")
@@ -182,8 +183,11 @@ class MainWindow(QMainWindow):
         self.transport.set_duration(0.0)
         return self.engine
 
-    def open_recording(self, path: str | Path, speed: float = 1.0) -> bool:
-        """Replay a recording; a bad file gets one message box with the reason. Returns success."""
+    def open_recording(self, path: str | Path, speed: float = 1.0, follow_drills: bool = True) -> bool:
+        """Replay a recording; a bad file gets one message box with the reason. Returns success.
+
+        With `follow_drills`, a recording that holds a calibration and drills is coached as it was done:
+        its calibration is applied and each drill's set starts at its recorded start."""
         try:
             rec = read_recording(path)
         except EmgcoachError as e:
@@ -198,11 +202,33 @@ class MainWindow(QMainWindow):
         self.transport.set_duration(rec.duration_s)
         self.transport.set_speed(speed)
         self._load_roles(engine)
+        self._recorded_drills = []
+        if follow_drills and any(m.kind == "drill_start" for m in rec.markers):
+            self._follow_recorded_coaching(rec)
         if self.calibration is not None:
             self.apply_calibration(self.calibration)
         self.settings.setValue("last_file", str(path))
         self.status.setText(f"Replaying {path}")
         return True
+
+    def _follow_recorded_coaching(self, rec) -> None:  # noqa: ANN001
+        """Use the recording's own calibration (from its rest and MVC markers) and queue its drills."""
+        from emgcoach.coach.calibration import from_recording_markers
+        from emgcoach.analysis import analyze_stream
+
+        starts = [(m.time_s, str(m.payload.get("drill", ""))) for m in rec.markers if m.kind == "drill_start"]
+        self._recorded_drills = [(t, d) for t, d in starts if d in self.library]
+        if any(m.kind == "calibration" for m in rec.markers):
+            channels = [c for s in rec.streams for c in analyze_stream(s)]
+            try:
+                cal = from_recording_markers(
+                    self._person() or "recording", datetime.now().isoformat(timespec="seconds"),
+                    [(c.spec.muscle, c.spec.side, c.times_s, c.envelope_uv, c.rate_hz) for c in channels], rec.markers)
+            except EmgcoachError as e:
+                self.status.setText(f"The recording's calibration is unusable: {e}")
+                cal = None
+            if cal is not None:
+                self.calibration = cal
 
     def add_simulated_sensors(self) -> None:
         """Two simulated sensors (lat left + glute right) doing bird-dog reps, paced like live ones."""
@@ -246,6 +272,8 @@ class MainWindow(QMainWindow):
 
     def seek(self, t_s: float) -> None:
         if self.engine is not None:
+            if self.runner is not None:
+                self.stop_drill()
             self.engine.seek(t_s)
 
     def set_speed(self, speed: float) -> None:
@@ -310,6 +338,14 @@ class MainWindow(QMainWindow):
             return
         if self.runner is not None:
             self._drill_tick(engine)
+        elif self._recorded_drills and engine.replay_clock is not None:
+            t, drill_id = self._recorded_drills[0]
+            now = engine.replay_clock.now_s()
+            if now >= t:
+                self._recorded_drills.pop(0)
+                if now < t + 2.0:  # (a seek past the start skips that set)
+                    self.drill_panel.select(drill_id)
+                    self.start_drill(start_s=t)
         for ev in engine.drain_events():
             if ev.kind == "onset" and ev.stream is not None:
                 muscle = self.roles.get((ev.stream, ev.payload["channel"]), ("", ""))[0]
@@ -465,8 +501,9 @@ class MainWindow(QMainWindow):
         else:
             self.start_drill()
 
-    def start_drill(self) -> bool:
-        """Start a set of the chosen drill now (session clock); False, with the reason shown, if it cannot."""
+    def start_drill(self, start_s: float | None = None) -> bool:
+        """Start a set of the chosen drill now, or at session time `start_s`; False, with the reason shown,
+        if it cannot."""
         sling = self._sling()
         if self.engine is None or sling is None:
             self.status.setText("A drill needs sensors streaming with a lat and an opposite glute assigned")
@@ -476,7 +513,7 @@ class MainWindow(QMainWindow):
         (lat, glute) = sling
         engine = self.engine
         self.runner = runner = DrillRunner(drill, lat, glute, self.calibration, self.roles[lat][1], self.roles[glute][1],
-                                           start_s=engine.session_time_s())
+                                           start_s=engine.session_time_s() if start_s is None else start_s)
         events = self._runner_events
 
         def on_block(pb: object) -> None:  # acquisition thread: the runner is only touched here

@@ -45,7 +45,7 @@ def _jump(qtbot, w: MainWindow, t_s: float) -> None:
 
 def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, window: MainWindow, tmp_path: Path) -> None:
     w = window
-    assert w.open_recording(SESSION, speed=8.0)
+    assert w.open_recording(SESSION, speed=8.0, follow_drills=False)
     qtbot.waitUntil(lambda: w.engine.stream_stats(0).samples > 0, timeout=5000)
     cal_start = next(m.time_s for m in MARKERS if m.kind == "calibration")
     _jump(qtbot, w, cal_start)
@@ -91,3 +91,18 @@ def test_drill_without_sensors_says_why(qtbot, window: MainWindow) -> None:
     assert not window.start_drill()
     assert "needs sensors" in window.status.text()
     assert not window.drill_panel.start_button.isChecked()
+
+
+def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, window: MainWindow) -> None:
+    w = window
+    assert w.open_recording(SESSION, speed=16.0)
+    assert w.calibration is not None and "Calibrated" in w.drill_panel.calibration.text()
+    drill_start = next(m.time_s for m in MARKERS if m.kind == "drill_start")
+    w.engine.pause()
+    w.engine.seek(drill_start - 1.0)  # the set starts by itself at its recorded start
+    qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start - 1.0)) < 0.05, timeout=5000)
+    w.engine.resume()
+    qtbot.waitUntil(lambda: w.runner is not None, timeout=5000)
+    assert w.runner.start_s == drill_start
+    qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
+    assert len(w.set_scores) == 8 and sum(s.hit for s in w.set_scores) == 7
