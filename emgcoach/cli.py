@@ -206,6 +206,105 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scan(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from emgcoach.ble.link import scan
+
+    found = asyncio.run(scan(args.timeout))
+    if not found:
+        print(f"no supported sensors seen in {args.timeout:g} s (are they on and advertising?)")
+        return 0
+    for s in found:
+        rssi = "?" if s.rssi is None else f"{s.rssi} dBm"
+        print(f"{s.address}  {s.kind:10s} {s.name:24s} RSSI {rssi}")
+    return 0
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    from emgcoach.ble.capture import decode_capture
+    from emgcoach.ble.devices.registry import profile_for
+
+    try:
+        profile = profile_for(args.device)
+    except KeyError as e:
+        raise EmgcoachError(str(e.args[0])) from None
+    options = {"firmware": args.firmware} if args.firmware is not None else {}
+    rows, summary = decode_capture(args.file, profile, **options)
+    out = sys.stdout
+    out.write("index,time_s," + ",".join(f"ch{i + 1}_uv" for i in range(profile.n_channels)) + "\n")
+    for index, t, values in rows:
+        out.write(f"{index},{t:.6f}," + ",".join(f"{v:.3f}" for v in values) + "\n")
+    print(f"{args.file}: {summary.notifications} notifications, {summary.samples} samples, "
+          f"{summary.lost_samples} samples lost, {summary.bad_packets} bad packets", file=sys.stderr)
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    import asyncio
+    import time
+
+    from emgcoach.ble.devices.registry import profile_for
+    from emgcoach.ble.link import BleSensorSource, scan
+    from emgcoach.io.channels import parse_channel_option
+    from emgcoach.stream.engine import Engine
+
+    from emgcoach.types import ChannelSpec
+
+    wanted = []
+    for opt in args.sensor:
+        parts = opt.rsplit(":", 2)
+        if len(parts) != 3:
+            raise EmgcoachError(f"--sensor {opt}: give ADDRESS:MUSCLE:SIDE, e.g. C4:64:E3:12:34:56:lat:left")
+        try:
+            role = parse_channel_option(f"0:{parts[1]}:{parts[2]}")
+        except ValueError as e:
+            raise EmgcoachError(f"--sensor {opt}: {e}") from None
+        wanted.append((parts[0], role))
+    kinds = {}
+    if args.kind is None:
+        kinds = {s.address.upper(): s.kind for s in asyncio.run(scan(5.0))}
+    engine = Engine(buffer_s=30.0).start()
+    t0 = time.monotonic()
+    try:
+        for address, role in wanted:
+            kind = args.kind or kinds.get(address.upper())
+            if kind is None:
+                raise EmgcoachError(f"{address}: not seen while scanning (on, in range, advertising?)")
+            try:
+                profile = profile_for(kind)
+            except KeyError as e:
+                raise EmgcoachError(str(e.args[0])) from None
+            channels = tuple(
+                ChannelSpec(f"{role.muscle}_{role.side}" if i == 0 else n, role.muscle if i == 0 else "other", role.side if i == 0 else "none")
+                for i, n in enumerate(profile.channel_names)
+            )
+            engine.add_source(BleSensorSource(address, profile, channels, clock=lambda: time.monotonic() - t0))
+        engine.start_recording(args.output)
+        print(f"recording to {args.output}; Ctrl-C to stop", file=sys.stderr)
+        while True:
+            time.sleep(1.0)
+            for ev in engine.drain_events():
+                if ev.kind == "error":
+                    raise EmgcoachError(ev.payload.get("message", "sensor error"))
+            parts = []
+            for s in range(engine.n_streams):
+                st = engine.stream_stats(s)
+                q = ",".join(c.get("grade", "?") for c in st.quality) or "-"
+                loss = 100.0 * st.lost / max(1, st.lost + st.samples)
+                parts.append(f"{st.name}: {st.state} {st.rate_measured_hz:.0f} Hz, lost {loss:.1f} %, quality {q}")
+            sys.stderr.write("\r" + " | ".join(parts)[:200])
+            sys.stderr.flush()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        path = engine.stop_recording() if engine.recording_path else None
+        engine.stop()
+        if path:
+            print(f"\nsaved {path}", file=sys.stderr)
+    return 0
+
+
 def has_display() -> bool:
     """Whether a window can be shown: a desktop session, and Qt not told to render offscreen."""
     if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
@@ -271,6 +370,23 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--save", action="store_true", help="also save the session and its reps to the history")
     rp.add_argument("--store", help="history database (default: emgcoach.sqlite3 in your data folder)")
     rp.set_defaults(func=cmd_report)
+
+    sc = sub.add_parser("scan", help="list nearby supported Bluetooth EMG sensors")
+    sc.add_argument("--timeout", type=float, default=5.0, help="seconds to listen (default 5)")
+    sc.set_defaults(func=cmd_scan)
+
+    rc = sub.add_parser("record", help="record Bluetooth sensors to XDF, headless, until Ctrl-C")
+    rc.add_argument("--sensor", action="append", required=True, metavar="ADDRESS:MUSCLE:SIDE",
+                    help="a sensor and the muscle its first channel is on, e.g. C4:64:E3:12:34:56:lat:left (repeatable)")
+    rc.add_argument("--kind", help="device kind, if all sensors are of one kind (skips the identifying scan)")
+    rc.add_argument("-o", "--output", required=True, help="output file (.xdf)")
+    rc.set_defaults(func=cmd_record)
+
+    de = sub.add_parser("decode", help="decode a packet capture (hex per line) into CSV samples")
+    de.add_argument("--device", required=True, help="device kind: umyo, ganglion, bitalino, npg, myoware_value, myoware_uart, open_profile")
+    de.add_argument("--firmware", help="Ganglion firmware text (e.g. 3.1.2); without it, firmware 2")
+    de.add_argument("file", help="capture: one notification per line, hex, optionally after its arrival time in s")
+    de.set_defaults(func=cmd_decode)
 
     dr = sub.add_parser("drills", help="list the drill library (and check a drills file)")
     dr.add_argument("--file", help="a drills TOML file to check and include")

@@ -1,0 +1,186 @@
+"""The Bluetooth link (bleak): scanning for known sensors, and a live sensor as a `Source` that connects
+with retries (bleak-retry-connector), sets the device up, decodes every notification and reconnects
+with back-off when the link drops.
+
+A drop becomes a `gap` marker; when the sensor is back its samples continue on the same session clock,
+the missing stretch counted as lost samples (estimated from the time it was away). Connection states
+('connecting', 'streaming', 'reconnecting', 'closed') are `state` markers the UI shows on the panel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from emgcoach.ble.assembler import PacketAssembler
+from emgcoach.ble.devices.base import DecodeError, DeviceProfile
+from emgcoach.ble.devices.registry import match_advertisement
+from emgcoach.errors import EmgcoachError
+from emgcoach.stream.clock import ClockAligner
+from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
+
+BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
+BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+
+
+class BluetoothUnavailable(EmgcoachError):
+    """No adapter, Bluetooth off, or no BlueZ: one line saying which and what to do."""
+
+
+def explain_bluetooth_error(e: BaseException) -> str:
+    """One line for a failure to reach Bluetooth at all."""
+    text = f"{e.__class__.__name__}: {e}".lower()
+    if isinstance(e, FileNotFoundError) or "no such file" in text:
+        return "no Bluetooth: the system D-Bus is not running here (is this a container?); run on a machine with Bluetooth"
+    if "serviceunknown" in text or "org.bluez" in text and "not" in text:
+        return "no Bluetooth: BlueZ is not running; start it (sudo systemctl start bluetooth)"
+    if "no bluetooth adapters" in text or "adapter" in text and "not found" in text:
+        return "no Bluetooth adapter found; plug one in or enable Bluetooth"
+    if "not powered" in text or "powered off" in text or "notready" in text:
+        return "Bluetooth is off; turn it on (bluetoothctl power on)"
+    return f"Bluetooth unavailable ({e.__class__.__name__}: {e})"
+
+
+@dataclass(frozen=True)
+class FoundSensor:
+    """A supported sensor seen while scanning."""
+
+    address: str
+    name: str
+    kind: str
+    rssi: int | None
+
+
+async def scan(timeout_s: float = 5.0) -> list[FoundSensor]:
+    """Supported sensors advertising nearby, strongest first. Raises BluetoothUnavailable."""
+    from bleak import BleakScanner
+
+    try:
+        found = await BleakScanner.discover(timeout=timeout_s, return_adv=True)
+    except Exception as e:  # bleak raises a different type per platform and failure
+        raise BluetoothUnavailable(explain_bluetooth_error(e)) from None
+    out = []
+    for device, adv in found.values():
+        profile = match_advertisement(adv.local_name or device.name, adv.service_uuids, adv.manufacturer_data)
+        if profile is not None:
+            out.append(FoundSensor(device.address, adv.local_name or device.name or "", profile.kind, adv.rssi))
+    return sorted(out, key=lambda s: -(s.rssi if s.rssi is not None else -999))
+
+
+class BleSensorSource:
+    """One live sensor as a `Source`. `clock()` gives session time in s (the engine's clock)."""
+
+    def __init__(
+        self,
+        address: str,
+        profile: DeviceProfile,
+        channels: tuple[ChannelSpec, ...] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        name: str = "",
+    ) -> None:
+        self.address, self.profile, self.clock = address, profile, clock
+        specs = channels or tuple(ChannelSpec(n) for n in profile.channel_names)
+        self._info = StreamInfo(profile.kind, name or profile.display_name, address, profile.rate_hz, specs)
+        self.state = "connecting"
+        self.battery_pct: int | None = None
+        self.reconnects = 0
+        self._closing = False
+        self._client = None
+        self._queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
+        self.assembler = PacketAssembler(profile.rate_hz, ClockAligner(profile.rate_hz))
+
+    @property
+    def info(self) -> StreamInfo:
+        return self._info
+
+    async def _connect(self):  # noqa: ANN202
+        from bleak import BleakClient, BleakScanner
+        from bleak_retry_connector import establish_connection
+
+        device = await BleakScanner.find_device_by_address(self.address, timeout=10.0)
+        if device is None:
+            raise EmgcoachError(f"{self.address}: sensor not found (switched off or out of range?)")
+        queue = self._queue
+
+        def on_disconnect(_client: object) -> None:
+            queue.put_nowait(None)
+
+        client = await establish_connection(BleakClient, device, self._info.name, disconnected_callback=on_disconnect, max_attempts=3)
+        options = {}
+        if self.profile.firmware_uuid:
+            try:
+                options["firmware"] = (await client.read_gatt_char(self.profile.firmware_uuid)).decode(errors="replace")
+            except Exception:  # noqa: BLE001 (no such characteristic: the older firmware)
+                options["firmware"] = ""
+        self.decoder = self.profile.new_decoder(**options)
+        try:
+            self.battery_pct = int((await client.read_gatt_char(BATTERY_LEVEL_UUID))[0])
+        except Exception:  # noqa: BLE001 (no standard Battery Service on this sensor)
+            self.battery_pct = None
+        clock = self.clock
+
+        def on_notify(_char: object, data: bytearray) -> None:
+            queue.put_nowait((clock(), bytes(data)))
+
+        for uuid in self.profile.notify_uuids:
+            await client.start_notify(uuid, on_notify)
+        for uuid, payload, response in self.profile.start_commands:
+            await client.write_gatt_char(uuid, payload, response=response)
+        return client
+
+    async def blocks(self) -> AsyncIterator[Block | Marker]:
+        """Connect, stream, and reconnect with back-off until `close()`."""
+        attempt = 0
+        last_arrival: float | None = None
+        while not self._closing:
+            try:
+                self._client = await self._connect()
+            except EmgcoachError:
+                raise
+            except Exception as e:  # noqa: BLE001
+                if last_arrival is None and attempt == 0:
+                    raise BluetoothUnavailable(f"{self.address}: {explain_bluetooth_error(e)}") from None
+                wait = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
+                attempt += 1
+                await asyncio.sleep(wait)
+                continue
+            if last_arrival is not None:  # back after a drop: the samples it missed are lost, not shifted
+                self.reconnects += 1
+                missed = int(round((self.clock() - last_arrival) * self.profile.rate_hz))
+                self.assembler.next_index += max(0, missed)
+                self.assembler.lost_samples += max(0, missed)
+            attempt = 0
+            self.state = "streaming"
+            yield Marker(self.clock(), "state", {"stream": self._info.name, "state": "streaming"})
+            while True:
+                item = await self._queue.get()
+                if item is None:
+                    break
+                arrival, payload = item
+                last_arrival = arrival
+                try:
+                    packets = self.decoder.decode(payload)
+                except DecodeError:
+                    continue
+                for block in self.assembler.add(packets, arrival):
+                    yield block
+            if self._closing:
+                break
+            self.state = "reconnecting"
+            yield Marker(self.clock(), "gap", {"stream": self._info.name, "reason": "link dropped"})
+            yield Marker(self.clock(), "state", {"stream": self._info.name, "state": "reconnecting"})
+        self.state = "closed"
+
+    async def close(self) -> None:
+        self._closing = True
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                for uuid, payload, response in self.profile.stop_commands:
+                    await client.write_gatt_char(uuid, payload, response=response)
+                await client.disconnect()
+            except Exception:  # noqa: BLE001 (already gone)
+                pass
+        self._queue.put_nowait(None)
