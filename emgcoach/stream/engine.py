@@ -244,6 +244,10 @@ class Engine:
     def info(self, stream: int) -> StreamInfo:
         return self._streams[stream].info
 
+    def clock_s(self) -> float:
+        """The live session clock: seconds since the engine was made (what live sources stamp arrivals with)."""
+        return time.monotonic() - self._started_at
+
     def session_time_s(self) -> float:
         """Newest sample time across streams, or seconds since the engine was made if none has arrived."""
         times = [st.last_t for st in self._streams if np.isfinite(st.last_t)]

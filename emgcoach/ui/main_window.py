@@ -159,10 +159,17 @@ class MainWindow(QMainWindow):
         self.mark_action = act("Mark", lambda: self.mark("note", {"text": "mark"}), "M", "Put a mark in the recording")
         self.play_action = act("Play / pause", self.toggle_play, "Space")
         self.sim_action = act("Simulated sensors", self.add_simulated_sensors, "Ctrl+N")
+        self.lsl_in_action = act("Add LSL EMG streams", self.add_lsl_streams, None, "Stream every EMG-type LSL stream on the network")
+        self.lsl_out_action = act("Publish over LSL (network)", self.toggle_lsl_outlet, None,
+                                  "Publish raw and envelope streams for lab tools; off by default, it opens network sockets")
+        self.lsl_out_action.setCheckable(True)
         for a in (self.open_action, self.sim_action, self.record_action, self.mark_action):
             bar.addAction(a)
         for a in (self.open_action, self.sim_action, self.record_action, self.mark_action, self.play_action):
             menu.addAction(a)
+        menu.addSeparator()
+        menu.addAction(self.lsl_in_action)
+        menu.addAction(self.lsl_out_action)
         menu.addSeparator()
         menu.addAction(act("Quit", self.close, "Ctrl+Q"))
 
@@ -171,6 +178,8 @@ class MainWindow(QMainWindow):
     def _new_engine(self) -> Engine:
         if self.runner is not None:
             self.stop_drill()
+        if getattr(self, "lsl_outlet", None) is not None:
+            self.toggle_lsl_outlet()  # publishing follows the user's choice per session: off again
         if self.engine is not None:
             if self.engine.recording_path:
                 self.toggle_recording()
@@ -237,6 +246,50 @@ class MainWindow(QMainWindow):
         engine.add_source(SimulatorSource(scenario, rate_hz=2000.0, realtime=True))
         self._load_roles(engine)
         self.status.setText("Simulated sensors: lat left + glute right, bird-dog reps")
+
+    def add_lsl_streams(self) -> int:
+        """Stream every EMG-type LSL stream found within 2 s; returns how many."""
+        from emgcoach.stream.lsl import LslInletSource, find_streams
+
+        try:
+            infos = find_streams("EMG", 2.0)
+        except EmgcoachError as e:
+            self._error_box("Lab Streaming Layer", str(e))
+            return 0
+        if not infos:
+            self.status.setText("No EMG streams on LSL")
+            return 0
+        engine = self._new_engine()
+        for info in infos:
+            try:
+                engine.add_source(LslInletSource(info, clock=engine.clock_s))
+            except EmgcoachError as e:
+                self._error_box("Lab Streaming Layer", str(e))
+        self._load_roles(engine)
+        self.status.setText(f"Streaming {len(infos)} LSL stream(s)")
+        return len(infos)
+
+    def toggle_lsl_outlet(self) -> None:
+        from emgcoach.stream.lsl import LslOutlet
+
+        if getattr(self, "lsl_outlet", None) is not None:
+            self.lsl_outlet.stop()
+            self.lsl_outlet = None
+            self.lsl_out_action.setChecked(False)
+            self.status.setText("LSL publishing off")
+            return
+        if self.engine is None:
+            self.lsl_out_action.setChecked(False)
+            return
+        try:
+            self.lsl_outlet = LslOutlet()
+        except EmgcoachError as e:
+            self.lsl_out_action.setChecked(False)
+            self._error_box("Lab Streaming Layer", str(e))
+            return
+        self.lsl_outlet.start(self.engine)
+        self.lsl_out_action.setChecked(True)
+        self.status.setText("Publishing raw and envelope streams over LSL")
 
     def _scan(self) -> None:
         self._error_box(
@@ -635,6 +688,8 @@ class MainWindow(QMainWindow):
         self.timer.stop()
         if self.runner is not None:
             self.stop_drill()
+        if getattr(self, "lsl_outlet", None) is not None:
+            self.lsl_outlet.stop()
         if self._store is not None:
             self._store.close()
         if self.engine is not None:
