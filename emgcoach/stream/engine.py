@@ -273,6 +273,10 @@ class Engine:
     # ------------------------------------------------------------------ per block (acquisition thread)
 
     def _on_marker(self, st: _Stream, marker: Marker) -> None:
+        if marker.kind == "state":  # a live link's state ('streaming', 'reconnecting'): the panel shows it
+            st.state = str(marker.payload.get("state", st.state))
+            self._emit("state", st.index, {"state": st.state, "name": st.info.name}, marker.time_s)
+            return
         if marker.kind == "note" and marker.payload.get("event") == "seek":
             st.reset_pending = True
         if marker.kind == "gap":

@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -292,11 +293,60 @@ class MainWindow(QMainWindow):
         self.status.setText("Publishing raw and envelope streams over LSL")
 
     def _scan(self) -> None:
-        self._error_box(
-            "Bluetooth",
-            "Scanning for Bluetooth sensors is not available in this build yet: open a recording or add "
-            "simulated sensors.",
-        )
+        """Scan for supported sensors (5 s, off the Qt thread), then offer them to connect."""
+        import asyncio
+        import threading
+
+        from emgcoach.ble.link import scan
+
+        self.status.setText("Scanning for Bluetooth sensors (5 s)...")
+        result: dict = {}
+
+        def work() -> None:
+            try:
+                result["found"] = asyncio.run(scan(5.0))
+            except EmgcoachError as e:
+                result["error"] = str(e)
+
+        worker = threading.Thread(target=work, name="ble-scan", daemon=True)
+        worker.start()
+
+        def done() -> None:
+            if worker.is_alive():
+                QTimer.singleShot(200, done)
+                return
+            if "error" in result:
+                self.status.setText(result["error"])
+                self._error_box("Bluetooth", result["error"])
+                return
+            found = result["found"]
+            if not found:
+                self.status.setText("No supported sensors found: are they on and advertising?")
+                return
+            items = [f"{f.name or f.kind} ({f.kind}, {f.address}, RSSI {f.rssi} dBm)" for f in found]
+            item, ok = QInputDialog.getItem(self, "Connect a sensor", "Sensor:", items, 0, False)
+            if ok:
+                self.connect_sensor(found[items.index(item)])
+
+        QTimer.singleShot(200, done)
+
+    def connect_sensor(self, found) -> None:  # noqa: ANN001 (a ble.link.FoundSensor)
+        """Stream a scanned sensor: the first gets the lat left role, the second the glute right
+        (change them on the panel; the choice is remembered per device)."""
+        from emgcoach.ble.devices.registry import profile_for
+        from emgcoach.ble.link import BleSensorSource
+        from emgcoach.types import ChannelSpec
+
+        engine = self.engine
+        if engine is None or engine.replay_clock is not None:
+            engine = self._new_engine()
+        profile = profile_for(found.kind)
+        muscle, side = (("latissimus_dorsi", "left"), ("gluteus_maximus", "right"))[min(engine.n_streams, 1)]
+        channels = tuple(ChannelSpec(n, muscle if i == 0 else "other", side if i == 0 else "none")
+                         for i, n in enumerate(profile.channel_names))
+        engine.add_source(BleSensorSource(found.address, profile, channels, clock=engine.clock_s, name=found.name))
+        self._load_roles(engine)
+        self.status.setText(f"Connecting to {found.name or found.address}...")
 
     def _load_roles(self, engine: Engine) -> None:
         saved = self.settings.value("roles", {}) or {}

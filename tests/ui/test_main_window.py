@@ -120,3 +120,14 @@ def test_quality_lights_explain_themselves(qtbot, window: MainWindow) -> None:
     window.devices.refresh(window.engine, window.roles)
     light = window.devices._boxes[0][2][0]
     assert light.grade in ("good", "fair", "bad") and light.toolTip()
+
+
+def test_scan_without_bluetooth_shows_one_message(qtbot, window: MainWindow, monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", f"unix:path={tmp_path}/no-bus")
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    window._scan()
+    qtbot.waitUntil(lambda: len(shown) == 1, timeout=15000)
+    qtbot.wait(500)
+    assert len(shown) == 1 and "Bluetooth" in shown[0] and "\n" not in shown[0]
+    assert "Bluetooth" in window.status.text()
