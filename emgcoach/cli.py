@@ -230,7 +230,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
     except KeyError as e:
         raise EmgcoachError(str(e.args[0])) from None
     options = {"firmware": args.firmware} if args.firmware is not None else {}
-    rows, summary = decode_capture(args.file, profile, **options)
+    rows, summary = decode_capture(args.file, profile, stream=args.stream, **options)
     out = sys.stdout
     out.write("index,time_s," + ",".join(f"ch{i + 1}_uv" for i in range(profile.n_channels)) + "\n")
     for index, t, values in rows:
@@ -279,7 +279,8 @@ def cmd_record(args: argparse.Namespace) -> int:
                 ChannelSpec(f"{role.muscle}_{role.side}" if i == 0 else n, role.muscle if i == 0 else "other", role.side if i == 0 else "none")
                 for i, n in enumerate(profile.channel_names)
             )
-            engine.add_source(BleSensorSource(address, profile, channels, clock=lambda: time.monotonic() - t0))
+            engine.add_source(BleSensorSource(address, profile, channels, clock=lambda: time.monotonic() - t0,
+                                              capture=args.capture_packets))
         engine.start_recording(args.output)
         print(f"recording to {args.output}; Ctrl-C to stop", file=sys.stderr)
         while True:
@@ -380,12 +381,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a sensor and the muscle its first channel is on, e.g. C4:64:E3:12:34:56:lat:left (repeatable)")
     rc.add_argument("--kind", help="device kind, if all sensors are of one kind (skips the identifying scan)")
     rc.add_argument("-o", "--output", required=True, help="output file (.xdf)")
+    rc.add_argument("--capture-packets", action="store_true", help="also store every notification's bytes and arrival time (for `emgcoach decode`)")
     rc.set_defaults(func=cmd_record)
 
     de = sub.add_parser("decode", help="decode a packet capture (hex per line) into CSV samples")
     de.add_argument("--device", required=True, help="device kind: umyo, ganglion, bitalino, npg, myoware_value, myoware_uart, open_profile")
     de.add_argument("--firmware", help="Ganglion firmware text (e.g. 3.1.2); without it, firmware 2")
-    de.add_argument("file", help="capture: one notification per line, hex, optionally after its arrival time in s")
+    de.add_argument("--stream", help="in an XDF capture of several sensors, the sensor's stream name")
+    de.add_argument("file", help="capture: an XDF recorded with --capture-packets, or text with one hex notification per line, optionally after its arrival time in s")
     de.set_defaults(func=cmd_decode)
 
     dr = sub.add_parser("drills", help="list the drill library (and check a drills file)")

@@ -20,7 +20,11 @@ MUSCLES = (
     "other",
 )
 SIDES = ("left", "right", "none")
-MARKER_KINDS = ("drill_start", "drill_end", "phase", "rep", "calibration", "note", "gap", "onset", "offset")
+MARKER_KINDS = (
+    "drill_start", "drill_end", "phase", "rep", "calibration", "note", "gap", "onset", "offset",
+    "state",  # a live link's connection state (streaming, reconnecting)
+    "packet",  # a captured BLE notification (hex and arrival time), from `record --capture-packets`
+)
 
 Side = Literal["left", "right", "none"]
 
@@ -120,7 +124,8 @@ class Block:
 
 @dataclass(frozen=True)
 class Marker:
-    """An event on the session clock: drill start, phase, rep, calibration, note, gap, onset/offset."""
+    """An event on the session clock: drill start/end, phase, rep, calibration, note, gap, onset/offset,
+    link state, captured packet."""
 
     time_s: float
     kind: str

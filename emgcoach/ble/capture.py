@@ -60,7 +60,26 @@ def read_text_capture(path: str | Path) -> Iterator[tuple[float | None, bytes]]:
         yield t, payload
 
 
-def decode_capture(path: str | Path, profile: DeviceProfile, **decoder_options: object) -> tuple[Iterator[tuple[int, float, np.ndarray]], DecodeSummary]:
+def read_xdf_capture(path: str | Path, stream: str | None = None) -> Iterator[tuple[float | None, bytes]]:
+    """(arrival s, payload) of the `packet` markers in a recording made with `record --capture-packets`
+    (of one sensor's stream, if named)."""
+    from emgcoach.io.open import read_recording
+
+    rec = read_recording(path)
+    packets = [m for m in rec.markers if m.kind == "packet" and (stream is None or m.payload.get("stream") == stream)]
+    names = sorted({str(m.payload.get("stream")) for m in packets})
+    if not packets:
+        raise EmgcoachError(f"{path}: no captured packets (record with --capture-packets)")
+    if stream is None and len(names) > 1:
+        raise EmgcoachError(f"{path}: packets of several sensors ({', '.join(names)}); choose one with --stream")
+    for m in packets:
+        try:
+            yield m.time_s, bytes.fromhex(str(m.payload.get("hex", "")))
+        except ValueError:
+            raise EmgcoachError(f"{path}: packet at {m.time_s:.3f} s is not hex") from None
+
+
+def decode_capture(path: str | Path, profile: DeviceProfile, stream: str | None = None, **decoder_options: object) -> tuple[Iterator[tuple[int, float, np.ndarray]], DecodeSummary]:
     """Rows (index, time_s, µV per channel) of a capture, lazily; the summary fills in as they are read."""
     decoder = profile.new_decoder(**decoder_options)
     aligner = ClockAligner(profile.rate_hz)
@@ -68,7 +87,8 @@ def decode_capture(path: str | Path, profile: DeviceProfile, **decoder_options: 
 
     def rows() -> Iterator[tuple[int, float, np.ndarray]]:
         assembler = PacketAssembler(profile.rate_hz, aligner)
-        for t, payload in read_text_capture(path):
+        source = read_xdf_capture(path, stream) if str(path).lower().endswith(".xdf") else read_text_capture(path)
+        for t, payload in source:
             summary.notifications += 1
             try:
                 packets = decoder.decode(payload)

@@ -5,6 +5,8 @@ with back-off when the link drops.
 A drop becomes a `gap` marker; when the sensor is back its samples continue on the same session clock,
 the missing stretch counted as lost samples (estimated from the time it was away). Connection states
 ('connecting', 'streaming', 'reconnecting', 'closed') are `state` markers the UI shows on the panel.
+With `capture=True` every notification is also yielded as a `packet` marker (payload hex, arrival
+time), which the recorder stores in the XDF's string stream for `emgcoach decode`.
 """
 
 from __future__ import annotations
@@ -79,8 +81,9 @@ class BleSensorSource:
         channels: tuple[ChannelSpec, ...] | None = None,
         clock: Callable[[], float] = time.monotonic,
         name: str = "",
+        capture: bool = False,
     ) -> None:
-        self.address, self.profile, self.clock = address, profile, clock
+        self.address, self.profile, self.clock, self.capture = address, profile, clock, capture
         specs = channels or tuple(ChannelSpec(n) for n in profile.channel_names)
         self._info = StreamInfo(profile.kind, name or profile.display_name, address, profile.rate_hz, specs)
         self.state = "connecting"
@@ -160,6 +163,8 @@ class BleSensorSource:
                     break
                 arrival, payload = item
                 last_arrival = arrival
+                if self.capture:  # the raw notification, for `emgcoach decode` to replay later
+                    yield Marker(arrival, "packet", {"stream": self._info.name, "kind": self.profile.kind, "hex": payload.hex()})
                 try:
                     packets = self.decoder.decode(payload)
                 except DecodeError:

@@ -277,6 +277,9 @@ class Engine:
             st.state = str(marker.payload.get("state", st.state))
             self._emit("state", st.index, {"state": st.state, "name": st.info.name}, marker.time_s)
             return
+        if marker.kind == "packet":  # a captured notification: into the recording only, not to the UI
+            self._record_marker(marker)
+            return
         if marker.kind == "note" and marker.payload.get("event") == "seek":
             st.reset_pending = True
         if marker.kind == "gap":

@@ -112,3 +112,26 @@ def test_capture_reader_fuzz(tmp_path_factory) -> None:  # noqa: ANN001
             assert "\n" not in str(e) and str(path) in str(e)
 
     check()
+
+
+def test_xdf_packet_capture_decodes_like_the_text_one(tmp_path: Path) -> None:
+    from emgcoach.io.xdf_writer import Recorder
+    from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
+
+    text, _ = _capture(tmp_path, drop={7, 8, 30})
+    xdf = tmp_path / "cap.xdf"
+    info = StreamInfo("open", "EMGC-lat", "AA:BB", 1000.0, (ChannelSpec("lat", "latissimus_dorsi", "left"),))
+    with Recorder(xdf, [info]) as rec:
+        rec.put_block(0, Block(np.zeros((1000, 1), np.float32), 10.0, 1000.0))  # the decoded EMG, as recorded
+        for line in text.read_text().splitlines()[1:]:
+            t, hexes = line.split(" ", 1)
+            rec.put_marker(Marker(float(t), "packet", {"stream": "EMGC-lat", "kind": "open", "hex": hexes.replace(" ", "")}))
+    run = lambda f: subprocess.run([sys.executable, "-m", "emgcoach.cli", "decode", "--device", "open", str(f)],  # noqa: E731
+                                   cwd=ROOT, capture_output=True, text=True, timeout=60)
+    a, b = run(text), run(xdf)
+    assert a.returncode == b.returncode == 0, b.stderr
+    ra = np.loadtxt(a.stdout.splitlines()[1:], delimiter=",")
+    rb = np.loadtxt(b.stdout.splitlines()[1:], delimiter=",")
+    assert np.array_equal(ra[:, [0, 2]], rb[:, [0, 2]]) and "60 samples lost" in b.stderr
+    # the recording's clock starts at its first sample (10.0 s here): times differ by that, and only that
+    assert np.allclose(ra[:, 1] - rb[:, 1], 10.0, atol=1e-5)
