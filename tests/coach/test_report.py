@@ -23,7 +23,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_report_cli_writes_one_page_pdf_and_html_with_the_reps(session: Path, tmp_path: Path) -> None:
-    pdfium = pytest.importorskip("pypdfium2")
+    import pypdfium2 as pdfium
     store = tmp_path / "h.sqlite3"
     r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "report", str(session), "--person", "P07", "--notes",
                         "Cue worked from rep 6", "--save", "--store", str(store), "-o", str(tmp_path / "rep")],

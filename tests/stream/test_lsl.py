@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-pylsl = pytest.importorskip("pylsl")
+import pylsl  # noqa: E402,F401  (a dependency: its absence is a failure, not a skip)
 
 from emgcoach.stream.engine import Engine  # noqa: E402
 from emgcoach.stream.lsl import LslInletSource, LslOutlet, find_streams  # noqa: E402
