@@ -66,8 +66,11 @@ def session_reps(
     drill_id: str | None = None,
     library: dict[str, Drill] | None = None,
     person: str = "unknown",
+    calibration: Calibration | None = None,
 ) -> SessionReps | None:
-    """Score the reps of every drill in the recording; None when it holds no drill and none is named."""
+    """Score the reps of every drill in the recording; None when it holds no drill and none is named.
+    The recording's own calibration (its rest and MVC markers) is used, else `calibration` if given
+    (the one the live session used)."""
     library = library if library is not None else load_library()
     windows = drill_windows(recording, drill_id, library)
     if not windows:
@@ -86,6 +89,8 @@ def session_reps(
         note = "calibrated from the recording's rest and MVC efforts" if cal else "not calibrated: levels in µV only"
     except CalibrationError as e:
         cal, note = None, f"calibration in the recording unusable ({e}): levels in µV only"
+    if cal is None and calibration is not None:
+        cal, note = calibration, f"calibrated {calibration.created.replace('T', ' ')[:16]} (the session's calibration)"
     lat, glute = _trace(lat_c, cal), _trace(glute_c, cal)
     reps: list[RepScore] = []
     for drill, t0, t1 in windows:

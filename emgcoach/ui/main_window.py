@@ -643,6 +643,9 @@ class MainWindow(QMainWindow):
             return
         if self.engine is not None and self._runner_callback is not None:
             self.engine.unsubscribe(self._runner_callback)
+            if not runner.done:  # stopped early: close the drill in the recording
+                self.engine.put_marker(Marker(self.engine.session_time_s(), "drill_end",
+                                              {"drill": runner.drill.id, "reps": len(runner.scores), "stopped": True}))
         self._drain_runner()
         self.drill_panel.set_running(False)
         scores = list(self.set_scores)
@@ -717,7 +720,7 @@ class MainWindow(QMainWindow):
         try:
             rec = read_recording(last["recording"])
             result = analyze(rec)
-            scored = session_reps(rec, result, library=self.library)
+            scored = session_reps(rec, result, library=self.library, calibration=self.calibration)
             if scored is None or not scored.reps:
                 raise EmgcoachError(f"{last['recording']}: no reps found in the recording")
             data = ReportData(last["person"] or "unnamed", datetime.now().strftime("%Y-%m-%d %H:%M"), last["recording"], result, scored)
