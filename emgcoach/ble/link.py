@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from emgcoach.ble.assembler import PacketAssembler
 from emgcoach.ble.devices.base import DecodeError, DeviceProfile
@@ -149,11 +149,13 @@ class BleSensorSource:
                 attempt += 1
                 await asyncio.sleep(wait)
                 continue
+            pending_lost = 0  # after a drop: the samples it missed, for the next Block's `lost`
             if last_arrival is not None:  # back after a drop: the samples it missed are lost, not shifted
                 self.reconnects += 1
                 missed = int(round((self.clock() - last_arrival) * self.profile.rate_hz))
                 self.assembler.next_index += max(0, missed)
                 self.assembler.lost_samples += max(0, missed)
+                pending_lost = max(0, missed)
             attempt = 0
             self.state = "streaming"
             yield Marker(self.clock(), "state", {"stream": self._info.name, "state": "streaming"})
@@ -170,9 +172,18 @@ class BleSensorSource:
                 except DecodeError:
                     continue
                 for block in self.assembler.add(packets, arrival):
+                    if pending_lost:  # the first block after a drop says how many samples are missing before it
+                        block = replace(block, lost=block.lost + pending_lost)
+                        pending_lost = 0
                     yield block
             if self._closing:
                 break
+            dropped, self._client = self._client, None
+            if dropped is not None:  # the link is gone: this only releases the client's own D-Bus connection
+                try:
+                    await dropped.disconnect()
+                except Exception:  # noqa: BLE001
+                    pass
             self.state = "reconnecting"
             yield Marker(self.clock(), "gap", {"stream": self._info.name, "reason": "link dropped"})
             yield Marker(self.clock(), "state", {"stream": self._info.name, "state": "reconnecting"})

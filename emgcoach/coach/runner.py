@@ -70,6 +70,7 @@ class _Muscle:
         self.last_t = -np.inf
         self.rest_uv = float("nan")
         self.rest_sd_uv = float("nan")
+        self.rest_end: float | None = None  # set when its data began too late for the set-up phase
 
     def keep(self, t: np.ndarray, env: np.ndarray) -> None:
         self.times = np.concatenate((self.times, t))
@@ -195,7 +196,8 @@ class DrillRunner:
             mean, sd = cal.onset_rest_uv, cal.onset_rest_sd_uv
             mus.rest_uv, mus.rest_sd_uv = cal.rest_uv, cal.rest_sd_uv
         else:
-            sel = t < self.rest_end_s
+            rest_end = mus.rest_end if mus.rest_end is not None else self.rest_end_s
+            sel = t < rest_end
             mus.rest_onset.append(onset_env[sel])
             mus.rest_env.append(env[sel])
             if sel.all():
@@ -203,8 +205,8 @@ class DrillRunner:
             rest_onset = np.concatenate(mus.rest_onset)
             rest_env = np.concatenate(mus.rest_env)
             rest_onset, rest_env = rest_onset[np.isfinite(rest_onset)], rest_env[np.isfinite(rest_env)]
-            if len(rest_onset) < 0.5 * rate_hz:  # not enough rest seen (joined late): use what comes next
-                self.start_s = float(t[-1]) - (self.drill.setup_s if self.drill.setup_s > 0 else DEFAULT_REST_S) + 1.0
+            if len(rest_onset) < 0.5 * rate_hz:  # its data began after the set-up: take the next second as rest
+                mus.rest_end = float(t[-1]) + 1.0
                 return
             # skip the first 0.5 s: the filters are still settling when a set starts with the stream
             skip = int(0.5 * rate_hz) if len(rest_onset) > 1.5 * rate_hz else 0
