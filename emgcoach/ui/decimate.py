@@ -71,11 +71,11 @@ class WindowDecimator:
             self._hi = np.concatenate((self._hi, blocks.max(axis=1)))
             self._env = np.concatenate((self._env, env_at))
             self._next = complete_end
-            keep = self._index >= oldest - (oldest % k)
-            if not keep.all():
-                self._index, self._lo, self._hi, self._env = (
-                    self._index[keep], self._lo[keep], self._hi[keep], self._env[keep]
-                )
+        keep = self._index >= oldest - (oldest % k)  # bins that slid out of the window
+        if len(keep) and not keep[0]:
+            self._index, self._lo, self._hi, self._env = (
+                self._index[keep], self._lo[keep], self._hi[keep], self._env[keep]
+            )
         index, lo, hi, env = self._index, self._lo, self._hi, self._env
         if end > complete_end:  # the bin still filling: drawn now, computed again next frame
             part, first = raw.since(complete_end, end - complete_end)

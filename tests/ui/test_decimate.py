@@ -4,7 +4,7 @@ depend on how the samples arrived."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from emgcoach.stream.ringbuffer import RingBuffer
@@ -57,6 +57,7 @@ def test_lost_samples_show_as_a_gap_of_the_right_length() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.integers(1, 700), min_size=5, max_size=60), st.integers(2, 60))
+@example(chunks=[1] * 7 + [245, 700, 700, 700, 700, 5], k=7)  # once kept a bin that had slid out
 def test_incremental_bins_equal_one_pass_over_the_window(chunks: list[int], k: int) -> None:
     total = sum(chunks)
     x = np.random.default_rng(total).normal(0, 50, (total, 2)).astype(np.float32)
