@@ -175,9 +175,10 @@ class SignalPlots(QWidget):
                 self._set_rects(row)
 
     def _set_rects(self, row: int) -> None:
-        """Tell the row's curves the window they span (a little beyond the visible range)."""
+        """Tell the row's curves the window they span: exactly the visible range (the view box clips them
+        there anyway), so their repaint does not spill onto the axes and make those repaint too."""
         limit = self._y_limit.get(row, 1e-4)
-        rect = QRectF(-self.window_s - 1.0, -2 * limit, self.window_s + 2.0, 4 * limit)
+        rect = QRectF(-self.window_s, -limit, self.window_s, 2 * limit)
         for curve in self._rows[row][3:]:
             curve.prepareGeometryChange()
             curve.window_rect = rect
