@@ -266,6 +266,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         kinds = {s.address.upper(): s.kind for s in asyncio.run(scan(5.0))}
     engine = Engine(buffer_s=30.0).start()
     t0 = time.monotonic()
+    sources: list = []
     try:
         for address, role in wanted:
             kind = args.kind or kinds.get(address.upper())
@@ -279,8 +280,10 @@ def cmd_record(args: argparse.Namespace) -> int:
                 ChannelSpec(f"{role.muscle}_{role.side}" if i == 0 else n, role.muscle if i == 0 else "other", role.side if i == 0 else "none")
                 for i, n in enumerate(profile.channel_names)
             )
-            engine.add_source(BleSensorSource(address, profile, channels, clock=lambda: time.monotonic() - t0,
-                                              capture=args.capture_packets))
+            source = BleSensorSource(address, profile, channels, clock=lambda: time.monotonic() - t0,
+                                     capture=args.capture_packets)
+            sources.append(source)
+            engine.add_source(source)
         engine.start_recording(args.output)
         print(f"recording to {args.output}; Ctrl-C to stop", file=sys.stderr)
         while True:
@@ -293,7 +296,9 @@ def cmd_record(args: argparse.Namespace) -> int:
                 st = engine.stream_stats(s)
                 q = ",".join(c.get("grade", "?") for c in st.quality) or "-"
                 loss = 100.0 * st.lost / max(1, st.lost + st.samples)
-                parts.append(f"{st.name}: {st.state} {st.rate_measured_hz:.0f} Hz, lost {loss:.1f} %, quality {q}")
+                battery = sources[s].battery_pct
+                bat = "" if battery is None else f", battery {battery} %"
+                parts.append(f"{st.name}: {st.state} {st.rate_measured_hz:.0f} Hz, lost {loss:.1f} %{bat}, quality {q}")
             sys.stderr.write("\r" + " | ".join(parts)[:200])
             sys.stderr.flush()
     except KeyboardInterrupt:

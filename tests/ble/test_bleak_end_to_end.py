@@ -135,3 +135,34 @@ def test_drop_reconnects_and_counts_the_gap(fake_bluez: Any, notify_mode: str) -
     assert source.state == "closed" and not sensor.connected
     # every client's D-Bus connection was released (the dropped one too): only bleak's manager is left
     assert connections == [1]
+
+
+def test_record_cli_records_the_sensor_until_ctrl_c(fake_bluez: Any, tmp_path) -> None:  # noqa: ANN001
+    """`emgcoach record` in its own process, through the same simulated BlueZ: a live status line, and
+    on Ctrl-C (SIGINT) a cleanly closed XDF holding the sensor's samples and its muscle."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from emgcoach.io.open import read_recording
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "rec.xdf"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emgcoach.cli", "record", "--sensor", f"{ADDRESS}:lat:left", "-o", str(out)],
+        cwd=root, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (out.exists() and out.stat().st_size > 20_000):
+        time.sleep(0.2)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "streaming" in err and "battery 87 %" in err and f"saved {out}" in err and "Traceback" not in err
+    rec = read_recording(out)
+    (stream,) = rec.streams
+    assert stream.info.kind == "open" and stream.info.channels[0].muscle == "latissimus_dorsi"
+    assert stream.n_samples > 1000  # more than a second at 1 kHz
