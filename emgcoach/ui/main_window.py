@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.set_scores: list = []
         self._set_done = False
         self._recorded_drills: list[tuple[float, str]] = []  # (start s, drill) still to come in a replay
+        self._calibration_from_recording = False
         if self._person():
             QTimer.singleShot(0, self._person_changed)  # today's calibration of the last client
         self.status = QLabel("Open a recording (Ctrl+O) or add simulated sensors to start")
@@ -186,6 +187,9 @@ class MainWindow(QMainWindow):
                 self.toggle_recording()
             self.engine.stop()
         self.engine = Engine(buffer_s=30.0).start()
+        if self._calibration_from_recording:  # that calibration belonged to the file, not to the next session
+            self._calibration_from_recording = False
+            self._clear_calibration()
         self.roles = {}
         self.onset_order = OnsetOrder()
         self._rest = (math.nan, math.nan)
@@ -239,6 +243,7 @@ class MainWindow(QMainWindow):
                 cal = None
             if cal is not None:
                 self.calibration = cal
+                self._calibration_from_recording = True
 
     def add_simulated_sensors(self) -> None:
         """Two simulated sensors (lat left + glute right) doing bird-dog reps, paced like live ones."""

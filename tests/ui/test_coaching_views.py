@@ -106,3 +106,12 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
     assert w.runner.start_s == drill_start
     qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
     assert len(w.set_scores) == 8 and sum(s.hit for s in w.set_scores) == 7
+
+
+def test_a_recordings_calibration_does_not_follow_into_the_next_file(qtbot, window: MainWindow) -> None:
+    w = window
+    assert w.open_recording(SESSION, speed=4.0) and w.calibration is not None
+    other = SESSION.parents[1] / "bird_dog_sim.xdf"  # no calibration in it
+    assert w.open_recording(other, speed=4.0)
+    assert w.calibration is None and "Not calibrated" in w.drill_panel.calibration.text()
+    qtbot.waitUntil(lambda: w.feedback.lat_bar.unit == "µV" and w.engine.stream_stats(0).samples > 4000, timeout=10000)
