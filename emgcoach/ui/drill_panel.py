@@ -126,7 +126,7 @@ class DrillPanel(QWidget):
         self.cue.setText(st.text)
 
     def show_reps(self, done: int, hits: int, total: int) -> None:
-        self.reps.setText(f"Rep {done} of {total}: {hits} on target")
+        self.reps.setText(f"{done} of {total} reps done, {hits} on target")
 
     def show_rep(self, hit: bool, cue: str, latency_ms: float | None) -> None:
         lat = "" if latency_ms is None else f" (glute {latency_ms:+.0f} ms)"
