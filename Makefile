@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[gui,test,bench]'
 	$(BIN)/python benchmarks/dsp_throughput.py
 	$(BIN)/python benchmarks/recording.py
+	$(BIN)/python benchmarks/clock_alignment.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/ui_frame.py
 
 ## Regenerate the simulated session of every drill in recordings/drills/ (deterministic: seed 7).

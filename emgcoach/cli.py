@@ -136,10 +136,7 @@ def _store(path: str | None):  # noqa: ANN202
 def cmd_report(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from emgcoach.analysis import analyze
-    from emgcoach.coach.report import ReportData, write_report
-    from emgcoach.coach.session_analysis import session_reps
-    from emgcoach.io.open import read_recording
+    from emgcoach.coach.report import default_report_base, report_recording
 
     person, notes, recording_path, session_id = args.person, args.notes, args.session, None
     if args.session.isdigit() and not Path(args.session).exists():  # a session of the history
@@ -149,18 +146,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise EmgcoachError(f"session {args.session} has no recording to report on")
         person, recording_path, session_id = info.person, info.recording, info.id
         notes = notes or info.notes
-    recording = read_recording(recording_path)
-    result = analyze(recording)
-    scored = session_reps(recording, result, drill_id=args.drill)
-    if scored is None or not scored.reps:
-        raise EmgcoachError(f"{recording_path}: no drill reps found (name the drill with --drill)")
-    when = datetime.fromtimestamp(Path(recording_path).stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-    data = ReportData(person or "unnamed", when, recording_path, result, scored, notes or "")
-    out = Path(args.output) if args.output else Path(recording_path).with_suffix("")
-    try:
-        html_path, pdf_path = write_report(data, out.with_name(out.name + "-report") if not args.output else out)
-    except OSError as e:
-        raise EmgcoachError(f"{out}: cannot write the report ({e.strerror or e})") from None
+    out = Path(args.output) if args.output else default_report_base(recording_path)
+    html_path, pdf_path, data = report_recording(recording_path, out, person or "", notes or "", args.drill)
+    scored = data.scored
     print(f"{html_path}\n{pdf_path}\n{data.summary()}")
     if args.save and session_id is None:
         if not person:
@@ -245,11 +233,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     import time
 
     from emgcoach.ble.devices.registry import profile_for
-    from emgcoach.ble.link import BleSensorSource, scan
+    from emgcoach.ble.link import BleSensorSource, scan, sensor_channels
     from emgcoach.io.channels import parse_channel_option
     from emgcoach.stream.engine import Engine
-
-    from emgcoach.types import ChannelSpec
 
     wanted = []
     for opt in args.sensor:
@@ -276,10 +262,7 @@ def cmd_record(args: argparse.Namespace) -> int:
                 profile = profile_for(kind)
             except KeyError as e:
                 raise EmgcoachError(str(e.args[0])) from None
-            channels = tuple(
-                ChannelSpec(f"{role.muscle}_{role.side}" if i == 0 else n, role.muscle if i == 0 else "other", role.side if i == 0 else "none")
-                for i, n in enumerate(profile.channel_names)
-            )
+            channels = sensor_channels(profile, role.muscle, role.side, f"{role.muscle}_{role.side}")
             source = BleSensorSource(address, profile, channels, clock=lambda: time.monotonic() - t0,
                                      capture=args.capture_packets)
             sources.append(source)

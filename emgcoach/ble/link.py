@@ -45,6 +45,14 @@ def explain_bluetooth_error(e: BaseException) -> str:
     return f"Bluetooth unavailable ({e.__class__.__name__}: {e})"
 
 
+def sensor_channels(profile: DeviceProfile, muscle: str, side: str, first_name: str | None = None) -> tuple[ChannelSpec, ...]:
+    """A sensor's channels with its first channel on `muscle`/`side` (the others unassigned)."""
+    return tuple(
+        ChannelSpec(first_name or n, muscle, side) if i == 0 else ChannelSpec(n)
+        for i, n in enumerate(profile.channel_names)
+    )
+
+
 @dataclass(frozen=True)
 class FoundSensor:
     """A supported sensor seen while scanning."""

@@ -202,6 +202,42 @@ def write_pdf(data: ReportData, path: Path) -> Path:
     return path
 
 
+def report_recording(
+    path: str | Path,
+    out_base: Path,
+    person: str = "",
+    notes: str = "",
+    drill_id: str | None = None,
+    library: dict | None = None,
+    calibration: object | None = None,
+) -> tuple[Path, Path, ReportData]:
+    """Analyse a recording, score its reps and write OUT.html and OUT.pdf; EmgcoachError (one line)
+    when it cannot (no reps, unwritable folder)."""
+    from emgcoach.analysis import analyze
+    from emgcoach.coach.session_analysis import session_reps
+    from emgcoach.errors import EmgcoachError
+    from emgcoach.io.open import read_recording
+
+    recording = read_recording(path)
+    result = analyze(recording)
+    scored = session_reps(recording, result, drill_id=drill_id, library=library, calibration=calibration)  # type: ignore[arg-type]
+    if scored is None or not scored.reps:
+        raise EmgcoachError(f"{path}: no drill reps found (name the drill with --drill)")
+    when = datetime.fromtimestamp(Path(path).stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    data = ReportData(person or "unnamed", when, str(path), result, scored, notes)
+    try:
+        html_path, pdf_path = write_report(data, out_base)
+    except OSError as e:
+        raise EmgcoachError(f"{out_base}: cannot write the report ({e.strerror or e})") from None
+    return html_path, pdf_path, data
+
+
+def default_report_base(recording: str | Path) -> Path:
+    """NAME-report beside the recording NAME.xdf."""
+    p = Path(recording).with_suffix("")
+    return p.with_name(p.name + "-report")
+
+
 def write_report(data: ReportData, out_base: Path) -> tuple[Path, Path]:
     """Write OUT.html and OUT.pdf; returns both paths."""
     out_base.parent.mkdir(parents=True, exist_ok=True)

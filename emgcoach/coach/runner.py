@@ -14,6 +14,7 @@ which the user spends at rest.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,8 +61,7 @@ class _Muscle:
 
     def __init__(self, stream: int, channel: int) -> None:
         self.stream, self.channel = stream, channel
-        self.times = np.empty(0)
-        self.env = np.empty(0)
+        self._chunks: deque[tuple[np.ndarray, np.ndarray]] = deque()  # (times s, envelope µV) per block
         self.rest_onset: list[np.ndarray] = []  # onset envelope during the rest window
         self.rest_env: list[np.ndarray] = []
         self.detector: OnsetDetector | None = None
@@ -73,12 +73,18 @@ class _Muscle:
         self.rest_end: float | None = None  # set when its data began too late for the set-up phase
 
     def keep(self, t: np.ndarray, env: np.ndarray) -> None:
-        self.times = np.concatenate((self.times, t))
-        self.env = np.concatenate((self.env, env))
-        cut = np.searchsorted(self.times, self.times[-1] - HISTORY_S)
-        if cut > len(self.times) // 2:  # trim in big steps, not every block
-            self.times, self.env = self.times[cut:], self.env[cut:]
+        """Remember a block; blocks older than HISTORY_S are let go. Nothing is copied per block: the
+        history is joined only when a rep is scored (`history`)."""
+        self._chunks.append((t, env))
+        while self._chunks and self._chunks[0][0][-1] < t[-1] - HISTORY_S:
+            self._chunks.popleft()
         self.last_t = float(t[-1])
+
+    def history(self) -> tuple[np.ndarray, np.ndarray]:
+        """(times s, envelope µV) of the last HISTORY_S."""
+        if not self._chunks:
+            return np.empty(0), np.empty(0)
+        return np.concatenate([c[0] for c in self._chunks]), np.concatenate([c[1] for c in self._chunks])
 
 
 class DrillRunner:
@@ -240,4 +246,5 @@ class DrillRunner:
 
     def _trace(self, name: str) -> MuscleTrace:
         mus = self.m[name]
-        return MuscleTrace(mus.times, mus.env, list(mus.onsets), self.cal[name], mus.rest_uv, mus.rest_sd_uv)
+        times, env = mus.history()
+        return MuscleTrace(times, env, list(mus.onsets), self.cal[name], mus.rest_uv, mus.rest_sd_uv)

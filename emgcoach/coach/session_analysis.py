@@ -60,6 +60,31 @@ def _trace(c: ChannelResult, cal: Calibration | None) -> MuscleTrace:
     )
 
 
+def sling_channels(recording: Recording, analysis: Analysis) -> tuple[ChannelResult, ChannelResult]:
+    """The lat and the opposite-side glute channel of an analysed recording (EmgcoachError if none)."""
+    pairs = [(i, j) for i, j in muscle_pairs(analysis.channels)
+             if analysis.channels[i].spec.muscle == LAT and analysis.channels[j].spec.muscle == GLUTE]
+    if not pairs:
+        raise EmgcoachError(f"{recording.path}: no lat + opposite glute channel pair to score reps on (name them with --channel)")
+    return analysis.channels[pairs[0][0]], analysis.channels[pairs[0][1]]
+
+
+def recording_calibration(
+    recording: Recording, channels: tuple[ChannelResult, ...], person: str = "unknown"
+) -> tuple[Calibration | None, str]:
+    """The calibration the recording holds (from its rest and MVC markers) for these channels, or None,
+    and a line saying how levels are normalised."""
+    try:
+        cal = from_recording_markers(
+            person, _created(recording),
+            [(c.spec.muscle, c.spec.side, c.times_s, c.envelope_uv, c.rate_hz) for c in channels],
+            recording.markers,
+        )
+    except CalibrationError as e:
+        return None, f"calibration in the recording unusable ({e}): levels in µV only"
+    return cal, "calibrated from the recording's rest and MVC efforts" if cal else "not calibrated: levels in µV only"
+
+
 def session_reps(
     recording: Recording,
     analysis: Analysis,
@@ -75,20 +100,8 @@ def session_reps(
     windows = drill_windows(recording, drill_id, library)
     if not windows:
         return None
-    pairs = [(i, j) for i, j in muscle_pairs(analysis.channels)
-             if analysis.channels[i].spec.muscle == LAT and analysis.channels[j].spec.muscle == GLUTE]
-    if not pairs:
-        raise EmgcoachError(f"{recording.path}: no lat + opposite glute channel pair to score reps on (name them with --channel)")
-    lat_c, glute_c = analysis.channels[pairs[0][0]], analysis.channels[pairs[0][1]]
-    try:
-        cal = from_recording_markers(
-            person, _created(recording),
-            [(c.spec.muscle, c.spec.side, c.times_s, c.envelope_uv, c.rate_hz) for c in (lat_c, glute_c)],
-            recording.markers,
-        )
-        note = "calibrated from the recording's rest and MVC efforts" if cal else "not calibrated: levels in µV only"
-    except CalibrationError as e:
-        cal, note = None, f"calibration in the recording unusable ({e}): levels in µV only"
+    lat_c, glute_c = sling_channels(recording, analysis)
+    cal, note = recording_calibration(recording, (lat_c, glute_c), person)
     if cal is None and calibration is not None:
         cal, note = calibration, f"calibrated {calibration.created.replace('T', ' ')[:16]} (the session's calibration)"
     lat, glute = _trace(lat_c, cal), _trace(glute_c, cal)

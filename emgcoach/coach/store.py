@@ -207,50 +207,60 @@ class Store:
         cal = Calibration.from_dict(json.loads(row["data"]))
         return (int(row["id"]), cal) if cal.valid_on(day) else None
 
-    def sessions(self, person: str) -> list[SessionRow]:
+    def _session_rows(self, where: str, params: tuple) -> list[SessionRow]:
         rows = self.conn.execute(
-            "SELECT s.id, s.started, s.recording, s.notes,"
+            "SELECT s.id, p.label, s.started, s.recording, s.notes,"
             " (SELECT group_concat(drill, ',') FROM session_drills d WHERE d.session_id = s.id) AS drills,"
             " (SELECT count(*) FROM reps r JOIN session_drills d ON d.id = r.session_drill_id WHERE d.session_id = s.id) AS n,"
             " (SELECT coalesce(sum(hit), 0) FROM reps r JOIN session_drills d ON d.id = r.session_drill_id WHERE d.session_id = s.id) AS hits"
-            " FROM sessions s JOIN people p ON p.id = s.person_id WHERE p.label = ? ORDER BY s.started",
-            (person,),
+            f" FROM sessions s JOIN people p ON p.id = s.person_id WHERE {where} ORDER BY s.started, s.id",
+            params,
         ).fetchall()
-        return [SessionRow(r["id"], person, r["started"], r["recording"], r["notes"],
-                           tuple((r["drills"] or "").split(",")) if r["drills"] else (), r["n"], r["hits"]) for r in rows]
+        return [SessionRow(r["id"], r["label"], r["started"], r["recording"], r["notes"],
+                           tuple(r["drills"].split(",")) if r["drills"] else (), r["n"], r["hits"]) for r in rows]
+
+    def sessions(self, person: str) -> list[SessionRow]:
+        """A person's sessions, oldest first."""
+        return self._session_rows("p.label = ?", (person,))
+
+    def _reps(self, where: str, params: tuple) -> list[dict]:
+        rows = self.conn.execute(
+            "SELECT d.session_id, d.drill, r.* FROM reps r JOIN session_drills d ON d.id = r.session_drill_id"
+            f" JOIN sessions s ON s.id = d.session_id JOIN people p ON p.id = s.person_id WHERE {where}"
+            " ORDER BY d.session_id, d.id, r.idx",
+            params,
+        ).fetchall()
+        return [dict(r) for r in rows]
 
     def session(self, session_id: int) -> tuple[SessionRow, list[dict]]:
         """One session and its reps (dicts with the reps table's columns plus 'drill')."""
-        row = self.conn.execute("SELECT p.label FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.id = ?", (session_id,)).fetchone()
-        if row is None:
+        found = self._session_rows("s.id = ?", (session_id,))
+        if not found:
             raise StoreError(f"{self.path}: no session {session_id}")
-        info = next(s for s in self.sessions(row[0]) if s.id == session_id)
-        reps = self.conn.execute(
-            "SELECT d.drill, r.* FROM reps r JOIN session_drills d ON d.id = r.session_drill_id WHERE d.session_id = ?"
-            " ORDER BY d.id, r.idx",
-            (session_id,),
-        ).fetchall()
-        return info, [dict(r) for r in reps]
+        return found[0], self._reps("s.id = ?", (session_id,))
 
     def progress(self, person: str, drill: str) -> list[dict]:
         """Per session of `drill`, oldest first: started, reps, hit rate, mean glute and lat level (unit),
         median glute onset latency (ms)."""
+        by_session: dict[int, list[dict]] = {}
+        for r in self._reps("p.label = ? AND d.drill = ?", (person, drill)):
+            by_session.setdefault(r["session_id"], []).append(r)
         out = []
         for s in self.sessions(person):
-            if drill not in s.drills:
+            reps = by_session.get(s.id)
+            if not reps:
                 continue
-            reps = [r for r in self.session(s.id)[1] if r["drill"] == drill]
-            lat = sorted(r["latency_ms"] for r in reps if r["latency_ms"] is not None)
+            lat = [r["latency_ms"] for r in reps if r["latency_ms"] is not None]
             glute = [r["glute_mean"] for r in reps if r["glute_mean"] is not None]
             lat_lvl = [r["lat_mean"] for r in reps if r["lat_mean"] is not None]
             out.append({
                 "session": s.id,
                 "started": s.started,
                 "reps": len(reps),
-                "hit_rate": sum(r["hit"] for r in reps) / len(reps) if reps else 0.0,
+                "hit_rate": sum(r["hit"] for r in reps) / len(reps),
                 "glute_mean": sum(glute) / len(glute) if glute else None,
                 "lat_mean": sum(lat_lvl) / len(lat_lvl) if lat_lvl else None,
-                "unit": reps[0]["unit"] if reps else "%MVC",
+                "unit": reps[0]["unit"],
                 "median_latency_ms": float(statistics.median(lat)) if lat else None,
             })
         return out

@@ -70,10 +70,11 @@ class LslInletSource:
         last_ts: float | None = None
         self.inlet.open_stream(timeout=5.0)
         while not self._closing:
-            data, stamps = await asyncio.to_thread(self.inlet.pull_chunk, 0.1, 4096)
+            # both calls may wait (time_correction up to its timeout): off the acquisition loop
+            data, stamps, correction = await asyncio.to_thread(self._pull)
             if not stamps:
                 continue
-            shift = self.inlet.time_correction(timeout=1.0) + self.clock() - self._pylsl.local_clock()
+            shift = correction + self.clock() - self._pylsl.local_clock()
             x = np.asarray(data, dtype=np.float32).reshape(len(stamps), -1)
             ts = np.asarray(stamps, dtype=np.float64)
             start = 0
@@ -89,6 +90,10 @@ class LslInletSource:
                 next_index += end - start
                 last_ts = float(ts[end - 1])
                 start = end
+
+    def _pull(self) -> tuple[list, list, float]:
+        data, stamps = self.inlet.pull_chunk(timeout=0.1, max_samples=4096)
+        return data, stamps, (self.inlet.time_correction(timeout=1.0) if stamps else 0.0)
 
     async def close(self) -> None:
         self._closing = True

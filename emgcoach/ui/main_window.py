@@ -89,8 +89,8 @@ class MainWindow(QMainWindow):
             self.library = load_library()
         except DrillError as e:  # a broken user drills file must not stop the app: built-ins, and say why
             self.library = load_library(include_user=False)
-            self.errors_shown.append(str(e))
-            QTimer.singleShot(0, lambda: self._error_box("Your drills file", f"{e}; using the built-in drills"))
+            message = f"{e}; using the built-in drills"  # (`e` is gone once the except block ends)
+            QTimer.singleShot(0, lambda: self._error_box("Your drills file", message))
         self.drill_panel = DrillPanel(self.library, str(self.settings.value("person", "")))
         ddock = QDockWidget("Drill", self)
         ddock.setObjectName("drill")
@@ -227,23 +227,44 @@ class MainWindow(QMainWindow):
 
     def _follow_recorded_coaching(self, rec) -> None:  # noqa: ANN001
         """Use the recording's own calibration (from its rest and MVC markers) and queue its drills."""
-        from emgcoach.coach.calibration import from_recording_markers
-        from emgcoach.analysis import analyze_stream
+        from emgcoach.analysis import analyze
+        from emgcoach.coach.session_analysis import recording_calibration, sling_channels
 
         starts = [(m.time_s, str(m.payload.get("drill", ""))) for m in rec.markers if m.kind == "drill_start"]
         self._recorded_drills = [(t, d) for t, d in starts if d in self.library]
-        if any(m.kind == "calibration" for m in rec.markers):
-            channels = [c for s in rec.streams for c in analyze_stream(s)]
+        if not any(m.kind == "calibration" for m in rec.markers):
+            return
+        # analysing the file takes about 1 s per 2 minutes of it: on a worker thread, not the Qt thread;
+        # the recorded calibration block comes before the drill, so it is ready long before it is needed
+        import threading
+
+        person = self._person() or "recording"
+        result: dict = {}
+
+        def work() -> None:
             try:
-                cal = from_recording_markers(
-                    self._person() or "recording", datetime.now().isoformat(timespec="seconds"),
-                    [(c.spec.muscle, c.spec.side, c.times_s, c.envelope_uv, c.rate_hz) for c in channels], rec.markers)
+                result["cal"] = recording_calibration(rec, sling_channels(rec, analyze(rec)), person)
             except EmgcoachError as e:
-                self.status.setText(f"The recording's calibration is unusable: {e}")
-                cal = None
-            if cal is not None:
-                self.calibration = cal
-                self._calibration_from_recording = True
+                result["cal"] = (None, f"The recording's calibration is unusable: {e}")
+
+        worker = threading.Thread(target=work, name="recording-calibration", daemon=True)
+        worker.start()
+        engine = self.engine
+
+        def done() -> None:
+            if worker.is_alive():
+                QTimer.singleShot(100, done)
+                return
+            if self.engine is not engine:  # another file or sensors since: this calibration is moot
+                return
+            cal, note = result["cal"]
+            if cal is None:
+                self.status.setText(note)
+                return
+            self._calibration_from_recording = True
+            self.apply_calibration(cal)
+
+        QTimer.singleShot(100, done)
 
     def add_simulated_sensors(self) -> None:
         """Two simulated sensors (lat left + glute right) doing bird-dog reps, paced like live ones."""
@@ -339,16 +360,14 @@ class MainWindow(QMainWindow):
         """Stream a scanned sensor: the first gets the lat left role, the second the glute right
         (change them on the panel; the choice is remembered per device)."""
         from emgcoach.ble.devices.registry import profile_for
-        from emgcoach.ble.link import BleSensorSource
-        from emgcoach.types import ChannelSpec
+        from emgcoach.ble.link import BleSensorSource, sensor_channels
 
         engine = self.engine
         if engine is None or engine.replay_clock is not None:
             engine = self._new_engine()
         profile = profile_for(found.kind)
         muscle, side = (("latissimus_dorsi", "left"), ("gluteus_maximus", "right"))[min(engine.n_streams, 1)]
-        channels = tuple(ChannelSpec(n, muscle if i == 0 else "other", side if i == 0 else "none")
-                         for i, n in enumerate(profile.channel_names))
+        channels = sensor_channels(profile, muscle, side)
         engine.add_source(BleSensorSource(found.address, profile, channels, clock=engine.clock_s, name=found.name))
         self._load_roles(engine)
         self.status.setText(f"Connecting to {found.name or found.address}...")
@@ -471,14 +490,11 @@ class MainWindow(QMainWindow):
             self.transport.show_position(clock.now_s(), clock.paused)
 
     def _update_feedback(self, engine: Engine) -> None:
-        lat = self._channel(LAT)
-        glute = None
-        if lat is not None:
-            other = {"left": "right", "right": "left"}.get(self.roles[lat][1])
-            glute = self._channel(GLUTE, other) or self._channel(GLUTE)
-        if lat is None or glute is None:
+        sling = self._sling()
+        if sling is None:
             self.feedback.show_figures(None)
             return
+        lat, glute = sling
         bl, bg = engine.buffers(lat[0]), engine.buffers(glute[0])
         calibrated = engine.stream_stats(lat[0]).calibrated and engine.stream_stats(glute[0]).calibrated
         ring_l = bl.pct_mvc if calibrated else bl.envelope
@@ -718,19 +734,13 @@ class MainWindow(QMainWindow):
             return None
         if self.engine is not None and self.engine.recording_path == last["recording"]:
             self.toggle_recording()  # the file must be complete to analyse it
-        from emgcoach.analysis import analyze
-        from emgcoach.coach.report import ReportData, write_report
-        from emgcoach.coach.session_analysis import session_reps
+        from emgcoach.coach.report import default_report_base, report_recording
 
         try:
-            rec = read_recording(last["recording"])
-            result = analyze(rec)
-            scored = session_reps(rec, result, library=self.library, calibration=self.calibration)
-            if scored is None or not scored.reps:
-                raise EmgcoachError(f"{last['recording']}: no reps found in the recording")
-            data = ReportData(last["person"] or "unnamed", datetime.now().strftime("%Y-%m-%d %H:%M"), last["recording"], result, scored)
-            out = Path(last["recording"]).with_suffix("")
-            html_path, pdf_path = write_report(data, out.with_name(out.name + "-report"))
+            html_path, pdf_path, _ = report_recording(
+                last["recording"], default_report_base(last["recording"]), last["person"], "",
+                library=self.library, calibration=self.calibration,
+            )
         except (EmgcoachError, OSError) as e:
             self._error_box("Report", str(e))
             return None

@@ -96,7 +96,8 @@ def test_drill_without_sensors_says_why(qtbot, window: MainWindow) -> None:
 def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, window: MainWindow) -> None:
     w = window
     assert w.open_recording(SESSION, speed=16.0)
-    assert w.calibration is not None and "Calibrated" in w.drill_panel.calibration.text()
+    qtbot.waitUntil(lambda: w.calibration is not None, timeout=10000)  # analysed off the Qt thread
+    assert "Calibrated" in w.drill_panel.calibration.text()
     drill_start = next(m.time_s for m in MARKERS if m.kind == "drill_start")
     w.engine.pause()
     w.engine.seek(drill_start - 1.0)  # the set starts by itself at its recorded start
@@ -110,8 +111,25 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
 
 def test_a_recordings_calibration_does_not_follow_into_the_next_file(qtbot, window: MainWindow) -> None:
     w = window
-    assert w.open_recording(SESSION, speed=4.0) and w.calibration is not None
+    assert w.open_recording(SESSION, speed=4.0)
+    qtbot.waitUntil(lambda: w.calibration is not None, timeout=10000)
     other = SESSION.parents[1] / "bird_dog_sim.xdf"  # no calibration in it
     assert w.open_recording(other, speed=4.0)
     assert w.calibration is None and "Not calibrated" in w.drill_panel.calibration.text()
     qtbot.waitUntil(lambda: w.feedback.lat_bar.unit == "µV" and w.engine.stream_stats(0).samples > 4000, timeout=10000)
+
+
+def test_broken_user_drills_file_gives_one_message_and_the_builtins(qtbot, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    bad = tmp_path / "drills.toml"
+    bad.write_text("[[drill]]\nid = 'x'\n")
+    monkeypatch.setattr("emgcoach.coach.drills.user_drills_path", lambda: bad)
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: None)
+    s = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
+    w = MainWindow(s)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: len(w.errors_shown) == 1, timeout=3000)
+    assert str(bad) in w.errors_shown[0] and "using the built-in drills" in w.errors_shown[0]
+    assert "bird_dog" in w.library and "x" not in w.library
+    w.close()
