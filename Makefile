@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[gui,test]'
+	$(BIN)/python -c 'import emgcoach.dsp.compiled'  # compile the DSP loops once, into numba's disk cache
 	touch $(STAMP)
 
 install: $(STAMP)

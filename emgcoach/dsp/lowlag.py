@@ -78,21 +78,26 @@ class BayesEnvelope:
         # -g M (ln max + 1) and -g M ln min, so a constant shift to the middle of that span keeps exp() in
         # range when the span is narrow (the usual case); otherwise each block is shifted by its own maximum
         span = g * m * (np.log(self.max_uv / self.min_uv) + 1.0)
-        self._const_shift = span <= 100.0
-        shift = 0.5 * g * m * (np.log(self.max_uv * self.min_uv) + 1.0) if self._const_shift else 0.0
+        const_shift = span <= 100.0
+        shift = 0.5 * g * m * (np.log(self.max_uv * self.min_uv) + 1.0) if const_shift else 0.0
         self._loglik_level = -g * m * np.log(self.grid_uv) + shift  # (n,)
         self._neg_inv_x = -g / self.grid_uv  # (n,)
-        self._max_sum = m * self.max_uv  # block sums beyond this read as the top level
-        self._transition_t = np.ascontiguousarray(self._make_transition(n).T)  # post (ch, n) @ this
-        self._moments_t = np.ascontiguousarray(np.vstack([self.grid_uv, np.ones(n)]).T)  # (n, 2)
-        self._post: np.ndarray | None = None  # (n_channels, n_bins) posterior mass (scale arbitrary)
+        q = max(-np.expm1(-self.beta * self.update_s), 1e-12)  # a floor keeps the posterior from vanishing
+        self._band = self._diffusion_band(n, 1.0 - q)
+        # jump mass per level, largest block sum (beyond it: the top level), shift per block or constant
+        self._params = np.array([q / n, m * self.max_uv, 0.0 if const_shift else 1.0])
+        from emgcoach.dsp import compiled  # numba: loaded when a stage is built, not on import
+
+        self._kernel = compiled.bayes_envelope
+        self._post: np.ndarray | None = None  # (n_channels, n_bins) posterior, sums to 1
         self._acc: np.ndarray | None = None  # (n_channels,) partial sum of the current block
         self._count = 0  # samples in the current block
         self._est: np.ndarray | None = None  # (n_channels,) current estimate, µV
-        self._counts: dict[tuple[int, int, int], np.ndarray] = {}  # output repeat counts per chunk layout
 
-    def _make_transition(self, n: int) -> np.ndarray:
-        """Prior transition over one update: random walk of ln x (reflecting ends) plus uniform jumps."""
+    def _diffusion_band(self, n: int, keep: float) -> np.ndarray:
+        """The random walk of ln x over one update (reflecting ends), scaled by `keep` (1 - jump
+        probability), by diagonals: row k, column i is the mass moving from level i + k - h to level i.
+        The band is wide enough that the Gaussian's dropped tail is below 1e-12 of its peak."""
         dln = np.log(self.max_uv / self.min_uv) / (n - 1)
         sd_bins = self.alpha * np.sqrt(self.update_s) / dln
         idx = np.arange(n)
@@ -100,75 +105,36 @@ class BayesEnvelope:
         if sd_bins <= 1.0:  # three-point kernel with the right variance
             p = 0.5 * sd_bins**2
             t = np.where(diff == 0, 1.0 - 2.0 * p, np.where(np.abs(diff) == 1, p, 0.0))
+            h = 1
         else:
             t = np.exp(-0.5 * (diff / sd_bins) ** 2)
-        t = t / t.sum(axis=0, keepdims=True)  # column j: where mass at level j goes; reflect at the ends
-        q = max(-np.expm1(-self.beta * self.update_s), 1e-12)  # a floor keeps the posterior from vanishing
-        return np.ascontiguousarray((1.0 - q) * t + q / n)
+            h = min(n - 1, int(np.ceil(7.5 * sd_bins)))
+        t = keep * t / t.sum(axis=0, keepdims=True)  # column j: where mass at level j goes
+        band = np.zeros((2 * h + 1, n))
+        for k in range(2 * h + 1):
+            src = idx + k - h
+            ok = (src >= 0) & (src < n)
+            band[k, ok] = t[idx[ok], src[ok]]
+        return band
 
     def process(self, x: np.ndarray) -> np.ndarray:
         """Envelope of one chunk of rectified µV (n_samples, n_channels) or (n_samples,); same shape, µV."""
         a, was_1d = as_2d(x)
         n, ch = a.shape
-        if self._post is None:
+        if self._post is None or self._acc is None or self._est is None:
             self._post = np.full((ch, self.grid_uv.size), 1.0 / self.grid_uv.size)
             self._acc = np.zeros(ch)
             self._count = 0
             self._est = np.zeros(ch)
         elif self._post.shape[0] != ch:
             raise ValueError(f"state is for {self._post.shape[0]} channels, got {ch}; call reset() first")
-        if n == 0:
-            return restore(np.zeros((0, ch)), was_1d)
-        e = np.abs(a)
-        m = self.block
-        if self._count == 0 and n % m == 0:  # the usual live case: chunks of whole blocks
-            nb, first, rest = n // m, m, 0
-            sums = e.reshape(nb, m, ch).sum(axis=1)
-        else:
-            first = m - self._count  # samples of this chunk that complete the current block
-            if n < first:
-                self._acc += e.sum(axis=0)
-                self._count += n
-                return restore(np.broadcast_to(self._est, (n, ch)).copy(), was_1d)
-            nb = 1 + (n - first) // m  # completed blocks in this chunk
-            used = first + (nb - 1) * m
-            sums = np.empty((nb, ch))
-            sums[0] = self._acc + e[:first].sum(axis=0)
-            if nb > 1:
-                sums[1:] = e[first:used].reshape(nb - 1, m, ch).sum(axis=1)
-            rest = n - used
-            self._acc = e[used:].sum(axis=0) if rest else np.zeros(ch)
-        self._count = rest
-        np.minimum(sums, self._max_sum, out=sums)
-        loglik = np.multiply.outer(sums, self._neg_inv_x)  # (nb, ch, n_bins)
-        loglik += self._loglik_level
-        if not self._const_shift:
-            loglik -= loglik.max(axis=2, keepdims=True)
-        lik = np.exp(loglik, out=loglik)
-        posts = np.empty_like(lik)
-        post = self._post
-        trans_t = self._transition_t
-        for j in range(nb):
-            p = posts[j]
-            np.matmul(post, trans_t, out=p)
-            p *= lik[j]
-            if j % 2 == 1 and j + 1 < nb:  # keep the scale in range on long inputs
-                p /= p.sum(axis=1, keepdims=True)
-            post = p
-        mo = posts @ self._moments_t  # (nb, ch, 2): sum x p, sum p
-        ests = np.empty((nb + 1, ch))
-        ests[0] = self._est
-        np.divide(mo[:, :, 0], mo[:, :, 1], out=ests[1:])
-        self._post = post / mo[nb - 1, :, 1:2]
-        self._est = ests[nb]
-        counts = self._counts.get((nb, first, rest))
-        if counts is None:
-            counts = np.full(nb + 1, m)
-            counts[0] = first - 1
-            counts[nb] = rest + 1
-            if len(self._counts) < 64:
-                self._counts[(nb, first, rest)] = counts
-        return restore(np.repeat(ests, counts, axis=0), was_1d)
+        out = np.empty((n, ch))
+        if n:
+            self._count = self._kernel(
+                a, out, self._post, self._acc, self._est, self._count, self.block,
+                self._band, self._params, self._loglik_level, self._neg_inv_x, self.grid_uv,
+            )
+        return restore(out, was_1d)
 
     def reset(self) -> None:
         """Back to the flat prior and sample count 0 (channel count may change)."""

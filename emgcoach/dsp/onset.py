@@ -81,6 +81,12 @@ class OnsetDetector:
         self.min_off = max(1, int(round(min_off_s * self.rate_hz)))
         self.t0 = float(t0)
         self.delay = int(round(delay_s * self.rate_hz))
+        from emgcoach.dsp import compiled  # numba: loaded when a stage is built, not on import
+
+        self._kernel = compiled.threshold_runs
+        self._ev_index = np.empty(0, dtype=np.int64)  # room for the events of one chunk, grown on demand
+        self._ev_channel = np.empty(0, dtype=np.int64)
+        self._ev_onset = np.empty(0, dtype=bool)
         self.reset()
 
     def set_baseline(self, mean_uv: np.ndarray | float, sd_uv: np.ndarray | float, k: float | None = None) -> None:
@@ -88,6 +94,7 @@ class OnsetDetector:
         if k is not None:
             self.k = float(k)
         self.threshold_uv = np.atleast_1d(np.asarray(mean_uv, float) + self.k * np.asarray(sd_uv, float))
+        self._threshold_ch: np.ndarray | None = None  # threshold_uv spread over the channels, made on use
 
     def reset(self) -> None:
         """Forget all state: every channel off, no run in progress."""
@@ -118,30 +125,23 @@ class OnsetDetector:
             self._run_value = self.active.copy()
             self._run_start[:] = first_index
         self._next_index = first_index + n
-        above = a > self.threshold_uv
-        # most chunks change nothing: every sample agrees with the channel's state and no run is pending
-        unsettled = (above != self.active).any(axis=0)
-        unsettled |= self._run_value != self.active
-        todo = np.flatnonzero(unsettled)
-        if len(todo) == 0:
+        if self._threshold_ch is None or len(self._threshold_ch) != n_ch:
+            self._threshold_ch = np.array(np.broadcast_to(self.threshold_uv, (n_ch,)), dtype=float)
+        if len(self._ev_index) < n * n_ch + n_ch:
+            size = n * n_ch + n_ch
+            self._ev_index = np.empty(size, dtype=np.int64)
+            self._ev_channel = np.empty(size, dtype=np.int64)
+            self._ev_onset = np.empty(size, dtype=bool)
+        count = self._kernel(
+            a, self._threshold_ch, first_index, self.min_on, self.min_off, self.active, self._run_value,
+            self._run_start, self._ev_index, self._ev_channel, self._ev_onset,
+        )
+        if count == 0:
             return []
-        events: list[tuple[int, int, str]] = []
-        for ch in todo.tolist():  # Python loops only over channels with threshold crossings
-            col = above[:, ch]
-            edges = np.flatnonzero(col[1:] != col[:-1]) + 1
-            starts = np.concatenate(([0], edges))
-            ends = np.concatenate((edges, [n]))
-            for s, e in zip(starts.tolist(), ends.tolist()):
-                value = bool(col[s])
-                if value != self._run_value[ch]:
-                    self._run_value[ch] = value
-                    self._run_start[ch] = first_index + s
-                if value != self.active[ch]:
-                    length = first_index + e - self._run_start[ch]
-                    if length >= (self.min_on if value else self.min_off):
-                        self.active[ch] = value
-                        events.append((int(self._run_start[ch]) - self.delay, int(ch), "onset" if value else "offset"))
-        events.sort()
+        events = sorted(
+            zip((self._ev_index[:count] - self.delay).tolist(), self._ev_channel[:count].tolist(),
+                np.where(self._ev_onset[:count], "onset", "offset").tolist())
+        )
         return [OnsetEvent(ch, kind, idx, self.t0 + idx / self.rate_hz) for idx, ch, kind in events]  # type: ignore[arg-type]
 
 

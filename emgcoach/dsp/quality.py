@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Literal
 
 import numpy as np
-from scipy import signal
+from scipy import fft, signal
 
 from emgcoach.dsp.base import as_2d
 
@@ -110,55 +110,92 @@ def _band_sos(rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _band_pass(a: np.ndarray, rate_hz: float) -> np.ndarray:
-    """Causal 20-450 Hz band-pass of (n, ch) µV, state started at the first sample (no DC transient)."""
+    """Causal 20-450 Hz band-pass of channel-major (ch, n) µV, state started at the first sample."""
     sos, zi = _band_sos(float(rate_hz))
-    y, _ = signal.sosfilt(sos, a, axis=0, zi=zi[:, :, None] * a[0][None, None, :])
+    y, _ = signal.sosfilt(sos, a, axis=1, zi=zi[:, None, :] * a[:, 0][None, :, None])
     return y
 
 
-def _line_ratios(x: np.ndarray, rate_hz: float, mains_hz: float | None) -> np.ndarray:
-    """Per channel: power within ±1 Hz of mains lines over all power in 20-450 Hz (capped below Nyquist)."""
+def _power_spectrum(x: np.ndarray, rate_hz: float, nper: int) -> tuple[np.ndarray, np.ndarray]:
+    """Welch PSD (Hann window, mean removed per segment, 50 % overlap) of channel-major (ch, n), any scale:
+    (freqs,), (ch, freqs).
+
+    When the stretch is a single segment long (the live monitor's 2 s window) this is one Hann-windowed
+    periodogram, computed directly: `scipy.signal.welch` spends about 0.4 ms of its own on 2 s x 4
+    channels around its FFT. Only ratios of these powers are used, so the density scaling is left out.
+    """
+    if x.shape[1] == nper:
+        seg = x - x.mean(axis=1, keepdims=True)
+        seg *= _hann(nper)
+        spec = fft.rfft(seg, axis=1)
+        return fft.rfftfreq(nper, 1.0 / rate_hz), spec.real**2 + spec.imag**2
+    return signal.welch(x, fs=rate_hz, nperseg=nper, axis=1)
+
+
+@lru_cache(maxsize=8)
+def _hann(n: int) -> np.ndarray:
+    """The periodic Hann window Welch uses (read-only, shared)."""
+    w = signal.get_window("hann", n)
+    w.flags.writeable = False
+    return w
+
+
+@lru_cache(maxsize=32)
+def _line_masks(rate_hz: float, nper: int, mains_hz: float | None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """For the spectrum of `nper` samples: the 20-450 Hz band, and per candidate mains frequency the bins
+    of that band within ±1 Hz of its lines (fundamental and harmonics)."""
     hi = min(450.0, 0.45 * rate_hz)
-    nper = int(min(len(x), 2 * rate_hz))  # 0.5 Hz bins
-    if nper < rate_hz / 4:
-        return np.full(x.shape[1], np.nan)
-    f, p = signal.welch(x - x.mean(axis=0), fs=rate_hz, nperseg=nper, axis=0)  # (freqs, channels)
+    f = fft.rfftfreq(nper, 1.0 / rate_hz)
     band = (f >= 20.0) & (f <= hi)
-    total = p[band].sum(axis=0)
-    best = np.zeros(x.shape[1])
+    per_mains = []
     for m in (50.0, 60.0) if mains_hz is None else (mains_hz,):
         lines = np.zeros_like(band)
         for h in np.arange(m, hi + 1, m):
             lines |= np.abs(f - h) <= 1.0
-        best = np.maximum(best, p[band & lines].sum(axis=0) / np.where(total > 0, total, 1.0))
-    return best
+        per_mains.append(band & lines)
+    return band, per_mains
 
 
-def _clipping(x: np.ndarray, clip_level_uv: float | None) -> float:
-    """Fraction of samples at the rail (µV in).
+def _line_ratios(x: np.ndarray, rate_hz: float, mains_hz: float | None) -> np.ndarray:
+    """Per channel of (ch, n): power within ±1 Hz of mains lines over all power in 20-450 Hz (capped
+    below Nyquist), 0-1."""
+    nper = int(min(x.shape[1], 2 * rate_hz))  # 0.5 Hz bins
+    if nper < rate_hz / 4:
+        return np.full(x.shape[0], np.nan)
+    _, p = _power_spectrum(x, rate_hz, nper)
+    band, per_mains = _line_masks(float(rate_hz), nper, mains_hz)
+    total = p[:, band].sum(axis=1)
+    total[total <= 0] = 1.0
+    return np.max([p[:, lines].sum(axis=1) / total for lines in per_mains], axis=0)
+
+
+def _clipping(x: np.ndarray, clip_level_uv: float | None) -> np.ndarray:
+    """Per channel of channel-major (ch, n) µV: fraction of samples at the rail.
 
     With a known `clip_level_uv`: samples with |x| >= 0.999 x that level. Otherwise, for each of the
     stretch's max and min: if that extreme value repeats in a run of >= 2 consecutive samples (a rail;
     a true peak is a single sample), every sample within a small tolerance of it counts.
     """
-    if len(x) == 0:
-        return 0.0
+    if x.shape[1] == 0:
+        return np.zeros(x.shape[0])
     if clip_level_uv is not None:
-        return float(np.mean(np.abs(x) >= 0.999 * abs(clip_level_uv)))
-    stuck = np.zeros(len(x), dtype=bool)
-    tol = 1e-6 * max(1.0, float(np.max(np.abs(x))))
-    for level in (x.max(), x.min()):
+        return np.mean(np.abs(x) >= 0.999 * abs(clip_level_uv), axis=1)
+    stuck = np.zeros(x.shape, dtype=bool)
+    tol = 1e-6 * np.maximum(1.0, np.max(np.abs(x), axis=1, keepdims=True))
+    for level in (x.max(axis=1, keepdims=True), x.min(axis=1, keepdims=True)):
         at = np.abs(x - level) <= tol
-        if np.any(at[1:] & at[:-1]):
-            stuck |= at
-    return float(stuck.mean())
+        railed = np.any(at[:, 1:] & at[:, :-1], axis=1, keepdims=True)
+        stuck |= at & railed
+    return stuck.mean(axis=1)
 
 
 def _window_rms(y: np.ndarray, w: int) -> np.ndarray:
-    c = np.concatenate([[0.0], np.cumsum(y * y)])
+    """RMS of channel-major (ch, n) over windows of w samples stepping w // 2: (ch, windows)."""
+    c = np.zeros((y.shape[0], y.shape[1] + 1))
+    np.cumsum(y * y, axis=1, out=c[:, 1:])
     step = max(1, w // 2)
-    starts = np.arange(0, len(y) - w + 1, step)
-    return np.sqrt(np.maximum((c[starts + w] - c[starts]) / w, 0.0))
+    starts = np.arange(0, y.shape[1] - w + 1, step)
+    return np.sqrt(np.maximum((c[:, starts + w] - c[:, starts]) / w, 0.0))
 
 
 def assess_quality(
@@ -168,30 +205,32 @@ def assess_quality(
     clip_level_uv: float | None = None,
 ) -> list[QualityReport]:
     """Quality of each channel of a raw stretch (n_samples, n_channels) in µV; mains None = check 50 and 60."""
-    a, _ = as_2d(raw_uv)
-    filtered = _band_pass(a, rate_hz) if len(a) else a
-    lines = _line_ratios(a, rate_hz, mains_hz) if len(a) else np.zeros(a.shape[1])
-    skip = min(len(a) // 10, int(0.2 * rate_hz))  # filter start-up
+    a = np.ascontiguousarray(as_2d(raw_uv)[0].T)  # channel-major: numpy reduces contiguous rows fastest
+    n_ch, n = a.shape
+    filtered = _band_pass(a, rate_hz) if n else a
+    skip = min(n // 10, int(0.2 * rate_hz))  # filter start-up
+    y = filtered[:, skip:]
     w = max(2, int(WINDOW_S * rate_hz))
+    if n:
+        flat = (np.ptp(a, axis=1) == 0.0) | (a.std(axis=1) < FLAT_SD_UV)
+        if y.shape[1]:
+            flat |= y.std(axis=1) < FLAT_SD_UV
+        lines = np.where(flat, 0.0, _line_ratios(a, rate_hz, mains_hz))
+        clips = np.where(flat, 0.0, _clipping(a, clip_level_uv))
+    else:
+        flat = np.ones(n_ch, dtype=bool)
+        lines = clips = np.zeros(n_ch)
+    if y.shape[1] >= w:
+        rms = _window_rms(y, w)
+        noises, peaks = rms.min(axis=1), rms.max(axis=1)
+    else:
+        noises = peaks = np.sqrt(np.mean(y * y, axis=1)) if y.shape[1] else np.full(n_ch, np.nan)
     reports = []
-    for ch in range(a.shape[1]):
-        x, y = a[:, ch], filtered[skip:, ch]
-        flat = (
-            len(x) == 0
-            or float(np.ptp(x)) == 0.0
-            or float(np.std(x)) < FLAT_SD_UV
-            or (len(y) > 0 and float(np.std(y)) < FLAT_SD_UV)
-        )
-        line = float(lines[ch]) if not flat else 0.0
-        clip = _clipping(x, clip_level_uv) if not flat else 0.0
-        if len(y) >= w:
-            rms = _window_rms(y, w)
-            noise, peak = float(rms.min()), float(rms.max())
-        else:
-            noise = peak = float(np.sqrt(np.mean(y * y))) if len(y) else float("nan")
+    for ch in range(n_ch):
+        line, clip, noise, peak = float(lines[ch]), float(clips[ch]), float(noises[ch]), float(peaks[ch])
         snr = 20 * np.log10(peak / noise) if noise > 0 and np.isfinite(noise) else float("nan")
         flags = []
-        if flat:
+        if flat[ch]:
             flags.append("flatline")
         else:
             if clip > CLIP_BAD:
@@ -204,7 +243,7 @@ def assess_quality(
                 flags.append("noisy")
             if np.isfinite(snr) and snr < SNR_FAIR_DB:
                 flags.append("low_snr")
-        reports.append(QualityReport(line, flat, clip, noise, float(snr), flags))
+        reports.append(QualityReport(line, bool(flat[ch]), clip, noise, float(snr), flags))
     return reports
 
 
@@ -234,6 +273,12 @@ class QualityMonitor:
         a, _ = as_2d(x)
         if self._buf is None:
             self._buf = np.zeros((self.capacity, a.shape[1]))
+        n = len(a)
+        if self._pos + n < self.capacity:  # the usual live chunk: one copy, no wrap
+            self._buf[self._pos : self._pos + n] = a
+            self._pos += n
+            self._filled = min(self.capacity, self._filled + n)
+            return
         a = a[-self.capacity :]
         n = len(a)
         first = min(n, self.capacity - self._pos)

@@ -134,3 +134,63 @@ def test_other_rates() -> None:
         amp = np.full(int(4 * rate), 100.0)
         env = BayesEnvelope(rate).process(np.abs(simulated_emg(amp, rate_hz=rate, seed=2)))
         assert env[int(rate) :].mean() == pytest.approx(100.0 * np.sqrt(2 / np.pi), rel=0.07)
+
+
+# ---- the compiled recursion is Sanger's filter ------------------------------------------------------
+
+
+def dense_reference(env: BayesEnvelope, rect: np.ndarray) -> np.ndarray:
+    """Sanger's recursion written plainly for one channel: for each completed block, prior = T @ posterior
+    with T the full transition matrix (random walk of ln x, reflecting, plus uniform jumps), times the
+    block likelihood prod p(e | x) = x^-M exp(-sum e / x), normalised; output the posterior mean."""
+    n_levels = env.grid_uv.size
+    x = env.grid_uv
+    dln = np.log(env.max_uv / env.min_uv) / (n_levels - 1)
+    sd_bins = env.alpha * np.sqrt(env.update_s) / dln
+    diff = np.subtract.outer(np.arange(n_levels), np.arange(n_levels))
+    if sd_bins <= 1.0:
+        p = 0.5 * sd_bins**2
+        walk = np.where(diff == 0, 1 - 2 * p, np.where(np.abs(diff) == 1, p, 0.0))
+    else:
+        walk = np.exp(-0.5 * (diff / sd_bins) ** 2)
+    walk /= walk.sum(axis=0, keepdims=True)
+    q = -np.expm1(-env.beta * env.update_s)
+    trans = (1 - q) * walk + q / n_levels
+    post = np.full(n_levels, 1.0 / n_levels)
+    est, out = 0.0, np.empty(len(rect))
+    m = env.block
+    for i in range(len(rect)):
+        if (i + 1) % m == 0:
+            s = min(np.abs(rect[i + 1 - m : i + 1]).sum(), m * env.max_uv)
+            loglik = env.evidence * (-m * np.log(x) - s / x)
+            post = (trans @ post) * np.exp(loglik - loglik.max())
+            post /= post.sum()
+            est = float(post @ x)
+        out[i] = est
+    return out
+
+
+EDGES = np.abs(simulated_emg(np.r_[np.full(1000, 0.3), np.full(1000, 3000.0)], seed=4))  # both grid ends
+
+
+@pytest.mark.parametrize("alpha", [0.3, 3.0])  # three-point walk (the default) and a wide Gaussian walk
+@pytest.mark.parametrize("which", ["emg", "grid ends"])
+def test_matches_the_plain_recursion(alpha: float, which: str) -> None:
+    rect = SIGNAL[:2000, 0] if which == "emg" else EDGES
+    env = BayesEnvelope(RATE, alpha=alpha)
+    np.testing.assert_allclose(env.process(rect), dense_reference(BayesEnvelope(RATE, alpha=alpha), rect), rtol=1e-9)
+
+
+def test_compiled_exp_is_as_accurate_as_libm() -> None:
+    from emgcoach.dsp.compiled import exp_into
+
+    x = np.concatenate([np.linspace(-708.0, 709.0, 200_001), np.random.default_rng(3).uniform(-50, 5, 10_000)])
+    out, scratch, bits = np.empty_like(x), np.empty_like(x), np.empty(len(x), dtype=np.int64)
+    exp_into(x, out, scratch, bits)
+    assert np.max(np.abs(out / np.exp(x) - 1.0)) < 2e-15
+
+
+def test_read_only_input() -> None:
+    data = np.ascontiguousarray(SIGNAL[:400])
+    data.flags.writeable = False  # as from a memory-mapped file or a read-only buffer
+    np.testing.assert_allclose(BayesEnvelope(RATE).process(data), BayesEnvelope(RATE).process(data.copy()))

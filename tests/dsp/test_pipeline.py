@@ -89,3 +89,20 @@ def test_reset_forgets_state() -> None:
 def test_lowlag_switch(lowlag: bool) -> None:
     out = Pipeline(RATE, PipelineConfig(lowlag=lowlag)).process(X[:100])
     assert (out.lowlag is not None) == lowlag
+
+
+def test_read_only_and_float32_input_give_the_same_outputs() -> None:
+    """Samples straight from a file or decoder buffer: read-only, float32 or strided arrays all work."""
+    from emgcoach.dsp.onset import OnsetDetector
+
+    ref = _run(Pipeline(RATE), X, [20])
+    frozen = X.copy()
+    frozen.flags.writeable = False
+    for variant, rtol in ((frozen, 1e-12), (np.asfortranarray(X), 1e-12), (X.astype(np.float32), 1e-4)):
+        out = _run(Pipeline(RATE), variant, [20])
+        for name in ref:
+            np.testing.assert_allclose(out[name], ref[name], rtol=rtol, atol=1e-6 * np.abs(ref[name]).max())
+    env = ref["onset_envelope"].copy()
+    events = OnsetDetector(RATE, 3.0, 1.0).process(env, 0)
+    env.flags.writeable = False
+    assert OnsetDetector(RATE, 3.0, 1.0).process(env, 0) == events and len(events) == 3
