@@ -95,7 +95,8 @@ class BleSensorSource:
         specs = channels or tuple(ChannelSpec(n) for n in profile.channel_names)
         self._info = StreamInfo(profile.kind, name or profile.display_name, address, profile.rate_hz, specs)
         self.state = "connecting"
-        self.battery_pct: int | None = None
+        self.battery_pct: int | None = None  # read from the Battery Service at each connection
+        self.rssi_dbm: int | None = None  # signal strength of the advertisement seen before each connection
         self.reconnects = 0
         self._closing = False
         self._client = None
@@ -110,7 +111,18 @@ class BleSensorSource:
         from bleak import BleakClient, BleakScanner
         from bleak_retry_connector import establish_connection
 
-        device = await BleakScanner.find_device_by_address(self.address, timeout=10.0)
+        wanted = self.address.upper()
+        seen_rssi: list[int | None] = []
+
+        def match(device: object, adv: object) -> bool:  # find_device_by_address, keeping the RSSI
+            if getattr(device, "address", "").upper() != wanted:
+                return False
+            seen_rssi.append(getattr(adv, "rssi", None))
+            return True
+
+        device = await BleakScanner.find_device_by_filter(match, timeout=10.0)
+        if seen_rssi:
+            self.rssi_dbm = seen_rssi[-1]
         if device is None:
             raise EmgcoachError(f"{self.address}: sensor not found (switched off or out of range?)")
         queue = self._queue

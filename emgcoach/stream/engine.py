@@ -96,6 +96,8 @@ class StreamStats:
     mains_hz: float | None
     quality: tuple[dict, ...]
     calibrated: bool
+    battery_pct: int | None = None  # a sensor's battery level (%), when it reports one
+    rssi_dbm: int | None = None  # a sensor's signal strength when it was last connected (dBm)
 
 
 class _Stream:
@@ -134,6 +136,7 @@ class _Stream:
         return StreamStats(
             self.info.name, self.state, self.samples, self.lost, rate, self.last_t, self.message,
             self.config.mains_hz, self.last_quality, self.normaliser is not None,
+            getattr(self.source, "battery_pct", None), getattr(self.source, "rssi_dbm", None),
         )
 
 

@@ -114,6 +114,10 @@ class DevicePanel(QWidget):
             rate = f"{st.rate_measured_hz:.0f} Hz" if st.rate_measured_hz == st.rate_measured_hz else "-"
             loss = 100.0 * st.lost / max(1, st.samples + st.lost)
             text = f"{STATE_TEXT.get(st.state, st.state)} | {rate} | lost {st.lost} ({loss:.1f} %)"
+            if st.battery_pct is not None:
+                text += f" | battery {st.battery_pct} %"
+            if st.rssi_dbm is not None:
+                text += f" | RSSI {st.rssi_dbm} dBm"
             if st.mains_hz:
                 text += f" | notch {st.mains_hz:g} Hz"
             if st.state == "error":

@@ -71,7 +71,7 @@ def test_connect_stream_and_battery(fake_bluez: Any, notify_mode: str) -> None:
     # set-up: notifications subscribed the requested way, then b"start" written to the control point
     assert sensor.subscriptions == [(notify_mode, PROFILE.notify_uuids[0])]
     assert [(u, d) for _, u, d in sensor.writes] == [(CONTROL_UUID, b"start"), (CONTROL_UUID, b"stop")]
-    assert source.battery_pct == 87
+    assert source.battery_pct == 87 and source.rssi_dbm == -58  # the sensor's battery; its advertisement's RSSI
     assert [(m.kind, m.payload.get("state")) for m in markers] == [("state", "streaming")]
     # the decoded samples are the sensor's, in µV, at their true indices, nothing lost or shifted
     assert blocks[0].first_index == 0
