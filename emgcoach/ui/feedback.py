@@ -7,7 +7,7 @@ import math
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from emgcoach.coach.live_feedback import Band, Figures
 
@@ -141,6 +141,9 @@ class FeedbackView(QWidget):
         lay.addWidget(self.onset_label)
         lay.addWidget(self.reward)
         lay.addWidget(self.mode)
+        self.audio_button = QToolButton()  # the window gives it its "Audio cue" action (setDefaultAction)
+        self.audio_button.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        lay.addWidget(self.audio_button, 0, Qt.AlignCenter)
         self.rewarded = False
 
     def show_figures(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute") -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -36,6 +36,7 @@ from emgcoach.stream.engine import Engine
 from emgcoach.stream.replay import replay_sources
 from emgcoach.stream.simulator import SimulatorSource, bird_dog_scenario
 from emgcoach.types import Marker
+from emgcoach.ui.audio_cue import FOLLOW, AudioCue
 from emgcoach.ui.calibration_wizard import CalibrationWizard
 from emgcoach.ui.device_panel import DevicePanel
 from emgcoach.ui.drill_panel import DrillPanel
@@ -111,6 +112,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._person_changed)  # today's calibration of the last client
         self.status = QLabel("Open a recording (Ctrl+O) or add simulated sensors to start")
         self.statusBar().addWidget(self.status, 1)
+        self.audio_cue = AudioCue(self, str(self.settings.value("audio_cue_follow", "both")))
+        self.audio_cue.message.connect(self.status.setText)
 
         self._make_actions()
         self.devices.role_changed.connect(self._role_changed)
@@ -174,6 +177,38 @@ class MainWindow(QMainWindow):
         menu.addAction(self.lsl_out_action)
         menu.addSeparator()
         menu.addAction(act("Quit", self.close, "Ctrl+Q"))
+
+        # the audio cue: off by default, one click on (toolbar, Feedback menu or the feedback view's button)
+        self.audio_action = QAction("Audio cue", self)
+        self.audio_action.setCheckable(True)
+        self.audio_action.setShortcut(QKeySequence("A"))
+        self.audio_action.setToolTip("A tone whose pitch follows activation and a chime when both muscles are on "
+                                     "target, for when you cannot watch the screen (A)")
+        self.audio_action.toggled.connect(self._toggle_audio_cue)
+        self.addAction(self.audio_action)
+        bar.addAction(self.audio_action)
+        self.feedback.audio_button.setDefaultAction(self.audio_action)
+        fmenu = self.menuBar().addMenu("F&eedback")
+        fmenu.addAction(self.audio_action)
+        follow_menu = fmenu.addMenu("Tone follows")
+        group = QActionGroup(self)
+        self.audio_follow_actions: dict[str, QAction] = {}
+        for key, text in FOLLOW.items():
+            a = self.audio_follow_actions[key] = follow_menu.addAction(text[0].upper() + text[1:])
+            a.setCheckable(True)
+            a.setChecked(key == self.audio_cue.follow)
+            a.triggered.connect(lambda _=False, k=key: self._set_audio_follow(k))
+            group.addAction(a)
+        if self.settings.value("audio_cue", False, type=bool):
+            self.audio_action.setChecked(True)
+
+    def _toggle_audio_cue(self, on: bool) -> None:
+        self.settings.setValue("audio_cue", on)
+        self.audio_cue.set_enabled(on)
+
+    def _set_audio_follow(self, follow: str) -> None:
+        self.audio_cue.set_follow(follow)
+        self.settings.setValue("audio_cue_follow", follow)
 
     # ------------------------------------------------------------------ sources
 
@@ -493,6 +528,7 @@ class MainWindow(QMainWindow):
         sling = self._sling()
         if sling is None:
             self.feedback.show_figures(None)
+            self.audio_cue.update(None)
             return
         lat, glute = sling
         bl, bg = engine.buffers(lat[0]), engine.buffers(glute[0])
@@ -515,6 +551,10 @@ class MainWindow(QMainWindow):
         lat_side = self.roles[lat][1]
         glute_side = self.roles[glute][1]
         self.feedback.show_figures(fig, f"Lat {lat_side}", f"Glute {glute_side}")
+        if self.audio_cue.enabled:  # silent while a replay is paused or has ended: the bars stand still then
+            clock = engine.replay_clock
+            still = (clock is not None and clock.paused) or engine.stream_stats(lat[0]).state == "ended"
+            self.audio_cue.update(None if still else fig)
 
     @staticmethod
     def _rest_level(bl, bg, ch_l: int, ch_g: int) -> tuple[float, float]:  # noqa: ANN001
@@ -754,6 +794,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("plot_window_s", self.plots.window_s)
         self.timer.stop()
+        self.audio_cue.close()
         if self.runner is not None:
             self.stop_drill()
         if getattr(self, "lsl_outlet", None) is not None:
