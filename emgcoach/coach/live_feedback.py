@@ -44,6 +44,14 @@ class Figures:
     glute_band: Band
     cci: float
     both_on_target: bool
+    calibrated: bool = False  # targets come from a calibration (shown in %MVC, or in µV through it)
+
+
+def pct_band_in_uv(band: Band, rest_uv: float, mvc_uv: float) -> Band:
+    """A %MVC target band as envelope levels in µV, through one channel's calibration
+    (%MVC = 100 x (env - rest) / (mvc - rest), so env = rest + %MVC / 100 x (mvc - rest))."""
+    span = mvc_uv - rest_uv
+    return Band(rest_uv + band.lo / 100.0 * span, rest_uv + band.hi / 100.0 * span)
 
 
 def level(envelope: np.ndarray, rate_hz: float, window_s: float = 0.15) -> float:
@@ -61,12 +69,23 @@ def figures(
     rest_uv: tuple[float, float] = (float("nan"), float("nan")),
     targets: dict[str, Band] | None = None,
     cci_window_s: float = 2.0,
+    calibration_uv: tuple[tuple[float, float], tuple[float, float]] | None = None,
 ) -> Figures:
-    """Feedback figures from the newest samples of two envelopes on one clock (same rate and length)."""
+    """Feedback figures from the newest samples of two envelopes on one clock (same rate and length).
+
+    calibrated: the envelopes are in %MVC and the targets (%MVC) apply as they are. Otherwise the
+    envelopes are in µV, and the targets are either the %MVC ones carried into µV through
+    `calibration_uv` ((rest, MVC) in µV for lat, then glute: a calibrated session shown in µV), or,
+    without a calibration, multiples of each muscle's resting level `rest_uv` (µV).
+    """
+    t = targets or PCT_TARGETS
     if calibrated:
         unit = "%MVC"
-        t = targets or PCT_TARGETS
         lat_band, glute_band = t[LAT], t[GLUTE]
+    elif calibration_uv is not None:
+        unit = "µV"
+        lat_band = pct_band_in_uv(t[LAT], *calibration_uv[0])
+        glute_band = pct_band_in_uv(t[GLUTE], *calibration_uv[1])
     else:
         unit = "µV"
         lat_band = Band(REST_MULTIPLE_TARGETS[LAT] * rest_uv[0]) if np.isfinite(rest_uv[0]) else Band(float("inf"))
@@ -76,7 +95,8 @@ def figures(
     a, b = lat_env[-n:], glute_env[-n:]
     ok = np.isfinite(a) & np.isfinite(b)
     index = cci(a[ok], b[ok]) if ok.any() else float("nan")
-    return Figures(unit, lat, glute, lat_band, glute_band, index, lat_band.contains(lat) and glute_band.contains(glute))
+    both = lat_band.contains(lat) and glute_band.contains(glute)
+    return Figures(unit, lat, glute, lat_band, glute_band, index, both, calibrated or calibration_uv is not None)
 
 
 class OnsetOrder:

@@ -395,6 +395,14 @@ class Engine:
         normaliser = MvcNormaliser(mvc_uv, rest_uv)
         self.call(setattr, self._streams[stream], "normaliser", normaliser)
 
+    def calibration_uv(self, stream: int, channel: int) -> tuple[float, float] | None:
+        """One channel's calibration as (rest, MVC) envelope levels in µV, or None when it has none."""
+        normaliser = self._streams[stream].normaliser
+        if normaliser is None:
+            return None
+        rest, mvc = np.broadcast_arrays(normaliser.rest_uv, normaliser.mvc_uv)
+        return float(rest[channel % len(rest)]), float(mvc[channel % len(mvc)])
+
     def clear_calibration(self, stream: int) -> None:
         self.call(setattr, self._streams[stream], "normaliser", None)
 

@@ -159,12 +159,13 @@ class FeedbackView(QWidget):
         style = f"color: {GREEN.name()};" if fig.both_on_target else ""
         if self.reward.styleSheet() != style:  # restyling re-polishes the widget: only on a change
             self.reward.setStyleSheet(style)
-        _set_text(
-            self.mode,
-            "Calibrated: levels in %MVC"
-            if fig.unit == "%MVC"
-            else "Not calibrated: showing µV; targets are relative to your resting level",
-        )
+        if fig.unit == "%MVC":
+            mode = "Calibrated: levels in %MVC"
+        elif fig.calibrated:
+            mode = "Calibrated: levels in µV; targets from your MVC"
+        else:
+            mode = "Not calibrated: showing µV; targets are relative to your resting level"
+        _set_text(self.mode, mode)
 
     def show_onset(self, cue: str) -> None:
         self.onset_label.setText(f"Onset order: {cue}")

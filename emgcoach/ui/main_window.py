@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import queue
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QToolBar,
@@ -49,6 +51,7 @@ FRAME_MS = 16  # ~60 Hz
 FEEDBACK_EVERY = 3  # bars, gauge and onset cue: every 3rd frame (20 Hz), quick enough to follow a contraction
 SLOW_EVERY = 15  # device panel and transport: every 15th frame (4 Hz)
 REST_EVERY = 60  # the uncalibrated rest level (a percentile over 30 s): once a second
+UNITS = {"pct": "%MVC when calibrated", "uv": "µV (targets carried over from the calibration)"}
 
 
 class MainWindow(QMainWindow):
@@ -113,6 +116,8 @@ class MainWindow(QMainWindow):
         self.status = QLabel("Open a recording (Ctrl+O) or add simulated sensors to start")
         self.statusBar().addWidget(self.status, 1)
         self.audio_cue = AudioCue(self, str(self.settings.value("audio_cue_follow", "both")))
+        units = str(self.settings.value("units", "pct"))
+        self.units = units if units in UNITS else "pct"
         self.audio_cue.message.connect(self.status.setText)
 
         self._make_actions()
@@ -190,17 +195,35 @@ class MainWindow(QMainWindow):
         self.feedback.audio_button.setDefaultAction(self.audio_action)
         fmenu = self.menuBar().addMenu("F&eedback")
         fmenu.addAction(self.audio_action)
-        follow_menu = fmenu.addMenu("Tone follows")
-        group = QActionGroup(self)
-        self.audio_follow_actions: dict[str, QAction] = {}
-        for key, text in FOLLOW.items():
-            a = self.audio_follow_actions[key] = follow_menu.addAction(text[0].upper() + text[1:])
-            a.setCheckable(True)
-            a.setChecked(key == self.audio_cue.follow)
-            a.triggered.connect(lambda _=False, k=key: self._set_audio_follow(k))
-            group.addAction(a)
+        follow = {key: text[0].upper() + text[1:] for key, text in FOLLOW.items()}
+        self.audio_follow_actions = self._choice_menu(fmenu, "Tone follows", follow, self.audio_cue.follow,
+                                                      self._set_audio_follow)
+        self.units_actions = self._choice_menu(fmenu, "Levels in", UNITS, self.units, self.set_units)
         if self.settings.value("audio_cue", False, type=bool):
             self.audio_action.setChecked(True)
+
+    def _choice_menu(
+        self, menu: QMenu, title: str, options: dict[str, str], current: str, choose: Callable[[str], None]
+    ) -> dict[str, QAction]:
+        """A submenu of exclusive, checkable choices (key -> label); `choose(key)` when one is picked."""
+        sub = menu.addMenu(title)
+        group = QActionGroup(self)
+        actions: dict[str, QAction] = {}
+        for key, label in options.items():
+            a = actions[key] = sub.addAction(label)
+            a.setCheckable(True)
+            a.setChecked(key == current)
+            a.triggered.connect(lambda _=False, k=key: choose(k))
+            group.addAction(a)
+        return actions
+
+    def set_units(self, units: str) -> None:
+        """Show the feedback levels in %MVC when calibrated ('pct') or always in µV ('uv'); remembered."""
+        if units not in UNITS:
+            raise ValueError(f"units must be one of {sorted(UNITS)}, got {units!r}")
+        self.units = units
+        self.settings.setValue("units", units)
+        self.units_actions[units].setChecked(True)
 
     def _toggle_audio_cue(self, on: bool) -> None:
         self.settings.setValue("audio_cue", on)
@@ -533,8 +556,9 @@ class MainWindow(QMainWindow):
         lat, glute = sling
         bl, bg = engine.buffers(lat[0]), engine.buffers(glute[0])
         calibrated = engine.stream_stats(lat[0]).calibrated and engine.stream_stats(glute[0]).calibrated
-        ring_l = bl.pct_mvc if calibrated else bl.envelope
-        ring_g = bg.pct_mvc if calibrated else bg.envelope
+        in_pct = calibrated and self.units == "pct"
+        ring_l = bl.pct_mvc if in_pct else bl.envelope
+        ring_g = bg.pct_mvc if in_pct else bg.envelope
         n = int(2.0 * bl.rate_hz)
         el, end_l = ring_l.latest(n)
         eg, end_g = ring_g.latest(int(2.0 * bg.rate_hz))
@@ -547,7 +571,11 @@ class MainWindow(QMainWindow):
             b = np.interp(tl, tg, b, left=np.nan, right=np.nan)
         if not calibrated and (self.frames % REST_EVERY < FEEDBACK_EVERY or not np.isfinite(self._rest[0])):
             self._rest = self._rest_level(bl, bg, lat[1], glute[1])
-        fig = figures(a, b, bl.rate_hz, calibrated, self._rest)
+        levels = None  # calibrated but shown in µV: the %MVC targets carried into µV
+        if calibrated and not in_pct:
+            cal_l, cal_g = engine.calibration_uv(*lat), engine.calibration_uv(*glute)
+            levels = (cal_l, cal_g) if cal_l is not None and cal_g is not None else None
+        fig = figures(a, b, bl.rate_hz, in_pct, self._rest, calibration_uv=levels)
         lat_side = self.roles[lat][1]
         glute_side = self.roles[glute][1]
         self.feedback.show_figures(fig, f"Lat {lat_side}", f"Glute {glute_side}")

@@ -133,3 +133,22 @@ def test_broken_user_drills_file_gives_one_message_and_the_builtins(qtbot, tmp_p
     assert str(bad) in w.errors_shown[0] and "using the built-in drills" in w.errors_shown[0]
     assert "bird_dog" in w.library and "x" not in w.library
     w.close()
+
+
+def test_levels_in_microvolts_keep_the_calibrated_targets(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    w = window
+    assert w.units == "pct" and w.units_actions["pct"].isChecked()  # the default
+    assert w.open_recording(SESSION, speed=4.0)
+    qtbot.waitUntil(lambda: w.feedback.lat_bar.unit == "%MVC", timeout=15000)
+    w.units_actions["uv"].trigger()  # Feedback > Levels in > µV
+    qtbot.waitUntil(lambda: w.feedback.lat_bar.unit == "µV", timeout=3000)
+    assert "Calibrated: levels in µV" in w.feedback.mode.text()
+    lat, _ = w._sling()
+    rest, mvc = w.engine.calibration_uv(*lat)
+    assert 0 <= rest < mvc
+    band = w.feedback.lat_bar.band  # the lat's 20-40 %MVC target, in µV through its own calibration
+    assert band.lo == pytest.approx(rest + 0.2 * (mvc - rest)) and band.hi == pytest.approx(rest + 0.4 * (mvc - rest))
+    again = MainWindow(w.settings)  # remembered
+    qtbot.addWidget(again)
+    assert again.units == "uv" and again.units_actions["uv"].isChecked()
+    again.close()

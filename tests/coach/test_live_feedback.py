@@ -1,0 +1,45 @@
+"""Feedback figures: the same session reads the same whether levels are shown in %MVC or in µV."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from emgcoach.coach.live_feedback import PCT_TARGETS, Band, figures, pct_band_in_uv
+from emgcoach.dsp.normalise import MvcNormaliser
+
+RATE = 1000.0
+REST = np.array([6.0, 4.0])  # µV, lat and glute
+MVC = np.array([220.0, 130.0])
+
+
+def _envelopes(lat_pct: float, glute_pct: float) -> np.ndarray:
+    """Two seconds of µV envelopes holding the given %MVC levels (with a little ripple)."""
+    t = np.arange(int(2 * RATE)) / RATE
+    pct = np.column_stack([np.full_like(t, lat_pct), np.full_like(t, glute_pct)]) * (1 + 0.02 * np.sin(2 * np.pi * 3 * t))[:, None]
+    return REST + pct / 100.0 * (MVC - REST)
+
+
+def test_pct_band_in_uv() -> None:
+    band = pct_band_in_uv(Band(20.0, 40.0), 6.0, 220.0)
+    assert band.lo == pytest.approx(6.0 + 0.2 * 214.0) and band.hi == pytest.approx(6.0 + 0.4 * 214.0)
+    assert pct_band_in_uv(Band(20.0), 4.0, 130.0).hi == float("inf")
+
+
+@pytest.mark.parametrize(("lat_pct", "glute_pct"), [(30.0, 25.0), (30.0, 12.0), (55.0, 30.0), (8.0, 5.0), (21.0, 20.5)])
+def test_microvolts_through_the_calibration_agree_with_pct(lat_pct: float, glute_pct: float) -> None:
+    uv = _envelopes(lat_pct, glute_pct)
+    pct = MvcNormaliser(MVC, REST).process(uv)
+    in_pct = figures(pct[:, 0], pct[:, 1], RATE, calibrated=True)
+    in_uv = figures(uv[:, 0], uv[:, 1], RATE, calibrated=False, calibration_uv=((REST[0], MVC[0]), (REST[1], MVC[1])))
+    assert in_pct.unit == "%MVC" and in_uv.unit == "µV" and in_pct.calibrated and in_uv.calibrated
+    assert in_uv.both_on_target == in_pct.both_on_target
+    assert in_uv.lat_band.contains(in_uv.lat) == PCT_TARGETS["latissimus_dorsi"].contains(in_pct.lat)
+    assert in_uv.lat == pytest.approx(REST[0] + in_pct.lat / 100 * (MVC[0] - REST[0]), rel=1e-9)
+    assert in_uv.cci == pytest.approx(figures(uv[:, 0], uv[:, 1], RATE, calibrated=False).cci)
+
+
+def test_uncalibrated_targets_are_multiples_of_rest() -> None:
+    uv = _envelopes(30.0, 30.0)
+    fig = figures(uv[:, 0], uv[:, 1], RATE, calibrated=False, rest_uv=(6.0, 4.0))
+    assert not fig.calibrated and fig.lat_band.lo == 30.0 and fig.glute_band.lo == 20.0
