@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtGui import QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from emgcoach.stream.engine import Engine
-from emgcoach.ui.decimate import WindowDecimator, interleave
+from emgcoach.ui.decimate import WindowDecimator
 
 MAX_BINS = 1200  # about one bin per pixel column of a wide plot: more points cannot be seen
 MIN_BINS = 200
 
 RAW_PEN = pg.mkPen((120, 144, 156), width=1)
 ENV_PEN = pg.mkPen((255, 183, 77), width=1)  # width 2 costs about 1 ms a frame in raster painting
-
-
-def _connect(y: np.ndarray) -> str:
-    return "finite" if np.isnan(y).any() else "all"
 
 
 def nice_ceiling(x: float) -> float:
@@ -32,16 +30,57 @@ def nice_ceiling(x: float) -> float:
     return float(10 * decade)
 
 
-class WindowCurve(pg.PlotCurveItem):
-    """A curve that always spans its plot's visible window. Its bounding rectangle is that window, set by
-    the owner, instead of being recomputed from the data after every update (four times a frame)."""
+class Trace(QGraphicsItem):
+    """A polyline that always spans its plot's visible window, drawn straight from a QPolygonF whose
+    points are written in place from numpy (`points(n)`, then `changed()`).
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)
+    pyqtgraph's PlotCurveItem builds a new QPainterPath on every setData and does a round of option
+    checks on every paint: for these 8 curves, twice the time the painting itself took (profiled).
+    The bounding rectangle is the visible window, set by the owner, instead of being recomputed from
+    the data. Gaps (NaN) are drawn as separate pieces through a path, which is the rare case."""
+
+    def __init__(self, pen: QPen) -> None:
+        super().__init__()
+        self.pen = QPen(pen)
+        self.antialias = bool(pg.getConfigOption("antialias"))
         self.window_rect = QRectF()
+        self._poly = QPolygonF()
+        self._xy = np.empty((0, 2))  # a view of _poly's memory: (x, y) per point
+        self._gappy: QPainterPath | None = None
+
+    def points(self, n: int) -> np.ndarray:
+        """The (n, 2) float64 array of (x, y) to fill in; valid until the next call."""
+        if n != len(self._xy):
+            self._poly.resize(n)
+            mem = shiboken6.VoidPtr(self._poly.data(), 16 * n, True) if n else b""
+            self._xy = np.frombuffer(mem, dtype=np.float64).reshape(n, 2)
+        return self._xy
+
+    def changed(self) -> None:
+        """The points were written: check for gaps and schedule a repaint."""
+        y = self._xy[:, 1]
+        if not np.isfinite(np.add.reduce(y)):  # one pass: a NaN (or inf) anywhere makes the sum one
+            self._gappy = pg.arrayToQPath(self._xy[:, 0], y, connect="finite")
+        else:
+            self._gappy = None
+        self.update()
+
+    def xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of what is drawn (for tests and inspection)."""
+        return self._xy[:, 0].copy(), self._xy[:, 1].copy()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
-        return self.window_rect if self.window_rect.isValid() else super().boundingRect()
+        return self.window_rect
+
+    def paint(self, p: QPainter, *_: object) -> None:
+        if not len(self._xy):
+            return
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, self.antialias)
+        p.setPen(self.pen)
+        if self._gappy is None:
+            p.drawPolyline(self._poly)
+        else:
+            p.drawPath(self._gappy)
 
 
 class SignalPlots(QWidget):
@@ -52,6 +91,8 @@ class SignalPlots(QWidget):
     The time axis is fixed, in seconds before now (the newest sample sits at 0), and the amplitude axis
     moves only in 1-2-5 steps when the signal outgrows it or shrinks below a quarter of it: axes that
     do not move every frame are not redrawn every frame, which is most of a frame's cost in pyqtgraph.
+    A stream with no new samples since the last frame (paused replay, a sensor that went quiet) is not
+    redrawn at all.
     """
 
     def __init__(self, window_s: float = 10.0, parent: QWidget | None = None) -> None:
@@ -61,12 +102,13 @@ class SignalPlots(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.layout_widget)
-        self._rows: list[tuple[int, int, pg.PlotItem, WindowCurve, WindowCurve]] = []
+        self._rows: list[tuple[int, int, pg.PlotItem, Trace, Trace]] = []
         self._layout_key: tuple = ()
         self.points_drawn = 0
         self.newest_t = float("nan")
         self._y_limit: dict[int, float] = {}  # row -> current +- limit in V
         self._decimators: dict[int, WindowDecimator] = {}  # stream -> its display bins
+        self._shown: dict[int, tuple[int, float, float, int]] = {}  # stream -> (end, origin, newest t, n) on screen
         self._engine: Engine | None = None
 
     def set_window(self, seconds: float) -> None:
@@ -81,11 +123,12 @@ class SignalPlots(QWidget):
         self._rows = []
         self._y_limit = {}
         self._decimators = {}
+        self._shown = {}
         for s in range(engine.n_streams):
             for ch, spec in enumerate(engine.buffers(s).channels):
                 p = self.layout_widget.addPlot(row=len(self._rows), col=0)
                 p.setLabel("left", labels.get((s, ch), spec.label), units="V")
-                pass  # p.showGrid(x=False, y=True, alpha=0.15)
+                # no grid: replaying its picture every frame was half the frame's cost
                 p.setMouseEnabled(x=False, y=False)
                 p.setMenuEnabled(False)
                 p.hideButtons()
@@ -93,11 +136,15 @@ class SignalPlots(QWidget):
                 p.disableAutoRange()
                 p.setXRange(-self.window_s, 0.0, padding=0)
                 p.setYRange(-1e-4, 1e-4, padding=0)
+                # The left axis's ticks reach 5 px into the plot, so every frame's repaint of the plot
+                # repaints the axis too: keep it as a pixmap (redrawn only when its ticks change).
+                for name in ("left", "bottom"):
+                    p.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
                 # data arrive decimated to about a min/max pair per pixel (ui/decimate.py), kept between frames
-                raw = WindowCurve(pen=RAW_PEN)
-                env = WindowCurve(pen=ENV_PEN)
-                p.addItem(raw)
-                p.addItem(env)
+                raw = Trace(RAW_PEN)
+                env = Trace(ENV_PEN)
+                p.addItem(raw, ignoreBounds=True)
+                p.addItem(env, ignoreBounds=True)
                 self._rows.append((s, ch, p, raw, env))
         for i in range(len(self._rows)):
             self._set_rects(i)
@@ -115,7 +162,7 @@ class SignalPlots(QWidget):
                 self._rows, self._layout_key = [], ()
             return
         if engine is not self._engine:  # another session: its rings start afresh
-            self._engine, self._decimators = engine, {}
+            self._engine, self._decimators, self._shown = engine, {}, {}
         key = tuple((s, engine.buffers(s).channels, tuple(sorted(labels.items()))) for s in range(engine.n_streams))
         if key != self._layout_key:
             self._build(engine, labels)
@@ -123,49 +170,63 @@ class SignalPlots(QWidget):
         bins = max(MIN_BINS, min(MAX_BINS, int(self.layout_widget.width()) // 2))  # a min/max pair per 2 px
         drawn = 0
         newest = float("nan")
-        frames: dict[int, tuple | None] = {}
-        for row, (s, ch, plot, raw_item, env_item) in enumerate(self._rows):
-            if s not in frames:
-                frames[s] = self._read_stream(engine, s, bins)
-            frame = frames[s]
-            if frame is None:
+        stream_rows: dict[int, list[int]] = {}
+        for row, r in enumerate(self._rows):
+            stream_rows.setdefault(r[0], []).append(row)
+        for s, rows in stream_rows.items():
+            shown = self._draw_stream(engine, s, bins, rows)
+            if shown is None:
                 continue
-            t_raw, y_raw, t_env, y_env, t_end, n = frame
-            y = y_raw[:, ch]
-            self._fit_y(row, plot, y)
-            raw_item.setData(t_raw, y, connect=_connect(y), skipFiniteCheck=True)
-            e = y_env[:, ch]
-            env_item.setData(t_env, e, connect=_connect(e), skipFiniteCheck=True)
-            drawn += n
+            _, _, t_end, n = shown
+            drawn += n * len(rows)
             newest = t_end if not np.isfinite(newest) else max(newest, t_end)
         self.points_drawn = drawn
         self.newest_t = newest
 
-    def _read_stream(self, engine: Engine, s: int, bins: int) -> tuple | None:
-        """One stream's window for display, in V and seconds before now:
-        (t_raw, raw (2 nb, ch), t_env, envelope (nb, ch), newest session time, samples covered)."""
+    def _draw_stream(self, engine: Engine, s: int, bins: int, rows: list[int]) -> tuple | None:
+        """Bring one stream's rows up to date with its ring, in V and seconds before now. Returns what is
+        on screen: (end index, time origin, newest session time, samples covered per channel)."""
         buf = engine.buffers(s)
         window_n = int(self.window_s * buf.rate_hz)
         k = max(1, -(-window_n // bins))
         dec = self._decimators.get(s)
         if dec is None or dec.k != k or dec.window_n != window_n:
             dec = self._decimators[s] = WindowDecimator(window_n, k)
+            self._shown.pop(s, None)
+        shown = self._shown.get(s)
+        if shown is not None and shown[0] == buf.raw.end_index and shown[1] == buf.t_origin:
+            return shown  # nothing new: the picture on screen is still right
         win = dec.update(buf.raw, buf.envelope)
-        if win is None or len(win.index) == 0:
+        if win is None or len(win.index) == 0:  # an emptied ring (a seek): the old picture stays up
             return None
         t_newest = float(buf.time_of(win.end - 1))
-        t_bin = (win.index / buf.rate_hz + buf.t_origin) - t_newest
-        scale = 1e-6  # µV -> V so pyqtgraph's SI prefixes read µV / mV
+        t_bin = win.index * (1.0 / buf.rate_hz) + (buf.t_origin - t_newest)
         t_env = np.minimum(t_bin + (k - 1) / buf.rate_hz, 0.0)
-        return (np.repeat(t_bin, 2), interleave(win.lo, win.hi) * scale, t_env, win.envelope * scale,
-                t_newest, min(window_n, win.end - int(win.index[0])))
+        nb = len(t_bin)
+        scale = 1e-6  # µV -> V so pyqtgraph's SI prefixes read µV / mV
+        # each channel's largest |sample| in view, for the amplitude axis (NaN where all is gap)
+        peak = np.fmax(np.fmax.reduce(np.abs(win.lo), axis=0), np.fmax.reduce(np.abs(win.hi), axis=0)) * scale
+        for row in rows:
+            _, ch, plot, raw_item, env_item = self._rows[row]
+            self._fit_y(row, plot, float(peak[ch]))
+            xy = raw_item.points(2 * nb)  # each bin's min then max at the bin's start time
+            xy[0::2, 0] = t_bin
+            xy[1::2, 0] = t_bin
+            np.multiply(win.lo[:, ch], scale, out=xy[0::2, 1])
+            np.multiply(win.hi[:, ch], scale, out=xy[1::2, 1])
+            raw_item.changed()
+            xy = env_item.points(nb)
+            xy[:, 0] = t_env
+            np.multiply(win.envelope[:, ch], scale, out=xy[:, 1])
+            env_item.changed()
+        shown = self._shown[s] = (win.end, buf.t_origin, t_newest, min(window_n, win.end - int(win.index[0])))
+        return shown
 
-    def _fit_y(self, row: int, plot: pg.PlotItem, y_v: np.ndarray) -> None:
-        """Symmetric amplitude range in V: grow at once, shrink only below a quarter, in 1-2-5 steps."""
-        finite = y_v[np.isfinite(y_v)]
-        if len(finite) == 0:
+    def _fit_y(self, row: int, plot: pg.PlotItem, peak: float) -> None:
+        """Symmetric amplitude range in V for a largest |value| of `peak`: grow at once, shrink only below
+        a quarter, in 1-2-5 steps."""
+        if not np.isfinite(peak):
             return
-        peak = float(np.max(np.abs(finite)))
         current = self._y_limit.get(row, 0.0)
         if peak > current or peak < 0.25 * current:
             limit = nice_ceiling(peak * 1.05)
@@ -176,7 +237,7 @@ class SignalPlots(QWidget):
 
     def _set_rects(self, row: int) -> None:
         """Tell the row's curves the window they span: exactly the visible range (the view box clips them
-        there anyway), so their repaint does not spill onto the axes and make those repaint too."""
+        there anyway), so their repaint does not spill onto the axes beyond the left axis's 5 px of ticks."""
         limit = self._y_limit.get(row, 1e-4)
         rect = QRectF(-self.window_s, -limit, self.window_s, 2 * limit)
         for curve in self._rows[row][3:]:

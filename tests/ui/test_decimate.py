@@ -3,12 +3,19 @@ depend on how the samples arrived."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from emgcoach.stream.engine import StreamBuffers
 from emgcoach.stream.ringbuffer import RingBuffer
+from emgcoach.types import ChannelSpec
 from emgcoach.ui.decimate import WindowDecimator, interleave
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 RATE = 2000
 
@@ -81,3 +88,129 @@ def test_incremental_bins_equal_one_pass_over_the_window(chunks: list[int], k: i
 def test_interleave_orders_min_then_max() -> None:
     out = interleave(np.array([1.0, 3.0]), np.array([2.0, 4.0]))
     assert out.tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+# ---------------------------------------------------------------- what SignalPlots draws from the bins
+
+
+class _Engine:
+    """The part of Engine that SignalPlots reads: one 2 kHz stream of two channels."""
+
+    def __init__(self) -> None:
+        self.n_streams = 1
+        chans = (ChannelSpec("a"), ChannelSpec("b"))
+        rings = [RingBuffer(3 * 20000, 2) for _ in range(4)]
+        self.buf = StreamBuffers(float(RATE), chans, *rings, t_origin=100.0)
+
+    def buffers(self, s: int) -> StreamBuffers:
+        return self.buf
+
+    def write(self, x: np.ndarray, first: int) -> None:
+        self.buf.raw.write(x, first)
+        self.buf.envelope.write(np.abs(x) * 0.5, first)
+
+
+@pytest.fixture
+def plots(qtbot):
+    mod = pytest.importorskip("emgcoach.ui.plots")
+    w = mod.SignalPlots(window_s=10.0)
+    qtbot.addWidget(w)
+    w.resize(700, 500)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def test_plot_draws_each_bins_min_and_max_and_the_newest_envelope(plots) -> None:
+    eng = _Engine()
+    total = 25000  # 12.5 s: the ring holds more than the 10 s window
+    x = np.random.default_rng(3).normal(0, 20, (total, 2)).astype(np.float32)
+    x[21001, 0] = -700.0  # one-sample artefacts inside the window, one down, one up
+    x[24990, 1] = 650.0
+    pos = 0
+    for n in [33, 34, 33] * 300:  # about a frame's worth of samples per refresh
+        n = min(n, total - pos)
+        if n <= 0:
+            break
+        eng.write(x[pos : pos + n], pos)
+        pos += n
+        plots.refresh(eng)
+    assert pos == total
+    k = plots._decimators[0].k
+    first_bin = -(-(total - 20000) // k) * k
+    edges = np.arange(first_bin, total, k)
+    for row, (_, ch, plot, raw, env) in enumerate(plots._rows):
+        tx, ty = raw.xy()
+        # reference bins over the newest 10 s, aligned to absolute sample index, the last one still filling
+        lo = np.array([x[e : e + k, ch].min() for e in edges]) * 1e-6
+        hi = np.array([x[e : e + k, ch].max() for e in edges]) * 1e-6
+        m = len(edges)
+        assert np.array_equal(ty[-2 * m :: 2], lo.astype(np.float32).astype(np.float64))
+        assert np.array_equal(ty[-2 * m + 1 :: 2], hi.astype(np.float32).astype(np.float64))
+        assert len(ty) in (2 * m, 2 * m + 2)  # at most one extra, partly older bin at the left edge
+        # x: seconds before the newest sample, each bin's min and max at the bin's start
+        assert np.allclose(tx[-2 * m :: 2], (edges - (total - 1)) / RATE)
+        assert np.array_equal(tx[0::2], tx[1::2]) and np.all(np.diff(tx) >= 0)
+        assert tx[0] >= -10.0 - k / RATE and tx[-1] <= 0.0
+        ex, ey = env.xy()
+        assert ex[-1] == 0.0 and ey[-1] == np.float32(abs(x[-1, ch]) * 0.5) * 1e-6
+        # the artefact is drawn and inside the amplitude range
+        spike = 700e-6 if ch == 0 else 650e-6
+        assert np.max(np.abs(ty)) == pytest.approx(spike, rel=1e-6)
+        assert plot.viewRange()[1][1] >= spike
+    assert plots.points_drawn == 2 * 20000
+    assert plots.newest_t == pytest.approx(100.0 + (total - 1) / RATE)
+
+
+def test_plot_leaves_lost_samples_blank(plots, qtbot) -> None:
+    eng = _Engine()
+    x = np.random.default_rng(4).normal(0, 50, (24000, 2)).astype(np.float32)
+    for first in range(0, 24000, 40):
+        if 16000 <= first < 18000:  # 1 s lost, 4-3 s before the newest sample
+            continue
+        eng.write(x[first : first + 40], first)
+        plots.refresh(eng)
+    from PySide6.QtCore import QPointF
+
+    qtbot.wait(20)
+    plot, raw = plots._rows[0][2], plots._rows[0][3]
+    image = plots.layout_widget.grab().toImage()
+
+    def pixel_at(t: float, v: float):  # noqa: ANN202
+        return plots.layout_widget.mapFromScene(plot.vb.mapViewToScene(QPointF(t, v)))
+
+    def column(t: float) -> int:
+        return round(pixel_at(t, 0.0).x())
+
+    (_, _), (y_lo, y_hi) = plot.vb.viewRange()
+    top, bottom = round(pixel_at(-10.0, y_hi).y()), round(pixel_at(-10.0, y_lo).y())
+    background = plots.layout_widget.backgroundBrush().color().rgb()
+    pen = raw.pen.color().rgb()
+
+    def pixels(c0: int, c1: int, colour: int | None = None) -> int:
+        """Pixels in columns c0..c1 of the plot that are `colour` (or, for None, not background)."""
+        values = [image.pixel(c, y) for c in range(c0, c1) for y in range(top + 1, bottom - 1)]
+        return sum(v != background if colour is None else v == colour for v in values)
+
+    gap = (column(-4.0 + 2 * 20 / RATE + 0.01), column(-3.0 - 0.01))  # inside the gap, a bin clear of each edge
+    assert gap[1] - gap[0] > 30
+    assert pixels(*gap) == 0  # neither raw nor envelope bridges the gap
+    assert pixels(column(-2.5), column(-1.5), pen) > 100
+    assert pixels(column(-6.0), column(-5.0), pen) > 100
+
+
+def test_plot_is_not_redrawn_without_new_samples(plots, monkeypatch) -> None:
+    eng = _Engine()
+    x = np.random.default_rng(5).normal(0, 20, (4000, 2)).astype(np.float32)
+    eng.write(x[:2000], 0)
+    plots.refresh(eng)
+    calls = []
+    trace = type(plots._rows[0][3])
+    original = trace.changed
+    monkeypatch.setattr(trace, "changed", lambda self: (calls.append(self), original(self)))
+    plots.refresh(eng)
+    plots.refresh(eng)
+    assert calls == []
+    eng.write(x[2000:2033], 2000)
+    plots.refresh(eng)
+    assert len(calls) == 4  # raw and envelope of both channels
