@@ -19,7 +19,7 @@ def run(replay: str | None = None, speed: float = 1.0) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("emgcoach")
     app.setOrganizationName("emgcoach")
-    pg.setConfigOptions(antialias=False, background="#1e1e1e", foreground="#dddddd")
+    pg.setConfigOptions(antialias=False)  # colours come from the theme (View > Theme)
     window = MainWindow()
     window.show()
     if replay and not window.open_recording(replay, speed=speed):

@@ -10,11 +10,12 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from emgcoach.coach.live_feedback import Band, Figures
+from emgcoach.ui.theme import Theme
 
 GREEN = QColor(67, 160, 71)
 AMBER = QColor(255, 167, 38)
-GREY = QColor(90, 90, 90)
 BAND = QColor(67, 160, 71, 70)
+TRACK = QColor(64, 64, 64)  # the empty part of a bar or of the gauge (the dark theme's; see set_theme)
 
 
 def _set_text(label: QLabel, text: str) -> None:
@@ -33,6 +34,7 @@ class TargetBar(QWidget):
         self.band = Band(float("inf"))
         self.unit = "µV"
         self.scale_max = 100.0
+        self.track = TRACK
         self.setMinimumSize(140, 260)
 
     def set_value(self, value: float, band: Band, unit: str) -> None:
@@ -49,7 +51,7 @@ class TargetBar(QWidget):
         title_h, value_h = 40, 48
         bar = QRectF(w * 0.25, title_h, w * 0.5, h - title_h - value_h)
         p.setPen(Qt.NoPen)
-        p.setBrush(QColor(40, 40, 40))
+        p.setBrush(self.track)
         p.drawRoundedRect(bar, 8, 8)
 
         def y_of(v: float) -> float:
@@ -86,6 +88,7 @@ class CciGauge(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.value = float("nan")
+        self.track = TRACK
         self.setMinimumSize(220, 150)
 
     def set_value(self, value: float) -> None:
@@ -99,7 +102,7 @@ class CciGauge(QWidget):
         r = min(w / 2 - 12, h - 50)
         cx, cy = w / 2, h - 30
         rect = QRectF(cx - r, cy - r, 2 * r, 2 * r)
-        p.setPen(QPen(GREY, 18, Qt.SolidLine, Qt.FlatCap))
+        p.setPen(QPen(self.track, 18, Qt.SolidLine, Qt.FlatCap))
         p.drawArc(rect, 0, 180 * 16)
         if math.isfinite(self.value):
             v = min(max(self.value, 0.0), 1.0)
@@ -145,6 +148,12 @@ class FeedbackView(QWidget):
         self.audio_button.setToolButtonStyle(Qt.ToolButtonTextOnly)
         lay.addWidget(self.audio_button, 0, Qt.AlignCenter)
         self.rewarded = False
+
+    def set_theme(self, theme: Theme) -> None:
+        """Draw the bars' and the gauge's empty parts in the theme's colour (text follows the palette)."""
+        for widget in (self.lat_bar, self.glute_bar, self.gauge):
+            widget.track = QColor(theme.bar_track)
+            widget.update()
 
     def show_figures(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute") -> None:
         self.lat_bar.title, self.glute_bar.title = lat_label, glute_label

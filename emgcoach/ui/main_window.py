@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
@@ -45,6 +46,7 @@ from emgcoach.ui.drill_panel import DrillPanel
 from emgcoach.ui.history import HistoryDialog
 from emgcoach.ui.feedback import FeedbackView
 from emgcoach.ui.plots import SignalPlots
+from emgcoach.ui.theme import DEFAULT_THEME, THEME_LABELS, THEMES, apply_palette, theme_named
 from emgcoach.ui.transport import TransportBar
 
 FRAME_MS = 16  # ~60 Hz
@@ -118,6 +120,8 @@ class MainWindow(QMainWindow):
         self.audio_cue = AudioCue(self, str(self.settings.value("audio_cue_follow", "both")))
         units = str(self.settings.value("units", "pct"))
         self.units = units if units in UNITS else "pct"
+        self.theme = theme_named(self.settings.value("theme", DEFAULT_THEME))
+        self._apply_theme()
         self.audio_cue.message.connect(self.status.setText)
 
         self._make_actions()
@@ -199,6 +203,8 @@ class MainWindow(QMainWindow):
         self.audio_follow_actions = self._choice_menu(fmenu, "Tone follows", follow, self.audio_cue.follow,
                                                       self._set_audio_follow)
         self.units_actions = self._choice_menu(fmenu, "Levels in", UNITS, self.units, self.set_units)
+        vmenu = self.menuBar().addMenu("&View")
+        self.theme_actions = self._choice_menu(vmenu, "Theme", THEME_LABELS, self.theme.name, self.set_theme)
         if self.settings.value("audio_cue", False, type=bool):
             self.audio_action.setChecked(True)
 
@@ -228,6 +234,22 @@ class MainWindow(QMainWindow):
     def _toggle_audio_cue(self, on: bool) -> None:
         self.settings.setValue("audio_cue", on)
         self.audio_cue.set_enabled(on)
+
+    def set_theme(self, name: str) -> None:
+        """Switch to the 'dark' or 'light' theme: window, plots and feedback view; remembered."""
+        if name not in THEMES:
+            raise ValueError(f"theme must be one of {sorted(THEMES)}, got {name!r}")
+        self.theme = THEMES[name]
+        self.settings.setValue("theme", name)
+        self.theme_actions[name].setChecked(True)
+        self._apply_theme()
+
+    def _apply_theme(self) -> None:
+        apply_palette(self.theme)
+        # plots made later (the history view's) take these
+        pg.setConfigOptions(background=self.theme.plot_background, foreground=self.theme.plot_foreground)
+        self.plots.set_theme(self.theme)
+        self.feedback.set_theme(self.theme)
 
     def _set_audio_follow(self, follow: str) -> None:
         self.audio_cue.set_follow(follow)
@@ -559,9 +581,10 @@ class MainWindow(QMainWindow):
         in_pct = calibrated and self.units == "pct"
         ring_l = bl.pct_mvc if in_pct else bl.envelope
         ring_g = bg.pct_mvc if in_pct else bg.envelope
-        n = int(2.0 * bl.rate_hz)
-        el, end_l = ring_l.latest(n)
-        eg, end_g = ring_g.latest(int(2.0 * bg.rate_hz))
+        el, end_l = ring_l.latest(int(2.0 * bl.rate_hz))
+        # one sensor for both muscles: one read, so both channels cover the same samples (the ring is
+        # being written meanwhile: two reads can differ in length)
+        eg, end_g = (el, end_l) if ring_g is ring_l else ring_g.latest(int(2.0 * bg.rate_hz))
         if len(el) == 0 or len(eg) == 0:
             return
         a, b = el[:, lat[1]].astype(float), eg[:, glute[1]].astype(float)

@@ -11,12 +11,12 @@ from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from emgcoach.stream.engine import Engine
 from emgcoach.ui.decimate import WindowDecimator
+from emgcoach.ui.theme import Theme, theme_named
 
 MAX_BINS = 1200  # about one bin per pixel column of a wide plot: more points cannot be seen
 MIN_BINS = 200
 
-RAW_PEN = pg.mkPen((120, 144, 156), width=1)
-ENV_PEN = pg.mkPen((255, 183, 77), width=1)  # width 2 costs about 1 ms a frame in raster painting
+TRACE_WIDTH = 1  # width 2 costs about 1 ms a frame in raster painting
 
 
 def nice_ceiling(x: float) -> float:
@@ -110,6 +110,14 @@ class SignalPlots(QWidget):
         self._decimators: dict[int, WindowDecimator] = {}  # stream -> its display bins
         self._shown: dict[int, tuple[int, float, float, int]] = {}  # stream -> (end, origin, newest t, n) on screen
         self._engine: Engine | None = None
+        self.theme: Theme = theme_named(None)
+        self.layout_widget.setBackground(self.theme.plot_background)
+
+    def set_theme(self, theme: Theme) -> None:
+        """Draw in the theme's colours (the plots are rebuilt on the next refresh)."""
+        self.theme = theme
+        self.layout_widget.setBackground(theme.plot_background)
+        self._layout_key = ()
 
     def set_window(self, seconds: float) -> None:
         """Show the last `seconds` (5-30 s)."""
@@ -124,10 +132,14 @@ class SignalPlots(QWidget):
         self._y_limit = {}
         self._decimators = {}
         self._shown = {}
+        fg = self.theme.plot_foreground
         for s in range(engine.n_streams):
             for ch, spec in enumerate(engine.buffers(s).channels):
                 p = self.layout_widget.addPlot(row=len(self._rows), col=0)
-                p.setLabel("left", labels.get((s, ch), spec.label), units="V")
+                for name in ("left", "bottom"):
+                    p.getAxis(name).setPen(fg)
+                    p.getAxis(name).setTextPen(fg)
+                p.setLabel("left", labels.get((s, ch), spec.label), units="V", color=fg)
                 # no grid: replaying its picture every frame was half the frame's cost
                 p.setMouseEnabled(x=False, y=False)
                 p.setMenuEnabled(False)
@@ -141,8 +153,8 @@ class SignalPlots(QWidget):
                 for name in ("left", "bottom"):
                     p.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
                 # data arrive decimated to about a min/max pair per pixel (ui/decimate.py), kept between frames
-                raw = Trace(RAW_PEN)
-                env = Trace(ENV_PEN)
+                raw = Trace(pg.mkPen(self.theme.raw, width=TRACE_WIDTH))  # cosmetic: width in pixels
+                env = Trace(pg.mkPen(self.theme.envelope, width=TRACE_WIDTH))
                 p.addItem(raw, ignoreBounds=True)
                 p.addItem(env, ignoreBounds=True)
                 self._rows.append((s, ch, p, raw, env))
@@ -151,7 +163,7 @@ class SignalPlots(QWidget):
         if self._rows:
             last = self._rows[-1][2]
             last.showAxis("bottom")
-            last.setLabel("bottom", "seconds before now", units="s")
+            last.setLabel("bottom", "seconds before now", units="s", color=fg)
 
     def refresh(self, engine: Engine | None, labels: dict[tuple[int, int], str] | None = None) -> None:
         """Redraw from the engine's ring buffers: each stream's newest `window_s` seconds, read once."""

@@ -18,8 +18,7 @@ from pathlib import Path
 
 def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/bird_dog.xdf") -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import pyqtgraph as pg
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from emgcoach.analysis import analyze
@@ -30,7 +29,6 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
     from emgcoach.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
-    pg.setConfigOptions(background="#1e1e1e", foreground="#dddddd")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rec = read_recording(recording)
@@ -98,15 +96,29 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
             w.grab().save(str(out / "main_window.png"))
             w.feedback.grab().save(str(out / "feedback.png"))
             w.devices.grab().save(str(out / "sensors.png"))
+            w.set_theme("light")  # the same moment in the light theme (View > Theme)
+            app.processEvents()  # deliver the palette change
+            w.frames = -1
+            w.tick()  # the plots are rebuilt in the new colours: let their layout settle, draw again
+            app.processEvents()
+            w.frames = -1
+            w.tick()
+            w.grab().save(str(out / "main_window_light.png"))
+            w.set_theme("dark")
             w.stop_drill()
             history = w.open_history()
             history.resize(760, 600)
             history.grab().save(str(out / "history.png"))
+            history.close()
             app.quit()
 
         QTimer.singleShot(300, poll)
         app.exec()
         w.close()
+        # delete the window while Python is whole: left to interpreter shutdown, Qt tears pyqtgraph's
+        # items down after their Python side is gone, and crashes
+        w.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
         data = ReportData("P07", "2026-11-25 10:00", recording, result, scored, "Glute cue from rep 5 on.")
         _, pdf = write_report(data, Path(tmp) / "report")
         try:
@@ -115,7 +127,7 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
             pdfium.PdfDocument(str(pdf))[0].render(scale=1.2).to_pil().save(str(out / "report.png"))
         except ImportError:
             print("pypdfium2 not installed: report.png not rendered", file=sys.stderr)
-    print(f"screenshots in {out}/: main_window, feedback, sensors, calibration, history, report (.png)")
+    print(f"screenshots in {out}/: main_window, main_window_light, feedback, sensors, calibration, history, report (.png)")
     return 0
 
 

@@ -131,3 +131,38 @@ def test_scan_without_bluetooth_shows_one_message(qtbot, window: MainWindow, mon
     qtbot.wait(500)
     assert len(shown) == 1 and "Bluetooth" in shown[0] and "\n" not in shown[0]
     assert "Bluetooth" in window.status.text()
+
+
+def _lightness(image, x: int, y: int) -> int:
+    return image.pixelColor(x, y).lightness()
+
+
+def test_theme_switches_window_plots_and_bars_and_persists(qtbot, window: MainWindow, settings: QSettings) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    w = window
+    assert w.theme.name == "dark" and w.theme_actions["dark"].isChecked()  # the default
+    assert w.open_recording(DEMO, speed=4.0)
+    qtbot.waitUntil(lambda: w.plots.points_drawn > 0, timeout=10000)
+
+    def looks() -> tuple[int, int, int]:
+        """Lightness (0-255) of the window's background, of an empty corner of the first plot, and of
+        the empty part of the lat bar, as drawn."""
+        QApplication.processEvents()
+        win = w.devices.grab().toImage()
+        plot = w.plots.grab().toImage()
+        bar = w.feedback.lat_bar.grab().toImage()
+        return (_lightness(win, win.width() - 3, win.height() - 3), _lightness(plot, plot.width() - 4, 3),
+                _lightness(bar, bar.width() // 2, 50))
+
+    dark = looks()
+    w.theme_actions["light"].trigger()  # View > Theme > Light
+    qtbot.waitUntil(lambda: w.plots.points_drawn > 0 and w.plots._layout_key != (), timeout=5000)
+    light = looks()
+    assert all(d < 90 for d in dark), dark
+    assert all(v > 180 for v in light), light
+    again = MainWindow(settings)  # remembered
+    qtbot.addWidget(again)
+    assert again.theme.name == "light" and again.theme_actions["light"].isChecked()
+    again.close()
+    w.set_theme("dark")

@@ -1,0 +1,86 @@
+"""Light and dark themes: the window's palette and the colours of plots and feedback drawn by hand.
+
+A theme is chosen in View > Theme and remembered; `apply_palette` sets the application's palette (Qt's
+Fusion style, so it looks the same on every platform), and the plots and the feedback view take their
+own colours from the `Theme` they are given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Colours as '#rrggbb' strings."""
+
+    name: str
+    window: str
+    base: str
+    text: str
+    button: str
+    highlight: str
+    plot_background: str
+    plot_foreground: str
+    raw: str  # raw EMG trace
+    envelope: str  # envelope trace
+    bar_track: str  # the empty part of a feedback bar and of the CCI gauge
+    disabled_text: str
+
+
+THEMES: dict[str, Theme] = {
+    "dark": Theme(
+        name="dark", window="#2b2b2b", base="#1e1e1e", text="#e6e6e6", button="#3a3a3a", highlight="#2f7fd0",
+        plot_background="#1e1e1e", plot_foreground="#dddddd", raw="#78909c", envelope="#ffb74d",
+        bar_track="#404040", disabled_text="#808080",
+    ),
+    "light": Theme(
+        name="light", window="#efefef", base="#ffffff", text="#1a1a1a", button="#e4e4e4", highlight="#2f7fd0",
+        plot_background="#ffffff", plot_foreground="#333333", raw="#7d8f99", envelope="#d9480f",
+        bar_track="#d0d0d0", disabled_text="#8a8a8a",
+    ),
+}
+THEME_LABELS = {"dark": "Dark", "light": "Light"}
+DEFAULT_THEME = "dark"
+
+
+def theme_named(name: object) -> Theme:
+    """The theme called `name`, or the default one for an unknown name (an old or edited settings file)."""
+    return THEMES.get(str(name), THEMES[DEFAULT_THEME])
+
+
+def palette_for(theme: Theme) -> QPalette:
+    """A complete QPalette for the theme (disabled widgets greyed)."""
+    pal = QPalette()
+    colours = {
+        QPalette.Window: theme.window,
+        QPalette.WindowText: theme.text,
+        QPalette.Base: theme.base,
+        QPalette.AlternateBase: theme.window,
+        QPalette.ToolTipBase: theme.base,
+        QPalette.ToolTipText: theme.text,
+        QPalette.Text: theme.text,
+        QPalette.Button: theme.button,
+        QPalette.ButtonText: theme.text,
+        QPalette.Highlight: theme.highlight,
+        QPalette.HighlightedText: "#ffffff",
+        QPalette.PlaceholderText: theme.disabled_text,
+    }
+    for role, colour in colours.items():
+        pal.setColor(role, QColor(colour))
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
+        pal.setColor(QPalette.Disabled, role, QColor(theme.disabled_text))
+    return pal
+
+
+def apply_palette(theme: Theme) -> None:
+    """Give the running application the theme's style and palette."""
+    app = QApplication.instance()
+    if app is None:
+        return
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
+    app.setPalette(palette_for(theme))
