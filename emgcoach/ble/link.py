@@ -25,24 +25,30 @@ from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
 
 BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+FIRST_CONNECT_ATTEMPTS = 4  # a first connection that fails (link lost during set-up) is retried this often
 
 
 class BluetoothUnavailable(EmgcoachError):
     """No adapter, Bluetooth off, or no BlueZ: one line saying which and what to do."""
 
 
-def explain_bluetooth_error(e: BaseException) -> str:
-    """One line for a failure to reach Bluetooth at all."""
+def _unavailable_reason(e: BaseException) -> str | None:
+    """What keeps this machine from Bluetooth altogether, or None for an error of one link."""
     text = f"{e.__class__.__name__}: {e}".lower()
     if isinstance(e, FileNotFoundError) or "no such file" in text:
         return "no Bluetooth: the system D-Bus is not running here (is this a container?); run on a machine with Bluetooth"
-    if "serviceunknown" in text or "org.bluez" in text and "not" in text:
+    if "serviceunknown" in text or "name org.bluez was not provided" in text:
         return "no Bluetooth: BlueZ is not running; start it (sudo systemctl start bluetooth)"
     if "no bluetooth adapters" in text or "adapter" in text and "not found" in text:
         return "no Bluetooth adapter found; plug one in or enable Bluetooth"
     if "not powered" in text or "powered off" in text or "notready" in text:
         return "Bluetooth is off; turn it on (bluetoothctl power on)"
-    return f"Bluetooth unavailable ({e.__class__.__name__}: {e})"
+    return None
+
+
+def explain_bluetooth_error(e: BaseException) -> str:
+    """One line for a failure to reach Bluetooth."""
+    return _unavailable_reason(e) or f"Bluetooth unavailable ({e.__class__.__name__}: {e})"
 
 
 def sensor_channels(profile: DeviceProfile, muscle: str, side: str, first_name: str | None = None) -> tuple[ChannelSpec, ...]:
@@ -101,6 +107,7 @@ class BleSensorSource:
         self._closing = False
         self._client = None
         self._queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
+        self._link_id = 0  # counts connection attempts; a disconnect callback acts for its own link only
         self.assembler = PacketAssembler(profile.rate_hz, ClockAligner(profile.rate_hz))
 
     @property
@@ -126,31 +133,43 @@ class BleSensorSource:
         if device is None:
             raise EmgcoachError(f"{self.address}: sensor not found (switched off or out of range?)")
         queue = self._queue
+        while not queue.empty():  # a link that failed during set-up may have left its end-of-link mark
+            queue.get_nowait()
+        self._link_id += 1
+        link_id = self._link_id
 
         def on_disconnect(_client: object) -> None:
-            queue.put_nowait(None)
+            if link_id == self._link_id:  # not a late callback of a link given up on
+                queue.put_nowait(None)
 
         client = await establish_connection(BleakClient, device, self._info.name, disconnected_callback=on_disconnect, max_attempts=3)
-        options = {}
-        if self.profile.firmware_uuid:
+        try:  # set up the sensor; a failure half-way (the link lost meanwhile) must not leave it connected
+            options = {}
+            if self.profile.firmware_uuid:
+                try:
+                    options["firmware"] = (await client.read_gatt_char(self.profile.firmware_uuid)).decode(errors="replace")
+                except Exception:  # noqa: BLE001 (no such characteristic: the older firmware)
+                    options["firmware"] = ""
+            self.decoder = self.profile.new_decoder(**options)
             try:
-                options["firmware"] = (await client.read_gatt_char(self.profile.firmware_uuid)).decode(errors="replace")
-            except Exception:  # noqa: BLE001 (no such characteristic: the older firmware)
-                options["firmware"] = ""
-        self.decoder = self.profile.new_decoder(**options)
-        try:
-            self.battery_pct = int((await client.read_gatt_char(BATTERY_LEVEL_UUID))[0])
-        except Exception:  # noqa: BLE001 (no standard Battery Service on this sensor)
-            self.battery_pct = None
-        clock = self.clock
+                self.battery_pct = int((await client.read_gatt_char(BATTERY_LEVEL_UUID))[0])
+            except Exception:  # noqa: BLE001 (no standard Battery Service on this sensor)
+                self.battery_pct = None
+            clock = self.clock
 
-        def on_notify(_char: object, data: bytearray) -> None:
-            queue.put_nowait((clock(), bytes(data)))
+            def on_notify(_char: object, data: bytearray) -> None:
+                queue.put_nowait((clock(), bytes(data)))
 
-        for uuid in self.profile.notify_uuids:
-            await client.start_notify(uuid, on_notify)
-        for uuid, payload, response in self.profile.start_commands:
-            await client.write_gatt_char(uuid, payload, response=response)
+            for uuid in self.profile.notify_uuids:
+                await client.start_notify(uuid, on_notify)
+            for uuid, payload, response in self.profile.start_commands:
+                await client.write_gatt_char(uuid, payload, response=response)
+        except BaseException:
+            try:
+                await client.disconnect()
+            except Exception:  # noqa: BLE001 (already gone)
+                pass
+            raise
         return client
 
     async def blocks(self) -> AsyncIterator[Block | Marker]:
@@ -163,8 +182,15 @@ class BleSensorSource:
             except EmgcoachError:
                 raise
             except Exception as e:  # noqa: BLE001
-                if last_arrival is None and attempt == 0:
-                    raise BluetoothUnavailable(f"{self.address}: {explain_bluetooth_error(e)}") from None
+                if last_arrival is None:  # never streamed yet: say why at once, or after a few tries
+                    reason = _unavailable_reason(e)
+                    if reason is not None:
+                        raise BluetoothUnavailable(f"{self.address}: {reason}") from None
+                    if attempt + 1 >= FIRST_CONNECT_ATTEMPTS:
+                        raise EmgcoachError(
+                            f"{self.address}: could not connect after {FIRST_CONNECT_ATTEMPTS} tries "
+                            f"({e.__class__.__name__}: {e})"
+                        ) from None
                 wait = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
                 attempt += 1
                 await asyncio.sleep(wait)

@@ -171,6 +171,7 @@ class SimulatedSensor:
         self.connect_count = 0
         self.writes: list[tuple[float, str, bytes]] = []  # (time.monotonic(), char uuid, data)
         self.subscriptions: list[tuple[str, str]] = []  # (method: StartNotify/AcquireNotify, char uuid)
+        self.refuse_subscriptions = 0  # this many Start/AcquireNotify calls fail as on a link that just died
         self._notify_sink: Callable[[str, bytes], bool] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -581,6 +582,12 @@ class _GattCharacteristic1(ServiceInterface):
         if not self.device.connected:
             raise DBusError(ERR_FAILED, "Not connected")
 
+    def _maybe_refuse(self) -> None:
+        sensor = self.device.sensor
+        if sensor.refuse_subscriptions > 0:
+            sensor.refuse_subscriptions -= 1
+            raise DBusError(ERR_FAILED, "Not connected")
+
     def _can_notify(self) -> bool:
         return bool({"notify", "indicate"} & set(self.spec.flags))
 
@@ -675,6 +682,7 @@ class _GattCharacteristic1(ServiceInterface):
     @dbus_method()
     def StartNotify(self) -> None:  # noqa: N802
         self._check_connected()
+        self._maybe_refuse()
         if not self._can_notify():
             raise DBusError(ERR_NOT_SUPPORTED, "Operation is not supported")
         if self.notify_sock is not None:
@@ -694,6 +702,7 @@ class _GattCharacteristic1(ServiceInterface):
     @dbus_method()
     def AcquireNotify(self, options: ASV) -> FD_MTU:  # noqa: N802
         self._check_connected()
+        self._maybe_refuse()
         if not self._can_notify():
             raise DBusError(ERR_NOT_SUPPORTED, "Operation is not supported")
         if self.notify_sock is not None or self.notifying:

@@ -166,3 +166,37 @@ def test_record_cli_records_the_sensor_until_ctrl_c(fake_bluez: Any, tmp_path) -
     (stream,) = rec.streams
     assert stream.info.kind == "open" and stream.info.channels[0].muscle == "latissimus_dorsi"
     assert stream.n_samples > 1000  # more than a second at 1 kHz
+
+
+def test_a_first_connection_lost_during_set_up_is_retried(fake_bluez: Any) -> None:
+    """The link dies while notifications are being set up (BlueZ answers 'Not connected'): the source
+    disconnects, tries again and streams, instead of giving up with a wrong 'BlueZ is not running'."""
+    sensor: OpenProfileSensor = fake_bluez.sensor()
+    sensor.refuse_subscriptions = 2
+    source = BleSensorSource(ADDRESS, PROFILE)
+    blocks: list[Block] = []
+
+    async def run() -> None:
+        async with asyncio.timeout(20):
+            async for item in source.blocks():
+                if isinstance(item, Block):
+                    blocks.append(item)
+                    if _samples(blocks) >= 200 and not source._closing:
+                        await source.close()
+
+    asyncio.run(run())
+    assert sensor.refuse_subscriptions == 0 and sensor.connect_count == 3
+    assert source.reconnects == 0 and blocks[0].first_index == 0 and _samples(blocks) >= 200
+    assert all(b.lost == 0 for b in blocks)
+
+
+def test_link_errors_are_not_reported_as_bluetooth_missing() -> None:
+    from emgcoach.ble.link import explain_bluetooth_error
+
+    class DBusError(Exception):  # the shape of dbus-fast's error text
+        pass
+
+    assert "BlueZ is not running" in explain_bluetooth_error(
+        DBusError("org.freedesktop.DBus.Error.ServiceUnknown: The name org.bluez was not provided by any .service files"))
+    for text in ("org.bluez.Error.Failed: Not connected", "org.bluez.Error.NotPermitted: Notify acquired"):
+        assert "not running" not in explain_bluetooth_error(DBusError(text))
