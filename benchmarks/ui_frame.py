@@ -25,7 +25,6 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -39,7 +38,6 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0, help="how long to measure (default 10)")
     args = ap.parse_args()
     app = QApplication.instance() or QApplication([])
-    pg.setConfigOptions(background="#1e1e1e", foreground="#dddddd")
     # (end index, wall time) of stream 0's blocks not yet drawn; a frame drops the ones it has drawn, so the
     # bookkeeping stays a few entries long instead of scanning every block since the start each frame
     arrivals: deque[tuple[int, float]] = deque()

@@ -195,6 +195,9 @@ class BleSensorSource:
                 attempt += 1
                 await asyncio.sleep(wait)
                 continue
+            if self._closing:  # close() came while connecting, before this client existed: end it now
+                await self.close()
+                break
             pending_lost = 0  # after a drop: the samples it missed, for the next Block's `lost`
             if last_arrival is not None:  # back after a drop: the samples it missed are lost, not shifted
                 self.reconnects += 1

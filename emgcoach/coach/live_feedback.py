@@ -45,6 +45,8 @@ class Figures:
     cci: float
     both_on_target: bool
     calibrated: bool = False  # targets come from a calibration (shown in %MVC, or in µV through it)
+    lat_pct: float = float("nan")  # with a calibration: the levels in %MVC, whatever unit is shown
+    glute_pct: float = float("nan")
 
 
 def pct_band_in_uv(band: Band, rest_uv: float, mvc_uv: float) -> Band:
@@ -96,7 +98,14 @@ def figures(
     ok = np.isfinite(a) & np.isfinite(b)
     index = cci(a[ok], b[ok]) if ok.any() else float("nan")
     both = lat_band.contains(lat) and glute_band.contains(glute)
-    return Figures(unit, lat, glute, lat_band, glute_band, index, both, calibrated or calibration_uv is not None)
+    lat_pct = glute_pct = float("nan")
+    if calibrated:
+        lat_pct, glute_pct = lat, glute
+    elif calibration_uv is not None:
+        lat_pct, glute_pct = (max(0.0, 100.0 * (v - r) / (m - r)) if np.isfinite(v) else float("nan")
+                              for v, (r, m) in zip((lat, glute), calibration_uv))
+    return Figures(unit, lat, glute, lat_band, glute_band, index, both, calibrated or calibration_uv is not None,
+                   lat_pct, glute_pct)
 
 
 class OnsetOrder:

@@ -19,7 +19,8 @@ from emgcoach.dsp.base import as_2d, restore
 
 
 class BayesEnvelope:
-    """Sanger's Bayesian envelope of rectified EMG, streaming and vectorised across channels.
+    """Sanger's Bayesian envelope of rectified EMG, streaming, all channels in one compiled loop
+    (`dsp.compiled.bayes_envelope`).
 
     rate_hz: sample rate in Hz.
     max_uv, min_uv: range of the drive grid in µV (of the rectified signal's mean; Gaussian EMG of RMS s

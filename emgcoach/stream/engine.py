@@ -397,11 +397,13 @@ class Engine:
 
     def calibration_uv(self, stream: int, channel: int) -> tuple[float, float] | None:
         """One channel's calibration as (rest, MVC) envelope levels in µV, or None when it has none."""
-        normaliser = self._streams[stream].normaliser
-        if normaliser is None:
+        st = self._streams[stream]
+        if st.normaliser is None:
             return None
-        rest, mvc = np.broadcast_arrays(normaliser.rest_uv, normaliser.mvc_uv)
-        return float(rest[channel % len(rest)]), float(mvc[channel % len(mvc)])
+        shape = (st.info.n_channels,)  # a scalar level applies to every channel
+        rest = np.broadcast_to(st.normaliser.rest_uv, shape)
+        mvc = np.broadcast_to(st.normaliser.mvc_uv, shape)
+        return float(rest[channel]), float(mvc[channel])
 
     def clear_calibration(self, stream: int) -> None:
         self.call(setattr, self._streams[stream], "normaliser", None)

@@ -42,8 +42,12 @@ def muscle_activation(level: float, band: Band, unit: str) -> float:
 def cue_activation(fig: Figures, follow: str = "both") -> float:
     """The activation the tone follows (0..1): the lat's, the glute's, or ("both") the mean of the two
     (of whichever are known); NaN if none is."""
-    lat = muscle_activation(fig.lat, fig.lat_band, fig.unit)
-    glute = muscle_activation(fig.glute, fig.glute_band, fig.unit)
+    if fig.calibrated:  # the same pitch whether the view shows %MVC or µV
+        lat = muscle_activation(fig.lat_pct, fig.lat_band, "%MVC")
+        glute = muscle_activation(fig.glute_pct, fig.glute_band, "%MVC")
+    else:
+        lat = muscle_activation(fig.lat, fig.lat_band, fig.unit)
+        glute = muscle_activation(fig.glute, fig.glute_band, fig.unit)
     if follow == "lat":
         return lat
     if follow == "glute":
@@ -157,17 +161,16 @@ class AudioCue(QObject):
             self.follow = follow
 
     def _open_output(self) -> str:
+        self.synth = self.synth or CueSynth()  # the cue's state runs even without an output
         try:
             from PySide6.QtMultimedia import QAudio, QAudioFormat, QAudioSink, QMediaDevices
         except ImportError as e:  # Addons missing, or a system library (libpulse) missing
-            self.synth = self.synth or CueSynth()
             return f"Audio cue unavailable: Qt Multimedia cannot load ({e})"
         if self._media_devices is None:
             self._media_devices = QMediaDevices(self)
             self._media_devices.audioOutputsChanged.connect(self._outputs_changed)
         out = QMediaDevices.defaultAudioOutput()
         if out.isNull():
-            self.synth = self.synth or CueSynth()
             return "Audio cue on, but no audio output device found: connect speakers or headphones"
         preferred = out.preferredFormat()
         fmt = QAudioFormat()

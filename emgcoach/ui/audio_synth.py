@@ -81,7 +81,7 @@ class CueSynth:
         self._fade = 0.0  # 0 silent .. 1 full level (shaped by smoothstep when applied)
         self._target_fade = 0.0
         self._chime = chime(self.rate_hz)
-        self._chime_pos = len(self._chime)  # past the end: not playing
+        self._chimes: list[int] = []  # playing chimes: the next sample of each (two may overlap)
         self.chimes_rung = 0
 
     @property
@@ -96,7 +96,7 @@ class CueSynth:
     @property
     def sounding(self) -> bool:
         """True while the tone is audible or fading, or the chime is playing."""
-        return self._fade > 0.0 or self._target_fade > 0.0 or self._chime_pos < len(self._chime)
+        return self._fade > 0.0 or self._target_fade > 0.0 or bool(self._chimes)
 
     def set_activation(self, activation: float) -> None:
         """Glide the tone towards `pitch_hz(activation)` (activation 0..1); NaN fades the tone out."""
@@ -115,9 +115,10 @@ class CueSynth:
             self._target_fade = 0.0
 
     def ring(self) -> None:
-        """Start the chime (from its beginning, also if one is still playing)."""
+        """Start a chime; one still playing goes on under it (cutting it off mid-note would click). Two
+        chimes and the tone stay below full scale (2 x CHIME_LEVEL + TONE_LEVEL < 1)."""
         with self._lock:
-            self._chime_pos = 0
+            self._chimes = self._chimes[-1:] + [0]
             self.chimes_rung += 1
 
     def render(self, n: int) -> np.ndarray:
@@ -141,9 +142,9 @@ class CueSynth:
                 self._fade = float(fade[-1])
             else:  # silent: keep the pitch state moving so a later fade-in starts where it should
                 self._log2f = self._target_log2f + (self._log2f - self._target_log2f) * self._decay**n
-            pos = self._chime_pos
-            if pos < len(self._chime):
+            for i, pos in enumerate(self._chimes):
                 part = self._chime[pos : pos + n]
                 out[: len(part)] += part
-                self._chime_pos = pos + len(part)
+                self._chimes[i] = pos + len(part)
+            self._chimes = [pos for pos in self._chimes if pos < len(self._chime)]
             return np.clip(out, -1.0, 1.0).astype(np.float32)

@@ -44,8 +44,10 @@ class WindowDecimator:
         self._lo = self._hi = self._env = None
 
     def update(self, raw: RingBuffer, envelope: RingBuffer) -> DecimatedWindow | None:
-        """Bring the bins up to date with the rings; None while the ring is empty."""
-        end = raw.end_index
+        """Bring the bins up to date with the rings; None while the ring is empty. Only samples both rings
+        hold are taken (the engine writes the envelope just after the raw block: a frame in between would
+        otherwise bin raw samples whose envelope is not there yet, and leave that envelope point empty)."""
+        end = min(raw.end_index, envelope.end_index)
         if end <= raw.start_index:
             return None
         k, n_ch = self.k, raw.n_channels

@@ -10,12 +10,12 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from emgcoach.coach.live_feedback import Band, Figures
-from emgcoach.ui.theme import Theme
+from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme
 
 GREEN = QColor(67, 160, 71)
 AMBER = QColor(255, 167, 38)
 BAND = QColor(67, 160, 71, 70)
-TRACK = QColor(64, 64, 64)  # the empty part of a bar or of the gauge (the dark theme's; see set_theme)
+TRACK = QColor(THEMES[DEFAULT_THEME].bar_track)  # the empty part of a bar or of the gauge, until set_theme
 
 
 def _set_text(label: QLabel, text: str) -> None:

@@ -586,6 +586,7 @@ class MainWindow(QMainWindow):
         # being written meanwhile: two reads can differ in length)
         eg, end_g = (el, end_l) if ring_g is ring_l else ring_g.latest(int(2.0 * bg.rate_hz))
         if len(el) == 0 or len(eg) == 0:
+            self.audio_cue.update(None)
             return
         a, b = el[:, lat[1]].astype(float), eg[:, glute[1]].astype(float)
         if lat[0] != glute[0]:  # two sensors: put the glute on the lat's sample times
@@ -602,9 +603,10 @@ class MainWindow(QMainWindow):
         lat_side = self.roles[lat][1]
         glute_side = self.roles[glute][1]
         self.feedback.show_figures(fig, f"Lat {lat_side}", f"Glute {glute_side}")
-        if self.audio_cue.enabled:  # silent while a replay is paused or has ended: the bars stand still then
-            clock = engine.replay_clock
-            still = (clock is not None and clock.paused) or engine.stream_stats(lat[0]).state == "ended"
+        if self.audio_cue.enabled:  # silent whenever the bars stand still: a paused or ended replay, a
+            clock = engine.replay_clock  # sensor reconnecting or failed
+            still = (clock is not None and clock.paused) or any(
+                engine.stream_stats(s).state != "running" for s in {lat[0], glute[0]})
             self.audio_cue.update(None if still else fig)
 
     @staticmethod

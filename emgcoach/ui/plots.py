@@ -206,7 +206,7 @@ class SignalPlots(QWidget):
             dec = self._decimators[s] = WindowDecimator(window_n, k)
             self._shown.pop(s, None)
         shown = self._shown.get(s)
-        if shown is not None and shown[0] == buf.raw.end_index and shown[1] == buf.t_origin:
+        if shown is not None and shown[0] == min(buf.raw.end_index, buf.envelope.end_index) and shown[1] == buf.t_origin:
             return shown  # nothing new: the picture on screen is still right
         win = dec.update(buf.raw, buf.envelope)
         if win is None or len(win.index) == 0:  # an emptied ring (a seek): the old picture stays up

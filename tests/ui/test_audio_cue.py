@@ -32,6 +32,8 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from emgcoach.coach.live_feedback import PCT_TARGETS, Band, Figures  # noqa: E402
 from emgcoach.ui.audio_cue import (  # noqa: E402
+    FOLLOW,
+    FULL_SCALE_PCT_MVC,
     AudioCue,
     RewardChime,
     ToneDevice,
@@ -472,3 +474,44 @@ def test_cue_left_on_starts_when_an_output_appears() -> None:
     lines = [ln for ln in run.stdout.splitlines() if ln.startswith(("MSG", "PLAYING"))]
     assert lines[0].startswith("MSG Audio cue on, but no audio output device found")
     assert lines[1].startswith("MSG Audio cue on (") and lines[-1] == "PLAYING" and len(lines) == 3, lines
+
+
+def test_tone_is_the_same_whether_levels_show_in_pct_or_microvolts() -> None:
+    """Feedback > Levels in changes what the bars read, not what the user hears."""
+    from emgcoach.coach.live_feedback import figures
+    from emgcoach.dsp.normalise import MvcNormaliser
+
+    rest, mvc = np.array([6.0, 4.0]), np.array([220.0, 130.0])
+    for lat_pct, glute_pct in ((10.0, 30.0), (25.0, 25.0), (45.0, 60.0)):
+        uv = np.tile(rest + np.array([lat_pct, glute_pct]) / 100 * (mvc - rest), (2000, 1))
+        pct = MvcNormaliser(mvc, rest).process(uv)
+        shown_pct = figures(pct[:, 0], pct[:, 1], 1000.0, calibrated=True)
+        shown_uv = figures(uv[:, 0], uv[:, 1], 1000.0, calibrated=False,
+                           calibration_uv=((rest[0], mvc[0]), (rest[1], mvc[1])))
+        for follow in FOLLOW:
+            assert cue_activation(shown_uv, follow) == pytest.approx(cue_activation(shown_pct, follow), rel=1e-9)
+        assert cue_activation(shown_pct, "lat") == pytest.approx(lat_pct / FULL_SCALE_PCT_MVC)
+
+
+def test_a_second_ring_lets_the_playing_chime_finish() -> None:
+    """Both came on target again while the chime still sounds: the first goes on under the second
+    (restarting it mid-note would click), and the two together do not clip."""
+    c = chime(RATE)
+    synth = CueSynth(RATE)
+    synth.set_activation(1.0)
+    synth.render(4800)  # the tone at full pitch and level
+    synth.ring()
+    first = synth.render(int(0.1 * RATE))
+    synth.ring()
+    rest = synth.render(int(0.6 * RATE))
+    assert synth.chimes_rung == 2
+    out = np.concatenate([first, rest])
+    assert np.abs(out).max() < 1.0
+    lone = CueSynth(RATE)
+    lone.set_activation(1.0)
+    lone.render(4800)
+    lone.ring()
+    without_second = lone.render(len(out))
+    second = np.zeros_like(out)
+    second[len(first) : len(first) + len(c)] = c[: len(out) - len(first)]
+    np.testing.assert_allclose(out, without_second + second, atol=1e-5)  # the first chime is whole

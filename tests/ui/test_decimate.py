@@ -85,6 +85,22 @@ def test_incremental_bins_equal_one_pass_over_the_window(chunks: list[int], k: i
     assert win.index[0] >= total - window_n - k
 
 
+def test_a_frame_between_the_raw_and_the_envelope_write_leaves_no_hole() -> None:
+    """The engine writes a block's raw samples, then its envelope: a frame that reads in between must not
+    bin raw samples whose envelope is not there yet (that envelope point would stay empty for good)."""
+    x = np.random.default_rng(1).normal(0, 10, (4000, 1)).astype(np.float32)
+    raw, env = RingBuffer(8000, 1), RingBuffer(8000, 1)
+    dec = WindowDecimator(4000, 10)
+    for pos in range(0, 4000, 20):
+        raw.write(x[pos : pos + 20], pos)
+        mid = dec.update(raw, env)  # the UI's frame lands here: it shows only what both rings hold
+        assert mid is None or mid.end == env.end_index == pos
+        env.write(x[pos : pos + 20] * 0.5, pos)
+    win = dec.update(raw, env)
+    assert win is not None and win.end == 4000
+    assert not np.isnan(win.envelope).any()
+
+
 def test_interleave_orders_min_then_max() -> None:
     out = interleave(np.array([1.0, 3.0]), np.array([2.0, 4.0]))
     assert out.tolist() == [1.0, 2.0, 3.0, 4.0]
