@@ -55,6 +55,7 @@ class DevicePanel(QWidget):
     role_changed = Signal(int, int, str, str)
     simulate_requested = Signal()
     scan_requested = Signal()
+    reconnect_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,13 +64,23 @@ class DevicePanel(QWidget):
         self.scan_button.setToolTip("Bluetooth sensors: uMyo, Ganglion, BITalino, NPG Lite, MyoWare, open profile")
         self.sim_button = QPushButton("Add simulated sensors")
         self.sim_button.setToolTip("Two simulated sensors (lat + opposite glute) doing bird-dog reps")
+        self.reconnect_button = QPushButton("Reconnect last sensors")
+        self.reconnect_button.setVisible(False)
         self.scan_button.clicked.connect(self.scan_requested)
         self.sim_button.clicked.connect(self.simulate_requested)
+        self.reconnect_button.clicked.connect(self.reconnect_requested)
+        self._lay.addWidget(self.reconnect_button)
         self._lay.addWidget(self.scan_button)
         self._lay.addWidget(self.sim_button)
         self._boxes: list[tuple[QGroupBox, QLabel, list[QualityLight], list[QComboBox]]] = []
         self._lay.addStretch(1)
         self._count = -1
+
+    def set_last_sensors(self, names: list[str]) -> None:
+        """Offer one click to connect the sensors of the last session again (hidden when there are none)."""
+        self.reconnect_button.setVisible(bool(names))
+        self.reconnect_button.setText(f"Reconnect {', '.join(names)}" if names else "Reconnect last sensors")
+        self.reconnect_button.setToolTip("Connect the Bluetooth sensors of the last session again, with their muscles")
 
     def _rebuild(self, engine: Engine, roles: dict[tuple[int, int], tuple[str, str]]) -> None:
         for box, *_ in self._boxes:

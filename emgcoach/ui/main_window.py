@@ -53,6 +53,7 @@ FRAME_MS = 16  # ~60 Hz
 FEEDBACK_EVERY = 3  # bars, gauge and onset cue: every 3rd frame (20 Hz), quick enough to follow a contraction
 SLOW_EVERY = 15  # device panel and transport: every 15th frame (4 Hz)
 REST_EVERY = 60  # the uncalibrated rest level (a percentile over 30 s): once a second
+LIVE_STATES = {"running", "streaming"}  # a stream whose samples keep coming (file or simulator; sensor)
 UNITS = {"pct": "%MVC when calibrated", "uv": "µV (targets carried over from the calibration)"}
 
 
@@ -128,6 +129,10 @@ class MainWindow(QMainWindow):
         self.devices.role_changed.connect(self._role_changed)
         self.devices.simulate_requested.connect(self.add_simulated_sensors)
         self.devices.scan_requested.connect(self._scan)
+        self.devices.reconnect_requested.connect(self.reconnect_last_sensors)
+        self._session_sensors: list[str] = []  # "kind|address|name" of the sensors connected this session
+        self._sensor_engine: Engine | None = None  # the engine those sensors stream into
+        self.devices.set_last_sensors([e.split("|", 2)[2] or e.split("|", 2)[1] for e in self._last_sensors()])
         self.transport.play_toggled.connect(self.toggle_play)
         self.transport.seek_requested.connect(self.seek)
         self.transport.speed_changed.connect(self.set_speed)
@@ -451,6 +456,33 @@ class MainWindow(QMainWindow):
         engine.add_source(BleSensorSource(found.address, profile, channels, clock=engine.clock_s, name=found.name))
         self._load_roles(engine)
         self.status.setText(f"Connecting to {found.name or found.address}...")
+        if engine is not self._sensor_engine:  # a new session: its sensors replace the remembered ones
+            self._sensor_engine, self._session_sensors = engine, []
+        entry = f"{found.kind}|{found.address}|{found.name}"
+        if entry not in self._session_sensors:
+            self._session_sensors.append(entry)
+        self.settings.setValue("last_sensors", list(self._session_sensors))
+        self.devices.set_last_sensors([])  # connected: nothing to reconnect
+
+    def _last_sensors(self) -> list[str]:
+        """The remembered sensors as "kind|address|name" (QSettings gives a str for a one-item list);
+        kinds this version does not know are left out."""
+        from emgcoach.ble.devices.registry import PROFILES
+
+        kinds = {p.kind for p in PROFILES}
+        value = self.settings.value("last_sensors", []) or []
+        entries = [value] if isinstance(value, str) else list(value)
+        return [e for e in entries if isinstance(e, str) and e.count("|") >= 2 and e.split("|", 1)[0] in kinds]
+
+    def reconnect_last_sensors(self) -> None:
+        """Connect the sensors of the last session again, each with its remembered muscle role."""
+        from emgcoach.ble.link import FoundSensor
+
+        if self.engine is not None and self.engine is not self._sensor_engine:
+            self._new_engine()  # a replay or simulation running: the sensors get a session of their own
+        for entry in self._last_sensors():
+            kind, address, name = entry.split("|", 2)
+            self.connect_sensor(FoundSensor(address, name, kind, None))
 
     def _load_roles(self, engine: Engine) -> None:
         saved = self.settings.value("roles", {}) or {}
@@ -606,7 +638,7 @@ class MainWindow(QMainWindow):
         if self.audio_cue.enabled:  # silent whenever the bars stand still: a paused or ended replay, a
             clock = engine.replay_clock  # sensor reconnecting or failed
             still = (clock is not None and clock.paused) or any(
-                engine.stream_stats(s).state != "running" for s in {lat[0], glute[0]})
+                engine.stream_stats(s).state not in LIVE_STATES for s in {lat[0], glute[0]})
             self.audio_cue.update(None if still else fig)
 
     @staticmethod

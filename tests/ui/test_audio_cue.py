@@ -243,6 +243,10 @@ def test_read_data_returns_the_requested_bytes_in_format(qtbot, fmt: str, channe
 # ---------------------------------------------------------------------------------------- the window
 
 
+# why nothing is heard offscreen: no sound card, or (without libpulse0) no Qt Multimedia at all
+NO_SOUND = ("no audio output device", "Qt Multimedia cannot load")
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
@@ -261,7 +265,7 @@ def test_off_by_default_one_click_on_persists_and_says_no_device(qtbot, settings
     qtbot.mouseClick(w.feedback.audio_button, Qt.LeftButton)  # one click, on the feedback view
     assert w.audio_action.isChecked() and w.audio_cue.enabled
     status = w.status.text()
-    assert "no audio output device" in status and "\n" not in status
+    assert any(why in status for why in NO_SOUND) and "\n" not in status
     assert boxes == [] and w.errors_shown == []
     assert w.audio_cue.follow == "both" and w.audio_follow_actions["both"].isChecked()
     w.audio_follow_actions["glute"].trigger()  # Feedback > Tone follows > Glute
@@ -275,7 +279,7 @@ def test_off_by_default_one_click_on_persists_and_says_no_device(qtbot, settings
     w2.audio_action.trigger()  # the toolbar / menu action: off again, still usable
     assert not w2.audio_cue.enabled and w2.status.text() == "Audio cue off"
     w2.audio_action.trigger()
-    assert w2.audio_cue.enabled and "no audio output device" in w2.status.text()
+    assert w2.audio_cue.enabled and any(why in w2.status.text() for why in NO_SOUND)
     w2.audio_action.trigger()
     w2.close()
     w3 = MainWindow(settings)
