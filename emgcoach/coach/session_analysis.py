@@ -116,6 +116,8 @@ def _created(recording: Recording) -> str:
     from datetime import datetime
     from pathlib import Path
 
+    if recording.started_at:  # the file's own date (XDF header, EDF start): survives copies and clones
+        return recording.started_at
     try:
         return datetime.fromtimestamp(Path(recording.path).stat().st_mtime).isoformat(timespec="seconds")
     except OSError:

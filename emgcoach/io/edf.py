@@ -43,6 +43,7 @@ import re
 import tempfile
 import warnings
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -315,6 +316,9 @@ def write_edf(recording: Recording, out_path: str | os.PathLike, fmt: str = "aut
             kinds = sorted({s.info.kind for s in streams})
             writer.setEquipment(("emgcoach " + "+".join(kinds))[:30].replace(" ", "_"))
             writer.setRecordingAdditional(f"t0={t_start:.6f}")
+            started = datetime.fromisoformat(recording.started_at) if recording.started_at else None
+            if started is not None and 1985 <= started.year <= 2084:  # the session's date, not the export's
+                writer.setStartdatetime(started)  # (EDF's two-digit years span 1985-2084)
             writer.set_number_of_annotation_signals(n_ann_signals)
         for onset, dur, text in annots:
             writer.writeAnnotation(onset, dur, text)
@@ -565,6 +569,10 @@ def _read_edf(path: str, channels: Sequence[Any] | None) -> Recording:
                 continue
             markers.append(_parse_annotation(float(onset), float(dur), str(text), t0))
         markers.sort(key=lambda mk: mk.time_s)
-        return Recording(path=path, streams=streams, markers=markers)
+        try:
+            started_at = reader.getStartdatetime().isoformat(timespec="seconds")
+        except (ValueError, OSError):  # an unreadable start date: the samples still count
+            started_at = None
+        return Recording(path=path, streams=streams, markers=markers, started_at=started_at)
     finally:
         reader.close()

@@ -74,7 +74,24 @@ class Recording:
     path: str
     streams: list[RecordedStream]
     markers: list[Marker] = field(default_factory=list)
+    started_at: str | None = None  # when recording began, local time ISO 8601 (s); None if the file does not say
 
     @property
     def duration_s(self) -> float:
         return max((s.duration_s for s in self.streams), default=0.0)
+
+
+def local_time_iso(text: str | None) -> str | None:
+    """An ISO 8601 date-time from a file header as local time without zone, to the second; None when
+    absent or unreadable (naive times are taken as already local)."""
+    from datetime import datetime
+
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if when.tzinfo is not None:
+        when = when.astimezone().replace(tzinfo=None)
+    return when.isoformat(timespec="seconds")

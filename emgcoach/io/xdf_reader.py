@@ -30,7 +30,7 @@ import numpy as np
 from emgcoach.errors import InputError
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
 from emgcoach.io.csv_reader import gaps_from_times
-from emgcoach.io.recording import RecordedStream, Recording
+from emgcoach.io.recording import RecordedStream, Recording, local_time_iso
 from emgcoach.types import MARKER_KINDS, ChannelSpec, Marker, StreamInfo
 
 BOUNDARY_UUID = bytes(
@@ -506,4 +506,5 @@ def read_xdf(path: str | os.PathLike[str], channels: Sequence[ChannelOverride] |
             if np.isfinite(t):
                 markers.append(_marker_from_text(float(t) - origin, row[0] if row else "", s.name))
     markers.sort(key=lambda m: m.time_s)
-    return Recording(path=path, streams=streams, markers=markers)
+    started_at = local_time_iso(_text(xf.file_header, "datetime")) if xf.file_header is not None else None
+    return Recording(path=path, streams=streams, markers=markers, started_at=started_at)

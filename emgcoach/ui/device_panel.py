@@ -122,7 +122,11 @@ class DevicePanel(QWidget):
             self._rebuild(engine, roles)
         for s, (box, status, lights, _) in enumerate(self._boxes):
             st: StreamStats = engine.stream_stats(s)
-            rate = f"{st.rate_measured_hz:.0f} Hz" if st.rate_measured_hz == st.rate_measured_hz else "-"
+            nominal = engine.info(s).rate_hz
+            rate = f"{nominal:g} Hz"
+            measured = st.rate_measured_hz  # samples per wall-clock second: a replay's speed scales it
+            if engine.replay_clock is None and measured == measured and abs(measured - nominal) > 0.05 * nominal:
+                rate += f" (receiving {measured:.0f}/s)"  # a live sensor falling behind or bursting
             loss = 100.0 * st.lost / max(1, st.samples + st.lost)
             text = f"{STATE_TEXT.get(st.state, st.state)} | {rate} | lost {st.lost} ({loss:.1f} %)"
             if st.battery_pct is not None:

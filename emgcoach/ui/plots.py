@@ -99,6 +99,7 @@ class SignalPlots(QWidget):
         super().__init__(parent)
         self.window_s = float(window_s)
         self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget.ci.layout.setVerticalSpacing(16)  # one row's lowest tick label clear of the next's highest
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.layout_widget)

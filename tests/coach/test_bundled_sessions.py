@@ -47,3 +47,20 @@ def test_uncalibrated_session_scores_reps_in_uv(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "analyze", str(ROOT / "recordings" / "bird_dog_sim.xdf"), "--json"],
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert json.loads(r.stdout)["reps"] == out["reps"]  # the file's own drill markers name the same drill
+
+
+def test_a_recordings_calibration_is_dated_when_it_was_recorded(tmp_path: Path) -> None:
+    """The calibration read from a file carries the session's date from the XDF header, not the date a
+    copy or a clone gave the file."""
+    import os
+    import shutil
+
+    from emgcoach.coach.session_analysis import recording_calibration, sling_channels
+    from emgcoach.analysis import analyze
+
+    copy = tmp_path / "bird_dog.xdf"
+    shutil.copy(ROOT / "recordings" / "drills" / "bird_dog.xdf", copy)
+    os.utime(copy, (1e9, 1e9))  # 2001
+    rec = read_recording(copy)
+    cal, _ = recording_calibration(rec, sling_channels(rec, analyze(rec)), "P07")
+    assert cal is not None and cal.created == rec.started_at and rec.started_at.startswith("2026-11-25")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from datetime import datetime
 
 import numpy as np
 import pyedflib
@@ -283,3 +285,13 @@ def test_zero_rate_is_input_error(tmp_path):
     with pytest.raises(InputError) as ei:
         read_edf(bad)
     assert "zero.edf" in str(ei.value)
+
+
+def test_session_date_survives_export_and_read(tmp_path):
+    """An EDF+ export carries the session's start date (from the XDF header), not the export's, and the
+    reader gives it back; without one, the export's date is stored."""
+    rec = dataclasses.replace(make_recording(), started_at="2026-03-14T09:26:53")
+    back = read_edf(write_edf(rec, tmp_path / "dated.edf", fmt="edf"))
+    assert back.started_at == "2026-03-14T09:26:53"
+    undated = read_edf(write_edf(make_recording(), tmp_path / "undated.edf", fmt="bdf"))
+    assert abs((datetime.now() - datetime.fromisoformat(undated.started_at)).total_seconds()) < 60

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +119,9 @@ def test_round_trip_our_reader(tmp_path):
     data_a, times_a, data_b, info_a, info_b = write_example(path)
     rec = read_xdf(path)
     assert [s.info.name for s in rec.streams] == ["umyo-1", "umyo-2"]
+    # the file header's date, in local time: when the session was recorded, whatever the file's mtime
+    started = datetime.fromisoformat(rec.started_at)
+    assert started.tzinfo is None and abs((datetime.now() - started).total_seconds()) < 60
     a, b = rec.streams
     assert np.array_equal(a.data.view(np.uint32), data_a.view(np.uint32))
     assert np.array_equal(b.data.view(np.uint32), data_b.view(np.uint32))

@@ -120,6 +120,9 @@ def test_quality_lights_explain_themselves(qtbot, window: MainWindow) -> None:
     window.devices.refresh(window.engine, window.roles)
     light = window.devices._boxes[0][2][0]
     assert light.grade in ("good", "fair", "bad") and light.toolTip()
+    # the sensor's own rate, not the 16x faster pace the replay delivers samples at
+    status = window.devices._boxes[0][1].text()
+    assert f"| {window.engine.info(0).rate_hz:g} Hz |" in status and "receiving" not in status, status
 
 
 def test_scan_without_bluetooth_shows_one_message(qtbot, window: MainWindow, monkeypatch, tmp_path: Path) -> None:
