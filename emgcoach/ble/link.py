@@ -4,7 +4,10 @@ with back-off when the link drops.
 
 A drop becomes a `gap` marker; when the sensor is back its samples continue on the same session clock,
 the missing stretch counted as lost samples (estimated from the time it was away). Connection states
-('connecting', 'streaming', 'reconnecting', 'closed') are `state` markers the UI shows on the panel.
+('connecting', 'streaming', 'reconnecting', 'closed') are `state` markers the UI shows on the panel; the
+source starts 'connecting' (its `state`) and reports 'streaming' when the first notification of a
+connection arrives, not when the link is merely up, so a sensor that connects but sends nothing never
+shows as streaming.
 With `capture=True` every notification is also yielded as a `packet` marker (payload hex, arrival
 time), which the recorder stores in the XDF's string stream for `emgcoach decode`.
 """
@@ -206,14 +209,17 @@ class BleSensorSource:
                 self.assembler.lost_samples += max(0, missed)
                 pending_lost = max(0, missed)
             attempt = 0
-            self.state = "streaming"
-            yield Marker(self.clock(), "state", {"stream": self._info.name, "state": "streaming"})
+            announced = False  # 'streaming' is said at this connection's first notification
             while True:
                 item = await self._queue.get()
                 if item is None:
                     break
                 arrival, payload = item
                 last_arrival = arrival
+                if not announced:
+                    announced = True
+                    self.state = "streaming"
+                    yield Marker(self.clock(), "state", {"stream": self._info.name, "state": "streaming"})
                 if self.capture:  # the raw notification, for `emgcoach decode` to replay later
                     yield Marker(arrival, "packet", {"stream": self._info.name, "kind": self.profile.kind, "hex": payload.hex()})
                 try:

@@ -358,9 +358,11 @@ class XdfWriter:
 class Recorder:
     """Records streams to an XDF file on its own thread; `put_*` never wait for the disk.
 
-    Stream `i` of `streams` is fed with `put_block(i, block)`. A marker stream is always added. The writer
-    thread flushes whole chunks to the OS at least every `flush_interval_s` (default 0.25 s). An error on
-    the writer thread stops recording and is raised on the next `put_*` or on `close()`.
+    Stream `i` of `streams` is fed with `put_block(i, block)`. A marker stream is always added. Streams
+    may also join an open recording (`add_stream`, e.g. a sensor connected while recording): XDF allows a
+    StreamHeader chunk anywhere, so its header is written where it joins, before any of its samples. The
+    writer thread flushes whole chunks to the OS at least every `flush_interval_s` (default 0.25 s). An
+    error on the writer thread stops recording and is raised on the next `put_*` or on `close()`.
     """
 
     def __init__(
@@ -377,6 +379,7 @@ class Recorder:
         self._error: BaseException | None = None
         self._closed = False
         self._lock = threading.Lock()
+        self._add_lock = threading.Lock()  # a stream's index and its place in the queue go together
         # open and write headers on the caller's thread so that a bad path fails right here
         try:
             self._writer = XdfWriter(self.path, fsync=fsync)
@@ -395,7 +398,24 @@ class Recorder:
 
     @property
     def stream_ids(self) -> list[int]:
+        """XDF ids of the EMG streams whose headers are written (a stream just added joins shortly)."""
         return list(self._ids)
+
+    @property
+    def n_streams(self) -> int:
+        """EMG streams accepted by `put_block` (those given at the start and those added since)."""
+        return len(self._infos)
+
+    def add_stream(self, info: StreamInfo) -> int:
+        """Add an EMG stream to the open recording; returns its index for `put_block`. Thread-safe and never
+        waits for the disk: the writer thread writes its StreamHeader (and flushes it) before any of its
+        samples, and its StreamFooter with the others at `close()`."""
+        with self._add_lock:
+            self._check()
+            index = len(self._infos)
+            self._infos.append(info)
+            self._queue.put(("h", index, info))
+        return index
 
     def put_block(self, stream_index: int, block: Block) -> None:
         """Queue a block of stream `stream_index` (position in the `streams` list)."""
@@ -441,6 +461,11 @@ class Recorder:
                         self.samples_written += block.n_samples
                     elif item[0] == "m":
                         w.write_marker(item[1], self._marker_id)
+                    elif item[0] == "h":  # a stream joins: its header goes to disk before its first samples
+                        _, idx, info = item
+                        if idx != len(self._ids):
+                            raise RuntimeError(f"stream {idx} added out of order ({len(self._ids)} streams written)")
+                        self._ids.append(w.add_stream(info))
                     else:  # stop
                         w.close()
                         return

@@ -87,7 +87,7 @@ class StreamStats:
     """A snapshot of one stream's health for the device panel."""
 
     name: str
-    state: str  # 'starting', 'running', 'ended', 'error', 'reconnecting'
+    state: str  # 'starting', 'running', 'connecting', 'streaming', 'reconnecting', 'ended', 'error'
     samples: int
     lost: int
     rate_measured_hz: float
@@ -223,12 +223,23 @@ class Engine:
     # ------------------------------------------------------------------ sources
 
     def add_source(self, source: Source, config: PipelineConfig | None = None) -> int:
-        """Start consuming `source`; returns its stream index."""
+        """Start consuming `source`; returns its stream index. While a recording is open the stream joins
+        it: its samples are recorded from now on."""
         self.start()
 
         async def add() -> int:
             st = _Stream(len(self._streams), source, config or self.default_config, self.buffer_s)
-            self._streams.append(st)
+            failed: Exception | None = None
+            with self._lock:  # with start_recording's snapshot of the streams: recorder index == stream index
+                self._streams.append(st)
+                rec = self._recorder
+                if rec is not None:
+                    try:
+                        rec.add_stream(st.info)  # queued: the recorder thread writes its header
+                    except Exception as e:  # the recording had failed: stop it and say so (below, unlocked)
+                        failed = e
+            if failed is not None:
+                self._fail_recording(failed)
             st.task = asyncio.get_running_loop().create_task(self._consume(st))
             return st.index
 
@@ -257,8 +268,10 @@ class Engine:
         return max(times) if times else time.monotonic() - self._started_at
 
     async def _consume(self, st: _Stream) -> None:
-        st.state = "running"
-        self._emit("state", st.index, {"state": "running", "name": st.info.name})
+        # a live link (BleSensorSource) says 'connecting' until its first samples or its 'streaming' report;
+        # files, simulators and inlets are 'running' at once
+        st.state = "connecting" if getattr(st.source, "state", None) == "connecting" else "running"
+        self._emit("state", st.index, {"state": st.state, "name": st.info.name})
         try:
             async for item in st.source.blocks():
                 if isinstance(item, Marker):
@@ -293,6 +306,10 @@ class Engine:
     def _on_block(self, st: _Stream, block: Block) -> None:
         buf = st.buffers
         rate = block.rate_hz
+        if st.state == "connecting":  # samples arrived before the link reported 'streaming'
+            st.state = "streaming"
+            self._emit("state", st.index, {"state": st.state, "name": st.info.name}, block.t0)
+        restarted = False
         if st.samples == 0 or st.reset_pending:
             buf.t_origin = block.t0 - block.first_index / rate
             if st.reset_pending:
@@ -304,16 +321,32 @@ class Engine:
                 for ring in (buf.raw, buf.envelope, buf.lowlag, buf.pct_mvc, st.onset_ring):
                     ring.clear(block.first_index)
                 st.reset_pending = False
-        elif block.first_index < buf.raw.end_index:  # a source restarted its count: start the view afresh
+        elif block.first_index < buf.raw.end_index:
+            # a source restarted its count (e.g. a reconnect that resets it): a new segment, after a gap.
+            # Every ring starts afresh at the new index; the onset detector keeps its threshold and sees the
+            # index jump as a gap (no run spans it), its events timed from the new origin.
+            restarted = True
             buf.t_origin = block.t0 - block.first_index / rate
-            for ring in (buf.raw, buf.envelope, buf.lowlag, buf.pct_mvc):
+            for ring in (buf.raw, buf.envelope, buf.lowlag, buf.pct_mvc, st.onset_ring):
                 ring.clear(block.first_index)
+            if st.onsets is not None:
+                st.onsets.t0 = buf.t_origin
         if block.lost:
             st.lost += block.lost
             gap_t = block.t0 - block.lost / rate
             if not st.gap_marked:
                 self._record_marker(Marker(gap_t, "gap", {"lost": block.lost, "stream": st.info.name}))
             self._emit("gap", st.index, {"lost": block.lost}, gap_t)
+        elif restarted:  # the count says nothing about what is missing: estimate it from the time away
+            missing = int(round((block.t0 - st.last_t) * rate)) - 1 if np.isfinite(st.last_t) else 0
+            missing = max(0, missing)
+            st.lost += missing
+            gap_t = block.t0 - missing / rate
+            if not st.gap_marked:
+                self._record_marker(Marker(
+                    gap_t, "gap", {"lost": missing, "stream": st.info.name, "reason": "sample count restarted"}
+                ))
+            self._emit("gap", st.index, {"lost": missing, "reason": "sample count restarted"}, gap_t)
         st.gap_marked = False
         out = st.pipeline.process(block.data)
         first = block.first_index
@@ -454,7 +487,8 @@ class Engine:
         self.call(put)
 
     def start_recording(self, path: str | Path) -> None:
-        """Record every stream (and markers) to an XDF file from now until `stop_recording()`."""
+        """Record every stream (and markers) to an XDF file from now until `stop_recording()`; a stream added
+        meanwhile joins the file from when it is added."""
         if not self._streams:
             raise ValueError("nothing to record: no sensor or file is streaming")
         with self._lock:
@@ -483,7 +517,7 @@ class Engine:
 
     def _put_recorder(self, stream: int, block: Block) -> None:
         rec = self._recorder
-        if rec is None or stream >= len(rec.stream_ids):
+        if rec is None or stream >= rec.n_streams:
             return
         try:
             rec.put_block(stream, block)
