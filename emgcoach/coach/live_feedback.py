@@ -1,8 +1,9 @@
 """What the live feedback view shows, computed from envelopes and onset events (no Qt here).
 
 Levels are the mean of the last `level_window_s` of each muscle's envelope (µV, or %MVC when calibrated);
-the co-activation gauge is the Falconer-Winter CCI over the last `cci_window_s`; the onset-order cue pairs
-each lat onset with the glute onset nearest to it within `pair_window_s`.
+the co-activation gauge is the Falconer-Winter CCI over the last `cci_window_s` of each muscle's
+activation above rest, counted only where at least one muscle is active (no reading at rest); the
+onset-order cue pairs each lat onset with the glute onset nearest to it within `pair_window_s`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ class Band:
 # Defaults in %MVC (the drill library's common targets); uncalibrated bands are multiples of rest.
 PCT_TARGETS = {LAT: Band(20.0, 40.0), GLUTE: Band(20.0)}
 REST_MULTIPLE_TARGETS = {LAT: 5.0, GLUTE: 5.0}
+# The gauge reads co-activation only while a muscle works: above 5 %MVC, or (uncalibrated) above twice its
+# resting level, for at least 0.2 s of the window. Two resting noise floors are alike, not co-active.
+ACTIVE_PCT = 5.0
+ACTIVE_REST_MULTIPLE = 2.0
+MIN_ACTIVE_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -94,9 +100,7 @@ def figures(
         glute_band = Band(REST_MULTIPLE_TARGETS[GLUTE] * rest_uv[1]) if np.isfinite(rest_uv[1]) else Band(float("inf"))
     lat, glute = level(lat_env, rate_hz), level(glute_env, rate_hz)
     n = int(cci_window_s * rate_hz)
-    a, b = lat_env[-n:], glute_env[-n:]
-    ok = np.isfinite(a) & np.isfinite(b)
-    index = cci(a[ok], b[ok]) if ok.any() else float("nan")
+    index = activation_cci(lat_env[-n:], glute_env[-n:], rate_hz, calibrated, rest_uv, calibration_uv)
     both = lat_band.contains(lat) and glute_band.contains(glute)
     lat_pct = glute_pct = float("nan")
     if calibrated:
@@ -106,6 +110,37 @@ def figures(
                               for v, (r, m) in zip((lat, glute), calibration_uv))
     return Figures(unit, lat, glute, lat_band, glute_band, index, both, calibrated or calibration_uv is not None,
                    lat_pct, glute_pct)
+
+
+def activation_cci(
+    lat_env: np.ndarray,
+    glute_env: np.ndarray,
+    rate_hz: float,
+    calibrated: bool,
+    rest_uv: tuple[float, float] = (float("nan"), float("nan")),
+    calibration_uv: tuple[tuple[float, float], tuple[float, float]] | None = None,
+) -> float:
+    """Falconer-Winter CCI (0-1) of two envelope windows, taken on each muscle's activation above rest
+    (%MVC when calibrated or through `calibration_uv`; otherwise multiples of `rest_uv` above rest) over the
+    samples where either muscle is active. NaN (no reading) while neither has been active for
+    MIN_ACTIVE_S, or when uncalibrated and the resting levels are not known yet."""
+    a, b = np.asarray(lat_env, float), np.asarray(glute_env, float)
+    if calibrated:
+        threshold = ACTIVE_PCT
+    elif calibration_uv is not None:
+        (ra, ma), (rb, mb) = calibration_uv
+        a, b = 100.0 * (a - ra) / (ma - ra), 100.0 * (b - rb) / (mb - rb)
+        threshold = ACTIVE_PCT
+    elif np.isfinite(rest_uv[0]) and np.isfinite(rest_uv[1]) and rest_uv[0] > 0 and rest_uv[1] > 0:
+        a, b = a / rest_uv[0] - 1.0, b / rest_uv[1] - 1.0
+        threshold = ACTIVE_REST_MULTIPLE - 1.0
+    else:
+        return float("nan")
+    with np.errstate(invalid="ignore"):
+        active = np.isfinite(a) & np.isfinite(b) & ((a > threshold) | (b > threshold))
+    if active.sum() < MIN_ACTIVE_S * rate_hz:
+        return float("nan")
+    return cci(a, b, active)
 
 
 class OnsetOrder:

@@ -238,6 +238,8 @@ class ReplaySource:
     block_s: block length in s (rounded to whole samples, at least one); the last block of a run
         before a gap or the end is shorter.
     include_markers: yield the recording's markers (only the source with stream_index 0 does).
+    preroll_s: after a seek, first deliver this many seconds before the target at once (paused or not),
+        so plots and envelopes show the lead-up to the new position, as a video player shows its frame.
     clock: a shared `ReplayClock` (see `replay_sources`); by default the source makes its own,
         starting at the recording's earliest stream start.
 
@@ -255,6 +257,7 @@ class ReplaySource:
         include_markers: bool = True,
         *,
         clock: ReplayClock | None = None,
+        preroll_s: float = 0.0,
     ) -> None:
         if not 0 <= stream_index < len(recording.streams):
             raise IndexError(f"recording {recording.path!r} has {len(recording.streams)} streams, no stream {stream_index}")
@@ -285,6 +288,8 @@ class ReplaySource:
         self._seek_marker: Marker | None = None
         self._gen = 0  # a clock already seeked before this source existed repositions it at start
         self._position = self._stream.t0
+        self._preroll_s = max(0.0, float(preroll_s))
+        self._preroll_to: float | None = None  # after a seek: blocks up to this time go out at once
         self._closed = False
         self._running = False
         self._finished = False
@@ -402,6 +407,8 @@ class ReplaySource:
         while True:
             if self._closed or clock.generation != gen:
                 return False
+            if self._preroll_to is not None and t_s <= self._preroll_to:
+                return True  # the lead-up to a seek target: due already, even while paused
             ev = clock._event()
             if clock.paused or not clock.started:
                 await ev.wait()  # no busy wait: pause/resume/seek/close all notify
@@ -485,6 +492,8 @@ class ReplaySource:
         self._suppress_lost = False
         self._row += item.n_samples
         self._position = item.t0 + item.n_samples / self._rate
+        if self._preroll_to is not None and self._position >= self._preroll_to:
+            self._preroll_to = None
         if self._row >= self._segments[self._seg].row1:
             self._seg += 1
             if self._seg < len(self._segments):
@@ -493,7 +502,9 @@ class ReplaySource:
     def _reposition(self, t_s: float) -> None:
         """Move the cursor to the block containing t_s and queue the seek marker."""
         s = self._stream
-        idx = s.first_index + math.floor((t_s - s.t0) * self._rate + 1e-9)
+        start_s = max(s.t0, t_s - self._preroll_s)
+        self._preroll_to = t_s if start_s < t_s else None
+        idx = s.first_index + math.floor((start_s - s.t0) * self._rate + 1e-9)
         self._seg, self._row = len(self._segments), self._data.shape[0]  # past the end by default
         for i, seg in enumerate(self._segments):
             n = seg.row1 - seg.row0
@@ -515,9 +526,11 @@ def _recording_start(recording: Recording) -> float:
 
 
 def replay_sources(
-    recording: Recording, speed: float | None = 1.0, block_s: float = 0.02
+    recording: Recording, speed: float | None = 1.0, block_s: float = 0.02, preroll_s: float = 0.0
 ) -> tuple[ReplayClock, list[ReplaySource]]:
-    """One ReplaySource per stream of `recording`, all on one shared clock (markers from stream 0)."""
+    """One ReplaySource per stream of `recording`, all on one shared clock (markers from stream 0);
+    `preroll_s` as for ReplaySource."""
     clock = ReplayClock(speed, start_s=_recording_start(recording))
-    sources = [ReplaySource(recording, i, block_s=block_s, clock=clock) for i in range(len(recording.streams))]
+    sources = [ReplaySource(recording, i, block_s=block_s, clock=clock, preroll_s=preroll_s)
+               for i in range(len(recording.streams))]
     return clock, sources

@@ -31,6 +31,7 @@ STATE_TEXT = {
     "ended": "ended",
     "error": "error",
     "reconnecting": "reconnecting...",
+    "connecting": "connecting...",
 }
 
 
@@ -74,7 +75,7 @@ class DevicePanel(QWidget):
         self._lay.addWidget(self.sim_button)
         self._boxes: list[tuple[QGroupBox, QLabel, list[QualityLight], list[QComboBox]]] = []
         self._lay.addStretch(1)
-        self._count = -1
+        self._shown: tuple = ()  # (engine, stream count) the boxes were built for
 
     def set_last_sensors(self, names: list[str]) -> None:
         """Offer one click to connect the sensors of the last session again (hidden when there are none)."""
@@ -112,13 +113,13 @@ class DevicePanel(QWidget):
                 combos.append(combo)
             self._lay.insertWidget(self._lay.count() - 1, box)
             self._boxes.append((box, status, lights, combos))
-        self._count = engine.n_streams
+        self._shown = (engine, engine.n_streams)
 
     def refresh(self, engine: Engine | None, roles: dict[tuple[int, int], tuple[str, str]]) -> None:
         """Update from the engine (call on the UI timer, a few times a second is enough)."""
         if engine is None:
             return
-        if engine.n_streams != self._count:
+        if self._shown != (engine, engine.n_streams):  # a new session (file, sensors) or a stream more
             self._rebuild(engine, roles)
         for s, (box, status, lights, _) in enumerate(self._boxes):
             st: StreamStats = engine.stream_stats(s)

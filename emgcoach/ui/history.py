@@ -13,10 +13,12 @@ from emgcoach.coach.store import Store
 class HistoryDialog(QDialog):
     """Pick a person and a drill; see glute level and onset latency per session, oldest first."""
 
-    def __init__(self, store: Store, person: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, person: str = "", parent: QWidget | None = None,
+                 drill_names: dict[str, str] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("History")
         self.store = store
+        self.drill_names = drill_names or {}  # drill id -> the name the drill panel shows
         self.person = QComboBox()
         self.person.addItems(store.people())
         if person:
@@ -25,6 +27,7 @@ class HistoryDialog(QDialog):
                 self.person.setCurrentIndex(i)
         self.drill = QComboBox()
         self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setAntialiasing(True)  # a few thick lines: smooth slopes cost nothing here
         self.level_plot = self.plots.addPlot(row=0, col=0)
         self.level_plot.setLabel("left", "glute level")
         self.level_plot.showGrid(y=True, alpha=0.2)
@@ -46,7 +49,7 @@ class HistoryDialog(QDialog):
         lay.addWidget(self.table, 2)
         self.resize(760, 640)
         self.person.currentTextChanged.connect(self._load_drills)
-        self.drill.currentTextChanged.connect(self._show)
+        self.drill.currentIndexChanged.connect(self._show)
         self._load_drills()
 
     def _load_drills(self) -> None:
@@ -54,12 +57,13 @@ class HistoryDialog(QDialog):
         drills = sorted({d for s in self.store.sessions(person) for d in s.drills}) if person else []
         self.drill.blockSignals(True)
         self.drill.clear()
-        self.drill.addItems(drills)
+        for d in drills:
+            self.drill.addItem(self.drill_names.get(d, d), d)
         self.drill.blockSignals(False)
         self._show()
 
     def _show(self) -> None:
-        person, drill = self.person.currentText(), self.drill.currentText()
+        person, drill = self.person.currentText(), self.drill.currentData()
         rows = self.store.progress(person, drill) if person and drill else []
         x = np.arange(1, len(rows) + 1, dtype=float)
         level = np.array([np.nan if r["glute_mean"] is None else r["glute_mean"] for r in rows], float)
@@ -88,3 +92,4 @@ class HistoryDialog(QDialog):
             for j, c in enumerate(cells):
                 self.table.setItem(i, j, QTableWidgetItem(c))
         self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)

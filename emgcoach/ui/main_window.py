@@ -53,6 +53,7 @@ FRAME_MS = 16  # ~60 Hz
 FEEDBACK_EVERY = 3  # bars, gauge and onset cue: every 3rd frame (20 Hz), quick enough to follow a contraction
 SLOW_EVERY = 15  # device panel and transport: every 15th frame (4 Hz)
 REST_EVERY = 60  # the uncalibrated rest level (a percentile over 30 s): once a second
+PREROLL_S = 30.0  # a seek in a replay first fills the plots' longest window with the lead-up to the target
 LIVE_STATES = {"running", "streaming"}  # a stream whose samples keep coming (file or simulator; sensor)
 UNITS = {"pct": "%MVC when calibrated", "uv": "µV (targets carried over from the calibration)"}
 
@@ -293,7 +294,7 @@ class MainWindow(QMainWindow):
             self._error_box("Cannot open recording", str(e))
             return False
         engine = self._new_engine()
-        clock, sources = replay_sources(rec, speed=speed)
+        clock, sources = replay_sources(rec, speed=speed, preroll_s=PREROLL_S)
         engine.attach_replay_clock(clock)
         for src in sources:
             engine.add_source(src)
@@ -304,8 +305,6 @@ class MainWindow(QMainWindow):
         self._recorded_drills = []
         if follow_drills and any(m.kind == "drill_start" for m in rec.markers):
             self._follow_recorded_coaching(rec)
-        if self.calibration is not None:
-            self.apply_calibration(self.calibration)
         self.settings.setValue("last_file", str(path))
         self.status.setText(f"Replaying {path}")
         return True
@@ -492,6 +491,8 @@ class MainWindow(QMainWindow):
                 key = f"{info.kind}:{info.address or info.name}:{ch}"
                 muscle, side = str(saved.get(key, f"{spec.muscle}:{spec.side}")).split(":", 1)
                 self.roles[(s, ch)] = (muscle, side)
+        if self.calibration is not None:  # the client's calibration holds for every source: file, sensor, LSL
+            self.apply_calibration(self.calibration)
 
     def _role_changed(self, stream: int, ch: int, muscle: str, side: str) -> None:
         self.roles[(stream, ch)] = (muscle, side)
@@ -500,6 +501,8 @@ class MainWindow(QMainWindow):
             saved = dict(self.settings.value("roles", {}) or {})
             saved[f"{info.kind}:{info.address or info.name}:{ch}"] = f"{muscle}:{side}"
             self.settings.setValue("roles", saved)
+            if self.calibration is not None:  # the channel's MVC follows its new muscle
+                self.apply_calibration(self.calibration)
 
     # ------------------------------------------------------------------ transport and recording
 
@@ -712,6 +715,8 @@ class MainWindow(QMainWindow):
                         mvc[ch], rest[ch] = m.mvc_uv, m.rest_uv
                 if np.isfinite(mvc).any():
                     self.engine.set_calibration(s, mvc, rest)
+                else:  # none of its channels' muscles was calibrated (any longer)
+                    self.engine.clear_calibration(s)
         when = cal.created.replace("T", " ")[:16]
         figures_ = ", ".join(f"{m.muscle.split('_')[0]} {m.side} MVC {m.mvc_uv:.0f} µV" for m in cal.muscles)
         self.drill_panel.show_calibration(f"Calibrated {when}: {figures_}")
@@ -761,8 +766,11 @@ class MainWindow(QMainWindow):
         drill = self.drill_panel.current_drill()
         (lat, glute) = sling
         engine = self.engine
+        if start_s is None:  # a replay's position is its clock (a seek's lead-up may still be arriving)
+            clock = engine.replay_clock
+            start_s = clock.now_s() if clock is not None else engine.session_time_s()
         self.runner = runner = DrillRunner(drill, lat, glute, self.calibration, self.roles[lat][1], self.roles[glute][1],
-                                           start_s=engine.session_time_s() if start_s is None else start_s)
+                                           start_s=start_s)
         events = self._runner_events
 
         def on_block(pb: object) -> None:  # acquisition thread: the runner is only touched here
@@ -846,7 +854,7 @@ class MainWindow(QMainWindow):
         store = self.store()
         if store is None:
             return None
-        dialog = HistoryDialog(store, self._person(), self)
+        dialog = HistoryDialog(store, self._person(), self, {d.id: d.name for d in self.drill_panel.drills.values()})
         dialog.show()
         self.history = dialog
         return dialog

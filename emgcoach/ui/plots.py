@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
@@ -17,6 +19,7 @@ MAX_BINS = 1200  # about one bin per pixel column of a wide plot: more points ca
 MIN_BINS = 200
 
 TRACE_WIDTH = 1  # width 2 costs about 1 ms a frame in raster painting
+STALL_S = 0.5  # live: no sample from any stream for this long and the time axis moves on in real time
 
 
 def nice_ceiling(x: float) -> float:
@@ -88,7 +91,8 @@ class SignalPlots(QWidget):
     envelope drives the feedback bars instead; two envelopes on one plot read as clutter).
 
     `refresh(engine)` pulls the newest `window_s` seconds from the ring buffers; call it on the UI timer.
-    The time axis is fixed, in seconds before now (the newest sample sits at 0), and the amplitude axis
+    The time axis is fixed, in seconds before now (the newest sample of any stream sits at 0; a stream
+    that went quiet slides left, its gap growing at the right), and the amplitude axis
     moves only in 1-2-5 steps when the signal outgrows it or shrinks below a quarter of it: axes that
     do not move every frame are not redrawn every frame, which is most of a frame's cost in pyqtgraph.
     A stream with no new samples since the last frame (paused replay, a sensor that went quiet) is not
@@ -110,6 +114,9 @@ class SignalPlots(QWidget):
         self._y_limit: dict[int, float] = {}  # row -> current +- limit in V
         self._decimators: dict[int, WindowDecimator] = {}  # stream -> its display bins
         self._shown: dict[int, tuple[int, float, float, int]] = {}  # stream -> (end, origin, newest t, n) on screen
+        self._offset: dict[int, float] = {}  # stream -> s its traces sit left of "now" (a stream gone quiet)
+        self.now_t = float("nan")  # the session time at the plots' 0 s
+        self._newest_seen = (float("nan"), 0.0)  # newest sample time of any stream, and when it last advanced
         self._engine: Engine | None = None
         self.theme: Theme = theme_named(None)
         self.layout_widget.setBackground(self.theme.plot_background)
@@ -133,6 +140,7 @@ class SignalPlots(QWidget):
         self._y_limit = {}
         self._decimators = {}
         self._shown = {}
+        self._offset = {}
         fg = self.theme.plot_foreground
         for s in range(engine.n_streams):
             for ch, spec in enumerate(engine.buffers(s).channels):
@@ -175,7 +183,11 @@ class SignalPlots(QWidget):
                 self._rows, self._layout_key = [], ()
             return
         if engine is not self._engine:  # another session: its rings start afresh
-            self._engine, self._decimators, self._shown = engine, {}, {}
+            self._engine, self._decimators, self._shown, self._offset = engine, {}, {}, {}
+            for row, r in enumerate(self._rows):  # the new session's traces start at "now"
+                for item in r[3:]:
+                    item.setPos(0.0, 0.0)
+                self._set_rects(row)
         key = tuple((s, engine.buffers(s).channels, tuple(sorted(labels.items()))) for s in range(engine.n_streams))
         if key != self._layout_key:
             self._build(engine, labels)
@@ -186,15 +198,37 @@ class SignalPlots(QWidget):
         stream_rows: dict[int, list[int]] = {}
         for row, r in enumerate(self._rows):
             stream_rows.setdefault(r[0], []).append(row)
+        ends: dict[int, float] = {}
         for s, rows in stream_rows.items():
             shown = self._draw_stream(engine, s, bins, rows)
             if shown is None:
                 continue
             _, _, t_end, n = shown
+            ends[s] = t_end
             drawn += n * len(rows)
             newest = t_end if not np.isfinite(newest) else max(newest, t_end)
         self.points_drawn = drawn
         self.newest_t = newest
+        # One time axis for all rows: "now" is the newest sample of any stream, so a stream that stopped
+        # (a sensor reconnecting) slides left and leaves its gap at the right. Live, when nothing at all
+        # arrives for STALL_S, now moves on in real time instead, so a lone sensor's gap shows too.
+        now = newest
+        wall = time.monotonic()
+        if newest != self._newest_seen[0]:
+            self._newest_seen = (newest, wall)
+        elif engine.replay_clock is None and np.isfinite(newest) and wall - self._newest_seen[1] > STALL_S:
+            now = newest + (wall - self._newest_seen[1])
+        self.now_t = now
+        for s, rows in stream_rows.items():
+            offset = ends[s] - now if s in ends and np.isfinite(now) else 0.0
+            if offset > -1e-9:
+                offset = 0.0
+            if self._offset.get(s, 0.0) != offset:
+                self._offset[s] = offset
+                for row in rows:
+                    for item in self._rows[row][3:]:
+                        item.setPos(offset, 0.0)
+                    self._set_rects(row)
 
     def _draw_stream(self, engine: Engine, s: int, bins: int, rows: list[int]) -> tuple | None:
         """Bring one stream's rows up to date with its ring, in V and seconds before now. Returns what is
@@ -252,7 +286,8 @@ class SignalPlots(QWidget):
         """Tell the row's curves the window they span: exactly the visible range (the view box clips them
         there anyway), so their repaint does not spill onto the axes beyond the left axis's 5 px of ticks."""
         limit = self._y_limit.get(row, 1e-4)
-        rect = QRectF(-self.window_s, -limit, self.window_s, 2 * limit)
+        offset = self._offset.get(self._rows[row][0], 0.0)  # the items sit `offset` s left: their window is to the right
+        rect = QRectF(-self.window_s - offset, -limit, self.window_s, 2 * limit)
         for curve in self._rows[row][3:]:
             curve.prepareGeometryChange()
             curve.window_rect = rect

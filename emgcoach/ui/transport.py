@@ -3,9 +3,30 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QAbstractSlider, QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QStyleOptionSlider, QWidget,
+)
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+class SeekSlider(QSlider):
+    """A seek bar: a click anywhere on the groove puts the handle there (and it can be dragged on from
+    there), instead of stepping a page toward the click."""
+
+    def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if ev.button() == Qt.LeftButton:
+            opt = QStyleOptionSlider()
+            self.initStyleOption(opt)
+            style = self.style()
+            handle = style.subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderHandle, self)
+            if not handle.contains(ev.position().toPoint()):
+                groove = style.subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderGroove, self)
+                x = int(ev.position().x() - groove.x() - handle.width() / 2)
+                self.setValue(QStyle.sliderValueFromPosition(
+                    self.minimum(), self.maximum(), x, max(1, groove.width() - handle.width())))
+        super().mousePressEvent(ev)  # the handle is under the pointer now: a press on it, released = a seek
 
 
 class TransportBar(QWidget):
@@ -19,8 +40,10 @@ class TransportBar(QWidget):
         super().__init__(parent)
         self.play = QPushButton("Pause")
         self.play.setToolTip("Play / pause (Space)")
-        self.slider = QSlider(Qt.Horizontal)
+        self.slider = SeekSlider(Qt.Horizontal)
         self.slider.setRange(0, 1000)
+        self.slider.setPageStep(50)  # PgUp/PgDn: 5 % of the recording; arrows 0.1 %
+        self.slider.setToolTip("Click or drag to seek; arrow keys and Page Up/Down step")
         self.position = QLabel("0:00 / 0:00")
         self.speed = QComboBox()
         for x in SPEEDS:
@@ -37,6 +60,7 @@ class TransportBar(QWidget):
         self.play.clicked.connect(self.play_toggled)
         self.slider.sliderPressed.connect(lambda: setattr(self, "_dragging", True))
         self.slider.sliderReleased.connect(self._released)
+        self.slider.actionTriggered.connect(self._stepped)
         self.speed.currentIndexChanged.connect(lambda _i: self.speed_changed.emit(float(self.speed.currentData())))
         self.setEnabled(False)
 
@@ -44,6 +68,12 @@ class TransportBar(QWidget):
         self._dragging = False
         if self.duration_s > 0:
             self.seek_requested.emit(self.slider.value() / 1000.0 * self.duration_s)
+
+    def _stepped(self, action: int) -> None:
+        """Keys, wheel or a page step on the bar (not a drag, which seeks on release)."""
+        if self._dragging or int(action) == QAbstractSlider.SliderAction.SliderMove.value or self.duration_s <= 0:
+            return
+        self.seek_requested.emit(self.slider.sliderPosition() / 1000.0 * self.duration_s)
 
     def set_speed(self, speed: float) -> None:
         """Show `speed` in the box without emitting speed_changed."""

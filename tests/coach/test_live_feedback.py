@@ -36,10 +36,43 @@ def test_microvolts_through_the_calibration_agree_with_pct(lat_pct: float, glute
     assert in_uv.both_on_target == in_pct.both_on_target
     assert in_uv.lat_band.contains(in_uv.lat) == PCT_TARGETS["latissimus_dorsi"].contains(in_pct.lat)
     assert in_uv.lat == pytest.approx(REST[0] + in_pct.lat / 100 * (MVC[0] - REST[0]), rel=1e-9)
-    assert in_uv.cci == pytest.approx(figures(uv[:, 0], uv[:, 1], RATE, calibrated=False).cci)
+    assert in_uv.cci == pytest.approx(in_pct.cci, rel=1e-9, nan_ok=True)  # one gauge, whatever the unit
 
 
 def test_uncalibrated_targets_are_multiples_of_rest() -> None:
     uv = _envelopes(30.0, 30.0)
     fig = figures(uv[:, 0], uv[:, 1], RATE, calibrated=False, rest_uv=(6.0, 4.0))
     assert not fig.calibrated and fig.lat_band.lo == 30.0 and fig.glute_band.lo == 20.0
+
+
+def _session(lat_pct: np.ndarray, glute_pct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """µV and %MVC envelopes (lat, glute columns) for per-sample %MVC profiles, with 3 % noise."""
+    rng = np.random.default_rng(7)
+    pct = np.column_stack([lat_pct, glute_pct]) * (1 + 0.03 * rng.standard_normal((len(lat_pct), 2)))
+    pct = np.clip(pct, 0.0, None)
+    return REST + pct / 100.0 * (MVC - REST), pct
+
+
+@pytest.mark.parametrize("unit", ["pct", "uv_calibrated", "uv_rest"])
+def test_gauge_reads_co_activation_not_two_resting_noise_floors(unit: str) -> None:
+    """At rest the gauge has no reading (two quiet noise floors are alike, not co-active); both muscles
+    working together reads high; the lat alone reads low, in every unit."""
+    n = int(2 * RATE)
+    cases = {"rest": (np.full(n, 0.5), np.full(n, 0.5)), "together": (np.full(n, 30.0), np.full(n, 25.0)),
+             "lat alone": (np.full(n, 30.0), np.full(n, 0.5))}
+    got = {}
+    for name, (lat, glute) in cases.items():
+        uv, pct = _session(lat, glute)
+        if unit == "pct":
+            fig = figures(pct[:, 0], pct[:, 1], RATE, calibrated=True)
+        elif unit == "uv_calibrated":
+            fig = figures(uv[:, 0], uv[:, 1], RATE, calibrated=False,
+                          calibration_uv=((REST[0], MVC[0]), (REST[1], MVC[1])))
+        else:  # no calibration: resting levels measured
+            fig = figures(uv[:, 0], uv[:, 1], RATE, calibrated=False, rest_uv=(float(REST[0]), float(REST[1])))
+        got[name] = fig.cci
+    assert np.isnan(got["rest"]), got
+    assert got["together"] > 0.8 and got["lat alone"] < 0.2, got
+    if unit == "uv_rest":  # without rest levels there is no telling rest from work: no reading
+        uv, _ = _session(*cases["together"])
+        assert np.isnan(figures(uv[:, 0], uv[:, 1], RATE, calibrated=False).cci)

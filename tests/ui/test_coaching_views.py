@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -81,7 +82,7 @@ def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, wind
     assert paths is not None and all(Path(p).stat().st_size > 10_000 for p in paths)
     # and the history view shows the session
     dialog = w.open_history()
-    assert dialog.drill.currentText() == "bird_dog" and dialog.table.rowCount() == 1
+    assert dialog.drill.currentData() == "bird_dog" and dialog.drill.currentText() == "Bird dog" and dialog.table.rowCount() == 1
     x, y = dialog.level_curve.getData()
     assert len(x) == 1 and 20 < y[0] < 40  # glute %MVC of the set
     w.grab().save(str(tmp_path / "coach.png"))
@@ -152,3 +153,23 @@ def test_levels_in_microvolts_keep_the_calibrated_targets(qtbot, window: MainWin
     qtbot.addWidget(again)
     assert again.units == "uv" and again.units_actions["uv"].isChecked()
     again.close()
+
+
+def test_the_clients_calibration_holds_for_live_sensors_and_follows_role_changes(qtbot, window: MainWindow) -> None:
+    """A calibration on file for the client applies to simulated (live-paced) sensors too, not only to
+    replays: bars in %MVC from the first frames; a channel moved to an uncalibrated muscle loses it."""
+    from emgcoach.coach.calibration import Calibration, MuscleCalibration
+
+    cal = Calibration("P07", "2026-11-30T09:00:00", (
+        MuscleCalibration("latissimus_dorsi", "left", 3.0, 1.0, 3.0, 1.0, 200.0, (200.0,)),
+        MuscleCalibration("gluteus_maximus", "right", 3.0, 1.0, 3.0, 1.0, 120.0, (120.0,))))
+    window.apply_calibration(cal)  # as at start-up for the last client: no session yet
+    window.add_simulated_sensors()
+    engine = window.engine
+    qtbot.waitUntil(lambda: engine.stream_stats(0).samples > 2000, timeout=10000)
+    assert engine.stream_stats(0).calibrated and engine.calibration_uv(0, 0) == (3.0, 200.0)
+    assert engine.calibration_uv(0, 1) == (3.0, 120.0)
+    qtbot.waitUntil(lambda: window.feedback.lat_bar.unit == "%MVC", timeout=5000)
+    window._role_changed(0, 1, "gluteus_maximus", "left")  # glute channel now the (uncalibrated) left glute
+    qtbot.waitUntil(lambda: np.isnan(engine.calibration_uv(0, 1)[1]), timeout=5000)
+    assert engine.calibration_uv(0, 0) == (3.0, 200.0)
