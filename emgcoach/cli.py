@@ -6,19 +6,54 @@ Every user-facing failure is one line on stderr and exit code 2; `--debug` shows
 from __future__ import annotations
 
 import argparse
-import os
 import json
+import math
+import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from emgcoach import __version__
-from emgcoach.errors import EmgcoachError
+from emgcoach.errors import EmgcoachError, InputError
 
 EXIT_USAGE = 2
+# The analysis band runs from 20 Hz to 0.45 x rate (dsp.filters.BandPass): empty below 44.4 Hz, and below
+# 100 Hz narrower than 20-45 Hz, too narrow to call EMG. The supported sensors run at 200 Hz and up.
+MIN_ANALYSIS_RATE_HZ = 100.0
+MAX_SIMULATION_RATE_HZ = 100_000.0
+NOTCH_MAX_FRACTION = 0.475  # dsp.filters.Notch: a notch must sit below 0.95 x Nyquist = 0.475 x rate
+VALUE_OPTIONS = ("--channel", "--sensor", "--rate", "--duration")  # values may start with '-' (-1:lat:left, -1e3)
 
 
-def _channel_options(values: list[str] | None):
+class CliParser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit 2): `emgcoach analyze: PROBLEM (see emgcoach analyze --help)`."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        text = " ".join(str(message).split())
+        self.exit(EXIT_USAGE, f"{self.prog}: {text} (see {self.prog} --help)\n")
+
+
+def _option_values_may_look_negative(argv: Sequence[str]) -> list[str]:
+    """`--channel -1:lat:left` -> `--channel=-1:lat:left`, so argparse takes the value as a value (and the
+    channel parser can say what is wrong with it) instead of as an unknown option."""
+    out: list[str] = []
+    it = iter(argv)
+    for tok in it:
+        if tok in VALUE_OPTIONS:
+            nxt = next(it, None)
+            if nxt is not None and re.match(r"-[\d.]", nxt):
+                out.append(f"{tok}={nxt}")
+                continue
+            out.append(tok)
+            if nxt is not None:
+                out.append(nxt)
+            continue
+        out.append(tok)
+    return out
+
+
+def _channel_options(values: list[str] | None, path: str):
     from emgcoach.io.channels import parse_channel_option
 
     out = []
@@ -26,27 +61,83 @@ def _channel_options(values: list[str] | None):
         try:
             out.append(parse_channel_option(v))
         except ValueError as e:
-            raise EmgcoachError(f"--channel {v}: {e}") from None
+            problem = re.sub(r"^channel option '.*?': ", "", str(e))
+            raise InputError(path, f"--channel {v}: {problem}") from None
     return out or None
 
 
-def _mains(value: str) -> float | None | str:
+def _rate_option(path: str, text: str | None) -> float | None:
+    """--rate as a positive, finite number of Hz (None when not given); InputError naming `path` if not."""
+    if text is None:
+        return None
+    try:
+        rate = float(text)
+    except ValueError:
+        raise InputError(path, f"--rate {text}: not a number (give the sample rate in Hz, e.g. --rate 1000)") from None
+    if not (math.isfinite(rate) and rate > 0):
+        raise InputError(path, f"--rate {text}: the sample rate must be a positive number of Hz")
+    return rate
+
+
+def _check_analysis_rate(path: str, rate: float, given: bool = False) -> None:
+    if rate < MIN_ANALYSIS_RATE_HZ:
+        where = "--rate" if given else "sample rate"
+        raise InputError(
+            path,
+            f"{where} {rate:g} Hz is too low: EMG analysis needs at least {MIN_ANALYSIS_RATE_HZ:g} Hz "
+            "(its band runs from 20 Hz up to 0.45 x rate)",
+        )
+
+
+def _mains_option(path: str, text: str) -> float | None | str:
+    value = text.strip().lower()
     if value == "auto":
         return "auto"
     if value == "off":
         return None
     if value in ("50", "60"):
         return float(value)
-    raise argparse.ArgumentTypeError("mains must be auto, off, 50 or 60")
+    raise InputError(path, f"--mains {text}: give auto, off, 50 or 60 (Hz)")
+
+
+def _mains_per_stream(path: str, recording, mains: float | None | str) -> list[float | None | str]:  # noqa: ANN001
+    """The notch for each stream. A 50/60 Hz notch asked for at a rate where the line is at or near
+    Nyquist cannot be built, and is not needed: the band-pass already ends below the line (0.45 x rate).
+    It is skipped with a one-line note on stderr, so a site-wide `--mains 50` works on every file."""
+    out: list[float | None | str] = []
+    for stream in recording.streams:
+        rate = stream.info.rate_hz
+        if isinstance(mains, float) and mains >= NOTCH_MAX_FRACTION * rate:
+            print(
+                f"emgcoach: note: {path}: no {mains:g} Hz notch at {rate:g} Hz: the line lies above the "
+                f"band-pass, which ends at {0.45 * rate:g} Hz (a notch needs a rate above {mains / NOTCH_MAX_FRACTION:.1f} Hz)",
+                file=sys.stderr,
+            )
+            out.append(None)
+        else:
+            out.append(mains)
+    return out
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from emgcoach.analysis import analyze, format_text
+    from emgcoach.analysis import Analysis, analyze, analyze_stream, format_text, muscle_pairs, pair_metrics
     from emgcoach.dsp.pipeline import PipelineConfig
     from emgcoach.io.open import read_recording
 
-    recording = read_recording(args.file, rate_hz=args.rate, channels=_channel_options(args.channel))
-    result = analyze(recording, PipelineConfig(), mains=args.mains)
+    rate = _rate_option(args.file, args.rate)
+    mains = _mains_option(args.file, args.mains)
+    if rate is not None:
+        _check_analysis_rate(args.file, rate, given=True)
+    recording = read_recording(args.file, rate_hz=rate, channels=_channel_options(args.channel, args.file))
+    for stream in recording.streams:
+        _check_analysis_rate(args.file, stream.info.rate_hz)
+    per_stream = _mains_per_stream(args.file, recording, mains)
+    if len(set(map(str, per_stream))) <= 1:
+        result = analyze(recording, PipelineConfig(), mains=per_stream[0] if per_stream else mains)
+    else:  # streams at different rates, where only some can take the notch
+        channels = [c for st, m in zip(recording.streams, per_stream) for c in analyze_stream(st, PipelineConfig(), m)]
+        pairs = [pair_metrics(channels[i], channels[j]) for i, j in muscle_pairs(channels)]
+        result = Analysis(file=recording.path, duration_s=recording.duration_s, channels=channels, pairs=pairs)
     from emgcoach.coach.session_analysis import session_reps
 
     scored = session_reps(recording, result, drill_id=args.drill)
@@ -94,7 +185,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise EmgcoachError(str(e)) from None
     elif args.subject != "01" or args.task != "drill":
         raise EmgcoachError("--subject and --task apply to --to bids only")
-    recording = read_recording(args.file, rate_hz=args.rate, channels=_channel_options(args.channel))
+    rate = _rate_option(args.file, args.rate)
+    recording = read_recording(args.file, rate_hz=rate, channels=_channel_options(args.channel, args.file))
     try:
         written = export(recording, args.to, args.output, progress=ProgressBar(f"export {args.to}"), **options)
     except (OSError, ValueError) as e:
@@ -106,11 +198,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from emgcoach.stream.simulated_session import record_simulation
 
+    rate = _rate_option(args.output, args.rate)
+    assert rate is not None
+    _check_analysis_rate(args.output, rate, given=True)  # a session that analyze could not read is no use
+    if rate > MAX_SIMULATION_RATE_HZ:
+        raise InputError(args.output, f"--rate {args.rate}: at most {MAX_SIMULATION_RATE_HZ:g} Hz")
+    if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
+        raise InputError(args.output, f"--duration {args.duration:g}: give a positive number of seconds")
     summary = record_simulation(
         Path(args.output),
         drill=args.drill,
         duration_s=args.duration,
-        rate_hz=args.rate,
+        rate_hz=rate,
         seed=args.seed,
         realtime=args.realtime,
         calibration=not args.no_calibration,
@@ -124,6 +223,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     if not Path(args.file).exists():
         raise EmgcoachError(f"{args.file}: file not found")
+    if not 0.25 <= args.speed <= 16.0:  # NaN fails too
+        raise InputError(args.file, f"--speed {args.speed:g}: give a replay speed from 0.25 to 16")
     return run(replay=args.file, speed=args.speed)
 
 
@@ -310,7 +411,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = CliParser(
         prog="emgcoach",
         description="Surface-EMG biofeedback for the lat + opposite glute (posterior oblique sling).",
     )
@@ -321,14 +422,15 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="run the signal chain over a recording and print its figures")
     a.add_argument("file", help="recording: XDF, CSV, OpenBCI GUI text, OpenSignals text")
     a.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    a.add_argument("--rate", type=float, help="sample rate in Hz for files that do not state it (CSV)")
+    a.add_argument("--rate", help=f"sample rate in Hz for files that do not state it (CSV); at least {MIN_ANALYSIS_RATE_HZ:g}")
     a.add_argument(
         "--channel",
         action="append",
         metavar="INDEX:MUSCLE:SIDE",
         help="name a column, e.g. 0:lat:left 1:glute:right (repeatable)",
     )
-    a.add_argument("--mains", type=_mains, default="auto", help="mains notch: auto (detect), off, 50 or 60")
+    a.add_argument("--mains", default="auto", help="mains notch: auto (detect), off, 50 or 60 (skipped, with a note, "
+                   "when the line lies above the band at a low rate)")
     a.add_argument("--drill", help="score reps of this drill over the whole file (files with drill markers need no help)")
     a.set_defaults(func=cmd_analyze)
 
@@ -338,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("output", help="output file (edf/bdf/csv) or dataset folder (bids)")
     e.add_argument("--subject", default="01", help="pseudonymous BIDS subject id (letters and digits)")
     e.add_argument("--task", default="drill", help="BIDS task label (default drill)")
-    e.add_argument("--rate", type=float, help="sample rate in Hz for files that do not state it (CSV)")
+    e.add_argument("--rate", help="sample rate in Hz for files that do not state it (CSV)")
     e.add_argument("--channel", action="append", metavar="INDEX:MUSCLE:SIDE", help="name a column (repeatable)")
     e.set_defaults(func=cmd_export)
 
@@ -394,7 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--drill", default="bird_dog", help="drill id from the library (default bird_dog; `emgcoach drills` lists them)")
     s.add_argument("--no-calibration", action="store_true", help="leave out the rest + MVC calibration block (49 s)")
     s.add_argument("--duration", type=float, default=None, help="length in s (default: the drill's own)")
-    s.add_argument("--rate", type=float, default=2000.0, help="sample rate in Hz (default 2000)")
+    s.add_argument("--rate", default="2000", help=f"sample rate in Hz, {MIN_ANALYSIS_RATE_HZ:g}-{MAX_SIMULATION_RATE_HZ:g} (default 2000)")
     s.add_argument("--seed", type=int, default=0, help="random seed (same seed, same session)")
     s.add_argument("--realtime", action="store_true", help="pace like a live sensor (for crash tests)")
     s.set_defaults(func=cmd_simulate)
@@ -403,7 +505,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_option_values_may_look_negative(sys.argv[1:] if argv is None else list(argv)))
     if args.command is None:
         if has_display():
             return cmd_app(args)

@@ -12,3 +12,7 @@ class InputError(EmgcoachError):
         self.source = str(source)
         self.problem = problem
         super().__init__(f"{self.source}: {problem}")
+
+
+class RateNeeded(InputError):
+    """A file that does not say its sample rate (a CSV without a time column): the caller must give it."""

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from emgcoach.errors import InputError
+from emgcoach.errors import InputError, RateNeeded
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
 from emgcoach.io.recording import RecordedStream, Recording
 from emgcoach.types import ChannelSpec, StreamInfo
@@ -66,12 +66,12 @@ def _is_number(s: str) -> bool:
 def rate_from_times(path: str, t: np.ndarray) -> float:
     d = np.diff(t)
     if len(d) == 0:
-        raise InputError(path, "only one row: cannot tell the sample rate; pass --rate")
+        raise RateNeeded(path, "only one row: cannot tell the sample rate; give it (--rate)")
     if not np.all(np.isfinite(t)):
         raise InputError(path, "time column holds NaN/infinite values")
     if np.any(d <= 0):
         i = int(np.nonzero(d <= 0)[0][0])
-        raise InputError(path, f"time column does not increase at row {i + 2} ({t[i]!r} -> {t[i + 1]!r})")
+        raise InputError(path, f"time column does not increase at row {i + 2} ({float(t[i]):.9g} s -> {float(t[i + 1]):.9g} s)")
     step = float(np.median(d))
     rate = 1.0 / step
     if abs(rate - round(rate)) < 1e-4 * rate:
@@ -82,6 +82,7 @@ def rate_from_times(path: str, t: np.ndarray) -> float:
 
 
 MAX_GAP_S = 86400.0
+MAX_SAMPLE_UV = 1e9  # 1 kV: beyond any amplifier's input, and far inside float32 (which ends at 3.4e38)
 
 
 def gaps_from_times(t: np.ndarray, rate: float, path: str = "") -> list[tuple[int, int]]:
@@ -206,7 +207,7 @@ def read_csv(
         est = rate_from_times(path, ts)
         rate = float(rate_hz) if rate_hz is not None else est
     elif rate_hz is None:
-        raise InputError(path, "no time column; pass --rate")
+        raise RateNeeded(path, "no time column: give its sample rate (--rate)")
     else:
         rate = float(rate_hz)
 
@@ -217,15 +218,24 @@ def read_csv(
         scale[j], bare = _unit_scale(names[i])
         muscle, side = guess_role(bare)
         specs.append(ChannelSpec(name=bare or f"ch{j}", muscle=muscle, side=side))
-    if np.any(scale != 1.0):
-        values = values * scale
-    values = np.ascontiguousarray(values, dtype=np.float32)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        r, c = (int(x) for x in np.argwhere(bad)[0])
-        raise InputError(
-            path, f"{int(bad.sum())} NaN/infinite sample value(s); first at data row {r + 1}, column {names[chan_cols[c]]!r}"
-        )
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values are reported below, not warned about
+        if np.any(scale != 1.0):
+            values = values * scale
+        bad = ~np.isfinite(values)
+        if bad.any():
+            r, c = (int(x) for x in np.argwhere(bad)[0])
+            raise InputError(
+                path, f"{int(bad.sum())} NaN/infinite sample value(s); first at data row {r + 1}, column {names[chan_cols[c]]!r}"
+            )
+        huge = np.abs(values) > MAX_SAMPLE_UV
+        if huge.any():
+            r, c = (int(x) for x in np.argwhere(huge)[0])
+            raise InputError(
+                path,
+                f"{int(huge.sum())} sample value(s) beyond ±1 kV, which no electrode gives (damaged file or wrong unit?); "
+                f"first {values[r, c]:.6g} µV at data row {r + 1}, column {names[chan_cols[c]]!r}",
+            )
+        values = np.ascontiguousarray(values, dtype=np.float32)
     check_override_indices(channels, len(specs), path)
     specs_t = apply_overrides(specs, channels, path)
     info = StreamInfo(kind="file", name=os.path.basename(path), address=path, rate_hz=rate, channels=specs_t)

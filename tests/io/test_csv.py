@@ -39,7 +39,7 @@ def test_rate_option_without_time_column_and_mv_units(tmp_path):
     p = tmp_path / "b.csv"
     x = np.random.default_rng(0).normal(size=(500, 2))
     write_csv(p, ["EMG1_mV", "glute L (mV)"], x)
-    with pytest.raises(InputError, match=r"b.csv: no time column; pass --rate"):
+    with pytest.raises(InputError, match=r"b.csv: no time column: give its sample rate \(--rate\)"):
         read_recording(p)
     rec = read_recording(p, rate_hz=1000)
     s = rec.streams[0]
