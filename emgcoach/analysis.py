@@ -122,8 +122,8 @@ def analyze_stream(
         x = raw[:, ch : ch + 1]
         ecg = detect_ecg(x[:, 0], rate)
         cfg = replace(base, mains_hz=mains, lowlag=False)
-        if ecg.contaminated and cfg.ecg_highpass_hz is None:
-            cfg = replace(cfg, ecg_highpass_hz=ECG_HIGHPASS_HZ)
+        if ecg.contaminated and cfg.ecg_highpass_hz is None:  # 30 Hz, higher when the QRS is large/sharp
+            cfg = replace(cfg, ecg_highpass_hz=max(ECG_HIGHPASS_HZ, ecg.highpass_hz or 0.0))
         pipe = Pipeline(rate, cfg)
         out = pipe.process(x)
         env = out.envelope[:, 0]
@@ -151,7 +151,8 @@ def analyze_stream(
                 onsets_s=onsets,
                 offsets_s=offsets,
                 quality=quality[ch].to_dict(),
-                ecg={"contaminated": bool(ecg.contaminated), "heart_rate_bpm": _r(ecg.heart_rate_bpm or float("nan"), 1)},
+                ecg={"contaminated": bool(ecg.contaminated), "heart_rate_bpm": _r(ecg.heart_rate_bpm or float("nan"), 1),
+                     "highpass_hz": cfg.ecg_highpass_hz if ecg.contaminated else None},
                 filter_note=note,
             )
         )
@@ -218,7 +219,7 @@ def format_text(result: Analysis) -> str:
         lines.append(f"  {len(c.onsets_s)} onsets, {len(c.offsets_s)} offsets (s): {onsets or '-'}")
         lines.append(f"  quality: {q.get('grade', '?')}" + "".join(f"; {m}" for m in q.get("flag_messages", [])))
         if c.ecg["contaminated"]:
-            lines.append(f"  ECG contamination detected (~{c.ecg['heart_rate_bpm']} bpm): low edge raised to {ECG_HIGHPASS_HZ:g} Hz")
+            lines.append(f"  ECG contamination detected (~{c.ecg['heart_rate_bpm']} bpm): low edge raised to {c.ecg.get('highpass_hz') or ECG_HIGHPASS_HZ:g} Hz")
     for p in result.pairs:
         lines.append("")
         lat = p["median_onset_latency_ms"]
