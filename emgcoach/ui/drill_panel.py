@@ -56,6 +56,7 @@ class DrillPanel(QWidget):
         self.calibration = _big(QLabel("Not calibrated: levels in µV, targets relative to rest"), 9, bold=False)
         self.calibrate_button = QPushButton("Calibrate...")
         self.start_button = QPushButton("Start drill")
+        self.start_button.setToolTip("Start / stop a set of the chosen drill (S)")
         self.start_button.setCheckable(True)
         self.history_button = QPushButton("History...")
         self.report_button = QPushButton("Report...")

@@ -33,7 +33,7 @@ from emgcoach.coach.drills import DrillError, load_library
 from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, figures
 from emgcoach.coach.runner import DrillRunner, RunnerEvent
 from emgcoach.coach.store import Store, StoreError
-from emgcoach.errors import EmgcoachError
+from emgcoach.errors import EmgcoachError, RateNeeded
 from emgcoach.io.open import read_recording
 from emgcoach.stream.engine import Engine
 from emgcoach.stream.replay import replay_sources
@@ -53,6 +53,7 @@ FRAME_MS = 16  # ~60 Hz
 FEEDBACK_EVERY = 3  # bars, gauge and onset cue: every 3rd frame (20 Hz), quick enough to follow a contraction
 SLOW_EVERY = 15  # device panel and transport: every 15th frame (4 Hz)
 REST_EVERY = 60  # the uncalibrated rest level (a percentile over 30 s): once a second
+PLOT_WINDOWS_S = (5.0, 10.0, 20.0, 30.0)
 PREROLL_S = 30.0  # a seek in a replay first fills the plots' longest window with the lead-up to the target
 LIVE_STATES = {"running", "streaming"}  # a stream whose samples keep coming (file or simulator; sensor)
 UNITS = {"pct": "%MVC when calibrated", "uv": "µV (targets carried over from the calibration)"}
@@ -71,12 +72,13 @@ class MainWindow(QMainWindow):
         self.onset_order = OnsetOrder()
         self._rest = (math.nan, math.nan)
         self.replay_duration_s = 0.0
+        self._replaying: tuple[str, str | None] | None = None  # a replayed file and when it was recorded
         self.frames = 0
         self.errors_shown: list[str] = []
 
-        self.plots = SignalPlots(window_s=float(self.settings.value("plot_window_s", 10.0)))
+        self.plots = SignalPlots(window_s=self.settings.value("plot_window_s", 10.0))
         self.feedback = FeedbackView()
-        split = QSplitter(Qt.Horizontal)
+        self.split = split = QSplitter(Qt.Horizontal)
         split.addWidget(self.plots)
         split.addWidget(self.feedback)
         split.setStretchFactor(0, 3)
@@ -155,6 +157,7 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window_state")
         if state is not None:
             self.restoreState(state)
+        self._split_restored = False  # plots | feedback: restored once the window has its size (showEvent)
 
     # ------------------------------------------------------------------ actions
 
@@ -178,6 +181,7 @@ class MainWindow(QMainWindow):
         self.record_action.setCheckable(True)
         self.mark_action = act("Mark", lambda: self.mark("note", {"text": "mark"}), "M", "Put a mark in the recording")
         self.play_action = act("Play / pause", self.toggle_play, "Space")
+        self.drill_action = act("Start / stop drill", self.toggle_drill, "S", "Start or stop a set of the chosen drill")
         self.sim_action = act("Simulated sensors", self.add_simulated_sensors, "Ctrl+N")
         self.lsl_in_action = act("Add LSL EMG streams", self.add_lsl_streams, None, "Stream every EMG-type LSL stream on the network")
         self.lsl_out_action = act("Publish over LSL (network)", self.toggle_lsl_outlet, None,
@@ -185,7 +189,8 @@ class MainWindow(QMainWindow):
         self.lsl_out_action.setCheckable(True)
         for a in (self.open_action, self.sim_action, self.record_action, self.mark_action):
             bar.addAction(a)
-        for a in (self.open_action, self.sim_action, self.record_action, self.mark_action, self.play_action):
+        for a in (self.open_action, self.sim_action, self.record_action, self.mark_action, self.play_action,
+                  self.drill_action):
             menu.addAction(a)
         menu.addSeparator()
         menu.addAction(self.lsl_in_action)
@@ -211,6 +216,9 @@ class MainWindow(QMainWindow):
         self.units_actions = self._choice_menu(fmenu, "Levels in", UNITS, self.units, self.set_units)
         vmenu = self.menuBar().addMenu("&View")
         self.theme_actions = self._choice_menu(vmenu, "Theme", THEME_LABELS, self.theme.name, self.set_theme)
+        windows = {f"{s:g}": f"{s:g} s" for s in PLOT_WINDOWS_S}
+        self.window_actions = self._choice_menu(vmenu, "Plot window", windows, f"{self.plots.window_s:g}",
+                                                lambda key: self.set_plot_window(float(key)))
         if self.settings.value("audio_cue", False, type=bool):
             self.audio_action.setChecked(True)
 
@@ -228,6 +236,14 @@ class MainWindow(QMainWindow):
             a.triggered.connect(lambda _=False, k=key: choose(k))
             group.addAction(a)
         return actions
+
+    def set_plot_window(self, seconds: float) -> None:
+        """Show the last `seconds` of signal in the plots (5-30 s); remembered."""
+        self.plots.set_window(seconds)
+        self.settings.setValue("plot_window_s", self.plots.window_s)
+        action = self.window_actions.get(f"{self.plots.window_s:g}")
+        if action is not None:
+            action.setChecked(True)
 
     def set_units(self, units: str) -> None:
         """Show the feedback levels in %MVC when calibrated ('pct') or always in µV ('uv'); remembered."""
@@ -280,7 +296,9 @@ class MainWindow(QMainWindow):
         self.onset_order = OnsetOrder()
         self._rest = (math.nan, math.nan)
         self.replay_duration_s = 0.0
+        self._replaying = None
         self.transport.set_duration(0.0)
+        self.feedback.show_onset("waiting for a rep")  # the last session's cue does not belong to this one
         return self.engine
 
     def open_recording(self, path: str | Path, speed: float = 1.0, follow_drills: bool = True) -> bool:
@@ -289,7 +307,17 @@ class MainWindow(QMainWindow):
         With `follow_drills`, a recording that holds a calibration and drills is coached as it was done:
         its calibration is applied and each drill's set starts at its recorded start."""
         try:
-            rec = read_recording(path)
+            try:
+                rec = read_recording(path)
+            except RateNeeded as e:  # a CSV without a time column: ask, as --rate does on the command line
+                rate, ok = QInputDialog.getDouble(
+                    self, "Sample rate", f"{Path(path).name} does not say its sample rate ({e.problem.split(':')[0]}).\n"
+                    "Sample rate in Hz:", float(self.settings.value("last_csv_rate_hz", 1000.0)), 100.0, 100000.0, 1)
+                if not ok:
+                    self.status.setText(f"Not opened: {Path(path).name} needs its sample rate")
+                    return False
+                self.settings.setValue("last_csv_rate_hz", rate)
+                rec = read_recording(path, rate_hz=rate)
         except EmgcoachError as e:
             self._error_box("Cannot open recording", str(e))
             return False
@@ -306,6 +334,7 @@ class MainWindow(QMainWindow):
         if follow_drills and any(m.kind == "drill_start" for m in rec.markers):
             self._follow_recorded_coaching(rec)
         self.settings.setValue("last_file", str(path))
+        self._replaying = (str(Path(path).resolve()), rec.started_at)  # (file, when it was recorded)
         self.status.setText(f"Replaying {path}")
         return True
 
@@ -547,8 +576,16 @@ class MainWindow(QMainWindow):
         return str(path)
 
     def mark(self, kind: str, payload: dict) -> None:
-        if self.engine is not None and self.engine.n_streams:
-            self.engine.add_marker(kind, payload)
+        """Stamp a marker at the current session time; the status line says whether a recording keeps it."""
+        if self.engine is None or not self.engine.n_streams:
+            self.status.setText("Nothing to mark: no sensors or recording running")
+            return
+        marker = self.engine.add_marker(kind, payload)
+        at = _mmss(marker.time_s)
+        if self.engine.recording_path:
+            self.status.setText(f"Marked {at} in the recording")
+        else:
+            self.status.setText(f"Marked {at}, but not recording: press R to record and keep marks")
 
     def _open_dialog(self) -> None:
         start = str(self.settings.value("last_file", ""))
@@ -812,14 +849,21 @@ class MainWindow(QMainWindow):
             return
         store = self.store() if person else None
         note = ""
+        replayed, recorded_at = self._replaying or (None, None)
         if store is not None:
             try:
-                cal_id = None
-                if self.calibration is not None:
-                    found = store.latest_calibration(self.calibration.person)
-                    cal_id = found[0] if found else None
-                store.save_session(person, datetime.now().isoformat(timespec="seconds"), scores, recording, cal_id)
-                note = f"; saved to {person}'s history"
+                if replayed and any(r.recording == replayed and runner.drill.id in r.drills
+                                    for r in store.sessions(person)):
+                    note = f"; already in {person}'s history from this recording"  # replayed again: no twin
+                else:
+                    cal_id = None
+                    if self.calibration is not None:
+                        found = store.latest_calibration(self.calibration.person)
+                        cal_id = found[0] if found else None
+                    started = (recorded_at if replayed and recorded_at
+                               else datetime.now().isoformat(timespec="seconds"))
+                    store.save_session(person, started, scores, replayed or recording, cal_id)
+                    note = f"; saved to {person}'s history"
             except StoreError as e:
                 self._error_box("History", str(e))
         hits = sum(s.hit for s in scores)
@@ -882,9 +926,18 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ closing
 
+    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._split_restored:
+            self._split_restored = True
+            split_state = self.settings.value("split_state")
+            if split_state is not None:
+                self.split.restoreState(split_state)
+
     def closeEvent(self, event: object) -> None:  # noqa: N802
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
+        self.settings.setValue("split_state", self.split.saveState())
         self.settings.setValue("plot_window_s", self.plots.window_s)
         self.timer.stop()
         self.audio_cue.close()
@@ -900,3 +953,9 @@ class MainWindow(QMainWindow):
             self.engine.stop()
             self.engine = None
         super().closeEvent(event)  # type: ignore[arg-type]
+
+
+def _mmss(t_s: float) -> str:
+    """Session seconds as m:ss.s."""
+    t_s = max(0.0, float(t_s))
+    return f"{int(t_s // 60)}:{t_s % 60:04.1f}"

@@ -33,6 +33,15 @@ def nice_ceiling(x: float) -> float:
     return float(10 * decade)
 
 
+def _window(seconds: float) -> float:
+    """A plot window in s, held to 5-30 s (10 s for anything that is not a number)."""
+    try:
+        s = float(seconds)
+    except (TypeError, ValueError):
+        return 10.0
+    return float(min(30.0, max(5.0, s))) if np.isfinite(s) else 10.0
+
+
 class Trace(QGraphicsItem):
     """A polyline that always spans its plot's visible window, drawn straight from a QPolygonF whose
     points are written in place from numpy (`points(n)`, then `changed()`).
@@ -101,7 +110,7 @@ class SignalPlots(QWidget):
 
     def __init__(self, window_s: float = 10.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.window_s = float(window_s)
+        self.window_s = _window(window_s)
         self.layout_widget = pg.GraphicsLayoutWidget()
         self.layout_widget.ci.layout.setVerticalSpacing(16)  # one row's lowest tick label clear of the next's highest
         lay = QVBoxLayout(self)
@@ -129,7 +138,7 @@ class SignalPlots(QWidget):
 
     def set_window(self, seconds: float) -> None:
         """Show the last `seconds` (5-30 s)."""
-        self.window_s = float(min(30.0, max(5.0, seconds)))
+        self.window_s = _window(seconds)
         for i, row in enumerate(self._rows):
             row[2].setXRange(-self.window_s, 0.0, padding=0)
             self._set_rects(i)

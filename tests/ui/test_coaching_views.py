@@ -108,6 +108,18 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
     assert w.runner.start_s == drill_start
     qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
     assert len(w.set_scores) == 8 and sum(s.hit for s in w.set_scores) == 7
+    # the set goes into the client's history once, dated when it was recorded; replayed again: no twin
+    store = w.store()
+    (row,) = store.sessions("P11")
+    assert row.started.startswith("2026-11-25") and row.recording == str(SESSION.resolve())
+    assert w.open_recording(SESSION, speed=16.0)
+    w.engine.pause()
+    w.engine.seek(drill_start - 1.0)
+    qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start - 1.0)) < 0.05, timeout=5000)
+    w.engine.resume()
+    qtbot.waitUntil(lambda: w.runner is not None, timeout=5000)
+    qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
+    assert len(store.sessions("P11")) == 1 and "already in P11's history" in w.status.text()
 
 
 def test_a_recordings_calibration_does_not_follow_into_the_next_file(qtbot, window: MainWindow) -> None:

@@ -196,3 +196,74 @@ def test_device_panel_follows_a_new_file(qtbot, window: MainWindow) -> None:
     window.devices.refresh(window.engine, window.roles)
     box = window.devices._boxes[0][0]
     assert box is not first and window.engine.info(0).name in box.title()
+
+
+def test_keyboard_shortcuts_play_record_mark_and_drill(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """Space play/pause, R record, M mark (the status says whether it is kept), S start/stop the drill."""
+    from PySide6.QtCore import Qt
+
+    window.open_recording(DEMO, speed=4.0, follow_drills=False)
+    clock = window.engine.replay_clock
+    qtbot.waitUntil(lambda: window.engine.stream_stats(0).samples > 0, timeout=5000)
+    window.activateWindow()
+    window.plots.setFocus()
+    qtbot.keyClick(window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: clock.paused, timeout=2000)
+    qtbot.keyClick(window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: not clock.paused, timeout=2000)
+    qtbot.keyClick(window, Qt.Key_M)
+    assert "not recording" in window.status.text()
+    qtbot.keyClick(window, Qt.Key_R)
+    path = window.engine.recording_path
+    assert path and window.record_action.isChecked()
+    qtbot.keyClick(window, Qt.Key_M)
+    assert window.status.text().startswith("Marked ") and "in the recording" in window.status.text()
+    qtbot.wait(800)  # samples into the file
+    qtbot.keyClick(window, Qt.Key_S)
+    assert window.runner is not None
+    qtbot.keyClick(window, Qt.Key_S)
+    assert window.runner is None
+    qtbot.keyClick(window, Qt.Key_R)
+    assert not window.record_action.isChecked()
+    assert sum(m.kind == "note" and m.payload.get("text") == "mark" for m in read_xdf(path).markers) == 1
+
+
+def test_plot_window_and_layout_persist(qtbot, settings: QSettings) -> None:
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    w.show()
+    w.window_actions["20"].trigger()  # View > Plot window > 20 s
+    assert w.plots.window_s == 20.0
+    w.split.setSizes([500, 456])  # a wider feedback view, for reading across the room
+    sizes = w.split.sizes()
+    size = w.size()
+    w.close()
+    w2 = MainWindow(settings)
+    qtbot.addWidget(w2)
+    w2.resize(size)  # (the offscreen screen is smaller than the window: restoreGeometry would shrink it)
+    w2.show()
+    assert w2.plots.window_s == 20.0 and w2.window_actions["20"].isChecked()
+    assert w2.split.sizes() == sizes
+    w2.close()
+    settings.setValue("plot_window_s", "120")  # hand-edited or from an older version: held to 5-30 s
+    w3 = MainWindow(settings)
+    qtbot.addWidget(w3)
+    assert w3.plots.window_s == 30.0
+    w3.close()
+
+
+def test_a_csv_without_times_asks_for_its_rate(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
+    """The window asks for the sample rate that `--rate` gives on the command line; cancel opens nothing."""
+    from PySide6.QtWidgets import QInputDialog
+
+    path = tmp_path / "no_times.csv"
+    x = np.random.default_rng(1).standard_normal((4000, 2)) * 20.0
+    np.savetxt(path, x, delimiter=",", header="lat_left,glute_right", comments="", fmt="%.4f")
+    asked: list[str] = []
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda _p, _t, label, *a: (asked.append(label), (0.0, False))[1])
+    assert not window.open_recording(path) and window.engine is None
+    assert "needs its sample rate" in window.status.text() and window.errors_shown == []
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a: (2000.0, True))
+    assert window.open_recording(path)
+    assert window.engine.info(0).rate_hz == 2000.0 and window.replay_duration_s == pytest.approx(2.0, abs=0.01)
+    assert "no_times.csv" in asked[0]
