@@ -55,6 +55,11 @@ class Figures:
     glute_pct: float = float("nan")
 
 
+def uv_to_pct(envelope_uv: np.ndarray, rest_uv: float, mvc_uv: float) -> np.ndarray:
+    """Envelope µV -> %MVC through one channel's calibration (rest is 0 %, never below)."""
+    return np.maximum(100.0 * (np.asarray(envelope_uv, float) - rest_uv) / (mvc_uv - rest_uv), 0.0)
+
+
 def pct_band_in_uv(band: Band, rest_uv: float, mvc_uv: float) -> Band:
     """A %MVC target band as envelope levels in µV, through one channel's calibration
     (%MVC = 100 x (env - rest) / (mvc - rest), so env = rest + %MVC / 100 x (mvc - rest))."""

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from emgcoach.coach.calibration import Calibration, protocol
 from emgcoach.coach.drills import DrillError, load_library
-from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, figures
+from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, figures, uv_to_pct
 from emgcoach.coach.runner import DrillRunner, RunnerEvent
 from emgcoach.coach.store import Store, StoreError
 from emgcoach.errors import EmgcoachError, RateNeeded
@@ -649,10 +649,12 @@ class MainWindow(QMainWindow):
             return
         lat, glute = sling
         bl, bg = engine.buffers(lat[0]), engine.buffers(glute[0])
-        calibrated = engine.stream_stats(lat[0]).calibrated and engine.stream_stats(glute[0]).calibrated
+        cal_l, cal_g = engine.calibration_uv(*lat), engine.calibration_uv(*glute)
+        calibrated = (cal_l is not None and cal_g is not None
+                      and all(np.isfinite(v) for v in (*cal_l, *cal_g)) and cal_l[1] > cal_l[0] and cal_g[1] > cal_g[0])
         in_pct = calibrated and self.units == "pct"
-        ring_l = bl.pct_mvc if in_pct else bl.envelope
-        ring_g = bg.pct_mvc if in_pct else bg.envelope
+        # the low-lag envelope: a bar answers a contraction in milliseconds, not the 6 Hz envelope's ~80 ms
+        ring_l, ring_g = bl.lowlag, bg.lowlag
         el, end_l = ring_l.latest(int(2.0 * bl.rate_hz))
         # one sensor for both muscles: one read, so both channels cover the same samples (the ring is
         # being written meanwhile: two reads can differ in length)
@@ -668,9 +670,10 @@ class MainWindow(QMainWindow):
         if not calibrated and (self.frames % REST_EVERY < FEEDBACK_EVERY or not np.isfinite(self._rest[0])):
             self._rest = self._rest_level(bl, bg, lat[1], glute[1])
         levels = None  # calibrated but shown in µV: the %MVC targets carried into µV
-        if calibrated and not in_pct:
-            cal_l, cal_g = engine.calibration_uv(*lat), engine.calibration_uv(*glute)
-            levels = (cal_l, cal_g) if cal_l is not None and cal_g is not None else None
+        if in_pct:
+            a, b = uv_to_pct(a, *cal_l), uv_to_pct(b, *cal_g)
+        elif calibrated:
+            levels = (cal_l, cal_g)
         fig = figures(a, b, bl.rate_hz, in_pct, self._rest, calibration_uv=levels)
         lat_side = self.roles[lat][1]
         glute_side = self.roles[glute][1]
@@ -684,8 +687,8 @@ class MainWindow(QMainWindow):
     @staticmethod
     def _rest_level(bl, bg, ch_l: int, ch_g: int) -> tuple[float, float]:  # noqa: ANN001
         """Without calibration, rest is the 10th percentile of each envelope over the last 30 s (µV)."""
-        hist_l, _ = bl.envelope.latest(int(30 * bl.rate_hz))
-        hist_g, _ = bg.envelope.latest(int(30 * bg.rate_hz))
+        hist_l, _ = bl.lowlag.latest(int(30 * bl.rate_hz))
+        hist_g, _ = bg.lowlag.latest(int(30 * bg.rate_hz))
         if len(hist_l) <= bl.rate_hz or len(hist_g) <= bg.rate_hz:
             return (math.nan, math.nan)
         # every 10th sample: the envelope is smooth, and a percentile of 60 000 points a second is waste

@@ -96,8 +96,8 @@ class Trace(QGraphicsItem):
 
 
 class SignalPlots(QWidget):
-    """One row per channel of every stream: raw µV in grey and its 6 Hz envelope in orange (the low-lag
-    envelope drives the feedback bars instead; two envelopes on one plot read as clutter).
+    """One row per channel of every stream: raw µV in grey and its 6 Hz envelope in orange (the feedback
+    bars follow the low-lag envelope instead; two envelopes on one plot read as clutter).
 
     `refresh(engine)` pulls the newest `window_s` seconds from the ring buffers; call it on the UI timer.
     The time axis is fixed, in seconds before now (the newest sample of any stream sits at 0; a stream

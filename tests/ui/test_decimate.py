@@ -114,6 +114,7 @@ class _Engine:
 
     def __init__(self) -> None:
         self.n_streams = 1
+        self.replay_clock = None  # live
         chans = (ChannelSpec("a"), ChannelSpec("b"))
         rings = [RingBuffer(3 * 20000, 2) for _ in range(4)]
         self.buf = StreamBuffers(float(RATE), chans, *rings, t_origin=100.0)
