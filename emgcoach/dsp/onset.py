@@ -1,28 +1,36 @@
 """Onset and offset detection on envelopes: threshold with minimum durations, and a TKEO-conditioned variant.
 
-Threshold detector (after Hodges & Bui 1996): threshold = rest mean + k x rest SD per channel. A muscle
-turns on when its envelope stays above threshold for at least `min_on_s`, and the onset is timed at the
-first sample of that run (retroactively: the event is reported once the run is long enough, i.e.
-`min_on_s` after the onset). It turns off after `min_off_s` below threshold, timed at the first sample
-below.
+Threshold detector (after Hodges & Bui 1996): onset threshold = rest mean + k x rest SD per channel. A
+muscle turns on when its envelope stays above it for at least `min_on_s`; it turns off when the envelope
+stays at or below a lower offset threshold (mean + k_off x SD, hysteresis) for at least `min_off_s`.
+Events are reported once confirmed (`min_on_s` / `min_off_s` after the run began) and timed retroactively.
 
-Which envelope (the streaming path is causal throughout): a causal low-pass delays every threshold
-crossing. The 6 Hz display envelope is too slow for onsets (median error ~17 ms at 10 dB SNR), so onsets
-are found on a faster envelope: full-wave rectification then a 2nd-order Butterworth low-pass at 20 Hz
-(`OnsetEnvelope`, the same as the pipeline's `onset` envelope). Its group delay at DC is
-sqrt(2) / (2 pi fc) = 11 ms, but a step from rest to a contraction 10 dB higher crosses a rest + 3 SD
-threshold after only a few ms (the threshold sits low on the step), so by default no delay is
-subtracted.
-A caller whose envelope has a known constant lag can pass `delay_s` and every event is moved that much
-earlier.
+Timing. Ground truth for a ramped burst is the start of its rise (activation leaves 0) and the end of its
+fall. A causal envelope crosses a threshold late on two counts: the threshold sits part-way up the ramp,
+and the low-pass lags. So (1) an onset is traced back from the threshold run to where the excursion
+began, the sample after the envelope last stood at or below a start level, and an offset forward from
+the last drop below the onset threshold to the first sample back at that level. The start level is
+constant-fraction: mean + clip(0.05 x rise / SD, 0.5, k) SDs, where rise is the envelope's peak above the
+mean over the confirming run: at 10 dB SNR that is 0.5 SD (near the foot of the ramp), in a strong
+contraction it is the threshold itself, whose crossing on a steep edge is timed more precisely than
+the noisy foot (the lat -> glute latency of the bundled drills stays within a few ms). (2) Every event is
+moved earlier by the envelope's group delay, by default that of the pipeline's 20 Hz onset envelope,
+sqrt(2) / (2 pi 20 Hz) = 11.25 ms (`ONSET_ENVELOPE_DELAY_S`).
 
-The minimum on-time defaults to 40 ms, not 25 ms: with 25 ms (and k = 3, baseline from
-`estimate_rest`) resting noise stayed above mean + 3 SD long enough to give one false onset in about
-9 minutes of simulated rest (8 seeds x 20 bursts); 30 ms still gave one, 40 ms none. Because onsets are
-timed at the start of the run this costs no accuracy, only 15 ms more before the event is confirmed.
-Measured on the tests' bursts (10 dB SNR, 5 ms rise, causal 20-450 Hz band-pass then `OnsetEnvelope`),
-the errors are late by a median of about 10 ms (band-pass and low-pass lag plus the rise); pass
-`delay_s` to move events earlier if a caller wants to centre them.
+Measured through the app's path (`Pipeline` in 10 ms blocks, its 20 Hz onset envelope, rest from
+`estimate_rest`, this detector) on the simulator's bursts (40 ms raised-cosine ramps, 10 dB SNR, 4 seeds
+x 24 bursts; `tests/dsp/test_onset_simulated.py`): median |onset error| 10.0 ms at 2 kHz (signed +4.8,
+per seed 7.5-14.0) and 10.3 ms at 1 kHz (+6.1), offsets 5.2 / 7.1 ms. Without (1) and (2) the errors were
+27-33 ms, all late. The residual +5 ms is the time the envelope needs to rise 0.5 SD above rest on the
+ramp, less what the group delay removes.
+
+Defaults by rate (`onset_defaults`): k = 3, k_off = 2, 40 ms on, 50 ms off from 400 Hz up. The minimum
+on-time is 40 ms, not 25 ms: with 25 ms resting noise stayed above mean + 3 SD long enough to give one
+false onset in about 9 minutes of simulated rest, 40 ms none. Below 400 Hz the band-pass keeps only
+20 Hz-0.45 x rate of the EMG spectrum and the 20 Hz envelope is about twice as noisy (rest SD/mean 0.43
+at 200 Hz, 0.23 at 2 kHz): k = 3.5, 50 ms on and 100 ms off, with the hysteresis, take a 200 Hz stream
+from 125 extra onsets (split bursts) and 7 false ones at rest in 8 sessions to none in 16 (10 dB SNR);
+its median |onset error| is ~25 ms there.
 
 TKEO variant (Solnik et al. 2010): the Teager-Kaiser energy operator psi[n] = x[n]^2 - x[n-1] x[n+1]
 on the band-passed EMG sharpens bursts against background noise; rectified and low-passed (20 Hz) it
@@ -50,14 +58,50 @@ class OnsetEvent:
     time_s: float
 
 
+#: Group delay at DC of the pipeline's onset envelope (2nd-order Butterworth low-pass at 20 Hz of the
+#: rectified EMG): sqrt(2) / (2 pi 20 Hz) = 11.25 ms. `OnsetDetector` subtracts it by default.
+ONSET_ENVELOPE_DELAY_S = float(np.sqrt(2.0) / (2.0 * np.pi * 20.0))
+
+#: Below this rate the band-pass's upper edge (0.45 x rate) cuts most of the EMG spectrum: the rectified
+#: signal fluctuates more slowly and the 20 Hz envelope is about twice as noisy at rest (SD/mean 0.43 at
+#: 200 Hz against 0.23 at 2 kHz), so the detector's defaults are stricter (`onset_defaults`).
+NARROW_BAND_RATE_HZ = 400.0
+
+
+def onset_defaults(rate_hz: float) -> dict[str, float]:
+    """The threshold detector's defaults at a sample rate: k, k_off (SDs), min_on_s, min_off_s (s).
+
+    From 400 Hz up: k = 3, k_off = 2, 40 ms on, 50 ms off. Below (a 200 Hz Ganglion): k = 3.5, 50 ms on,
+    100 ms off, because the noisier envelope otherwise gave false onsets at rest (7 in 8 simulated
+    sessions of 24 bursts with k = 3, 40 ms on) and split bursts (125 extra onsets in those sessions
+    with 50 ms off and no hysteresis); with these, neither in 16 sessions at 10 dB SNR.
+    """
+    if rate_hz >= NARROW_BAND_RATE_HZ:
+        return {"k": 3.0, "k_off": 2.0, "min_on_s": 0.04, "min_off_s": 0.05}
+    return {"k": 3.5, "k_off": 2.0, "min_on_s": 0.05, "min_off_s": 0.1}
+
+
 class OnsetDetector:
     """Streaming threshold detector over an envelope (n_samples, n_channels) in µV (or any unit, as long
     as mean_uv and sd_uv share it).
 
-    mean_uv, sd_uv: rest level per channel (scalar or array). k: threshold in SDs above the mean.
-    min_on_s / min_off_s: how long the envelope must stay above / below threshold to count (s).
+    mean_uv, sd_uv: rest level per channel (scalar or array).
+    k: onset threshold in SDs above the mean; k_off (<= k): the lower threshold that ends a contraction
+        (hysteresis: dips between the two do not end it).
+    min_on_s / min_off_s: how long the envelope must stay above the onset / at or below the offset
+        threshold to count (s).
+    k, k_off, min_on_s, min_off_s default by rate (`onset_defaults`).
     t0: session time in s of absolute sample index 0 (event time = t0 + index / rate_hz).
-    delay_s: known constant lag of the envelope (s); events are moved this much earlier.
+    delay_s: known constant lag of the envelope (s); events are moved this much earlier. Default: the
+        group delay of the pipeline's 20 Hz onset envelope (`ONSET_ENVELOPE_DELAY_S`, 11.25 ms).
+    start_k, start_fraction: timing (start_k None: the first sample of the run, the plain Hodges & Bui
+        timing). Otherwise an onset is timed where the excursion that crossed the threshold began: the
+        sample after the envelope last stood at or below the start level mean + L x SD, with
+        L = min(k, max(start_k, start_fraction x (peak - mean) / SD)) and peak the envelope's maximum over
+        the confirming run (searched back at most `max_back_s`, never before the previous event or a gap;
+        without such a sample, the run's start); an offset where it ended: the first sample at or below
+        that burst's start level from the last drop below the onset threshold up to the confirming
+        sample (none: that drop).
     `active` (bool per channel) says which channels are currently on.
     Chunk-invariant: any chunking gives the same events. A gap in `first_index` (lost samples) ends the
     run in progress, so runs never span a gap.
@@ -68,80 +112,163 @@ class OnsetDetector:
         rate_hz: float,
         mean_uv: np.ndarray | float,
         sd_uv: np.ndarray | float,
-        k: float = 3.0,
-        min_on_s: float = 0.04,
-        min_off_s: float = 0.05,
+        k: float | None = None,
+        min_on_s: float | None = None,
+        min_off_s: float | None = None,
         t0: float = 0.0,
-        delay_s: float = 0.0,
+        delay_s: float | None = None,
+        k_off: float | None = None,
+        start_k: float | None = 0.5,
+        max_back_s: float = 0.2,
+        start_fraction: float = 0.05,
     ) -> None:
         self.rate_hz = float(rate_hz)
-        self.k = float(k)
-        self.set_baseline(mean_uv, sd_uv)
-        self.min_on = max(1, int(round(min_on_s * self.rate_hz)))
-        self.min_off = max(1, int(round(min_off_s * self.rate_hz)))
+        d = onset_defaults(self.rate_hz)
+        self.k = float(d["k"] if k is None else k)
+        self.k_off = min(self.k, float(d["k_off"] if k_off is None else k_off))
+        self.start_k = None if start_k is None else float(start_k)
+        self.start_fraction = float(start_fraction)
+        self.min_on = max(1, int(round((d["min_on_s"] if min_on_s is None else min_on_s) * self.rate_hz)))
+        self.min_off = max(1, int(round((d["min_off_s"] if min_off_s is None else min_off_s) * self.rate_hz)))
+        self.max_back = max(0, int(round(max_back_s * self.rate_hz))) if self.start_k is not None else 0
         self.t0 = float(t0)
-        self.delay = int(round(delay_s * self.rate_hz))
+        self.delay_s = ONSET_ENVELOPE_DELAY_S if delay_s is None else float(delay_s)
+        self.delay = int(round(self.delay_s * self.rate_hz))
+        self.set_baseline(mean_uv, sd_uv)
         from emgcoach.dsp import compiled  # numba: loaded when a stage is built, not on import
 
         self._kernel = compiled.threshold_runs
         self._ev_index = np.empty(0, dtype=np.int64)  # room for the events of one chunk, grown on demand
         self._ev_channel = np.empty(0, dtype=np.int64)
         self._ev_onset = np.empty(0, dtype=bool)
+        self._hist_len = self.max_back + max(self.min_on, self.min_off) if self.start_k is not None else 0
         self.reset()
 
     def set_baseline(self, mean_uv: np.ndarray | float, sd_uv: np.ndarray | float, k: float | None = None) -> None:
-        """Move the threshold to mean + k x SD (µV per channel) without losing the on/off state."""
+        """Move the thresholds to mean + k x SD and mean + k_off x SD (µV per channel) without losing the
+        on/off state (k_off stays, at most k)."""
         if k is not None:
             self.k = float(k)
-        self.threshold_uv = np.atleast_1d(np.asarray(mean_uv, float) + self.k * np.asarray(sd_uv, float))
-        self._threshold_ch: np.ndarray | None = None  # threshold_uv spread over the channels, made on use
+            self.k_off = min(self.k_off, self.k)
+        mean = np.asarray(mean_uv, float)
+        sd = np.asarray(sd_uv, float)
+        self.threshold_uv = np.atleast_1d(mean + self.k * sd)
+        self.off_threshold_uv = np.atleast_1d(mean + self.k_off * sd)
+        self.mean_uv = np.atleast_1d(mean)
+        self.sd_uv = np.atleast_1d(sd)
+        self._thresholds_ch: tuple[np.ndarray, ...] | None = None  # spread over the channels, made on use
 
     def reset(self) -> None:
         """Forget all state: every channel off, no run in progress."""
         self.active: np.ndarray | None = None  # per channel: currently on
-        self._run_value: np.ndarray | None = None  # value (above?) of the run in progress
-        self._run_start: np.ndarray | None = None  # absolute index where that run began
+        # two run machines share the compiled kernel: `_up` finds runs above the onset threshold lasting
+        # min_on (its own off-switch is immediate), `_down` runs at or below the offset threshold lasting
+        # min_off (its on-switch immediate); an onset of `_up` switches an inactive channel on, an offset
+        # of `_down` an active one off. Per machine: [active, run value, run start].
+        self._up: list[np.ndarray] | None = None
+        self._down: list[np.ndarray] | None = None
+        self._last: np.ndarray | None = None  # absolute index before which no search goes (event, gap)
+        self._hist: np.ndarray | None = None  # the last _hist_len envelope samples (NaN before the stream)
         self._next_index: int | None = None
 
     def _init(self, n_ch: int, first_index: int) -> None:
         if self.threshold_uv.size not in (1, n_ch):
             raise ValueError(f"threshold has {self.threshold_uv.size} channels, envelope has {n_ch}")
         self.active = np.zeros(n_ch, dtype=bool)
-        self._run_value = np.zeros(n_ch, dtype=bool)
-        self._run_start = np.full(n_ch, first_index, dtype=np.int64)
+        self._up = [np.zeros(n_ch, dtype=bool), np.zeros(n_ch, dtype=bool), np.full(n_ch, first_index, dtype=np.int64)]
+        self._down = [np.zeros(n_ch, dtype=bool), np.zeros(n_ch, dtype=bool), np.full(n_ch, first_index, dtype=np.int64)]
+        self._last = np.full(n_ch, first_index, dtype=np.int64)
+        self._level = np.zeros(n_ch)  # per channel: the start level of the last onset (µV), for its offset
+        self._hist = np.full((self._hist_len, n_ch), np.nan)
+
+    def _run(self, a: np.ndarray, threshold: np.ndarray, first_index: int, min_on: int, min_off: int,
+             state: list[np.ndarray], want_onsets: bool) -> list[tuple[int, int, bool]]:
+        count = self._kernel(
+            a, threshold, first_index, min_on, min_off, state[0], state[1], state[2],
+            self._ev_index, self._ev_channel, self._ev_onset,
+        )
+        if count == 0:
+            return []
+        keep = self._ev_onset[:count] == want_onsets
+        return [(i, c, want_onsets) for i, c in zip(self._ev_index[:count][keep].tolist(), self._ev_channel[:count][keep].tolist())]
 
     def process(self, envelope: np.ndarray, first_index: int) -> list[OnsetEvent]:
         """Feed the envelope chunk whose first sample has absolute index `first_index`; return the events
-        confirmed in it, ordered by index, each timed at the start of its run (minus `delay_s`)."""
+        confirmed in it, ordered by index, timed as set by `start_k` and moved `delay_s` earlier."""
         a, _ = as_2d(envelope)
         n, n_ch = a.shape
         if self.active is None:
             self._init(n_ch, first_index)
-        assert self.active is not None and self._run_value is not None and self._run_start is not None
+        assert self.active is not None and self._up is not None and self._down is not None
+        assert self._last is not None and self._hist is not None
         if n == 0:
             return []
         if self._next_index is not None and first_index != self._next_index:
-            # samples were lost: runs do not span the gap
-            self._run_value = self.active.copy()
-            self._run_start[:] = first_index
+            # samples were lost (or the count restarted): runs do not span the gap, no search reaches back
+            for st in (self._up, self._down):
+                st[1] = st[0].copy()
+                st[2][:] = first_index
+            self._last[:] = first_index
         self._next_index = first_index + n
-        if self._threshold_ch is None or len(self._threshold_ch) != n_ch:
-            self._threshold_ch = np.array(np.broadcast_to(self.threshold_uv, (n_ch,)), dtype=float)
+        if self._thresholds_ch is None or len(self._thresholds_ch[0]) != n_ch:
+            self._thresholds_ch = tuple(  # type: ignore[assignment]
+                np.array(np.broadcast_to(t, (n_ch,)), dtype=float)
+                for t in (self.threshold_uv, self.off_threshold_uv, self.mean_uv, self.sd_uv)
+            )
+        assert self._thresholds_ch is not None
+        t_on, t_off, mean, sd = self._thresholds_ch
         if len(self._ev_index) < n * n_ch + n_ch:
             size = n * n_ch + n_ch
             self._ev_index = np.empty(size, dtype=np.int64)
             self._ev_channel = np.empty(size, dtype=np.int64)
             self._ev_onset = np.empty(size, dtype=bool)
-        count = self._kernel(
-            a, self._threshold_ch, first_index, self.min_on, self.min_off, self.active, self._run_value,
-            self._run_start, self._ev_index, self._ev_channel, self._ev_onset,
-        )
-        if count == 0:
+        # candidates: runs above the onset threshold (min_on) and runs below the offset threshold (min_off)
+        cands = self._run(a, t_on, first_index, self.min_on, 1, self._up, True)
+        cands += self._run(a, t_off, first_index, 1, self.min_off, self._down, False)
+        hist = self._hist
+        h = self._hist_len
+        ext = None
+        events: list[tuple[int, int, str]] = []
+        if cands:
+            cands.sort()
+            ext = np.concatenate([hist, a], axis=0) if h else a  # ext[j] is absolute index first_index - h + j
+            base = first_index - h
+            for idx, c, is_onset in cands:
+                if is_onset == bool(self.active[c]) or idx < self._last[c]:
+                    continue  # an onset while on, an offset while off: not a change of state
+                self.active[c] = is_onset
+                lo = max(int(self._last[c]), idx - self.max_back)
+                self._last[c] = idx
+                at = idx
+                if self.start_k is not None:
+                    col = ext[:, c]
+                    if is_onset:  # back to where the envelope last stood at or below the start level
+                        rise = float(np.max(col[idx - base : idx + self.min_on - base])) - mean[c]
+                        level_sd = self.start_k
+                        if sd[c] > 0:
+                            level_sd = min(self.k, max(self.start_k, self.start_fraction * rise / sd[c]))
+                        self._level[c] = level = mean[c] + level_sd * sd[c]
+                        below = np.flatnonzero(col[lo - base : idx - base] <= level)
+                        if len(below):
+                            at = lo + int(below[-1]) + 1
+                    else:  # from the last drop below the onset threshold, the first sample at the start level
+                        above = np.flatnonzero(col[lo - base : idx - base] > t_on[c])
+                        drop = lo + int(above[-1]) + 1 if len(above) else idx
+                        end = idx + self.min_off  # the confirming sample is idx + min_off - 1
+                        low = np.flatnonzero(col[drop - base : end - base] <= self._level[c])
+                        at = drop + int(low[0]) if len(low) else drop
+                events.append((max(0, at - self.delay), c, "onset" if is_onset else "offset"))
+        if h:  # keep the last h samples for the next chunk's searches
+            if n >= h:
+                hist[:] = a[n - h :]
+            elif ext is not None:
+                hist[:] = ext[len(ext) - h :]
+            else:
+                hist[: h - n] = hist[n:]
+                hist[h - n :] = a
+        if not events:
             return []
-        events = sorted(
-            zip((self._ev_index[:count] - self.delay).tolist(), self._ev_channel[:count].tolist(),
-                np.where(self._ev_onset[:count], "onset", "offset").tolist())
-        )
+        events.sort()
         return [OnsetEvent(ch, kind, idx, self.t0 + idx / self.rate_hz) for idx, ch, kind in events]  # type: ignore[arg-type]
 
 
@@ -150,14 +277,16 @@ def detect_onsets(
     rate_hz: float,
     mean_uv: np.ndarray | float,
     sd_uv: np.ndarray | float,
-    k: float = 3.0,
-    min_on_s: float = 0.04,
-    min_off_s: float = 0.05,
+    k: float | None = None,
+    min_on_s: float | None = None,
+    min_off_s: float | None = None,
     t0: float = 0.0,
-    delay_s: float = 0.0,
+    delay_s: float | None = None,
+    **kwargs: float | None,
 ) -> list[OnsetEvent]:
-    """Offline: the same `OnsetDetector` run over a whole envelope (index 0 at time t0)."""
-    det = OnsetDetector(rate_hz, mean_uv, sd_uv, k, min_on_s, min_off_s, t0, delay_s)
+    """Offline: the same `OnsetDetector` run over a whole envelope (index 0 at time t0); kwargs: k_off,
+    start_k, max_back_s."""
+    det = OnsetDetector(rate_hz, mean_uv, sd_uv, k, min_on_s, min_off_s, t0, delay_s, **kwargs)  # type: ignore[arg-type]
     return det.process(envelope, 0)
 
 
@@ -285,7 +414,9 @@ class TkeoOnsetDetector:
     ) -> None:
         self.rate_hz = float(rate_hz)
         self.envelope = TkeoEnvelope(rate_hz, cutoff_hz)
-        self.detector = OnsetDetector(rate_hz, mean, sd, k, min_on_s, min_off_s, t0, delay_s=1.0 / self.rate_hz)
+        self.detector = OnsetDetector(
+            rate_hz, mean, sd, k, min_on_s, min_off_s, t0, delay_s=1.0 / self.rate_hz, k_off=k, start_k=None
+        )
 
     @classmethod
     def from_rest(

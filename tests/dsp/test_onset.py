@@ -19,9 +19,11 @@ from emgcoach.dsp.onset import (
     OnsetDetector,
     OnsetEnvelope,
     TkeoEnvelope,
+    ONSET_ENVELOPE_DELAY_S,
     TkeoOnsetDetector,
     detect_onsets,
     detect_onsets_tkeo,
+    onset_defaults,
     tkeo_baseline,
 )
 
@@ -180,9 +182,12 @@ def test_short_blips_are_not_onsets() -> None:
     env = np.zeros(4000)
     env[1000:1070] = 10.0  # 35 ms above threshold: shorter than min_on 40 ms
     env[2000:2090] = 10.0  # 45 ms: an onset, then an offset
-    events = detect_onsets(env, RATE, 0.0, 1.0)
+    events = detect_onsets(env, RATE, 0.0, 1.0, delay_s=0.0)
     assert [(e.kind, e.index) for e in events] == [("onset", 2000), ("offset", 2090)]
     assert events[0].time_s == pytest.approx(1.0)
+    # by default events are moved earlier by the 20 Hz onset envelope's group delay
+    lag = int(round(ONSET_ENVELOPE_DELAY_S * RATE))
+    assert [e.index for e in detect_onsets(env, RATE, 0.0, 1.0)] == [2000 - lag, 2090 - lag]
 
 
 def test_short_dips_do_not_end_a_contraction_and_t0_delay_apply() -> None:
@@ -206,7 +211,7 @@ def test_set_baseline_keeps_state() -> None:
 
 
 def test_lost_samples_do_not_join_runs() -> None:
-    det = OnsetDetector(RATE, 0.0, 1.0)
+    det = OnsetDetector(RATE, 0.0, 1.0, delay_s=0.0)
     assert det.process(np.full(60, 10.0), 0) == []  # 30 ms above: pending
     # the next chunk comes after a gap: the pending run restarts instead of spanning the gap
     assert det.process(np.full(60, 10.0), 1000) == []
@@ -231,3 +236,48 @@ def test_onset_envelope_is_rectify_then_20_hz_butterworth() -> None:
     sos = signal.butter(2, 20.0, fs=RATE, output="sos")
     np.testing.assert_allclose(OnsetEnvelope(RATE).process(x), signal.sosfilt(sos, np.abs(x), axis=0), rtol=1e-9, atol=1e-9)
     assert OnsetEnvelope(RATE).group_delay_s == pytest.approx(np.sqrt(2) / (2 * np.pi * 20.0))
+
+
+def test_hysteresis_dips_between_the_thresholds_do_not_end_a_contraction() -> None:
+    env = np.zeros(6000)
+    env[1000:5000] = 10.0
+    env[2000:2400] = 2.5  # 200 ms below the onset threshold (3) but above the offset threshold (2)
+    env[3000:3200] = 1.5  # 100 ms below the offset threshold: the contraction ends
+    events = detect_onsets(env, RATE, 0.0, 1.0, delay_s=0.0)
+    assert [(e.kind, e.index) for e in events] == [("onset", 1000), ("offset", 3000), ("onset", 3200), ("offset", 5000)]
+    det = OnsetDetector(RATE, 0.0, 1.0)
+    assert (det.k, det.k_off, det.min_on, det.min_off) == (3.0, 2.0, 80, 100)
+
+
+def test_onsets_are_traced_back_to_the_foot_of_the_rise() -> None:
+    # rest 0 +- 1 (SD); a slow linear rise from index 1000 reaching the threshold 3 at 1300, then 10
+    env = np.zeros(3000)
+    env[1000:1300] = np.linspace(0.0, 3.0, 300, endpoint=False)
+    env[1300:2500] = 10.0
+    plain = detect_onsets(env, RATE, 0.0, 1.0, delay_s=0.0, start_k=None)
+    assert plain[0].index == 1300  # Hodges & Bui: the first sample above threshold
+    traced = detect_onsets(env, RATE, 0.0, 1.0, delay_s=0.0)
+    # peak 10 above the mean: level = max(0.5, 0.05 x 10) = 0.5 SD, last at or below it at index 1050
+    assert traced[0].index == 1051
+    assert traced[1].index == 2500  # the fall is a step: the offset is its first sample
+    # a strong contraction: the start level is the threshold itself (constant fraction capped at k)
+    env[1300:2500] = 1000.0
+    assert detect_onsets(env, RATE, 0.0, 1.0, delay_s=0.0)[0].index == 1300
+
+
+def test_narrow_band_rates_get_stricter_defaults() -> None:
+    assert onset_defaults(2000.0) == onset_defaults(500.0) == {"k": 3.0, "k_off": 2.0, "min_on_s": 0.04, "min_off_s": 0.05}
+    assert onset_defaults(200.0) == {"k": 3.5, "k_off": 2.0, "min_on_s": 0.05, "min_off_s": 0.1}
+    det = OnsetDetector(200.0, 1.0, 0.5)
+    assert (det.min_on, det.min_off, det.delay) == (10, 20, 2)
+    np.testing.assert_allclose(det.threshold_uv, [2.75])
+    np.testing.assert_allclose(det.off_threshold_uv, [2.0])
+
+
+def test_a_restarted_sample_count_still_finds_onsets() -> None:
+    det = OnsetDetector(RATE, 0.0, 1.0, delay_s=0.0)
+    seg = np.r_[np.zeros(500), np.full(500, 10.0), np.zeros(500)]
+    first = [(e.kind, e.index) for e in det.process(seg, 5000)]
+    assert first == [("onset", 5500), ("offset", 6000)]
+    # the source restarts counting at 0 (the engine marks a gap): the next burst is still found
+    assert [(e.kind, e.index) for e in det.process(seg, 0)] == [("onset", 500), ("offset", 1000)]
