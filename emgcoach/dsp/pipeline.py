@@ -1,6 +1,6 @@
 r"""The per-channel signal chain, configured from a plain dataclass.
 
-raw µV -> band-pass (+ mains notch, one SOS cascade) -> rectify -> linear envelope (6 Hz)
+raw µV -> [mains notches ->] band-pass (one SOS cascade) -> rectify -> linear envelope (6 Hz)
                                                     \-> moving RMS
                                                     \-> low-lag Bayesian envelope
 One `Pipeline` serves all channels of one stream that share a configuration (vectorised across channels).
@@ -15,7 +15,7 @@ import numpy as np
 
 from emgcoach.dsp.base import as_2d
 from emgcoach.dsp.envelope import LinearEnvelope, MovingRMS
-from emgcoach.dsp.filters import BandPass, Notch, SosFilter
+from emgcoach.dsp.filters import BandPass, Notch, NotchedBandPass, SosFilter
 from emgcoach.dsp.lowlag import BayesEnvelope
 
 
@@ -23,8 +23,11 @@ from emgcoach.dsp.lowlag import BayesEnvelope
 class PipelineConfig:
     """Settings of the chain. Frequencies in Hz, windows in s.
 
-    mains_hz: 50 or 60 to notch that line and its harmonics; None for no notch. (Detecting it is the
-    caller's job: `dsp.filters.detect_mains_hz` on the first seconds of signal.)
+    mains_hz: 50 or 60 to notch that line and its harmonics (all below 0.95 x Nyquist); None for no
+    notch. (Detecting it is the caller's job: `dsp.filters.detect_mains_hz` on the first seconds of signal.)
+    notch_settle_s: start-up phase of the notch (`dsp.filters.NotchedBandPass`): for this long after a
+    start or reset the hum is fitted and subtracted instead of notched, so the notch does not ring; the
+    filtered output is 0 for the first ~2 mains cycles while the fit has too few samples.
     ecg_highpass_hz: when set (e.g. 30), the band-pass low edge is raised to it to suppress ECG on
     trunk muscles such as the left latissimus dorsi.
     """
@@ -34,6 +37,7 @@ class PipelineConfig:
     band_order: int = 4
     mains_hz: float | None = None
     notch_harmonics: bool = True
+    notch_settle_s: float = 0.5
     ecg_highpass_hz: float | None = None
     envelope_cutoff_hz: float = 6.0
     onset_cutoff_hz: float = 20.0
@@ -65,15 +69,16 @@ class Pipeline:
         low = max(cfg.band_low_hz, cfg.ecg_highpass_hz or 0.0)
         band = BandPass(self.rate_hz, low_hz=low, high_hz=cfg.band_high_hz, order=cfg.band_order)
         self.band_hz: tuple[float, float] = (band.low_hz, band.high_hz)
-        sos = band.sos
         self.notch_hz: tuple[float, ...] = ()
+        self._front: SosFilter | NotchedBandPass
         if cfg.mains_hz:
-            notch = Notch(
-                self.rate_hz, mains_hz=cfg.mains_hz, harmonics=cfg.notch_harmonics, max_hz=band.high_hz
-            )
+            # every harmonic below 0.95 x Nyquist, not only those inside the band: the band-pass alone
+            # lets 500 Hz through at -6.8 dB (2 kHz, 50 Hz mains); see `Notch` for the limit
+            notch = Notch(self.rate_hz, mains_hz=cfg.mains_hz, harmonics=cfg.notch_harmonics)
             self.notch_hz = tuple(notch.frequencies_hz)
-            sos = np.vstack([sos, notch.sos])
-        self._front = SosFilter(sos)
+            self._front = NotchedBandPass(self.rate_hz, band, notch, settle_s=cfg.notch_settle_s)
+        else:
+            self._front = SosFilter(band.sos)
         self._envelope = LinearEnvelope(self.rate_hz, cutoff_hz=cfg.envelope_cutoff_hz)
         self._onset_envelope = LinearEnvelope(self.rate_hz, cutoff_hz=min(cfg.onset_cutoff_hz, 0.4 * self.rate_hz))
         self._rms = MovingRMS(self.rate_hz, window_s=cfg.rms_window_s)

@@ -3,11 +3,14 @@
 Each figure comes with a one-line meaning a therapist can act on, and a grade: good, fair or bad.
 
 Metrics per channel (see `MESSAGES`): line_noise_ratio (power within ±1 Hz of the mains lines and their
-harmonics over all 20-450 Hz power, 0-1, Welch spectrum of the raw signal); flatline (raw or band-passed
-SD below 0.5 µV, or a constant value); clipping_fraction (share of samples at the rail: at |x| >= the
+harmonics over all 20-450 Hz power, 0-1, from the raw signal's spectrum at rest: the whole stretch's when
+it is all rest, else its quietest 1 s (of one every 0.1 s), so that contractions do not dilute it);
+flatline (a stuck signal: raw or band-passed SD below 0.1 µV, a constant value, or at least 95 % of
+samples repeating the previous one); clipping_fraction (share of samples at the rail: at |x| >= the
 given clip level, or else at the stretch's max/min when that extreme value repeats, i.e. occurs in a run
 of two or more samples, as a rail does and a true peak does not); noise_rms_uv (RMS of the band-passed
-signal in its quietest 0.5 s window, stepping 0.25 s); snr_db (20 log10 of the most active 0.5 s
+signal in its quietest 0.5 s window, stepping 0.25 s, with the share of mains-line power taken out, as the
+notch removes it); snr_db (20 log10 of the most active 0.5 s
 window's RMS over the quietest's). Band-passing is a causal 4th-order Butterworth 20-450 Hz (upper edge
 capped at 0.45 x rate) with the state started at the first sample; its first 0.2 s is skipped.
 """
@@ -23,7 +26,10 @@ from scipy import fft, signal
 
 from emgcoach.dsp.base import as_2d
 
-FLAT_SD_UV = 0.5  # below this the channel carries no signal
+FLAT_SD_UV = 0.1  # SD (raw or band-passed) below this: no signal. Working sensors rest at ~0.5-2 µV RMS
+FLAT_REPEAT = 0.95  # share of samples equal to the one before at or above this: a stuck ADC or held value
+REST_FACTOR = 2.0  # a stretch is all rest when every 1 s of it has power within this factor of the quietest 1 s
+LINE_SEGMENTS = 240  # the line ratio looks at most at this many 1 s segments (evenly spread)
 LINE_BAD = 0.5  # share of 20-450 Hz power in mains lines: above this the hum dominates
 LINE_FAIR = 0.2
 CLIP_BAD = 0.01  # fraction of samples at the rail
@@ -120,7 +126,7 @@ def _power_spectrum(x: np.ndarray, rate_hz: float, nper: int) -> tuple[np.ndarra
     """Welch PSD (Hann window, mean removed per segment, 50 % overlap) of channel-major (ch, n), any scale:
     (freqs,), (ch, freqs).
 
-    When the stretch is a single segment long (the live monitor's 2 s window) this is one Hann-windowed
+    When the stretch is a single segment long this is one Hann-windowed
     periodogram, computed directly: `scipy.signal.welch` spends about 0.4 ms of its own on 2 s x 4
     channels around its FFT. Only ratios of these powers are used, so the density scaling is left out.
     """
@@ -156,14 +162,46 @@ def _line_masks(rate_hz: float, nper: int, mains_hz: float | None) -> tuple[np.n
     return band, per_mains
 
 
-def _line_ratios(x: np.ndarray, rate_hz: float, mains_hz: float | None) -> np.ndarray:
+def _line_ratios(
+    x: np.ndarray, rate_hz: float, mains_hz: float | None, csum: np.ndarray | None = None, offset: int = 0
+) -> np.ndarray:
     """Per channel of (ch, n): power within ±1 Hz of mains lines over all power in 20-450 Hz (capped
-    below Nyquist), 0-1."""
-    nper = int(min(x.shape[1], 2 * rate_hz))  # 0.5 Hz bins
+    below Nyquist), 0-1, at rest.
+
+    The stretch is cut into 1 s segments (one starting every 0.1 s; at most `LINE_SEGMENTS`, evenly
+    spread) ranked by their band-passed power (`csum`: the
+    running sum of the squared band-passed signal, (ch, m + 1), its sample 0 at x's sample `offset`;
+    computed here when None); those within `REST_FACTOR` of the quietest count as rest, so contractions
+    do not dilute the hum. When every segment of every channel is rest (the usual case at rest) the
+    Welch spectrum of the whole stretch (2 s segments, 0.5 Hz bins) is used; otherwise the periodogram of
+    each channel's quietest segment (1 Hz bins: a whole-Hz line falls in 3 Hann bins, all within ±1 Hz).
+    """
+    n = x.shape[1]
+    nper = int(min(n, 2 * rate_hz))  # 0.5 Hz bins
     if nper < rate_hz / 4:
         return np.full(x.shape[0], np.nan)
-    _, p = _power_spectrum(x, rate_hz, nper)
-    band, per_mains = _line_masks(float(rate_hz), nper, mains_hz)
+    seg_n = int(round(rate_hz))
+    if csum is None:
+        y = _band_pass(x, rate_hz)
+        csum = np.zeros((y.shape[0], n + 1))
+        np.cumsum(y * y, axis=1, out=csum[:, 1:])
+        offset = 0
+    m = csum.shape[1] - 1
+    rest = None
+    if m >= 1.5 * seg_n:  # room for 1 s segments starting every 0.1 s: look for rest among them
+        starts = np.unique(np.append(np.arange(0, m - seg_n + 1, max(1, seg_n // 10)), m - seg_n))
+        if len(starts) > LINE_SEGMENTS:
+            starts = starts[np.linspace(0, len(starts) - 1, LINE_SEGMENTS).round().astype(int)]
+        power = csum[:, starts + seg_n] - csum[:, starts]  # (ch, segments)
+        rest = power <= REST_FACTOR * power.min(axis=1, keepdims=True)
+    if rest is None or rest.all():
+        _, p = _power_spectrum(x, rate_hz, nper)
+        band, per_mains = _line_masks(float(rate_hz), nper, mains_hz)
+    else:  # each channel's quietest 1 s: one periodogram per channel
+        first = offset + starts[np.argmin(power, axis=1)]  # (ch,)
+        seg = np.take_along_axis(x, first[:, None] + np.arange(seg_n), axis=1)  # (ch, seg_n)
+        _, p = _power_spectrum(seg, rate_hz, seg_n)
+        band, per_mains = _line_masks(float(rate_hz), seg_n, mains_hz)
     total = p[:, band].sum(axis=1)
     total[total <= 0] = 1.0
     return np.max([p[:, lines].sum(axis=1) / total for lines in per_mains], axis=0)
@@ -189,13 +227,12 @@ def _clipping(x: np.ndarray, clip_level_uv: float | None) -> np.ndarray:
     return stuck.mean(axis=1)
 
 
-def _window_rms(y: np.ndarray, w: int) -> np.ndarray:
-    """RMS of channel-major (ch, n) over windows of w samples stepping w // 2: (ch, windows)."""
-    c = np.zeros((y.shape[0], y.shape[1] + 1))
-    np.cumsum(y * y, axis=1, out=c[:, 1:])
+def _window_rms(csum: np.ndarray, w: int) -> np.ndarray:
+    """RMS over windows of w samples stepping w // 2, from the running sum of squares `csum` (ch, n + 1)
+    of a channel-major (ch, n) signal: (ch, windows)."""
     step = max(1, w // 2)
-    starts = np.arange(0, y.shape[1] - w + 1, step)
-    return np.sqrt(np.maximum((c[:, starts + w] - c[:, starts]) / w, 0.0))
+    starts = np.arange(0, csum.shape[1] - w, step)
+    return np.sqrt(np.maximum((csum[:, starts + w] - csum[:, starts]) / w, 0.0))
 
 
 def assess_quality(
@@ -213,18 +250,25 @@ def assess_quality(
     w = max(2, int(WINDOW_S * rate_hz))
     if n:
         flat = (np.ptp(a, axis=1) == 0.0) | (a.std(axis=1) < FLAT_SD_UV)
+        if n > 1:
+            flat |= np.mean(a[:, 1:] == a[:, :-1], axis=1) >= FLAT_REPEAT
         if y.shape[1]:
             flat |= y.std(axis=1) < FLAT_SD_UV
-        lines = np.where(flat, 0.0, _line_ratios(a, rate_hz, mains_hz))
+        csum = np.zeros((n_ch, y.shape[1] + 1))
+        np.cumsum(y * y, axis=1, out=csum[:, 1:])
+        lines = np.where(flat, 0.0, _line_ratios(a, rate_hz, mains_hz, csum, skip))
         clips = np.where(flat, 0.0, _clipping(a, clip_level_uv))
     else:
         flat = np.ones(n_ch, dtype=bool)
         lines = clips = np.zeros(n_ch)
     if y.shape[1] >= w:
-        rms = _window_rms(y, w)
+        rms = _window_rms(csum, w)
         noises, peaks = rms.min(axis=1), rms.max(axis=1)
     else:
         noises = peaks = np.sqrt(np.mean(y * y, axis=1)) if y.shape[1] else np.full(n_ch, np.nan)
+    # the resting noise without the mains lines (the notch takes those out): hum is blamed on mains,
+    # not reported as "noisy at rest" as well
+    noises = noises * np.sqrt(np.clip(1.0 - np.nan_to_num(lines), 0.0, 1.0))
     reports = []
     for ch in range(n_ch):
         line, clip, noise, peak = float(lines[ch]), float(clips[ch]), float(noises[ch]), float(peaks[ch])

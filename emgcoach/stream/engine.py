@@ -417,7 +417,8 @@ class Engine:
         if mains is None:
             return
         st.config = replace(st.config, mains_hz=mains)
-        st.pipeline = Pipeline(st.info.rate_hz, st.config)  # starts in steady state: no burst at the switch
+        # its start-up phase fits the hum out (dsp/filters.py NotchedBandPass): no burst at the switch
+        st.pipeline = Pipeline(st.info.rate_hz, st.config)
         st.quality.mains_hz = mains
         self._emit("note", st.index, {"message": f"{st.info.name}: {mains:g} Hz mains hum found; notch on"})
 
