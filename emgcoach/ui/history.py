@@ -27,7 +27,6 @@ class HistoryDialog(QDialog):
                 self.person.setCurrentIndex(i)
         self.drill = QComboBox()
         self.plots = pg.GraphicsLayoutWidget()
-        self.plots.setAntialiasing(True)  # a few thick lines: smooth slopes cost nothing here
         self.level_plot = self.plots.addPlot(row=0, col=0)
         self.level_plot.setLabel("left", "glute level")
         self.level_plot.showGrid(y=True, alpha=0.2)
@@ -36,8 +35,10 @@ class HistoryDialog(QDialog):
         self.latency_plot.setLabel("bottom", "session")
         self.latency_plot.showGrid(y=True, alpha=0.2)
         self.latency_plot.setXLink(self.level_plot)
-        self.level_curve = self.level_plot.plot(pen=pg.mkPen("#d81b60", width=2), symbol="o", symbolBrush="#d81b60")
-        self.latency_curve = self.latency_plot.plot(pen=pg.mkPen("#1e88e5", width=2), symbol="o", symbolBrush="#1e88e5")
+        self.level_curve = self.level_plot.plot(pen=pg.mkPen("#d81b60", width=2), symbol="o", symbolBrush="#d81b60",
+                                                antialias=True)
+        self.latency_curve = self.latency_plot.plot(pen=pg.mkPen("#1e88e5", width=2), symbol="o", symbolBrush="#1e88e5",
+                                                    antialias=True)
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["date", "reps", "on target", "glute level", "glute onset ms"])
         form = QFormLayout()
