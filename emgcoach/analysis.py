@@ -132,8 +132,16 @@ def analyze_stream(
         events = detect_onsets(onset_env, rate, rest.mean_uv, rest.sd_uv)
         onsets = [float(times[min(e.index, len(times) - 1)]) for e in events if e.kind == "onset"]
         offsets = [float(times[min(e.index, len(times) - 1)]) for e in events if e.kind == "offset"]
-        env_rest = estimate_rest(env, rate)
-        threshold = float(env_rest.threshold_uv(3.0)[0])
+        active = np.zeros(len(env), dtype=bool)  # between each onset and its offset (or the end)
+        start = None
+        for e in events:
+            if e.kind == "onset" and start is None:
+                start = e.index
+            elif e.kind == "offset" and start is not None:
+                active[start : e.index + 1] = True
+                start = None
+        if start is not None:
+            active[start:] = True
         note = f"band-pass {pipe.band_hz[0]:g}-{pipe.band_hz[1]:g} Hz"
         if pipe.notch_hz:
             note += f", notch {mains:g} Hz x{len(pipe.notch_hz)}"
@@ -145,7 +153,7 @@ def analyze_stream(
                 rate_hz=rate,
                 times_s=times,
                 envelope_uv=env,
-                active=env > threshold,
+                active=active,
                 rms_uv=float(np.sqrt(np.mean(out.filtered[:, 0] ** 2))) if len(x) else float("nan"),
                 envelope_peak_uv=float(env.max()) if len(env) else float("nan"),
                 onsets_s=onsets,
@@ -174,7 +182,8 @@ def muscle_pairs(channels: list[ChannelResult]) -> list[tuple[int, int]]:
 
 
 def pair_metrics(a: ChannelResult, b: ChannelResult) -> dict:
-    """Co-activation of b with a (a leads): CCI, overlap, per-burst onset latency, xcorr lag."""
+    """Co-activation of b with a (a leads): CCI over the samples where either is active (NaN when neither
+    ever is), overlap, per-burst onset latency, xcorr lag."""
     if a.rate_hz == b.rate_hz and len(a.times_s) == len(b.times_s) and np.array_equal(a.times_s, b.times_s):
         ea, eb, aa, ab, rate = a.envelope_uv, b.envelope_uv, a.active, b.active, a.rate_hz
     else:  # different sensors: put both envelopes on one common grid over their overlap
@@ -187,10 +196,12 @@ def pair_metrics(a: ChannelResult, b: ChannelResult) -> dict:
         rate = PAIR_GRID_HZ
     lag_ms, peak_r = coactivation.xcorr_peak(ea, eb, rate)
     latencies = coactivation.onset_latencies_ms(a.onsets_s, b.onsets_s)
+    either = aa | ab  # CCI over the time either muscle works: two resting noise floors are not co-activation
+    index = coactivation.cci(ea, eb, either) if either.any() else float("nan")
     return {
         "a": a.spec.name,
         "b": b.spec.name,
-        "cci": _r(coactivation.cci(ea, eb), 3),
+        "cci": _r(index, 3),
         "overlap_fraction": _r(coactivation.overlap_fraction(aa, ab), 3),
         "onset_latency_ms": [_r(v, 1) for v in latencies],
         "median_onset_latency_ms": _r(float(np.median(latencies)) if latencies else float("nan"), 1),
@@ -224,7 +235,8 @@ def format_text(result: Analysis) -> str:
         lines.append("")
         lat = p["median_onset_latency_ms"]
         lines.append(f"{p['b']} after {p['a']}:")
-        lines.append(f"  co-contraction index {p['cci']}, overlap {p['overlap_fraction']}")
+        cci_text = "- (neither muscle active)" if p["cci"] is None else p["cci"]
+        lines.append(f"  co-contraction index {cci_text}, overlap {p['overlap_fraction']}")
         if lat is not None:
             lines.append(f"  onset latency median {lat:+.0f} ms over {len(p['onset_latency_ms'])} bursts")
         else:

@@ -219,3 +219,20 @@ def test_has_display_follows_the_session(monkeypatch) -> None:  # noqa: ANN001
     assert has_display()
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert not has_display()
+
+
+def test_a_rest_only_recording_has_no_co_contraction_index(tmp_path: Path) -> None:
+    """Two quiet channels look alike, but nothing co-contracts: CCI is null, not the ~0.6 that the
+    noise floors' overlap would give."""
+    f = tmp_path / "rest.csv"
+    rate = 1000.0
+    x = np.random.default_rng(3).standard_normal((int(20 * rate), 2)) * 3.0
+    np.savetxt(f, np.column_stack([np.arange(len(x)) / rate, x]), delimiter=",",
+               header="time_s,lat_left,glute_right", comments="", fmt="%.5f")
+    r = run("analyze", str(f), "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert all(c["onsets_s"] == [] for c in out["channels"])
+    assert out["pairs"][0]["cci"] is None
+    text = run("analyze", str(f))
+    assert text.returncode == 0 and "co-contraction index None" not in text.stdout
