@@ -14,6 +14,7 @@ from typing import Literal
 import numpy as np
 
 from emgcoach.dsp import coactivation
+from emgcoach.errors import InputError
 from emgcoach.dsp.ecg import detect_ecg
 from emgcoach.dsp.filters import detect_mains_hz
 from emgcoach.dsp.normalise import estimate_rest
@@ -210,8 +211,21 @@ def pair_metrics(a: ChannelResult, b: ChannelResult) -> dict:
     }
 
 
+MIN_RATE_HZ = 100.0  # the band is 20 Hz to 0.45 x rate: below 100 Hz too narrow to call EMG (sensors: 200 Hz up)
+
+
+def check_rates(recording: Recording) -> None:
+    """InputError naming the file when a stream's sample rate is too low for EMG analysis."""
+    for s in recording.streams:
+        if s.info.rate_hz < MIN_RATE_HZ:
+            raise InputError(recording.path, f"stream {s.info.name!r} at {s.info.rate_hz:g} Hz: EMG analysis needs "
+                                             f"at least {MIN_RATE_HZ:g} Hz (its band runs from 20 Hz up to 0.45 x rate)")
+
+
 def analyze(recording: Recording, config: PipelineConfig | None = None, mains: Mains = "auto") -> Analysis:
-    """Analyse every stream of a recording and every muscle pair across them."""
+    """Analyse every stream of a recording and every muscle pair across them (InputError below
+    MIN_RATE_HZ)."""
+    check_rates(recording)
     channels: list[ChannelResult] = []
     for stream in recording.streams:
         channels.extend(analyze_stream(stream, config, mains))

@@ -151,3 +151,11 @@ def test_replay_refuses_a_speed_out_of_range_before_opening_a_window(tmp_path: P
     path = noise_csv(tmp_path / "x.csv", rate=1000.0)
     r = run("replay", str(path), "--speed", speed)
     assert_one_line_error(r, "x.csv", "--speed", "0.25 to 16")
+
+
+def test_report_refuses_a_rate_too_low_for_emg(tmp_path: Path) -> None:
+    """A 50 Hz file is not scored into reps (it would give a report of noise): one line, exit 2."""
+    path = noise_csv(tmp_path / "slow.csv", rate=50.0, seconds=30.0)
+    r = run("report", str(path), "--drill", "bird_dog", "-o", str(tmp_path / "rep"))
+    assert_one_line_error(r, "slow.csv", "50 Hz", "at least 100 Hz")
+    assert not (tmp_path / "rep.pdf").exists()

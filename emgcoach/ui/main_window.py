@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from emgcoach.coach.calibration import Calibration, protocol
 from emgcoach.coach.drills import DrillError, load_library
+from emgcoach.analysis import check_rates
 from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, figures, uv_to_pct
 from emgcoach.coach.runner import DrillRunner, RunnerEvent
 from emgcoach.coach.store import Store, StoreError
@@ -318,6 +319,7 @@ class MainWindow(QMainWindow):
                     return False
                 self.settings.setValue("last_csv_rate_hz", rate)
                 rec = read_recording(path, rate_hz=rate)
+            check_rates(rec)
         except EmgcoachError as e:
             self._error_box("Cannot open recording", str(e))
             return False

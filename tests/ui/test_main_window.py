@@ -267,3 +267,15 @@ def test_a_csv_without_times_asks_for_its_rate(qtbot, window: MainWindow, tmp_pa
     assert window.open_recording(path)
     assert window.engine.info(0).rate_hz == 2000.0 and window.replay_duration_s == pytest.approx(2.0, abs=0.01)
     assert "no_times.csv" in asked[0]
+
+
+def test_a_file_too_slow_for_emg_gives_one_message_box(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
+    path = tmp_path / "slow.csv"
+    rate = 50.0
+    x = np.random.default_rng(2).standard_normal((int(20 * rate), 2)) * 20.0
+    np.savetxt(path, np.column_stack([np.arange(len(x)) / rate, x]), delimiter=",",
+               header="time_s,lat_left,glute_right", comments="", fmt="%.5f")
+    assert not window.open_recording(path) and window.engine is None
+    assert len(shown) == 1 and "slow.csv" in shown[0] and "at least 100 Hz" in shown[0]
