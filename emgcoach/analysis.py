@@ -214,12 +214,19 @@ def pair_metrics(a: ChannelResult, b: ChannelResult) -> dict:
 MIN_RATE_HZ = 100.0  # the band is 20 Hz to 0.45 x rate: below 100 Hz too narrow to call EMG (sensors: 200 Hz up)
 
 
+MIN_DURATION_S = 0.5  # shorter than a contraction: nothing to analyse (and no rest to measure against)
+
+
 def check_rates(recording: Recording) -> None:
-    """InputError naming the file when a stream's sample rate is too low for EMG analysis."""
+    """InputError naming the file when a stream's sample rate is too low for EMG analysis, or the
+    recording is shorter than MIN_DURATION_S."""
     for s in recording.streams:
         if s.info.rate_hz < MIN_RATE_HZ:
             raise InputError(recording.path, f"stream {s.info.name!r} at {s.info.rate_hz:g} Hz: EMG analysis needs "
                                              f"at least {MIN_RATE_HZ:g} Hz (its band runs from 20 Hz up to 0.45 x rate)")
+    if recording.streams and recording.duration_s < MIN_DURATION_S:
+        raise InputError(recording.path, f"only {recording.duration_s:.3g} s of signal: EMG analysis needs at "
+                                         f"least {MIN_DURATION_S:g} s")
 
 
 def analyze(recording: Recording, config: PipelineConfig | None = None, mains: Mains = "auto") -> Analysis:

@@ -159,3 +159,10 @@ def test_report_refuses_a_rate_too_low_for_emg(tmp_path: Path) -> None:
     r = run("report", str(path), "--drill", "bird_dog", "-o", str(tmp_path / "rep"))
     assert_one_line_error(r, "slow.csv", "50 Hz", "at least 100 Hz")
     assert not (tmp_path / "rep.pdf").exists()
+
+
+def test_a_one_row_file_with_its_rate_given_is_too_short_not_rate_less(tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("time_s,lat_left,glute_right\n0.0,1.0,2.0\n")
+    r = run("analyze", str(path), "--rate", "1000")
+    assert_one_line_error(r, "one.csv", "at least 0.5 s")

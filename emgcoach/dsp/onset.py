@@ -103,8 +103,9 @@ class OnsetDetector:
         that burst's start level from the last drop below the onset threshold up to the confirming
         sample (none: that drop).
     `active` (bool per channel) says which channels are currently on.
-    Chunk-invariant: any chunking gives the same events. A gap in `first_index` (lost samples) ends the
-    run in progress, so runs never span a gap.
+    Chunk-invariant: any chunking gives the same events (in confirmation order, which across channels
+    can differ with the chunking; sort by time when that matters). A gap in `first_index` (lost
+    samples) ends the run in progress, so runs never span a gap.
     """
 
     def __init__(

@@ -27,7 +27,7 @@ class PipelineConfig:
     notch. (Detecting it is the caller's job: `dsp.filters.detect_mains_hz` on the first seconds of signal.)
     notch_settle_s: start-up phase of the notch (`dsp.filters.NotchedBandPass`): for this long after a
     start or reset the hum is fitted and subtracted instead of notched, so the notch does not ring; the
-    filtered output is 0 for the first ~2 mains cycles while the fit has too few samples.
+    filtered output is 0 while the fit has too few samples (its unknowns plus a quarter: 25 ms at 2 kHz).
     ecg_highpass_hz: when set (e.g. 30), the band-pass low edge is raised to it to suppress ECG on
     trunk muscles such as the left latissimus dorsi.
     """

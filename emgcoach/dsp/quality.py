@@ -266,8 +266,9 @@ def assess_quality(
         noises, peaks = rms.min(axis=1), rms.max(axis=1)
     else:
         noises = peaks = np.sqrt(np.mean(y * y, axis=1)) if y.shape[1] else np.full(n_ch, np.nan)
-    # the resting noise without the mains lines (the notch takes those out): hum is blamed on mains,
-    # not reported as "noisy at rest" as well
+    # the resting noise without the mains lines: hum is blamed on mains (its own flag, whose fix is the
+    # notch or the cables), not reported as "noisy at rest" as well; so also without a notch configured
+    # (before detection, or --mains off), where this figure is the noise the notch would leave
     noises = noises * np.sqrt(np.clip(1.0 - np.nan_to_num(lines), 0.0, 1.0))
     reports = []
     for ch in range(n_ch):

@@ -204,8 +204,11 @@ def read_csv(
     ts = None
     if time_col is not None:
         ts = data[:, time_col] * time_scale
-        est = rate_from_times(path, ts)
-        rate = float(rate_hz) if rate_hz is not None else est
+        if rate_hz is not None and len(ts) < 2:  # one row: nothing to check the given rate against
+            rate = float(rate_hz)
+        else:
+            est = rate_from_times(path, ts)
+            rate = float(rate_hz) if rate_hz is not None else est
     elif rate_hz is None:
         raise RateNeeded(path, "no time column: give its sample rate (--rate)")
     else:

@@ -119,6 +119,7 @@ class _Stream:
         self.next_quality_t = float("-inf")
         self.last_quality: tuple[dict, ...] = ()
         self.reset_pending = False
+        self.record_from_t = float("-inf")  # after a seek: blocks before its target are not recorded
         self.gap_marked = False
         self.onsets: OnsetDetector | None = None
         self.onset_ring = RingBuffer(max(1, int(ONSET_REST_WINDOW_S * rate)), n_ch)
@@ -298,6 +299,8 @@ class Engine:
             return
         if marker.kind == "note" and marker.payload.get("event") == "seek":
             st.reset_pending = True
+            # a replay's lead-up to the target comes next: shown, but not recorded a second time
+            st.record_from_t = float(marker.payload.get("to_s", float("-inf")))
         if marker.kind == "gap":
             st.gap_marked = True  # the source said it; the block with `lost` that follows adds no second one
         self._record_marker(marker)
@@ -362,7 +365,7 @@ class Engine:
         st.samples += block.n_samples
         st.last_t = block.t0 + (block.n_samples - 1) / rate
         st.arrivals.append((time.monotonic(), st.samples))
-        if self._recorder is not None:
+        if self._recorder is not None and st.last_t >= st.record_from_t:  # (last_t: this block's last sample)
             self._put_recorder(st.index, block)
         if not st.mains_checked and st.samples >= MAINS_CHECK_AFTER_S * rate:
             self._check_mains(st)
@@ -432,11 +435,12 @@ class Engine:
     def calibration_uv(self, stream: int, channel: int) -> tuple[float, float] | None:
         """One channel's calibration as (rest, MVC) envelope levels in µV, or None when it has none."""
         st = self._streams[stream]
-        if st.normaliser is None:
+        normaliser = st.normaliser  # one read: the engine thread may set or clear it meanwhile
+        if normaliser is None:
             return None
         shape = (st.info.n_channels,)  # a scalar level applies to every channel
-        rest = np.broadcast_to(st.normaliser.rest_uv, shape)
-        mvc = np.broadcast_to(st.normaliser.mvc_uv, shape)
+        rest = np.broadcast_to(normaliser.rest_uv, shape)
+        mvc = np.broadcast_to(normaliser.mvc_uv, shape)
         return float(rest[channel]), float(mvc[channel])
 
     def clear_calibration(self, stream: int) -> None:
@@ -492,10 +496,19 @@ class Engine:
         meanwhile joins the file from when it is added."""
         if not self._streams:
             raise ValueError("nothing to record: no sensor or file is streaming")
+        if self._recorder is not None:
+            raise ValueError(f"already recording to {self._recorder.path}")
+        known = len(self._streams)
+        # the file is opened and its headers written outside the lock: the acquisition thread, which takes
+        # the lock to add a stream, never waits on the disk
+        recorder = Recorder(path, [st.info for st in self._streams[:known]])
         with self._lock:
             if self._recorder is not None:
+                recorder.close()
                 raise ValueError(f"already recording to {self._recorder.path}")
-            self._recorder = Recorder(path, [st.info for st in self._streams])
+            for st in self._streams[known:]:  # added while the file was being opened
+                recorder.add_stream(st.info)
+            self._recorder = recorder
         self._emit("recording", None, {"state": "started", "path": str(path)})
 
     def stop_recording(self) -> str | None:

@@ -546,7 +546,7 @@ class MainWindow(QMainWindow):
     def seek(self, t_s: float) -> None:
         if self.engine is not None:
             if self.runner is not None:
-                self.stop_drill()
+                self.stop_drill(keep=False)  # the set was cut by the seek: not a set to keep
             self.engine.seek(t_s)
 
     def set_speed(self, speed: float) -> None:
@@ -832,8 +832,9 @@ class MainWindow(QMainWindow):
         self.status.setText(f"{drill.name}: started")
         return True
 
-    def stop_drill(self) -> None:
-        """End the set (finished or stopped early): save its reps to the history."""
+    def stop_drill(self, keep: bool = True) -> None:
+        """End the set (finished or stopped early): save its reps to the history (unless `keep` is False:
+        a replayed set cut short by a seek)."""
         runner, self.runner = self.runner, None
         if runner is None:
             return
@@ -852,13 +853,15 @@ class MainWindow(QMainWindow):
         if not scores:
             self.status.setText(f"{runner.drill.name}: stopped, no reps")
             return
+        if not keep:
+            self.status.setText(f"{runner.drill.name}: set cut short by the seek, not saved")
+            return
         store = self.store() if person else None
         note = ""
         replayed, recorded_at = self._replaying or (None, None)
         if store is not None:
             try:
-                if replayed and any(r.recording == replayed and runner.drill.id in r.drills
-                                    for r in store.sessions(person)):
+                if replayed and self._set_in_history(store, person, replayed, runner.drill.id, scores):
                     note = f"; already in {person}'s history from this recording"  # replayed again: no twin
                 else:
                     cal_id = None
@@ -873,6 +876,19 @@ class MainWindow(QMainWindow):
                 self._error_box("History", str(e))
         hits = sum(s.hit for s in scores)
         self.status.setText(f"{runner.drill.name}: {hits} of {len(scores)} reps on target{note}")
+
+    @staticmethod
+    def _set_in_history(store: Store, person: str, recording: str, drill: str, scores: list) -> bool:
+        """Whether this set of a replayed file is in the history already: a session of that file holds a
+        rep of the same drill starting where this set's first rep does (within 50 ms)."""
+        first = scores[0].start_s
+        for row in store.sessions(person):
+            if row.recording != recording or drill not in row.drills:
+                continue
+            _, reps = store.session(row.id)
+            if any(r["drill"] == drill and abs(r["start_s"] - first) < 0.05 for r in reps):
+                return True
+        return False
 
     def _drain_runner(self) -> None:
         while True:

@@ -5,9 +5,11 @@ random times (2.5-4 s apart, 0.8-1.5 s long), contraction RMS 10 dB over rest RM
 40 ms raised-cosine ramps. Ground truth: a burst's onset is the start of its rise ramp (activation leaves
 exactly 0 there) and its offset the end of its fall ramp (`SimulatedSession.truth_onsets_s` / `_offsets_s`).
 
-Path, as in the engine: `Pipeline` fed in 10 ms blocks (band-pass, |x|, 20 Hz onset envelope), rest from
-`estimate_rest` on that envelope, `OnsetDetector` with its defaults fed block by block; and, as in the
-CLI, `emgcoach.analysis.analyze_stream` on the recorded stream.
+Path, as in the engine but for the rest level: `Pipeline` fed in 10 ms blocks (band-pass, |x|, 20 Hz
+onset envelope), `OnsetDetector` with its defaults fed block by block; the rest level comes from
+`estimate_rest` over the whole onset envelope (as with a calibration, or as `analyze` does), not from the
+engine's rolling 30 s estimate that needs 3 s before its first onset. And, as in the CLI,
+`emgcoach.analysis.analyze_stream` on the recorded stream.
 """
 
 from __future__ import annotations

@@ -129,3 +129,26 @@ def test_a_source_restarting_its_count_continues_after_a_marked_gap(tmp_path: Pa
     assert onsets and onsets[0] == pytest.approx(9.0, abs=0.1), onsets
     back = read_xdf(path)
     assert any(m.kind == "gap" and m.payload.get("reason") == "sample count restarted" for m in back.markers)
+
+
+def test_a_seek_while_recording_a_replay_does_not_record_the_lead_up_again(tmp_path: Path) -> None:
+    """After a seek, a replay first re-sends the seconds before the target so the plots show them; the
+    recording already holds (or skipped) them: the file's samples keep moving forward."""
+    from emgcoach.stream.replay import replay_sources
+
+    out = tmp_path / "seek.xdf"
+    with Engine() as engine:
+        clock, sources = replay_sources(index_recording("s", "latissimus_dorsi", 60.0), speed=4.0, preroll_s=30.0)
+        engine.attach_replay_clock(clock)
+        engine.add_source(sources[0])
+        wait_for(lambda: engine.stream_stats(0).samples > 1000)
+        engine.start_recording(out)
+        wait_for(lambda: clock.now_s() > 8.0)
+        target = clock.now_s() + 5.0
+        engine.seek(target)  # forward: the lead-up covers what was already recorded
+        wait_for(lambda: engine.stream_stats(0).last_t_s > target + 2.0)
+        engine.stop_recording()
+    recorded = read_xdf(out).streams[0].data[:, 0]
+    steps = np.diff(recorded)
+    assert (steps > 0).all(), f"{int((steps <= 0).sum())} backward steps"
+    assert steps.max() >= 4000  # the seek's jump: about 5 s of the file skipped

@@ -5,6 +5,7 @@ in the history, the history view plots it, and the report is written from the re
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -112,13 +113,24 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
     store = w.store()
     (row,) = store.sessions("P11")
     assert row.started.startswith("2026-11-25") and row.recording == str(SESSION.resolve())
+    later = [replace(sc, start_s=sc.start_s + 60.0) for sc in w.set_scores]  # another set of the file
+    assert not w._set_in_history(store, "P11", row.recording, "bird_dog", later)
     assert w.open_recording(SESSION, speed=16.0)
-    w.engine.pause()
-    w.engine.seek(drill_start - 1.0)
-    qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start - 1.0)) < 0.05, timeout=5000)
-    w.engine.resume()
-    qtbot.waitUntil(lambda: w.runner is not None, timeout=5000)
-    qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
+    for cut in (True, False):  # a set cut short by a seek is not kept; the whole set again is no twin
+        w.engine.pause()
+        w.engine.seek(drill_start - 1.0)
+        qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start - 1.0)) < 0.05, timeout=5000)
+        if cut:
+            w._recorded_drills = [(drill_start, "bird_dog")]  # (the set starts by itself again)
+        w.engine.resume()
+        qtbot.waitUntil(lambda: w.runner is not None, timeout=5000)
+        if cut:
+            qtbot.waitUntil(lambda: len(w.set_scores) >= 2, timeout=10000)
+            w.seek(drill_start - 1.0)
+            assert w.runner is None and "cut short by the seek, not saved" in w.status.text()
+            w._recorded_drills = [(drill_start, "bird_dog")]
+            continue
+        qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
     assert len(store.sessions("P11")) == 1 and "already in P11's history" in w.status.text()
 
 
