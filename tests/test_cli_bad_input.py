@@ -4,6 +4,7 @@ never a traceback or "internal error" (real subprocesses, as a user runs them)."
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,13 @@ def test_a_one_row_file_with_its_rate_given_is_too_short_not_rate_less(tmp_path:
     path.write_text("time_s,lat_left,glute_right\n0.0,1.0,2.0\n")
     r = run("analyze", str(path), "--rate", "1000")
     assert_one_line_error(r, "one.csv", "at least 0.5 s")
+
+
+@pytest.mark.parametrize("args", [["app"], ["replay", "recordings/bird_dog_sim.xdf"]])
+def test_the_window_without_a_display_is_one_line_not_a_qt_abort(args: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                       timeout=60, env=env)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    (line,) = r.stderr.strip().splitlines()
+    assert "no display" in line and "analyze" in line

@@ -134,5 +134,11 @@ class DrillPanel(QWidget):
         self.last_rep.setText(("On target" + lat) if hit else cue + lat)
         self.last_rep.setStyleSheet(f"color: {GREEN if hit else AMBER};")
 
+    def clear_set(self, phase_text: str = "") -> None:
+        """Forget the last set's countdown, cue, count and verdict (a new session), showing `phase_text`."""
+        for label in (self.cue, self.reps, self.last_rep):
+            label.setText("")
+        self.phase.setText(phase_text)
+
     def show_calibration(self, text: str) -> None:
         self.calibration.setText(text)

@@ -155,7 +155,9 @@ class FeedbackView(QWidget):
             widget.track = QColor(theme.bar_track)
             widget.update()
 
-    def show_figures(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute") -> None:
+    def show_figures(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute",
+                     warning: str = "") -> None:
+        """One frame of feedback (None: no lat + glute pair assigned); `warning` replaces the mode line."""
         self.lat_bar.title, self.glute_bar.title = lat_label, glute_label
         if fig is None:
             _set_text(self.mode, "Assign a lat and an opposite-side glute channel to see feedback")
@@ -174,7 +176,7 @@ class FeedbackView(QWidget):
             mode = "Calibrated: levels in µV; targets from your MVC"
         else:
             mode = "Not calibrated: showing µV; targets are relative to your resting level"
-        _set_text(self.mode, mode)
+        _set_text(self.mode, warning or mode)
 
     def show_onset(self, cue: str) -> None:
         self.onset_label.setText(f"Onset order: {cue}")

@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.errors_shown: list[str] = []
 
         self.plots = SignalPlots(window_s=self.settings.value("plot_window_s", 10.0))
+        self.plots.setMinimumWidth(320)  # a narrow window squeezes the docks, not the plots to nothing
         self.feedback = FeedbackView()
         self.split = split = QSplitter(Qt.Horizontal)
         split.addWidget(self.plots)
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         self.set_scores: list = []
         self._set_done = False
         self._recorded_drills: list[tuple[float, str]] = []  # (start s, drill) still to come in a replay
+        self._recorded_drills_all: list[tuple[float, str]] = []  # all of the replayed file's sets
         self._calibration_from_recording = False
         if self._person():
             QTimer.singleShot(0, self._person_changed)  # today's calibration of the last client
@@ -300,6 +302,7 @@ class MainWindow(QMainWindow):
         self._replaying = None
         self.transport.set_duration(0.0)
         self.feedback.show_onset("waiting for a rep")  # the last session's cue does not belong to this one
+        self.drill_panel.clear_set()
         return self.engine
 
     def open_recording(self, path: str | Path, speed: float = 1.0, follow_drills: bool = True) -> bool:
@@ -332,7 +335,7 @@ class MainWindow(QMainWindow):
         self.transport.set_duration(rec.duration_s)
         self.transport.set_speed(speed)
         self._load_roles(engine)
-        self._recorded_drills = []
+        self._recorded_drills = self._recorded_drills_all = []
         if follow_drills and any(m.kind == "drill_start" for m in rec.markers):
             self._follow_recorded_coaching(rec)
         self.settings.setValue("last_file", str(path))
@@ -347,6 +350,7 @@ class MainWindow(QMainWindow):
 
         starts = [(m.time_s, str(m.payload.get("drill", ""))) for m in rec.markers if m.kind == "drill_start"]
         self._recorded_drills = [(t, d) for t, d in starts if d in self.library]
+        self._recorded_drills_all = list(self._recorded_drills)
         if not any(m.kind == "calibration" for m in rec.markers):
             return
         # analysing the file takes about 1 s per 2 minutes of it: on a worker thread, not the Qt thread;
@@ -538,15 +542,33 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ transport and recording
 
     def toggle_play(self) -> None:
+        """Pause or play the replay; at its end, play it again from the start."""
         clock = self.engine.replay_clock if self.engine else None
         if clock is None:
             return
+        if self._replay_ended():
+            self.seek(0.0)
+            return
         (self.engine.resume if clock.paused else self.engine.pause)()
 
+    def _replay_ended(self) -> bool:
+        """Whether the replayed file has played out (every stream ended)."""
+        engine = self.engine
+        return bool(engine is not None and engine.replay_clock is not None and engine.n_streams
+                    and all(engine.stream_stats(s).state == "ended" for s in range(engine.n_streams)))
+
     def seek(self, t_s: float) -> None:
+        """Move the replay to `t_s` (session s); after the file's end it is opened again there."""
+        if self._replay_ended() and self._replaying is not None:
+            path, speed = self._replaying[0], self.engine.replay_clock.speed
+            if self.open_recording(path, speed=speed):
+                self.seek(t_s)
+            return
         if self.engine is not None:
             if self.runner is not None:
                 self.stop_drill(keep=False)  # the set was cut by the seek: not a set to keep
+            # the replayed file's sets from the new position on are coached again as they come
+            self._recorded_drills = [(t, d) for t, d in self._recorded_drills_all if t >= t_s - 1e-6]
             self.engine.seek(t_s)
 
     def set_speed(self, speed: float) -> None:
@@ -641,7 +663,9 @@ class MainWindow(QMainWindow):
         self.devices.refresh(engine, self.roles)
         clock = engine.replay_clock
         if clock is not None and self.replay_duration_s:
-            self.transport.show_position(clock.now_s(), clock.paused)
+            ended = self._replay_ended()  # the clock runs on past the file's end: the bar stops there
+            at = self.replay_duration_s if ended else min(clock.now_s(), self.replay_duration_s)
+            self.transport.show_position(at, clock.paused or ended)
 
     def _update_feedback(self, engine: Engine) -> None:
         sling = self._sling()
@@ -679,7 +703,9 @@ class MainWindow(QMainWindow):
         fig = figures(a, b, bl.rate_hz, in_pct, self._rest, calibration_uv=levels)
         lat_side = self.roles[lat][1]
         glute_side = self.roles[glute][1]
-        self.feedback.show_figures(fig, f"Lat {lat_side}", f"Glute {glute_side}")
+        warning = ("Lat and glute on the same side: the sling pairs a lat with the opposite glute"
+                   if lat_side == glute_side else "")
+        self.feedback.show_figures(fig, f"Lat {lat_side}", f"Glute {glute_side}", warning)
         if self.audio_cue.enabled:  # silent whenever the bars stand still: a paused or ended replay, a
             clock = engine.replay_clock  # sensor reconnecting or failed
             still = (clock is not None and clock.paused) or any(
@@ -845,6 +871,8 @@ class MainWindow(QMainWindow):
                                               {"drill": runner.drill.id, "reps": len(runner.scores), "stopped": True}))
         self._drain_runner()
         self.drill_panel.set_running(False)
+        if not runner.done:  # the countdown and cue of a set that no longer runs would mislead
+            self.drill_panel.clear_set("Set stopped")
         scores = list(self.set_scores)
         person = self._person()
         recording = self.engine.recording_path if self.engine is not None else None

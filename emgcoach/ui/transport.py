@@ -82,8 +82,12 @@ class TransportBar(QWidget):
         self.speed.blockSignals(False)
 
     def set_duration(self, seconds: float) -> None:
+        """A replay of `seconds` (0: no replay, the bar is disabled and reset)."""
         self.duration_s = float(seconds)
         self.setEnabled(seconds > 0)
+        if seconds <= 0:
+            self.slider.setValue(0)
+            self.position.setText("0:00 / 0:00")
 
     def show_position(self, t_s: float, paused: bool) -> None:
         self.play.setText("Play" if paused else "Pause")

@@ -116,21 +116,18 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
     later = [replace(sc, start_s=sc.start_s + 60.0) for sc in w.set_scores]  # another set of the file
     assert not w._set_in_history(store, "P11", row.recording, "bird_dog", later)
     assert w.open_recording(SESSION, speed=16.0)
-    for cut in (True, False):  # a set cut short by a seek is not kept; the whole set again is no twin
-        w.engine.pause()
-        w.engine.seek(drill_start - 1.0)
-        qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start - 1.0)) < 0.05, timeout=5000)
-        if cut:
-            w._recorded_drills = [(drill_start, "bird_dog")]  # (the set starts by itself again)
-        w.engine.resume()
-        qtbot.waitUntil(lambda: w.runner is not None, timeout=5000)
-        if cut:
-            qtbot.waitUntil(lambda: len(w.set_scores) >= 2, timeout=10000)
-            w.seek(drill_start - 1.0)
-            assert w.runner is None and "cut short by the seek, not saved" in w.status.text()
-            w._recorded_drills = [(drill_start, "bird_dog")]
-            continue
-        qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
+    w.engine.pause()
+    w.seek(drill_start - 1.0)
+    qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start - 1.0)) < 0.05, timeout=5000)
+    w.engine.resume()
+    qtbot.waitUntil(lambda: w.runner is not None, timeout=5000)
+    qtbot.waitUntil(lambda: len(w.set_scores) >= 2, timeout=10000)
+    w.seek(drill_start - 1.0)  # back: the set is cut short (not kept) and coached again from its start
+    assert w.runner is None and "cut short by the seek, not saved" in w.status.text()
+    assert w.drill_panel.phase.text() == "Set stopped" and w.drill_panel.reps.text() == ""
+    qtbot.waitUntil(lambda: w.runner is not None, timeout=5000)
+    qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
+    assert len(w.set_scores) == 8
     assert len(store.sessions("P11")) == 1 and "already in P11's history" in w.status.text()
 
 

@@ -279,3 +279,29 @@ def test_a_file_too_slow_for_emg_gives_one_message_box(qtbot, window: MainWindow
                header="time_s,lat_left,glute_right", comments="", fmt="%.5f")
     assert not window.open_recording(path) and window.engine is None
     assert len(shown) == 1 and "slow.csv" in shown[0] and "at least 100 Hz" in shown[0]
+
+
+def test_the_end_of_a_replay_stops_the_bar_and_play_starts_it_again(qtbot, window: MainWindow) -> None:
+    assert window.open_recording(DEMO, speed=16.0)
+    qtbot.waitUntil(window._replay_ended, timeout=15000)
+    qtbot.wait(600)  # the clock runs on; the bar must not
+    window.tick()
+    for _ in range(15):
+        window.tick()
+    bar = window.transport
+    assert bar.position.text() == "0:51 / 0:51" and bar.play.text() == "Play" and bar.slider.value() == 1000
+    window.toggle_play()  # at the end: from the start again
+    qtbot.waitUntil(lambda: not window._replay_ended() and window.engine.stream_stats(0).samples > 0, timeout=5000)
+    assert window.engine.replay_clock.now_s() < 10.0
+    qtbot.waitUntil(window._replay_ended, timeout=15000)
+    window.seek(20.0)  # after the end: the file again, from there
+    qtbot.waitUntil(lambda: 20.0 <= window.plots.newest_t < 30.0, timeout=5000)
+
+
+def test_a_same_side_pair_is_coached_with_a_warning(qtbot, window: MainWindow) -> None:
+    window.open_recording(DEMO, speed=4.0)
+    qtbot.waitUntil(lambda: window.engine.stream_stats(0).samples > 4000, timeout=5000)
+    window._role_changed(0, 1, "gluteus_maximus", "left")  # next to the left lat
+    qtbot.waitUntil(lambda: "same side" in window.feedback.mode.text(), timeout=3000)
+    window._role_changed(0, 1, "gluteus_maximus", "right")
+    qtbot.waitUntil(lambda: "same side" not in window.feedback.mode.text(), timeout=3000)
