@@ -38,7 +38,6 @@ from emgcoach.errors import EmgcoachError, RateNeeded
 from emgcoach.io.open import read_recording
 from emgcoach.stream.engine import Engine
 from emgcoach.stream.replay import replay_sources
-from emgcoach.stream.simulator import SimulatorSource, bird_dog_scenario
 from emgcoach.types import Marker
 from emgcoach.ui.audio_cue import FOLLOW, AudioCue
 from emgcoach.ui.calibration_wizard import CalibrationWizard
@@ -74,6 +73,7 @@ class MainWindow(QMainWindow):
         self._rest = (math.nan, math.nan)
         self.replay_duration_s = 0.0
         self._replaying: tuple[str, str | None] | None = None  # a replayed file and when it was recorded
+        self._sim_cue: tuple[float, float] | None = None  # what the app asks of a simulated client now
         self.frames = 0
         self.errors_shown: list[str] = []
 
@@ -386,12 +386,41 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(100, done)
 
     def add_simulated_sensors(self) -> None:
-        """Two simulated sensors (lat left + glute right) doing bird-dog reps, paced like live ones."""
+        """A simulated client wearing two sensors (lat left + glute right), paced like live ones, who does
+        what the app asks: rests and pushes through the calibration, follows a drill set's phases, and
+        otherwise does bird-dog reps on their own."""
+        from emgcoach.stream.simulated_client import SimulatedClient
+
         engine = self._new_engine()
-        scenario = bird_dog_scenario(reps=20, latency_jitter_ms=15.0)
-        engine.add_source(SimulatorSource(scenario, rate_hz=2000.0, realtime=True))
+        engine.add_source(SimulatedClient(lambda _t: self._sim_cue, rate_hz=2000.0, clock=engine.clock_s))
         self._load_roles(engine)
-        self.status.setText("Simulated sensors: lat left + glute right, bird-dog reps")
+        self.status.setText("Simulated client: lat left + glute right; follows calibration and drills, "
+                            "else does bird-dog reps")
+
+    def _simulated_cue(self) -> tuple[float, float] | None:
+        """What a cooperative client would be doing now (lat, glute as fractions of MVC), from the
+        calibration wizard's step or the drill set's phase; None when the app asks nothing."""
+        engine = self.engine
+        if engine is None:
+            return None
+        now = engine.session_time_s()
+        wizard = getattr(self, "wizard", None)
+        if wizard is not None and wizard.isVisible() and wizard.session is None:
+            return (0.0, 0.0)  # the wizard is open: the client waits, still, for its start
+        session = wizard.session if wizard is not None and wizard.isVisible() else None
+        if session is not None and now < session.end_s:
+            _, step, _ = session.step_at(now)
+            if step is None or step.kind != "mvc":
+                return (0.0, 0.0)
+            return (1.0, 0.0) if step.muscle == LAT else (0.0, 1.0)
+        if self.runner is not None:
+            phase = self.runner.status(now).phase
+            if phase in ("contract", "hold"):
+                t = self.runner.drill.targets
+                lat_pct = (t.lat_lo + t.lat_hi) / 2 if math.isfinite(t.lat_hi) else 1.4 * t.lat_lo
+                return (lat_pct / 100.0, min(1.0, 1.4 * t.glute_min / 100.0))
+            return (0.0, 0.0)
+        return None
 
     def add_lsl_streams(self) -> int:
         """Stream every EMG-type LSL stream found within 2 s; returns how many."""
@@ -635,6 +664,7 @@ class MainWindow(QMainWindow):
         """One frame: redraw plots; a few times a second update panel, feedback and events."""
         self.frames += 1
         engine = self.engine
+        self._sim_cue = self._simulated_cue()  # read by a simulated client on the acquisition thread
         labels = {k: f"{m.replace('_', ' ')} {s}" for k, (m, s) in self.roles.items()}
         self.plots.refresh(engine, labels)
         if engine is None or self.frames % FEEDBACK_EVERY:

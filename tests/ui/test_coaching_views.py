@@ -194,3 +194,29 @@ def test_the_clients_calibration_holds_for_live_sensors_and_follows_role_changes
     window._role_changed(0, 1, "gluteus_maximus", "left")  # glute channel now the (uncalibrated) left glute
     qtbot.waitUntil(lambda: np.isnan(engine.calibration_uv(0, 1)[1]), timeout=5000)
     assert engine.calibration_uv(0, 0) == (3.0, 200.0)
+
+
+def test_simulated_sensors_follow_the_calibration_and_a_drill_set(qtbot, window: MainWindow) -> None:
+    """Without hardware, "Add simulated sensors" gives a client who rests and pushes when the wizard says
+    and contracts in the set's phases: the calibration succeeds and the set's reps are scored."""
+    from emgcoach.coach.drills import load_library
+
+    w = window
+    w.add_simulated_sensors()
+    qtbot.waitUntil(lambda: w.engine.stream_stats(0).samples > 4000, timeout=10000)
+    steps = protocol([("latissimus_dorsi", "left"), ("gluteus_maximus", "right")], rest_s=3, efforts=1,
+                     effort_s=3, recover_s=2)
+    wizard = w.open_calibration(steps)
+    qtbot.wait(1500)  # the wizard open: the client settles, as one would before pressing Start
+    wizard.start()
+    qtbot.waitUntil(lambda: w.calibration is not None, timeout=30000)
+    mvc = {m.muscle: m.mvc_uv / m.rest_uv for m in w.calibration.muscles}
+    assert mvc["latissimus_dorsi"] > 20 and mvc["gluteus_maximus"] > 20, mvc  # efforts well above rest
+    short = replace(load_library(include_user=False)["bird_dog"], id="bird_dog_short", reps=3, setup_s=2.0)
+    w.drill_panel.drills[short.id] = short
+    w.drill_panel.drill.addItem(short.name + " (3 reps)", short.id)
+    w.drill_panel.select(short.id)
+    assert w.start_drill()
+    qtbot.waitUntil(lambda: w.runner is None, timeout=40000)
+    assert len(w.set_scores) == 3 and all(s.calibrated for s in w.set_scores)
+    assert sum(s.hit for s in w.set_scores) >= 2  # one rep in eight comes late on purpose
