@@ -235,9 +235,8 @@ def _store(path: str | None):  # noqa: ANN202
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from datetime import datetime
-
-    from emgcoach.coach.report import default_report_base, report_recording
+    from emgcoach.coach.report import default_report_base, report_data, write_report_checked
+    from emgcoach.coach.store import check_label
 
     person, notes, recording_path, session_id = args.person, args.notes, args.session, None
     if args.session.isdigit() and not Path(args.session).exists():  # a session of the history
@@ -247,18 +246,31 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise EmgcoachError(f"session {args.session} has no recording to report on")
         person, recording_path, session_id = info.person, info.recording, info.id
         notes = notes or info.notes
+    save = args.save and session_id is None  # a session from the history is in it already
+    # everything about the person is checked before a byte is written: the report is health data too
+    if save and not person:
+        raise EmgcoachError("--save needs --person LABEL (a pseudonym such as P07)")
+    if args.person is not None:
+        check_label(args.person)
     out = Path(args.output) if args.output else default_report_base(recording_path)
-    html_path, pdf_path, data = report_recording(recording_path, out, person or "", notes or "", args.drill)
+    data = report_data(recording_path, person or "", notes or "", args.drill)
     scored = data.scored
-    print(f"{html_path}\n{pdf_path}\n{data.summary()}")
-    if args.save and session_id is None:
-        if not person:
-            raise EmgcoachError("--save needs --person LABEL (a pseudonym such as P07)")
-        with _store(args.store) as store:
+    store = _store(args.store) if save else None  # an unusable store: one line, before any report is written
+    try:
+        html_path, pdf_path = write_report_checked(data, out)
+        print(f"{html_path}\n{pdf_path}\n{data.summary()}")
+        if store is not None:
+            recording = str(Path(recording_path).resolve())
+            already = store.saved_from(person, recording, scored.reps)
+            if already is not None:
+                print(f"not saved again: session {already} of {person} in {store.path} is this recording's set already")
+                return 0
             cal_id = store.save_calibration(scored.calibration) if scored.calibration else None
-            sid = store.save_session(person, datetime.fromtimestamp(Path(recording_path).stat().st_mtime).isoformat(timespec="seconds"),
-                                     scored.reps, str(Path(recording_path).resolve()), cal_id, notes or "")
-        print(f"saved as session {sid} of {person} in {store.path}")
+            sid = store.save_session(person, data.started_at or "", scored.reps, recording, cal_id, notes or "")
+            print(f"saved as session {sid} of {person} in {store.path}")
+    finally:
+        if store is not None:
+            store.close()
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ class ReportData:
     analysis: Analysis
     scored: SessionReps
     notes: str = ""
+    started_at: str | None = None  # the session's start, ISO local time to the s, for the history
 
     @property
     def reps(self) -> list[RepScore]:
@@ -51,11 +53,23 @@ class ReportData:
 
     def summary(self) -> str:
         hits = sum(r.hit for r in self.reps)
-        lat = [r.onset_latency_ms for r in self.reps if r.onset_latency_ms is not None]
+        lat = [shown_latency_ms(r.onset_latency_ms) for r in self.reps if r.onset_latency_ms is not None]
         s = f"{hits} of {len(self.reps)} reps on target"
         if lat:
-            s += f"; glute onset {np.median(lat):+.0f} ms after the lat (median)"
+            s += f"; glute onset {latency_text(float(np.median(lat)))} ms after the lat (median)"
         return s
+
+
+def shown_latency_ms(ms: float) -> float:
+    """A latency as `analyze` shows it: RepScore.to_dict() keeps 3 decimals, and that value is what is
+    rounded for print. Latencies are whole samples apart (0.5 ms at 2 kHz), so many sit on a half ms
+    where the float's last bit (86.49999... or 86.50000...1) would otherwise decide the shown ms."""
+    return round(float(ms), 3)
+
+
+def latency_text(ms: float | None) -> str:
+    """'+86' for 86.5 ms, exactly as `analyze` prints the same rep ('-' when there is none)."""
+    return "-" if ms is None or not np.isfinite(ms) else f"{shown_latency_ms(ms):+.0f}"
 
 
 def _channel(data: ReportData, muscle: str):  # noqa: ANN202
@@ -104,7 +118,7 @@ def _figure(data: ReportData, width_in: float = 7.5, height_in: float = 3.2):  #
 
 
 def _row(r: RepScore) -> list[str]:
-    lat = "-" if r.onset_latency_ms is None else f"{r.onset_latency_ms:+.0f}"
+    lat = latency_text(r.onset_latency_ms)
     lv = r.mean_pct_mvc if r.calibrated else r.mean_uv
     fmt = (lambda v: "-" if v is None or not np.isfinite(v) else f"{v:.0f}")  # noqa: E731
     return [str(r.index + 1), f"{r.start_s:.1f}", lat, fmt(lv["lat"]), fmt(lv["glute"]), f"{r.cci:.2f}",
@@ -151,7 +165,8 @@ svg {{ width: 100%; height: auto; }}
 <p class="meta">Made by emgcoach on {datetime.now():%Y-%m-%d %H:%M}. Targets per drill are in the drill library.</p>
 </body></html>
 """
-    path.write_text(page, encoding="utf-8")
+    with private_file(path) as f:
+        f.write(page.encode("utf-8"))
     return path
 
 
@@ -198,8 +213,58 @@ def write_pdf(data: ReportData, path: Path) -> Path:
     fig.text(0.06, 0.11, "Notes", fontsize=10, weight="bold", va="top")
     fig.text(0.06, 0.09, data.notes or "-", fontsize=9, va="top", wrap=True)
     fig.text(0.06, 0.02, f"Made by emgcoach on {datetime.now():%Y-%m-%d %H:%M}.", fontsize=7, color="#777")
-    fig.savefig(path, format="pdf")
+    with private_file(path) as f:
+        fig.savefig(f, format="pdf")
     return path
+
+
+def private_file(path: Path):  # noqa: ANN201
+    """`path` opened for writing (binary), created or truncated with mode 0600: the report is health data,
+    readable by its owner only, like the recordings, exports and the history."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # an existing report written over: private too
+    except (OSError, AttributeError):  # no Unix modes (FAT, some shares; Windows)
+        pass
+    return os.fdopen(fd, "wb")
+
+
+def report_data(
+    path: str | Path,
+    person: str = "",
+    notes: str = "",
+    drill_id: str | None = None,
+    library: dict | None = None,
+    calibration: object | None = None,
+) -> ReportData:
+    """Analyse a recording and score its reps, writing nothing; EmgcoachError (one line) when it holds no reps."""
+    from emgcoach.analysis import analyze
+    from emgcoach.coach.session_analysis import session_reps
+    from emgcoach.errors import EmgcoachError
+    from emgcoach.io.open import read_recording
+
+    recording = read_recording(path)
+    result = analyze(recording)
+    scored = session_reps(recording, result, drill_id=drill_id, library=library, calibration=calibration)  # type: ignore[arg-type]
+    if scored is None or not scored.reps:
+        raise EmgcoachError(f"{path}: no drill reps found (name the drill with --drill)")
+    return ReportData(person or "unnamed", recording_start(recording), str(path), result, scored, notes,
+                      recording.started_at or _mtime(recording.path).isoformat(timespec="seconds"))
+
+
+def _mtime(path: str) -> datetime:
+    return datetime.fromtimestamp(Path(path).stat().st_mtime)
+
+
+def recording_start(recording) -> str:  # noqa: ANN001
+    """When the session was recorded, 'YYYY-MM-DD HH:MM' local time: the file's own start (XDF header, EDF
+    start date) when it states one, else the file's modification time (which is when it ended)."""
+    if recording.started_at:
+        try:
+            return datetime.fromisoformat(recording.started_at).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            pass
+    return _mtime(recording.path).strftime("%Y-%m-%d %H:%M")
 
 
 def report_recording(
@@ -213,23 +278,19 @@ def report_recording(
 ) -> tuple[Path, Path, ReportData]:
     """Analyse a recording, score its reps and write OUT.html and OUT.pdf; EmgcoachError (one line)
     when it cannot (no reps, unwritable folder)."""
-    from emgcoach.analysis import analyze
-    from emgcoach.coach.session_analysis import session_reps
-    from emgcoach.errors import EmgcoachError
-    from emgcoach.io.open import read_recording
+    data = report_data(path, person, notes, drill_id, library, calibration)
+    html_path, pdf_path = write_report_checked(data, out_base)
+    return html_path, pdf_path, data
 
-    recording = read_recording(path)
-    result = analyze(recording)
-    scored = session_reps(recording, result, drill_id=drill_id, library=library, calibration=calibration)  # type: ignore[arg-type]
-    if scored is None or not scored.reps:
-        raise EmgcoachError(f"{path}: no drill reps found (name the drill with --drill)")
-    when = datetime.fromtimestamp(Path(path).stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-    data = ReportData(person or "unnamed", when, str(path), result, scored, notes)
+
+def write_report_checked(data: ReportData, out_base: Path) -> tuple[Path, Path]:
+    """`write_report`, with an unwritable place as one line (EmgcoachError)."""
+    from emgcoach.errors import EmgcoachError
+
     try:
-        html_path, pdf_path = write_report(data, out_base)
+        return write_report(data, out_base)
     except OSError as e:
         raise EmgcoachError(f"{out_base}: cannot write the report ({e.strerror or e})") from None
-    return html_path, pdf_path, data
 
 
 def default_report_base(recording: str | Path) -> Path:

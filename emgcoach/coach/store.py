@@ -58,6 +58,17 @@ class StoreError(EmgcoachError):
     """The store cannot be opened or a request makes no sense (one line, names the file)."""
 
 
+def check_label(label: str | None) -> str:
+    """`label` if it is a pseudonym the store takes ('P07', 'client-3': letters, digits, - and _, at most
+    32), else StoreError: names are refused, the store holds health data."""
+    if not LABEL.match(label or ""):
+        raise StoreError(f"person label {label!r}: use a pseudonym of letters, digits, - and _ (at most 32), not a name")
+    return str(label)
+
+
+SAME_SET_S = 0.05  # a set whose first rep starts within 50 ms of a stored one from the same file is that one
+
+
 def default_path() -> Path:
     """emgcoach.sqlite3 in the user's data folder (platformdirs)."""
     from platformdirs import user_data_dir
@@ -135,8 +146,7 @@ class Store:
     def person(self, label: str) -> int:
         """The id of the person with this pseudonymous label, created if new. Labels are codes such as
         'P07' or 'client-3' (letters, digits, - and _), never names: the store holds health data."""
-        if not LABEL.match(label or ""):
-            raise StoreError(f"person label {label!r}: use a pseudonym of letters, digits, - and _ (at most 32), not a name")
+        check_label(label)
         with self._tx():
             row = self.conn.execute("SELECT id FROM people WHERE label = ?", (label,)).fetchone()
             if row:
@@ -181,7 +191,7 @@ class Store:
                 self.conn.execute(
                     "INSERT INTO reps (session_drill_id, idx, start_s, end_s, latency_ms, cci, lat_peak, glute_peak,"
                     " lat_mean, glute_mean, hit, cue, time_in_target, unit) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (drill_ids[r.drill], r.index, r.start_s, r.end_s, r.onset_latency_ms, _f(r.cci), _f(peak["lat"]),
+                    (drill_ids[r.drill], r.index, r.start_s, r.end_s, _ms(r.onset_latency_ms), _f(r.cci), _f(peak["lat"]),
                      _f(peak["glute"]), _f(mean["lat"]), _f(mean["glute"]), int(r.hit), r.cue, r.time_in_target, unit),
                 )
             return sid
@@ -239,6 +249,25 @@ class Store:
             raise StoreError(f"{self.path}: no session {session_id}")
         return found[0], self._reps("s.id = ?", (session_id,))
 
+    def saved_from(self, person: str, recording: str | Path, reps: Iterable[RepScore]) -> int | None:
+        """The id of a session of `person` already saved from this recording (paths compared resolved)
+        with these reps: for every drill among `reps`, a stored rep of that drill starting within 50 ms
+        of the drill's first rep here. None when there is none (or `reps` is empty)."""
+        firsts: dict[str, float] = {}
+        for r in reps:
+            firsts.setdefault(r.drill, r.start_s)
+            firsts[r.drill] = min(firsts[r.drill], r.start_s)
+        if not firsts:
+            return None
+        target = _resolved(recording)
+        for row in self.sessions(person):
+            if not row.recording or _resolved(row.recording) != target or not set(firsts) <= set(row.drills):
+                continue
+            _, stored = self.session(row.id)
+            if all(any(s["drill"] == d and abs(s["start_s"] - t) < SAME_SET_S for s in stored) for d, t in firsts.items()):
+                return row.id
+        return None
+
     def progress(self, person: str, drill: str) -> list[dict]:
         """Per session of `drill`, oldest first: started, reps, hit rate, mean glute and lat level (unit),
         median glute onset latency (ms)."""
@@ -282,8 +311,21 @@ class _Transaction:
             self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
+def _resolved(path: str | Path) -> str:
+    try:
+        return str(Path(path).expanduser().resolve())
+    except (OSError, RuntimeError, ValueError):
+        return str(path)
+
+
 def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
+
+
+def _ms(x: float | None) -> float | None:
+    """A latency to the µs, as `analyze` and the report show it (RepScore.to_dict keeps 3 decimals), so the
+    history's medians round as theirs do (86.5, not 86.50000000000001)."""
+    return None if x is None or x != x else round(float(x), 3)
 
 
 def _f(x: float | None) -> float | None:

@@ -6,10 +6,16 @@
 - No time column: `rate_hz` is required.
 - Units: µV, except columns whose name says millivolts (`_mv`, `(mV)`, `mV`) or volts (`_v`, `(V)`).
 - Roles: `channels` overrides, else guessed from the names ('lat_left', 'glute_right', 'Lat L', ...).
+- Markers: from the side file `<stem>_markers.csv` next to it (as `emgcoach export --to csv` writes it,
+  header `time_s,kind,payload_json`; for a split export `<stem>_s<k>.csv` also `<stem>_markers.csv`),
+  when there is one with that header. Its times are on the CSV's time column, so they are shifted with
+  it (minus the first row's time). A side file with that header but a bad row is an InputError naming it.
 """
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import re
 import warnings
@@ -20,9 +26,10 @@ import numpy as np
 from emgcoach.errors import InputError, RateNeeded
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
 from emgcoach.io.recording import RecordedStream, Recording
-from emgcoach.types import ChannelSpec, StreamInfo
+from emgcoach.types import MARKER_KINDS, ChannelSpec, Marker, StreamInfo
 
 TIME_NAMES = {"time", "time_s", "times", "t", "t_s", "timestamp", "timestamps", "timestamp_s", "seconds", "sec", "s"}
+MARKERS_HEADER = ["time_s", "kind", "payload_json"]
 TIME_MS_NAMES = {"time_ms", "t_ms", "timestamp_ms", "ms", "milliseconds"}
 INDEX_NAMES = {"sample", "sample_index", "index", "idx", "n", "nseq", "sample_number"}
 
@@ -247,4 +254,48 @@ def read_csv(
         stream = RecordedStream(info=info, data=values, t0=0.0, gaps=gaps_from_times(ts, rate, path), timestamps=rel)
     else:
         stream = RecordedStream(info=info, data=values, t0=0.0)
-    return Recording(path=path, streams=[stream], markers=[])
+    shift = float(ts[0]) if ts is not None else 0.0
+    return Recording(path=path, streams=[stream], markers=read_side_markers(path, shift))
+
+
+def side_markers_path(path: str) -> str | None:
+    """The markers file an emgcoach CSV export wrote beside `path`, if there is one."""
+    root, ext = os.path.splitext(path)
+    candidates = [f"{root}_markers{ext or '.csv'}", f"{root}_markers.csv"]
+    m = re.match(r"^(.*)_s\d+$", root)  # one file per stream: <stem>_s<k>.csv beside <stem>_markers.csv
+    if m:
+        candidates += [f"{m.group(1)}_markers{ext or '.csv'}", f"{m.group(1)}_markers.csv"]
+    for c in candidates:
+        if os.path.abspath(c) != os.path.abspath(path) and os.path.isfile(c):
+            return c
+    return None
+
+
+def read_side_markers(path: str, shift_s: float = 0.0) -> list[Marker]:
+    """Markers from the side file of `path` (see the module docstring), times minus `shift_s`; [] when
+    there is none, or the file beside it is not an emgcoach markers file (other header)."""
+    side = side_markers_path(path)
+    if side is None:
+        return []
+    try:
+        with open(side, newline="", encoding="utf-8-sig") as f:
+            rows = csv.reader(f)
+            if next(rows, None) != MARKERS_HEADER:
+                return []  # someone else's file that happens to have the name
+            markers = []
+            for n, row in enumerate(rows, start=2):
+                if not row:
+                    continue
+                try:
+                    t, kind, payload = float(row[0]), row[1], json.loads(row[2]) if len(row) > 2 and row[2] else {}
+                except (ValueError, IndexError) as e:
+                    raise InputError(side, f"markers row {n}: {e}") from None
+                if kind not in MARKER_KINDS or not isinstance(payload, dict) or not np.isfinite(t):
+                    raise InputError(side, f"markers row {n}: not a marker (time {row[0]!r}, kind {kind!r})")
+                markers.append(Marker(time_s=t - shift_s, kind=kind, payload=payload))
+    except UnicodeDecodeError:
+        raise InputError(side, "markers file is not UTF-8 text") from None
+    except OSError as e:
+        raise InputError(side, f"cannot read the markers file: {e.strerror or e}") from None
+    markers.sort(key=lambda mk: mk.time_s)
+    return markers

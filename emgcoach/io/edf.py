@@ -21,8 +21,13 @@ Writing (`write_edf`)
   'gap' annotation of the gap's duration, so no sample is shifted. The last data record is padded with
   zeros (at most one record); that padding is not annotated.
 * Markers become EDF+ annotations: onset in s from the file start (0.1 ms resolution), duration from
-  payload['duration_s'] if present else -1 (none), text '<kind> <k=v ...>' cut to 40 characters (the
-  EDF+ writer limit). Markers before the file start cannot be stored in EDF+ and are dropped.
+  payload['duration_s'] if present else -1 (none), text '<kind> <key=value ...> <free text>': a string
+  value as itself, any other value (numbers, lists, nested objects, strings that look like numbers) as
+  compact JSON, with '%', spaces and control characters percent-escaped; a note's plain 'text' as free
+  words. A text longer than 40 bytes (the EDF+ writer's limit) goes on in further annotations at the same
+  onset that start with '+' (cut before a space where one is in reach); the reader joins them back, so
+  every marker and its whole payload round-trip. Markers before the file start cannot be stored in EDF+
+  and are dropped.
 * Patient and recording fields are pseudonymous: patient 'X X X X', equipment 'emgcoach <device kinds>'.
 * The file is written under a temporary name next to the target and renamed on success; on any error
   (including one raised by `progress`) the temporary file is removed and the target is left untouched.
@@ -31,12 +36,14 @@ Reading (`read_edf`)
 --------------------
 One RecordedStream per sample rate (in order of first appearance); roles from labels or overrides;
 'uV'/'µV'/'mV'/'V'/'nV' converted to µV (signals with other dimensions, e.g. accelerometers, are skipped,
-an empty dimension is taken as µV); annotations become Markers. Every problem is an InputError naming
+an empty dimension is taken as µV); annotations become Markers (continuations joined, values decoded;
+other tools' annotations become 'note' markers with their text). Every problem is an InputError naming
 the file.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -47,6 +54,7 @@ from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 
@@ -67,6 +75,7 @@ EDF_DIGITAL = (-32767, 32767)
 BDF_DIGITAL = (-8388607, 8388607)
 EDF_MAX_STEP_UV = 0.05  # auto rule: use BDF when the EDF step would be coarser than this
 ANNOTATION_MAX_CHARS = 40  # edflib's limit for one annotation text
+CONTINUATION = "+"  # an annotation that goes on with the previous marker's text (same onset)
 TRANSDUCER = "surface EMG electrode"
 
 _MUSCLE_ABBR = {
@@ -179,18 +188,95 @@ def _prefilter(info: StreamInfo) -> str:
     return " ".join(parts)[:80]
 
 
+def _escape(text: str, extra: str = "") -> str:
+    """Percent-escape '%', spaces, control characters (and `extra`) so a value is one word of the text."""
+    out = []
+    for ch in text:
+        if ch == "%" or ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F or ch in extra:
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _value_text(v: Any) -> str:
+    """A payload value as one word: a plain string as itself, anything else (and a string that would read
+    back as another type) as compact JSON; spaces and '%' percent-escaped."""
+    if isinstance(v, str):
+        try:
+            json.loads(v)
+        except ValueError:
+            return _escape(v)
+    return _escape(json.dumps(v, separators=(",", ":"), ensure_ascii=False, default=str))
+
+
+def _value_from_text(text: str) -> Any:
+    raw = unquote(text)
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _plain_words(v: Any) -> bool:
+    """Whether a 'text' value can be written as free words (and read back as the same string)."""
+    return (isinstance(v, str) and bool(v) and v == " ".join(v.split())
+            and not any("=" in w or "%" in w for w in v.split()))
+
+
+def _annotation_duration(payload: dict[str, Any]) -> float:
+    dur = payload.get("duration_s", -1)
+    try:
+        dur = float(dur)
+    except (TypeError, ValueError):
+        return -1.0
+    return dur if math.isfinite(dur) and dur > 0 else -1.0
+
+
 def _payload_text(kind: str, payload: dict[str, Any]) -> str:
+    """The whole marker as one text: '<kind> <key=value ...> <free text>' (see `_annotation_pieces`).
+    duration_s stays in the text too: the annotation's own duration keeps only 0.1 ms."""
     parts = [kind]
+    free = ""
     for k, v in payload.items():
-        if k == "duration_s":
+        if k == "text" and _plain_words(v):
+            free = v
             continue
-        if k == "text" and isinstance(v, str):
-            parts.append(v)
-            continue
-        sv = str(v).replace(" ", "_")
-        parts.append(f"{k}={sv}")
-    text = " ".join(parts)
-    return text.encode("utf-8")[:ANNOTATION_MAX_CHARS].decode("utf-8", "ignore")
+        parts.append(f"{_escape(str(k), '=')}={_value_text(v)}")
+    if free:
+        parts.append(free)
+    return " ".join(parts)
+
+
+def _cut(text: str, limit: int) -> int:
+    """Characters of `text` that fit in `limit` UTF-8 bytes."""
+    n = 0
+    used = 0
+    for ch in text:
+        used += len(ch.encode("utf-8"))
+        if used > limit:
+            break
+        n += 1
+    return n
+
+
+def _annotation_pieces(text: str) -> list[str]:
+    """`text` in annotations of at most ANNOTATION_MAX_CHARS bytes (edflib's limit). The first is the text's
+    start; each further one starts with CONTINUATION and carries the next part, cut before a space when
+    one is in reach (so the piece after begins with that space) and anywhere else otherwise. The reader
+    joins the pieces back by plain concatenation, so nothing is lost."""
+    pieces = []
+    limit = ANNOTATION_MAX_CHARS
+    while text:
+        n = _cut(text, limit)
+        if n < len(text):
+            space = text.rfind(" ", 1, n + 1)
+            if space > 0:
+                n = space
+        pieces.append(("" if not pieces else CONTINUATION) + text[:n])
+        text = text[n:]
+        limit = ANNOTATION_MAX_CHARS - len(CONTINUATION)
+    return pieces
 
 
 def choose_format(recording: Recording) -> str:
@@ -290,12 +376,10 @@ def write_edf(recording: Recording, out_path: str | os.PathLike, fmt: str = "aut
             continue
         if m.kind == "gap" and any(abs(a[0] - onset) < 1e-3 for a in gap_annots):
             continue
-        dur = m.payload.get("duration_s", -1) if isinstance(m.payload, dict) else -1
-        try:
-            dur = float(dur)
-        except (TypeError, ValueError):
-            dur = -1.0
-        annots.append((onset, dur if math.isfinite(dur) else -1.0, _payload_text(m.kind, dict(m.payload))))
+        payload = dict(m.payload) if isinstance(m.payload, dict) else {}
+        dur = _annotation_duration(payload)
+        for piece in _annotation_pieces(_payload_text(m.kind, payload)):  # in order: edflib keeps it
+            annots.append((onset, dur, piece))
     n_ann_signals = min(64, max(1, math.ceil((len(annots) + 1) / n_records) + 1))
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -388,13 +472,7 @@ def _parse_annotation(onset: float, duration: float, text: str, t0: float) -> Ma
         for w in rest:
             if "=" in w and not w.startswith("="):
                 k, v = w.split("=", 1)
-                try:
-                    payload[k] = int(v)
-                except ValueError:
-                    try:
-                        payload[k] = float(v)
-                    except ValueError:
-                        payload[k] = v
+                payload[unquote(k)] = _value_from_text(v)
             else:
                 free.append(w)
         if free:
@@ -402,9 +480,28 @@ def _parse_annotation(onset: float, duration: float, text: str, t0: float) -> Ma
     else:
         kind = "note"
         payload["text"] = text.strip()
-    if duration is not None and math.isfinite(duration) and duration > 0:
+    if "duration_s" not in payload and duration is not None and math.isfinite(duration) and duration > 0:
         payload["duration_s"] = float(duration)
     return Marker(time_s=t0 + float(onset), kind=kind, payload=payload)
+
+
+def _join_pieces(onsets: Sequence[float], durations: Sequence[float], texts: Sequence[str]) -> list[tuple[float, float, str]]:
+    """Annotations with their continuations (CONTINUATION + text, same onset, right after; written by
+    `_annotation_pieces`) joined back into one text each."""
+    out: list[tuple[float, float, str]] = []
+    can_continue = False
+    for onset, dur, text in zip(onsets, durations, texts):
+        onset, text = float(onset), str(text)
+        if not math.isfinite(onset):
+            can_continue = False
+            continue
+        if (can_continue and text.startswith(CONTINUATION) and abs(onset - out[-1][0]) < 5e-5):
+            out[-1] = (out[-1][0], out[-1][1], out[-1][2] + text[len(CONTINUATION):])
+            continue
+        out.append((onset, float(dur), text))
+        first = text.strip().split(maxsplit=1)
+        can_continue = bool(first) and first[0] in MARKER_KINDS  # only our markers go on
+    return out
 
 
 def read_edf(path: str | os.PathLike, channels: Sequence[Any] | None = None) -> Recording:
@@ -564,10 +661,8 @@ def _read_edf(path: str, channels: Sequence[Any] | None) -> Recording:
             onsets, durations, texts = reader.readAnnotations()
         except Exception:
             onsets, durations, texts = [], [], []
-        for onset, dur, text in zip(onsets, durations, texts):
-            if not math.isfinite(float(onset)):
-                continue
-            markers.append(_parse_annotation(float(onset), float(dur), str(text), t0))
+        for onset, dur, text in _join_pieces(onsets, durations, texts):
+            markers.append(_parse_annotation(onset, dur, text, t0))
         markers.sort(key=lambda mk: mk.time_s)
         try:
             started_at = reader.getStartdatetime().isoformat(timespec="seconds")

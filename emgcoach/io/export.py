@@ -27,11 +27,15 @@ def export(
 
     'edf'/'bdf': the EDF+/BDF+ file. 'csv': the (first) data CSV. 'bids': `out` is the dataset root and
     the return value is the EMG data file inside it; options subject=, session=, task= are passed on.
-    Raises ValueError for an unknown format.
+    A file name without the format's extension gets it ('out' -> 'out.edf', 'out.v2' -> 'out.v2.edf'; CSV:
+    only a name without any extension); an .edf name for BDF (or .bdf for EDF) is refused. The returned
+    path is the one written. Raises ValueError for an unknown format or a mismatched extension.
     """
     f = str(fmt).lower().lstrip(".")
     if options and f not in ("bids", "bids-emg"):
         raise ValueError(f"export to {fmt!r} takes no options ({', '.join(sorted(options))})")
+    if f in ("edf", "edf+", "bdf", "bdf+", "csv"):
+        out = with_extension(out, f.rstrip("+"))
     if f in ("edf", "edf+", "bdf", "bdf+"):
         from emgcoach.io.edf import write_edf
 
@@ -45,3 +49,16 @@ def export(
 
         return write_bids(recording, out, progress=progress, **options)
     raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def with_extension(out: str | os.PathLike, fmt: str) -> Path:
+    """`out` with the extension of `fmt` ('edf', 'bdf' or 'csv') as `export` writes it (see there)."""
+    path = Path(out)
+    suffix = path.suffix.lower()
+    if fmt == "csv":
+        return path if suffix else path.with_name(path.name + ".csv")
+    if suffix == f".{fmt}":
+        return path
+    if suffix in (".edf", ".bdf"):
+        raise ValueError(f"a {suffix} name for a {fmt.upper()}+ file: name it .{fmt} or export with --to {suffix[1:]}")
+    return path.with_name(path.name + f".{fmt}")
