@@ -19,6 +19,7 @@ from emgcoach.ble.devices.open_profile import PROFILE  # noqa: E402
 from emgcoach.ble.link import BleSensorSource  # noqa: E402
 from emgcoach.stream.engine import Engine  # noqa: E402
 from tests.ble.fake_bluez import FakeBlueZThread, OpenProfileSensor  # noqa: E402
+from tests.waiting import wait_for
 
 
 class HeldSensor(OpenProfileSensor):
@@ -35,13 +36,6 @@ class HeldSensor(OpenProfileSensor):
         await super()._stream()
 
 
-def wait_for(pred: Any, timeout: float = 15.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.01)
-    raise AssertionError("timed out")
 
 
 def test_a_sensor_is_connecting_until_its_first_notification(private_system_bus: str) -> None:
@@ -52,7 +46,7 @@ def test_a_sensor_is_connecting_until_its_first_notification(private_system_bus:
             i = engine.add_source(BleSensorSource(sensor.address, PROFILE, clock=engine.clock_s))
             assert engine.stream_stats(i).state == "connecting"
             # connected, set up and started, but no notification yet: still connecting
-            wait_for(lambda: sensor.streaming)
+            wait_for(lambda: sensor.streaming, timeout=15.0)
             time.sleep(0.3)
             assert sensor.packets == []
             stats = engine.stream_stats(i)
@@ -61,7 +55,7 @@ def test_a_sensor_is_connecting_until_its_first_notification(private_system_bus:
             assert states == ["connecting"]
             # the first notifications arrive: streaming
             sensor.release.set()
-            wait_for(lambda: engine.stream_stats(i).samples > 0)
+            wait_for(lambda: engine.stream_stats(i).samples > 0, timeout=15.0)
             assert engine.stream_stats(i).state == "streaming"
             states = [e.payload["state"] for e in engine.drain_events() if e.kind == "state"]
             assert states == ["streaming"]

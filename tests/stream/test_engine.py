@@ -16,6 +16,7 @@ from emgcoach.stream.engine import Engine, ProcessedBlock
 from emgcoach.stream.replay import ReplaySource, replay_sources
 from emgcoach.stream.simulator import SimulatorSource, bird_dog_scenario
 from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
+from tests.waiting import wait_for
 
 RATE = 1000.0
 
@@ -34,13 +35,6 @@ def index_recording(seconds: float = 20.0, gap: tuple[int, int] | None = None) -
     return Recording("mem", [RecordedStream(info, data, gaps=gaps)], [Marker(5.0, "note", {"text": "hello"})])
 
 
-def wait_for(pred, timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.01)
-    raise AssertionError("timed out")
 
 
 def test_every_sample_arrives_once_in_order_for_a_concurrent_reader() -> None:

@@ -16,6 +16,7 @@ from emgcoach.io.xdf_reader import read_xdf
 from emgcoach.stream.engine import Engine
 from emgcoach.stream.replay import ReplaySource
 from emgcoach.types import Block, ChannelSpec, StreamInfo
+from tests.waiting import wait_for
 
 RATE = 1000.0
 
@@ -28,13 +29,6 @@ def index_recording(name: str, muscle: str, seconds: float) -> Recording:
     return Recording("mem", [RecordedStream(info, data)], [])
 
 
-def wait_for(pred, timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.01)
-    raise AssertionError("timed out")
 
 
 def test_a_sensor_added_while_recording_is_recorded_from_then_on(tmp_path: Path) -> None:
