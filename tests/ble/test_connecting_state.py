@@ -19,7 +19,7 @@ from emgcoach.ble.devices.open_profile import PROFILE  # noqa: E402
 from emgcoach.ble.link import BleSensorSource  # noqa: E402
 from emgcoach.stream.engine import Engine  # noqa: E402
 from tests.ble.fake_bluez import FakeBlueZThread, OpenProfileSensor  # noqa: E402
-from tests.waiting import wait_for
+from tests.waiting import wait_for  # noqa: E402
 
 
 class HeldSensor(OpenProfileSensor):
