@@ -120,7 +120,7 @@ class SignalPlots(QWidget):
         self._layout_key: tuple = ()
         self.points_drawn = 0
         self.newest_t = float("nan")
-        self._y_limit: dict[int, float] = {}  # row -> current +- limit in V
+        self._y_limit: dict[int, float] = {}  # row -> current +- limit in µV
         self._decimators: dict[int, WindowDecimator] = {}  # stream -> its display bins
         self._shown: dict[int, tuple[int, float, float, int]] = {}  # stream -> (end, origin, newest t, n) on screen
         self._offset: dict[int, float] = {}  # stream -> s its traces sit left of "now" (a stream gone quiet)
@@ -157,7 +157,8 @@ class SignalPlots(QWidget):
                 for name in ("left", "bottom"):
                     p.getAxis(name).setPen(fg)
                     p.getAxis(name).setTextPen(fg)
-                p.setLabel("left", labels.get((s, ch), spec.label), units="V", color=fg)
+                p.setLabel("left", labels.get((s, ch), spec.label), units="µV", color=fg)
+                p.getAxis("left").enableAutoSIPrefix(False)  # every row in µV: no mV row beside a µV one
                 # no grid: replaying its picture every frame was half the frame's cost
                 p.setMouseEnabled(x=False, y=False)
                 p.setMenuEnabled(False)
@@ -165,7 +166,7 @@ class SignalPlots(QWidget):
                 p.hideAxis("bottom")
                 p.disableAutoRange()
                 p.setXRange(-self.window_s, 0.0, padding=0)
-                p.setYRange(-1e-4, 1e-4, padding=0)
+                p.setYRange(-100.0, 100.0, padding=0)
                 # The left axis's ticks reach 5 px into the plot, so every frame's repaint of the plot
                 # repaints the axis too: keep it as a pixmap (redrawn only when its ticks change).
                 for name in ("left", "bottom"):
@@ -240,7 +241,7 @@ class SignalPlots(QWidget):
                     self._set_rects(row)
 
     def _draw_stream(self, engine: Engine, s: int, bins: int, rows: list[int]) -> tuple | None:
-        """Bring one stream's rows up to date with its ring, in V and seconds before now. Returns what is
+        """Bring one stream's rows up to date with its ring, in µV and seconds before now. Returns what is
         on screen: (end index, time origin, newest session time, samples covered per channel)."""
         buf = engine.buffers(s)
         window_n = int(self.window_s * buf.rate_hz)
@@ -259,7 +260,7 @@ class SignalPlots(QWidget):
         t_bin = win.index * (1.0 / buf.rate_hz) + (buf.t_origin - t_newest)
         t_env = np.minimum(t_bin + (k - 1) / buf.rate_hz, 0.0)
         nb = len(t_bin)
-        scale = 1e-6  # µV -> V so pyqtgraph's SI prefixes read µV / mV
+        scale = 1.0  # drawn in µV as the rings hold them
         # each channel's largest |sample| in view, for the amplitude axis (NaN where all is gap)
         peak = np.fmax(np.fmax.reduce(np.abs(win.lo), axis=0), np.fmax.reduce(np.abs(win.hi), axis=0)) * scale
         for row in rows:
@@ -279,7 +280,7 @@ class SignalPlots(QWidget):
         return shown
 
     def _fit_y(self, row: int, plot: pg.PlotItem, peak: float) -> None:
-        """Symmetric amplitude range in V for a largest |value| of `peak`: grow at once, shrink only below
+        """Symmetric amplitude range in µV for a largest |value| of `peak`: grow at once, shrink only below
         a quarter, in 1-2-5 steps."""
         if not np.isfinite(peak):
             return
@@ -294,7 +295,7 @@ class SignalPlots(QWidget):
     def _set_rects(self, row: int) -> None:
         """Tell the row's curves the window they span: exactly the visible range (the view box clips them
         there anyway), so their repaint does not spill onto the axes beyond the left axis's 5 px of ticks."""
-        limit = self._y_limit.get(row, 1e-4)
+        limit = self._y_limit.get(row, 100.0)
         offset = self._offset.get(self._rows[row][0], 0.0)  # the items sit `offset` s left: their window is to the right
         rect = QRectF(-self.window_s - offset, -limit, self.window_s, 2 * limit)
         for curve in self._rows[row][3:]:

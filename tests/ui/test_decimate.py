@@ -159,8 +159,8 @@ def test_plot_draws_each_bins_min_and_max_and_the_newest_envelope(plots) -> None
     for row, (_, ch, plot, raw, env) in enumerate(plots._rows):
         tx, ty = raw.xy()
         # reference bins over the newest 10 s, aligned to absolute sample index, the last one still filling
-        lo = np.array([x[e : e + k, ch].min() for e in edges]) * 1e-6
-        hi = np.array([x[e : e + k, ch].max() for e in edges]) * 1e-6
+        lo = np.array([x[e : e + k, ch].min() for e in edges])
+        hi = np.array([x[e : e + k, ch].max() for e in edges])
         m = len(edges)
         assert np.array_equal(ty[-2 * m :: 2], lo.astype(np.float32).astype(np.float64))
         assert np.array_equal(ty[-2 * m + 1 :: 2], hi.astype(np.float32).astype(np.float64))
@@ -170,9 +170,9 @@ def test_plot_draws_each_bins_min_and_max_and_the_newest_envelope(plots) -> None
         assert np.array_equal(tx[0::2], tx[1::2]) and np.all(np.diff(tx) >= 0)
         assert tx[0] >= -10.0 - k / RATE and tx[-1] <= 0.0
         ex, ey = env.xy()
-        assert ex[-1] == 0.0 and ey[-1] == np.float32(abs(x[-1, ch]) * 0.5) * 1e-6
+        assert ex[-1] == 0.0 and ey[-1] == np.float32(abs(x[-1, ch]) * 0.5)
         # the artefact is drawn and inside the amplitude range
-        spike = 700e-6 if ch == 0 else 650e-6
+        spike = 700.0 if ch == 0 else 650.0  # µV
         assert np.max(np.abs(ty)) == pytest.approx(spike, rel=1e-6)
         assert plot.viewRange()[1][1] >= spike
     assert plots.points_drawn == 2 * 20000
