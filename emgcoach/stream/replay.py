@@ -21,9 +21,10 @@ Conventions that downstream code relies on:
 * Seek: after a seek every source yields
   `Marker(time_s=t, kind='note', payload={'event': 'seek', 'to_s': t, 'stream': <stream name>})`
   before its first Block from the new position. Downstream resets its filters / detectors on it.
-  The first Block after a seek starts at the block boundary at or before t (the block containing t;
-  if t falls in a gap or before the stream begins, the next block that exists) and has `lost` = 0;
-  recorded markers resume from `time_s >= t`.
+  The first Block after a seek starts at the block boundary at or before t - `preroll_s` (the block
+  containing that time; if it falls in a gap or before the stream begins, the next block that exists);
+  the Blocks up to t (the lead-up, 0 s by default) go out at once and have `lost` = 0; recorded markers
+  resume from `time_s >= t`.
 * Recorded markers come only from the source with `stream_index` 0 (when `include_markers`), so a
   multi-stream replay does not duplicate them. Items are yielded in release-time order; a Marker
   comes before a Block whose last sample is at or after the Marker's time.
@@ -338,7 +339,7 @@ class ReplaySource:
     @property
     def position_s(self) -> float:
         """Session time up to which this source has delivered samples (end of the last Block), or the
-        seek target right after a seek. For a smooth transport display use `clock.now_s()`."""
+        seek target right after a seek (the lead-up before it then arrives first). For a smooth transport display use `clock.now_s()`."""
         return self._position
 
     @property
@@ -471,7 +472,8 @@ class ReplaySource:
         seg = self._segments[self._seg]
         stop = min(self._row + self._block, seg.row1)
         first = seg.abs0 + (self._row - seg.row0)
-        lost = seg.lost if (self._row == seg.row0 and not self._suppress_lost) else 0
+        # a seek's lead-up re-sends what is before the target: its gaps are not losses again
+        lost = seg.lost if (self._row == seg.row0 and not self._suppress_lost and self._preroll_to is None) else 0
         return Block(data=self._data[self._row : stop], t0=self._time_of(first), rate_hz=self._rate, first_index=first, lost=lost)
 
     def _peek(self) -> tuple[Block | Marker | None, float]:

@@ -146,3 +146,28 @@ def test_a_seek_while_recording_a_replay_does_not_record_the_lead_up_again(tmp_p
     steps = np.diff(recorded)
     assert (steps > 0).all(), f"{int((steps <= 0).sum())} backward steps"
     assert steps.max() >= 4000  # the seek's jump: about 5 s of the file skipped
+
+
+def test_a_seeks_lead_up_over_a_recorded_gap_does_not_count_it_again(tmp_path: Path) -> None:
+    """The lead-up re-sends samples already played: the gap in it is neither lost twice nor marked twice."""
+    from emgcoach.stream.replay import replay_sources
+
+    index = np.arange(60000)
+    index = index[(index < 20000) | (index >= 20500)]  # 0.5 s lost at 20 s
+    data = np.column_stack([index, np.zeros_like(index)]).astype(np.float32)
+    info = StreamInfo("file", "s", "", RATE, (ChannelSpec("idx"), ChannelSpec("emg", "latissimus_dorsi", "left")))
+    out = tmp_path / "gap.xdf"
+    with Engine() as eng:
+        clock, sources = replay_sources(Recording("mem", [RecordedStream(info, data, gaps=[(20000, 500)])], []),
+                                        speed=4.0, preroll_s=30.0)
+        eng.attach_replay_clock(clock)
+        eng.add_source(sources[0])
+        wait_for(lambda: eng.stream_stats(0).samples > 1000)
+        eng.start_recording(out)
+        wait_for(lambda: clock.now_s() > 24.0, timeout=20.0)  # past the gap: counted once
+        target = clock.now_s() + 5.0
+        eng.seek(target)  # the lead-up from target - 30 s crosses the gap again
+        wait_for(lambda: eng.stream_stats(0).last_t_s > target + 1.0, timeout=20.0)
+        assert eng.stream_stats(0).lost == 500
+        eng.stop_recording()
+    assert len([m for m in read_xdf(out).markers if m.kind == "gap"]) == 1
