@@ -19,7 +19,7 @@ import os
 import tempfile
 import threading
 import time
-from collections import deque
+from collections import defaultdict, deque
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,7 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     # per stream, (end index, wall time) of its blocks not yet drawn; a frame drops the ones it has drawn,
     # so the bookkeeping stays a few entries long instead of scanning every block since the start each frame
-    arrivals: dict[int, deque[tuple[int, float]]] = {0: deque(), 1: deque()}
+    arrivals: defaultdict[int, deque[tuple[int, float]]] = defaultdict(deque)
     lock = threading.Lock()
 
     def on_block(pb: ProcessedBlock) -> None:
@@ -75,13 +75,13 @@ def main() -> None:
             nonlocal frames, cpu0, wall0, last_drawn
             # read before the frame reads the ring: the frame draws at least this, so the latency below is
             # an upper bound (a block landing during the frame may be drawn but is not credited)
-            drawn_end = {s: engine.buffers(s).raw.end_index for s in arrivals}
+            drawn_end = [engine.buffers(s).raw.end_index for s in range(engine.n_streams)]
             w.tick()
             app.processEvents()  # deliver the pending paint now, so the frame's time is known
             done = time.perf_counter()
             with lock:
                 for s, queue in arrivals.items():
-                    while queue and queue[0][0] <= drawn_end[s]:
+                    while s < len(drawn_end) and queue and queue[0][0] <= drawn_end[s]:
                         last_drawn[s] = queue.popleft()[1]
             if done < measure_from:
                 return
@@ -89,7 +89,7 @@ def main() -> None:
                 cpu0, wall0 = time.thread_time(), done
                 return
             frames += 1
-            if len(last_drawn) == len(arrivals):  # the worse of the two sensors
+            if len(last_drawn) == engine.n_streams:  # the worse of the sensors
                 latencies.append(1000.0 * (done - min(last_drawn.values())))
             if done - wall0 >= args.seconds:
                 report(time.thread_time() - cpu0, done - wall0, frames, latencies, w.plots.points_drawn)

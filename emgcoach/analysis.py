@@ -22,7 +22,7 @@ from emgcoach.dsp.onset import detect_onsets
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
 from emgcoach.dsp.quality import assess_quality
 from emgcoach.io.recording import RecordedStream, Recording
-from emgcoach.types import ChannelSpec
+from emgcoach.types import MIN_EMG_RATE_HZ, ChannelSpec
 
 ECG_HIGHPASS_HZ = 30.0  # low edge used on channels with QRS spikes (Drake & Callaghan 2006)
 PAIR_GRID_HZ = 200.0  # common clock for envelopes of different streams (the envelope is < 10 Hz wide)
@@ -211,7 +211,6 @@ def pair_metrics(a: ChannelResult, b: ChannelResult) -> dict:
     }
 
 
-MIN_RATE_HZ = 100.0  # the band is 20 Hz to 0.45 x rate: below 100 Hz too narrow to call EMG (sensors: 200 Hz up)
 
 
 MIN_DURATION_S = 0.5  # shorter than a contraction: nothing to analyse (and no rest to measure against)
@@ -221,9 +220,10 @@ def check_rates(recording: Recording) -> None:
     """InputError naming the file when a stream's sample rate is too low for EMG analysis, or the
     recording is shorter than MIN_DURATION_S."""
     for s in recording.streams:
-        if s.info.rate_hz < MIN_RATE_HZ:
-            raise InputError(recording.path, f"stream {s.info.name!r} at {s.info.rate_hz:g} Hz: EMG analysis needs "
-                                             f"at least {MIN_RATE_HZ:g} Hz (its band runs from 20 Hz up to 0.45 x rate)")
+        if s.info.rate_hz < MIN_EMG_RATE_HZ:
+            raise InputError(recording.path, f"stream {s.info.name!r}: sample rate {s.info.rate_hz:g} Hz is too low: "
+                                             f"EMG analysis needs at least {MIN_EMG_RATE_HZ:g} Hz "
+                                             "(its band runs from 20 Hz up to 0.45 x rate)")
     if recording.streams and recording.duration_s < MIN_DURATION_S:
         raise InputError(recording.path, f"only {recording.duration_s:.3g} s of signal: EMG analysis needs at "
                                          f"least {MIN_DURATION_S:g} s")
@@ -231,7 +231,7 @@ def check_rates(recording: Recording) -> None:
 
 def analyze(recording: Recording, config: PipelineConfig | None = None, mains: Mains = "auto") -> Analysis:
     """Analyse every stream of a recording and every muscle pair across them (InputError below
-    MIN_RATE_HZ)."""
+    MIN_EMG_RATE_HZ)."""
     check_rates(recording)
     channels: list[ChannelResult] = []
     for stream in recording.streams:

@@ -16,11 +16,9 @@ from pathlib import Path
 
 from emgcoach import __version__
 from emgcoach.errors import EmgcoachError, InputError
+from emgcoach.types import MIN_EMG_RATE_HZ
 
 EXIT_USAGE = 2
-# The analysis band runs from 20 Hz to 0.45 x rate (dsp.filters.BandPass): empty below 44.4 Hz, and below
-# 100 Hz narrower than 20-45 Hz, too narrow to call EMG. The supported sensors run at 200 Hz and up.
-MIN_ANALYSIS_RATE_HZ = 100.0
 MAX_SIMULATION_RATE_HZ = 100_000.0
 NOTCH_MAX_FRACTION = 0.475  # dsp.filters.Notch: a notch must sit below 0.95 x Nyquist = 0.475 x rate
 VALUE_OPTIONS = ("--channel", "--sensor", "--rate", "--duration")  # values may start with '-' (-1:lat:left, -1e3)
@@ -79,12 +77,12 @@ def _rate_option(path: str, text: str | None) -> float | None:
     return rate
 
 
-def _check_analysis_rate(path: str, rate: float, given: bool = False) -> None:
-    if rate < MIN_ANALYSIS_RATE_HZ:
-        where = "--rate" if given else "sample rate"
+def _check_rate_option(path: str, rate: float) -> None:
+    """A `--rate` below what EMG analysis needs: InputError (a file's own rate: analysis.check_rates)."""
+    if rate < MIN_EMG_RATE_HZ:
         raise InputError(
             path,
-            f"{where} {rate:g} Hz is too low: EMG analysis needs at least {MIN_ANALYSIS_RATE_HZ:g} Hz "
+            f"--rate {rate:g} Hz is too low: EMG analysis needs at least {MIN_EMG_RATE_HZ:g} Hz "
             "(its band runs from 20 Hz up to 0.45 x rate)",
         )
 
@@ -120,17 +118,18 @@ def _mains_per_stream(path: str, recording, mains: float | None | str) -> list[f
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from emgcoach.analysis import Analysis, analyze, analyze_stream, format_text, muscle_pairs, pair_metrics
+    from emgcoach.analysis import (
+        Analysis, analyze, analyze_stream, check_rates, format_text, muscle_pairs, pair_metrics,
+    )
     from emgcoach.dsp.pipeline import PipelineConfig
     from emgcoach.io.open import read_recording
 
     rate = _rate_option(args.file, args.rate)
     mains = _mains_option(args.file, args.mains)
     if rate is not None:
-        _check_analysis_rate(args.file, rate, given=True)
+        _check_rate_option(args.file, rate)
     recording = read_recording(args.file, rate_hz=rate, channels=_channel_options(args.channel, args.file))
-    for stream in recording.streams:
-        _check_analysis_rate(args.file, stream.info.rate_hz)
+    check_rates(recording)  # each stream's own rate, and the length
     per_stream = _mains_per_stream(args.file, recording, mains)
     if len(set(map(str, per_stream))) <= 1:
         result = analyze(recording, PipelineConfig(), mains=per_stream[0] if per_stream else mains)
@@ -200,7 +199,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     rate = _rate_option(args.output, args.rate)
     assert rate is not None
-    _check_analysis_rate(args.output, rate, given=True)  # a session that analyze could not read is no use
+    _check_rate_option(args.output, rate)  # a session that analyze could not read is no use
     if rate > MAX_SIMULATION_RATE_HZ:
         raise InputError(args.output, f"--rate {args.rate}: at most {MAX_SIMULATION_RATE_HZ:g} Hz")
     if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
@@ -434,7 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="run the signal chain over a recording and print its figures")
     a.add_argument("file", help="recording: XDF, CSV, OpenBCI GUI text, OpenSignals text")
     a.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    a.add_argument("--rate", help=f"sample rate in Hz for files that do not state it (CSV); at least {MIN_ANALYSIS_RATE_HZ:g}")
+    a.add_argument("--rate", help=f"sample rate in Hz for files that do not state it (CSV); at least {MIN_EMG_RATE_HZ:g}")
     a.add_argument(
         "--channel",
         action="append",
@@ -508,7 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--drill", default="bird_dog", help="drill id from the library (default bird_dog; `emgcoach drills` lists them)")
     s.add_argument("--no-calibration", action="store_true", help="leave out the rest + MVC calibration block (49 s)")
     s.add_argument("--duration", type=float, default=None, help="length in s (default: the drill's own)")
-    s.add_argument("--rate", default="2000", help=f"sample rate in Hz, {MIN_ANALYSIS_RATE_HZ:g}-{MAX_SIMULATION_RATE_HZ:g} (default 2000)")
+    s.add_argument("--rate", default="2000", help=f"sample rate in Hz, {MIN_EMG_RATE_HZ:g}-{MAX_SIMULATION_RATE_HZ:g} (default 2000)")
     s.add_argument("--seed", type=int, default=0, help="random seed (same seed, same session)")
     s.add_argument("--realtime", action="store_true", help="pace like a live sensor (for crash tests)")
     s.set_defaults(func=cmd_simulate)

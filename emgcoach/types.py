@@ -28,6 +28,10 @@ MARKER_KINDS = (
 
 Side = Literal["left", "right", "none"]
 
+# The analysis band runs from 20 Hz to 0.45 x rate (dsp.filters.BandPass): empty below 44.4 Hz, and below
+# 100 Hz narrower than 20-45 Hz, too narrow to call EMG. The supported sensors run at 200 Hz and up.
+MIN_EMG_RATE_HZ = 100.0
+
 
 @dataclass(frozen=True)
 class ChannelSpec:

@@ -236,3 +236,4 @@ def test_a_rest_only_recording_has_no_co_contraction_index(tmp_path: Path) -> No
     assert out["pairs"][0]["cci"] is None
     text = run("analyze", str(f))
     assert text.returncode == 0 and "co-contraction index None" not in text.stdout
+    assert "co-contraction index - (neither muscle active)" in text.stdout

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emgcoach.dsp.coactivation import cci
+from emgcoach.dsp.normalise import MvcNormaliser
 
 LAT = "latissimus_dorsi"
 GLUTE = "gluteus_maximus"
@@ -53,11 +54,6 @@ class Figures:
     calibrated: bool = False  # targets come from a calibration (shown in %MVC, or in µV through it)
     lat_pct: float = float("nan")  # with a calibration: the levels in %MVC, whatever unit is shown
     glute_pct: float = float("nan")
-
-
-def uv_to_pct(envelope_uv: np.ndarray, rest_uv: float, mvc_uv: float) -> np.ndarray:
-    """Envelope µV -> %MVC through one channel's calibration (rest is 0 %, never below)."""
-    return np.maximum(100.0 * (np.asarray(envelope_uv, float) - rest_uv) / (mvc_uv - rest_uv), 0.0)
 
 
 def pct_band_in_uv(band: Band, rest_uv: float, mvc_uv: float) -> Band:
@@ -111,7 +107,7 @@ def figures(
     if calibrated:
         lat_pct, glute_pct = lat, glute
     elif calibration_uv is not None:
-        lat_pct, glute_pct = (max(0.0, 100.0 * (v - r) / (m - r)) if np.isfinite(v) else float("nan")
+        lat_pct, glute_pct = (float(MvcNormaliser(m, r).process(np.array([v]))[0])
                               for v, (r, m) in zip((lat, glute), calibration_uv))
     return Figures(unit, lat, glute, lat_band, glute_band, index, both, calibrated or calibration_uv is not None,
                    lat_pct, glute_pct)
@@ -134,7 +130,7 @@ def activation_cci(
         threshold = ACTIVE_PCT
     elif calibration_uv is not None:
         (ra, ma), (rb, mb) = calibration_uv
-        a, b = 100.0 * (a - ra) / (ma - ra), 100.0 * (b - rb) / (mb - rb)
+        a, b = MvcNormaliser(ma, ra).process(a), MvcNormaliser(mb, rb).process(b)
         threshold = ACTIVE_PCT
     elif np.isfinite(rest_uv[0]) and np.isfinite(rest_uv[1]) and rest_uv[0] > 0 and rest_uv[1] > 0:
         a, b = a / rest_uv[0] - 1.0, b / rest_uv[1] - 1.0

@@ -339,8 +339,6 @@ class NotchedBandPass:
     def __init__(self, rate_hz: float, band: BandPass, notch: Notch, settle_s: float = 0.5) -> None:
         self.rate_hz = float(rate_hz)
         self.band = band
-        self.notch = notch
-        self.frequencies_hz = notch.frequencies_hz
         self.sos = np.ascontiguousarray(np.vstack([notch.sos, band.sos]))
         self.n_settle = max(0, int(round(settle_s * self.rate_hz)))
         nyq = self.rate_hz / 2.0  # the fit takes every harmonic below Nyquist, notched or not
@@ -351,10 +349,6 @@ class NotchedBandPass:
         self.n_mute = min(self.n_settle, n_params + max(2, n_params // 4))
         self._notch_zi_dc = signal.sosfilt_zi(notch.sos)  # (n_notch, 2) for a unit DC level
         self.reset()
-
-    @property
-    def n_sections(self) -> int:
-        return int(self.sos.shape[0])
 
     def reset(self) -> None:
         """Start afresh: the next sample starts a new start-up phase."""

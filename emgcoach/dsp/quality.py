@@ -163,15 +163,15 @@ def _line_masks(rate_hz: float, nper: int, mains_hz: float | None) -> tuple[np.n
 
 
 def _line_ratios(
-    x: np.ndarray, rate_hz: float, mains_hz: float | None, csum: np.ndarray | None = None, offset: int = 0
+    x: np.ndarray, rate_hz: float, mains_hz: float | None, csum: np.ndarray, offset: int = 0
 ) -> np.ndarray:
     """Per channel of (ch, n): power within ±1 Hz of mains lines over all power in 20-450 Hz (capped
     below Nyquist), 0-1, at rest.
 
     The stretch is cut into 1 s segments (one starting every 0.1 s; at most `LINE_SEGMENTS`, evenly
     spread) ranked by their band-passed power (`csum`: the
-    running sum of the squared band-passed signal, (ch, m + 1), its sample 0 at x's sample `offset`;
-    computed here when None); those within `REST_FACTOR` of the quietest count as rest, so contractions
+    running sum of the squared band-passed signal, (ch, m + 1), its sample 0 at x's sample `offset`);
+    those within `REST_FACTOR` of the quietest count as rest, so contractions
     do not dilute the hum. When every segment of every channel is rest (the usual case at rest) the
     Welch spectrum of the whole stretch (2 s segments, 0.5 Hz bins) is used; otherwise the periodogram of
     each channel's quietest segment (1 Hz bins: a whole-Hz line falls in 3 Hann bins, all within ±1 Hz).
@@ -181,11 +181,6 @@ def _line_ratios(
     if nper < rate_hz / 4:
         return np.full(x.shape[0], np.nan)
     seg_n = int(round(rate_hz))
-    if csum is None:
-        y = _band_pass(x, rate_hz)
-        csum = np.zeros((y.shape[0], n + 1))
-        np.cumsum(y * y, axis=1, out=csum[:, 1:])
-        offset = 0
     m = csum.shape[1] - 1
     rest = None
     if m >= 1.5 * seg_n:  # room for 1 s segments starting every 0.1 s: look for rest among them

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from emgcoach.io.csv_reader import MARKERS_HEADER
 from emgcoach.io.recording import RecordedStream, Recording
 
 Progress = Callable[[float], Any] | None
@@ -129,7 +130,7 @@ def write_csv_files(recording: Recording, out_path: str | os.PathLike, progress:
             temps.append((Path(tmp), marker_target))
             with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
                 w = csv.writer(f, lineterminator="\n")
-                w.writerow(["time_s", "kind", "payload_json"])
+                w.writerow(MARKERS_HEADER)
                 for m in sorted(recording.markers, key=lambda mk: mk.time_s):
                     w.writerow([f"{m.time_s:.6f}", m.kind, json.dumps(m.payload, sort_keys=True, default=str)])
         for tmp, target in temps:

@@ -357,7 +357,9 @@ class Engine:
         buf.envelope.write(out.envelope, first)
         if out.lowlag is not None:
             buf.lowlag.write(out.lowlag, first)
-        pct = st.normaliser.process(out.envelope) if st.normaliser is not None else None
+        # %MVC of what the feedback shows: the low-lag envelope (the 6 Hz one when the chain has none)
+        shown = out.lowlag if out.lowlag is not None else out.envelope
+        pct = st.normaliser.process(shown) if st.normaliser is not None else None
         if pct is not None:
             buf.pct_mvc.write(pct, first)
         self._detect_onsets(st, out.onset_envelope, first, block.t0)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from emgcoach.coach.calibration import Calibration, protocol
 from emgcoach.coach.drills import DrillError, load_library
 from emgcoach.analysis import check_rates
-from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, figures, uv_to_pct
+from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, figures
 from emgcoach.coach.runner import DrillRunner, RunnerEvent
 from emgcoach.coach.store import Store, StoreError
 from emgcoach.errors import EmgcoachError, RateNeeded
@@ -74,6 +74,8 @@ class MainWindow(QMainWindow):
         self.replay_duration_s = 0.0
         self._replaying: tuple[str, str | None] | None = None  # a replayed file and when it was recorded
         self._sim_cue: tuple[float, float] | None = None  # what the app asks of a simulated client now
+        self._simulating = False  # the session's source is a simulated client
+        self.wizard: CalibrationWizard | None = None
         self.frames = 0
         self.errors_shown: list[str] = []
 
@@ -300,6 +302,7 @@ class MainWindow(QMainWindow):
         self._rest = (math.nan, math.nan)
         self.replay_duration_s = 0.0
         self._replaying = None
+        self._simulating, self._sim_cue = False, None
         self.transport.set_duration(0.0)
         self.feedback.show_onset("waiting for a rep")  # the last session's cue does not belong to this one
         self.drill_panel.clear_set()
@@ -393,6 +396,7 @@ class MainWindow(QMainWindow):
 
         engine = self._new_engine()
         engine.add_source(SimulatedClient(lambda _t: self._sim_cue, rate_hz=2000.0, clock=engine.clock_s))
+        self._simulating = True
         self._load_roles(engine)
         self.status.setText("Simulated client: lat left + glute right; follows calibration and drills, "
                             "else does bird-dog reps")
@@ -400,15 +404,11 @@ class MainWindow(QMainWindow):
     def _simulated_cue(self) -> tuple[float, float] | None:
         """What a cooperative client would be doing now (lat, glute as fractions of MVC), from the
         calibration wizard's step or the drill set's phase; None when the app asks nothing."""
-        engine = self.engine
-        if engine is None:
-            return None
-        now = engine.session_time_s()
-        wizard = getattr(self, "wizard", None)
-        if wizard is not None and wizard.isVisible() and wizard.session is None:
-            return (0.0, 0.0)  # the wizard is open: the client waits, still, for its start
-        session = wizard.session if wizard is not None and wizard.isVisible() else None
-        if session is not None and now < session.end_s:
+        now = self.engine.session_time_s()
+        session = self.wizard.session if self.wizard is not None and self.wizard.isVisible() else False
+        if session is None:
+            return (0.0, 0.0)  # the wizard is open, not started: the client waits, still
+        if session and now < session.end_s:
             _, step, _ = session.step_at(now)
             if step is None or step.kind != "mvc":
                 return (0.0, 0.0)
@@ -664,11 +664,12 @@ class MainWindow(QMainWindow):
         """One frame: redraw plots; a few times a second update panel, feedback and events."""
         self.frames += 1
         engine = self.engine
-        self._sim_cue = self._simulated_cue()  # read by a simulated client on the acquisition thread
         labels = {k: f"{m.replace('_', ' ')} {s}" for k, (m, s) in self.roles.items()}
         self.plots.refresh(engine, labels)
         if engine is None or self.frames % FEEDBACK_EVERY:
             return
+        if self._simulating:  # read by the simulated client on the acquisition thread (20 Hz is enough)
+            self._sim_cue = self._simulated_cue()
         if self.runner is not None:
             self._drill_tick(engine)
         elif self._recorded_drills and engine.replay_clock is not None:
@@ -709,8 +710,10 @@ class MainWindow(QMainWindow):
         calibrated = (cal_l is not None and cal_g is not None
                       and all(np.isfinite(v) for v in (*cal_l, *cal_g)) and cal_l[1] > cal_l[0] and cal_g[1] > cal_g[0])
         in_pct = calibrated and self.units == "pct"
-        # the low-lag envelope: a bar answers a contraction in milliseconds, not the 6 Hz envelope's ~80 ms
-        ring_l, ring_g = bl.lowlag, bg.lowlag
+        # the low-lag envelope (µV, or the engine's %MVC of it): a bar answers a contraction in
+        # milliseconds, not the 6 Hz envelope's ~80 ms
+        ring_l = bl.pct_mvc if in_pct else bl.lowlag
+        ring_g = bg.pct_mvc if in_pct else bg.lowlag
         el, end_l = ring_l.latest(int(2.0 * bl.rate_hz))
         # one sensor for both muscles: one read, so both channels cover the same samples (the ring is
         # being written meanwhile: two reads can differ in length)
@@ -726,9 +729,7 @@ class MainWindow(QMainWindow):
         if not calibrated and (self.frames % REST_EVERY < FEEDBACK_EVERY or not np.isfinite(self._rest[0])):
             self._rest = self._rest_level(bl, bg, lat[1], glute[1])
         levels = None  # calibrated but shown in µV: the %MVC targets carried into µV
-        if in_pct:
-            a, b = uv_to_pct(a, *cal_l), uv_to_pct(b, *cal_g)
-        elif calibrated:
+        if calibrated and not in_pct:
             levels = (cal_l, cal_g)
         fig = figures(a, b, bl.rate_hz, in_pct, self._rest, calibration_uv=levels)
         lat_side = self.roles[lat][1]
@@ -919,7 +920,7 @@ class MainWindow(QMainWindow):
         replayed, recorded_at = self._replaying or (None, None)
         if store is not None:
             try:
-                if replayed and self._set_in_history(store, person, replayed, runner.drill.id, scores):
+                if replayed and store.saved_from(person, replayed, scores) is not None:
                     note = f"; already in {person}'s history from this recording"  # replayed again: no twin
                 else:
                     cal_id = None
@@ -934,19 +935,6 @@ class MainWindow(QMainWindow):
                 self._error_box("History", str(e))
         hits = sum(s.hit for s in scores)
         self.status.setText(f"{runner.drill.name}: {hits} of {len(scores)} reps on target{note}")
-
-    @staticmethod
-    def _set_in_history(store: Store, person: str, recording: str, drill: str, scores: list) -> bool:
-        """Whether this set of a replayed file is in the history already: a session of that file holds a
-        rep of the same drill starting where this set's first rep does (within 50 ms)."""
-        first = scores[0].start_s
-        for row in store.sessions(person):
-            if row.recording != recording or drill not in row.drills:
-                continue
-            _, reps = store.session(row.id)
-            if any(r["drill"] == drill and abs(r["start_s"] - first) < 0.05 for r in reps):
-                return True
-        return False
 
     def _drain_runner(self) -> None:
         while True:

@@ -114,7 +114,7 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
     (row,) = store.sessions("P11")
     assert row.started.startswith("2026-11-25") and row.recording == str(SESSION.resolve())
     later = [replace(sc, start_s=sc.start_s + 60.0) for sc in w.set_scores]  # another set of the file
-    assert not w._set_in_history(store, "P11", row.recording, "bird_dog", later)
+    assert store.saved_from("P11", row.recording, later) is None
     assert w.open_recording(SESSION, speed=16.0)
     w.engine.pause()
     w.seek(drill_start - 1.0)
