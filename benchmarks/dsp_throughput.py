@@ -104,7 +104,7 @@ def main() -> None:
 
     ours = offline_ours(x)
     ref = offline_scipy(x)
-    print(f"offline, one call (as analyze runs it): {ours:.2f} s ({duration_s / ours:.0f}x real time)")
+    print(f"offline, one Pipeline call (analyze adds its quality, ECG and mains checks): {ours:.2f} s ({duration_s / ours:.0f}x real time)")
     print(f"  vs scipy sosfiltfilt band-pass + envelope: {ref:.2f} s -> ours takes {ours / ref:.2f}x its time")
     nk = offline_neurokit(x)
     if nk is None:
