@@ -120,7 +120,7 @@ class OnsetDetector:
         delay_s: float | None = None,
         k_off: float | None = None,
         start_k: float | None = 0.5,
-        max_back_s: float = 0.2,
+        max_back_s: float = 0.05,
         start_fraction: float = 0.05,
     ) -> None:
         self.rate_hz = float(rate_hz)
@@ -170,6 +170,7 @@ class OnsetDetector:
         self._down: list[np.ndarray] | None = None
         self._last: np.ndarray | None = None  # absolute index before which no search goes (event, gap)
         self._hist: np.ndarray | None = None  # the last _hist_len envelope samples (NaN before the stream)
+        self._held: np.ndarray | None = None
         self._next_index: int | None = None
 
     def _init(self, n_ch: int, first_index: int) -> None:
@@ -180,6 +181,9 @@ class OnsetDetector:
         self._down = [np.zeros(n_ch, dtype=bool), np.zeros(n_ch, dtype=bool), np.full(n_ch, first_index, dtype=np.int64)]
         self._last = np.full(n_ch, first_index, dtype=np.int64)
         self._level = np.zeros(n_ch)  # per channel: the start level of the last onset (µV), for its offset
+        # per channel: a timed offset (absolute index, before the delay) held back until no onset can be
+        # timed within min_off of it; -1 for none. An onset that can is a dip, and the two are merged.
+        self._held = np.full(n_ch, -1, dtype=np.int64)
         self._hist = np.full((self._hist_len, n_ch), np.nan)
 
     def _run(self, a: np.ndarray, threshold: np.ndarray, first_index: int, min_on: int, min_off: int,
@@ -210,6 +214,9 @@ class OnsetDetector:
                 st[1] = st[0].copy()
                 st[2][:] = first_index
             self._last[:] = first_index
+            released = self._release(np.inf)  # no dip is merged across lost samples
+        else:
+            released = []
         self._next_index = first_index + n
         if self._thresholds_ch is None or len(self._thresholds_ch[0]) != n_ch:
             self._thresholds_ch = tuple(  # type: ignore[assignment]
@@ -250,15 +257,23 @@ class OnsetDetector:
                             level_sd = min(self.k, max(self.start_k, self.start_fraction * rise / sd[c]))
                         self._level[c] = level = mean[c] + level_sd * sd[c]
                         below = np.flatnonzero(col[lo - base : idx - base] <= level)
-                        if len(below):
-                            at = lo + int(below[-1]) + 1
+                        # no foot within the bound (a slow ramp, or a step up from a raised level): the
+                        # crossing itself, which is where a slow ramp's timing is least uncertain
+                        at = lo + int(below[-1]) + 1 if len(below) else idx
                     else:  # from the last drop below the onset threshold, the first sample at the start level
                         above = np.flatnonzero(col[lo - base : idx - base] > t_on[c])
                         drop = lo + int(above[-1]) + 1 if len(above) else idx
                         end = idx + self.min_off  # the confirming sample is idx + min_off - 1
                         low = np.flatnonzero(col[drop - base : end - base] <= self._level[c])
                         at = drop + int(low[0]) if len(low) else drop
-                events.append((max(0, at - self.delay), c, "onset" if is_onset else "offset"))
+                if not is_onset:
+                    events += self._release(np.inf, c)  # the burst before: its offset stands
+                    self._held[c] = at
+                elif self._held[c] >= 0 and at - self._held[c] < self.min_off:
+                    self._held[c] = -1  # a dip shorter than the minimum off-time: one burst, not two
+                else:
+                    events += self._release(np.inf, c)
+                    events.append((max(0, at - self.delay), c, "onset"))
         if h:  # keep the last h samples for the next chunk's searches
             if n >= h:
                 hist[:] = a[n - h :]
@@ -267,6 +282,28 @@ class OnsetDetector:
             else:
                 hist[: h - n] = hist[n:]
                 hist[h - n :] = a
+        # a held offset is final once any onset still to come would be timed at least min_off after it:
+        # a run not yet confirmed began within min_on of the end, and is traced back at most max_back
+        events += released + self._release(first_index + n - self.min_on - self.max_back - self.min_off)
+        return self._events(events)
+
+    def flush(self) -> list[OnsetEvent]:
+        """The offsets still held back to see whether a dip follows (end of the signal)."""
+        return self._events(self._release(np.inf)) if self._held is not None else []
+
+    def _release(self, before: float, channel: int | None = None) -> list[tuple[int, int, str]]:
+        """Emit the held offsets timed at or before `before` (absolute index), of one channel or all."""
+        if self._held is None:
+            return []
+        chans = range(len(self._held)) if channel is None else (channel,)
+        out = []
+        for c in chans:
+            if 0 <= self._held[c] <= before:
+                out.append((max(0, int(self._held[c]) - self.delay), c, "offset"))
+                self._held[c] = -1
+        return out
+
+    def _events(self, events: list[tuple[int, int, str]]) -> list[OnsetEvent]:
         if not events:
             return []
         events.sort()
@@ -288,7 +325,8 @@ def detect_onsets(
     """Offline: the same `OnsetDetector` run over a whole envelope (index 0 at time t0); kwargs: k_off,
     start_k, max_back_s."""
     det = OnsetDetector(rate_hz, mean_uv, sd_uv, k, min_on_s, min_off_s, t0, delay_s, **kwargs)  # type: ignore[arg-type]
-    return det.process(envelope, 0)
+    events = det.process(envelope, 0) + det.flush()
+    return sorted(events, key=lambda e: (e.index, e.channel))
 
 
 class _CausalLowPass:
@@ -456,4 +494,4 @@ def detect_onsets_tkeo(
     if rest is None:
         rest = tkeo_baseline(filtered_uv, rate_hz, cutoff_hz)
     det = TkeoOnsetDetector(rate_hz, rest[0], rest[1], k, min_on_s, min_off_s, cutoff_hz, t0)
-    return det.process(filtered_uv, 0)
+    return det.process(filtered_uv, 0) + det.detector.flush()

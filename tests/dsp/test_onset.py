@@ -207,7 +207,9 @@ def test_set_baseline_keeps_state() -> None:
     assert det.active[0]
     det.set_baseline(5.0, 1.0)  # threshold 8: still above, no new onset
     assert det.process(np.full(100, 10.0), 100) == []
-    assert [e.kind for e in det.process(np.full(200, 7.0), 200)] == ["offset"]
+    # the offset is held until no onset could still be timed within min_off of it, then given
+    events = det.process(np.full(200, 7.0), 200) + det.process(np.full(200, 7.0), 400)
+    assert [e.kind for e in events] == ["offset"]
 
 
 def test_lost_samples_do_not_join_runs() -> None:
@@ -257,10 +259,16 @@ def test_onsets_are_traced_back_to_the_foot_of_the_rise() -> None:
     plain = detect_onsets(env, RATE, 0.0, 1.0, delay_s=0.0, start_k=None)
     assert plain[0].index == 1300  # Hodges & Bui: the first sample above threshold
     traced = detect_onsets(env, RATE, 0.0, 1.0, delay_s=0.0)
-    # peak 10 above the mean: level = max(0.5, 0.05 x 10) = 0.5 SD, last at or below it at index 1050
-    assert traced[0].index == 1051
+    # peak 10 above the mean: level = max(0.5, 0.05 x 10) = 0.5 SD, last at or below it at index 1050,
+    # 125 ms back: further than the trace-back may move an onset (50 ms), so it stays at the crossing
+    assert traced[0].index == 1300
     assert traced[1].index == 2500  # the fall is a step: the offset is its first sample
+    # a quicker rise (40 ms from its foot to the threshold) is traced back to its foot
+    env[1000:1300] = 0.0
+    env[1220:1300] = np.linspace(0.0, 3.0, 80, endpoint=False)
+    assert detect_onsets(env, RATE, 0.0, 1.0, delay_s=0.0)[0].index == 1234
     # a strong contraction: the start level is the threshold itself (constant fraction capped at k)
+    env[1220:1300] = 0.0
     env[1300:2500] = 1000.0
     assert detect_onsets(env, RATE, 0.0, 1.0, delay_s=0.0)[0].index == 1300
 
@@ -281,3 +289,25 @@ def test_a_restarted_sample_count_still_finds_onsets() -> None:
     assert first == [("onset", 5500), ("offset", 6000)]
     # the source restarts counting at 0 (the engine marks a gap): the next burst is still found
     assert [(e.kind, e.index) for e in det.process(seg, 0)] == [("onset", 500), ("offset", 1000)]
+
+
+def test_a_dip_shorter_than_the_minimum_off_time_once_timed_is_merged() -> None:
+    # a burst drops to rest for 30 ms, then a 35 ms ramp brings it back: the envelope stays below the
+    # offset threshold for 53 ms (> min_off, 50 ms), but the new onset is traced back to the ramp's foot,
+    # 36 ms after the offset: one burst with a dip, not two bursts
+    env = np.zeros(4000)
+    env[1000:2000] = 10.0
+    env[2060:2130] = np.linspace(0.0, 3.0, 70, endpoint=False)
+    env[2130:3000] = 10.0
+    events = detect_onsets(env, RATE, 0.0, 1.0, delay_s=0.0)
+    assert [(e.kind, e.index) for e in events] == [("onset", 1000), ("offset", 3000)]
+    # streamed in 10 ms chunks: the same single burst
+    det = OnsetDetector(RATE, 0.0, 1.0, delay_s=0.0)
+    streamed = [e for i in range(0, 4000, 20) for e in det.process(env[i : i + 20], i)] + det.flush()
+    assert [(e.kind, e.index) for e in streamed] == [("onset", 1000), ("offset", 3000)]
+    # a longer pause (100 ms at rest before the ramp) is two bursts
+    env[2000:2130] = 0.0
+    env[2200:2270] = np.linspace(0.0, 3.0, 70, endpoint=False)
+    env[2270:3000] = 10.0
+    kinds = [e.kind for e in detect_onsets(env, RATE, 0.0, 1.0, delay_s=0.0)]
+    assert kinds == ["onset", "offset", "onset", "offset"]

@@ -1,0 +1,151 @@
+"""Finding rest in a recording without a calibration, and saying when there is none.
+
+A muscle's resting level (mean and SD of its envelope, µV) is what onset thresholds stand on. With no
+calibration or set-up phase to take it from, it is looked for in the signal itself: short windows
+(`REST_WINDOW_S`, so the third of a second a muscle rests between bursts in walking is enough) whose
+envelope is both among the lowest and *stationary*, i.e. fluctuates no more than band-limited noise
+through the same chain does (`noise_envelope_cv`: computed, not guessed, for the rate and the envelope's
+cut-off) and has no trend across the window. A window straddling the end of a burst fails the test; a
+quiet one passes. When fewer than `MIN_REST_S` of such windows exist, rest is not found (`reliable` is
+False) and onsets should come from a method that needs no rest (`burst_levels`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy import signal
+
+REST_WINDOW_S = 0.2  # a window of rest: fits in the ~0.33 s a leg muscle rests per stride, with margin
+REST_STEP_S = 0.05
+MIN_REST_S = 0.4  # at least this much stationary quiet time (distinct samples) for rest to count as found
+CV_MARGIN = 1.6  # a window is stationary when its envelope's SD/mean is at most this times noise's
+TREND_MAX = 0.25  # ... and its two halves' means differ by at most this fraction of its mean
+POOL_FACTOR = 1.5  # pool the stationary windows whose mean is within this factor of the quietest's
+
+
+@dataclass(frozen=True)
+class RestEstimate:
+    """A channel's resting envelope level: mean and SD (µV), whether it was found in stationary quiet
+    stretches (`reliable`), and how many seconds of signal it rests on."""
+
+    mean_uv: float
+    sd_uv: float
+    reliable: bool
+    seconds: float
+
+    def threshold_uv(self, k: float = 3.0) -> float:
+        """mean + k x SD, µV."""
+        return self.mean_uv + k * self.sd_uv
+
+
+@lru_cache(maxsize=32)
+def noise_envelope_cv(rate_hz: float, cutoff_hz: float, band: tuple[float, float] | None = None) -> float:
+    """SD/mean of the envelope (|band-passed| then 2nd-order low-pass at `cutoff_hz`) of Gaussian noise,
+    measured over 0.2 s windows as `find_rest` measures it: what a stationary resting signal shows.
+    `band` is the band-pass (Hz); default 20 Hz to 0.45 x rate."""
+    lo, hi = band or (20.0, 0.45 * rate_hz)
+    rng = np.random.default_rng(0)
+    n = int(round(60.0 * rate_hz))
+    x = rng.standard_normal(n)
+    sos = signal.butter(4, [lo, min(hi, 0.45 * rate_hz)], btype="bandpass", fs=rate_hz, output="sos")
+    y = np.abs(signal.sosfilt(sos, x))
+    b, a = signal.butter(2, min(cutoff_hz, 0.4 * rate_hz), fs=rate_hz)
+    env = signal.lfilter(b, a, y)[int(rate_hz) :]
+    means, sds, _ = _window_stats(env, rate_hz)
+    return float(np.median(sds / means))
+
+
+def _window_stats(env: np.ndarray, rate_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, SD and half-to-half change (fraction of the mean) of every REST_WINDOW_S window, stepping
+    REST_STEP_S; NaN samples make a window's figures NaN."""
+    w = max(4, int(round(REST_WINDOW_S * rate_hz)))
+    step = max(1, int(round(REST_STEP_S * rate_hz)))
+    if len(env) < w:
+        return np.empty(0), np.empty(0), np.empty(0)
+    c = np.concatenate(([0.0], np.cumsum(env)))
+    c2 = np.concatenate(([0.0], np.cumsum(env * env)))
+    starts = np.arange(0, len(env) - w + 1, step)
+    half = w // 2
+    s1 = c[starts + half] - c[starts]
+    s2 = c[starts + w] - c[starts + half]
+    mean = (s1 + s2) / w
+    var = (c2[starts + w] - c2[starts]) / w - mean**2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        trend = np.abs(s2 / (w - half) - s1 / half) / mean
+    return mean, np.sqrt(np.maximum(var, 0.0)), trend
+
+
+def find_rest(envelope_uv: np.ndarray, rate_hz: float, cutoff_hz: float = 20.0,
+              band: tuple[float, float] | None = None, skip_s: float = 0.2) -> RestEstimate:
+    """Rest of one channel's envelope (1-D, µV; `cutoff_hz` is its low-pass, `band` the band-pass before
+    it) from its stationary quiet windows; the first `skip_s` (filter start-up) is left out.
+
+    Reliable when at least MIN_REST_S of distinct signal lies in windows that are stationary (SD/mean
+    within CV_MARGIN x noise's, two halves within TREND_MAX), about as quiet as the quietest such
+    window (POOL_FACTOR), and that window about as quiet as the quietest of all. Unreliable: mean and SD of the quietest windows whatever their shape, for
+    display only.
+    """
+    env = np.asarray(envelope_uv, dtype=np.float64).ravel()
+    skip = int(skip_s * rate_hz) if len(env) > int(2 * rate_hz) else 0
+    env = env[skip:]
+    env = env[np.isfinite(env)]
+    if len(env) == 0:
+        return RestEstimate(float("nan"), float("nan"), False, 0.0)
+    w = max(4, int(round(REST_WINDOW_S * rate_hz)))
+    step = max(1, int(round(REST_STEP_S * rate_hz)))
+    mean, sd, trend = _window_stats(env, rate_hz)
+    if len(mean) == 0:
+        return RestEstimate(float(env.mean()), float(env.std()), False, len(env) / rate_hz)
+    cv_max = CV_MARGIN * noise_envelope_cv(float(rate_hz), float(cutoff_hz), band)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stationary = (mean > 0) & (sd / mean <= cv_max) & (trend <= TREND_MAX)
+    # rest is the quietest signal there is: a stationary contraction above quieter (if unsteady)
+    # stretches is not rest, however steady it is
+    found = stationary.any() and float(mean[stationary].min()) <= POOL_FACTOR * float(np.nanmin(mean))
+    if found:
+        quietest = float(mean[stationary].min())
+        pool = stationary & (mean <= POOL_FACTOR * quietest)
+    else:  # nothing stationary: the quietest windows, for a figure to show, flagged unreliable
+        order = np.argsort(mean)[: max(3, len(mean) // 10)]
+        pool = np.zeros(len(mean), dtype=bool)
+        pool[order[mean[order] <= POOL_FACTOR * mean[order[0]]]] = True
+    covered = np.zeros(len(env), dtype=bool)
+    for s in np.flatnonzero(pool) * step:
+        covered[s : s + w] = True
+    seconds = float(covered.sum() / rate_hz)
+    x = env[covered]
+    reliable = bool(found and seconds >= MIN_REST_S)
+    return RestEstimate(float(x.mean()), float(x.std()), reliable, seconds)
+
+
+@dataclass(frozen=True)
+class BurstLevels:
+    """The two levels an envelope moves between, for onsets without a rest: its floor (the quietest
+    `FLOOR_PERCENTILE` of the time) and its burst level (the busiest `BURST_PERCENTILE`), µV."""
+
+    floor_uv: float
+    burst_uv: float
+
+    def threshold_uv(self, fraction: float) -> float:
+        """The level `fraction` of the way from the floor to the burst level (µV)."""
+        return self.floor_uv + fraction * (self.burst_uv - self.floor_uv)
+
+
+FLOOR_PERCENTILE = 5.0
+BURST_PERCENTILE = 95.0
+
+
+def burst_levels(envelope_uv: np.ndarray, rate_hz: float, skip_s: float = 0.2) -> BurstLevels:
+    """Floor and burst level of an envelope (1-D, µV) after its first `skip_s`: the 5th and 95th
+    percentiles, which need no stretch of rest to exist."""
+    env = np.asarray(envelope_uv, dtype=np.float64).ravel()
+    if len(env) > int(2 * rate_hz):
+        env = env[int(skip_s * rate_hz) :]
+    env = env[np.isfinite(env)]
+    if len(env) == 0:
+        return BurstLevels(float("nan"), float("nan"))
+    lo, hi = np.percentile(env, [FLOOR_PERCENTILE, BURST_PERCENTILE])
+    return BurstLevels(float(lo), float(hi))
