@@ -9,23 +9,62 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Literal
 
 import numpy as np
 
+from emgcoach.coach.calibration import CalibrationError, MuscleCalibration, from_recording_markers
 from emgcoach.dsp import coactivation
-from emgcoach.errors import InputError
+from emgcoach.dsp.coactivation import CciBasis
 from emgcoach.dsp.ecg import detect_ecg
 from emgcoach.dsp.filters import detect_mains_hz
-from emgcoach.dsp.normalise import estimate_rest
-from emgcoach.dsp.onset import detect_onsets
+from emgcoach.dsp.normalise import best_window_mean
+from emgcoach.dsp.onset import detect_onsets, onset_defaults
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
 from emgcoach.dsp.quality import assess_quality
+from emgcoach.dsp.rest import burst_levels, find_rest
+from emgcoach.errors import InputError
 from emgcoach.io.recording import RecordedStream, Recording
-from emgcoach.types import MIN_EMG_RATE_HZ, ChannelSpec
+from emgcoach.types import MIN_EMG_RATE_HZ, ChannelSpec, Marker
 
 ECG_HIGHPASS_HZ = 30.0  # low edge used on channels with QRS spikes (Drake & Callaghan 2006)
 PAIR_GRID_HZ = 200.0  # common clock for envelopes of different streams (the envelope is < 10 Hz wide)
+# Without a rest to stand on, a muscle is "on" above this fraction of the way from its envelope's floor
+# to its burst level (`dsp.rest.burst_levels`); it turns off below the same share of it as the
+# rest-based detector's k_off is of k (2 of 3 SD)
+BURST_FRACTION = 0.1
+MIN_SETUP_REST_S = 0.5  # a calibration rest or set-up phase shorter than this is not used as rest
+
+
+class RestSource(StrEnum):
+    """Where a channel's rest was taken from."""
+
+    CALIBRATION = "calibration"  # the calibration's rest step (markers in the file)
+    SETUP = "setup"  # the drills' set-up phases, spent still in the task posture
+    QUIET_WINDOWS = "quiet_windows"  # the signal's own stationary quiet stretches (`dsp.rest.find_rest`)
+
+
+class OnsetMethod(StrEnum):
+    """How a channel's onsets were found."""
+
+    REST_THRESHOLD = "rest_threshold"  # Hodges & Bui: rest mean + k SD
+    BURST_FRACTION = "burst_fraction"  # no rest found: a fraction of the way from floor to burst level
+
+
+@dataclass(frozen=True)
+class ChannelRest:
+    """A channel's rest: where it came from, the onset envelope's mean and SD there (µV), and whether it
+    is trustworthy (False: no stationary quiet stretch was found in the signal)."""
+
+    source: RestSource
+    mean_uv: float
+    sd_uv: float
+    reliable: bool
+
+    def to_dict(self) -> dict:
+        return {"source": str(self.source), "mean_uv": _r(self.mean_uv), "sd_uv": _r(self.sd_uv),
+                "reliable": self.reliable}
 
 
 @dataclass
@@ -44,8 +83,21 @@ class ChannelResult:
     quality: dict
     ecg: dict
     filter_note: str
+    rest: ChannelRest
+    onset_envelope_uv: np.ndarray
+    onset_method: OnsetMethod | None = None  # None: no onsets looked for (no signal)
+    no_signal: str = ""  # why the channel has no onsets, CCI or latency ("" when it has a signal)
+    reference_uv: float = float("nan")  # peak dynamic level: highest 0.5 s mean of the envelope (µV)
+    mvc: MuscleCalibration | None = None  # the recording's calibration of this muscle, if it has one
+
+    def normalised(self, basis: CciBasis) -> np.ndarray:
+        """The envelope in %MVC (basis MVC) or in % of its reference level above rest (REFERENCE)."""
+        if basis is CciBasis.MVC and self.mvc is not None:
+            return coactivation.normalised(self.envelope_uv, self.mvc.rest_uv, self.mvc.mvc_uv)
+        return coactivation.normalised(self.envelope_uv, self.rest.mean_uv, self.reference_uv)
 
     def to_dict(self) -> dict:
+        signal = not self.no_signal
         return {
             "name": self.spec.name,
             "muscle": self.spec.muscle,
@@ -53,8 +105,11 @@ class ChannelResult:
             "rate_hz": self.rate_hz,
             "rms_uv": _r(self.rms_uv),
             "envelope_peak_uv": _r(self.envelope_peak_uv),
-            "onsets_s": [_r(t, 4) for t in self.onsets_s],
-            "offsets_s": [_r(t, 4) for t in self.offsets_s],
+            "rest": self.rest.to_dict(),
+            "onset_method": str(self.onset_method) if self.onset_method else None,
+            "onsets_s": [_r(t, 4) for t in self.onsets_s] if signal else None,
+            "offsets_s": [_r(t, 4) for t in self.offsets_s] if signal else None,
+            "no_signal": self.no_signal or None,
             "quality": self.quality,
             "ecg": self.ecg,
             "filter": self.filter_note,
@@ -104,12 +159,73 @@ def _stream_times(stream: RecordedStream) -> np.ndarray:
 Mains = float | None | Literal["auto"]
 
 
+def rest_spans(markers: list[Marker]) -> tuple[RestSource, list[tuple[float, float]]]:
+    """Where a recording says its muscles rest (session s): the calibration's rest steps, else the drills'
+    set-up phases (each to the next phase marker), else nowhere (QUIET_WINDOWS, no spans)."""
+    cal = [(m.time_s, float(m.payload.get("end_s", m.time_s))) for m in markers
+           if m.kind == "calibration" and m.payload.get("step") == "rest"]
+    if cal:
+        return RestSource.CALIBRATION, cal
+    phases = sorted((m for m in markers if m.kind == "phase"), key=lambda m: m.time_s)
+    setup = [(m.time_s, nxt.time_s) for m, nxt in zip(phases, phases[1:]) if m.payload.get("phase") == "setup"]
+    return (RestSource.SETUP, setup) if setup else (RestSource.QUIET_WINDOWS, [])
+
+
+def channel_rest(onset_env: np.ndarray, times: np.ndarray, rate_hz: float,
+                 spans: tuple[RestSource, list[tuple[float, float]]]) -> ChannelRest:
+    """A channel's rest on its onset envelope (µV): in the spans the recording names (their first 0.2 s,
+    where a step's change of posture settles, left out), or found in the signal's quiet stretches."""
+    source, where = spans
+    if where:
+        sel = np.zeros(len(times), dtype=bool)
+        for t0, t1 in where:
+            sel |= (times >= t0 + 0.2) & (times < t1)
+        x = onset_env[sel]
+        x = x[np.isfinite(x)]
+        if len(x) >= MIN_SETUP_REST_S * rate_hz:
+            return ChannelRest(source, float(x.mean()), float(x.std()), True)
+    found = find_rest(onset_env, rate_hz)
+    return ChannelRest(RestSource.QUIET_WINDOWS, found.mean_uv, found.sd_uv, found.reliable)
+
+
+def channel_onsets(onset_env: np.ndarray, rate_hz: float, rest: ChannelRest) -> tuple[list, OnsetMethod]:
+    """Onset/offset events of a channel: on its rest when that is reliable, else on its burst level."""
+    if rest.reliable:
+        return detect_onsets(onset_env, rate_hz, rest.mean_uv, rest.sd_uv), OnsetMethod.REST_THRESHOLD
+    levels = burst_levels(onset_env, rate_hz)
+    k = onset_defaults(rate_hz)["k"]
+    # the same detector with its threshold (mean + k SD) put at BURST_FRACTION of floor -> burst level
+    sd = BURST_FRACTION * max(levels.burst_uv - levels.floor_uv, 0.0) / k
+    if not sd > 0:
+        return [], OnsetMethod.BURST_FRACTION
+    return detect_onsets(onset_env, rate_hz, levels.floor_uv, sd), OnsetMethod.BURST_FRACTION
+
+
+def _active_mask(events: list, n: int) -> np.ndarray:
+    """True between each onset and its offset (or the end)."""
+    active = np.zeros(n, dtype=bool)
+    start = None
+    for e in events:
+        if e.kind == "onset" and start is None:
+            start = e.index
+        elif e.kind == "offset" and start is not None:
+            active[start : e.index + 1] = True
+            start = None
+    if start is not None:
+        active[start:] = True
+    return active
+
+
 def analyze_stream(
-    stream: RecordedStream, base: PipelineConfig | None = None, mains: Mains = "auto"
+    stream: RecordedStream,
+    base: PipelineConfig | None = None,
+    mains: Mains = "auto",
+    markers: list[Marker] | None = None,
 ) -> list[ChannelResult]:
     """Run the pipeline over one stream and measure every channel.
 
     mains: 50 or 60 Hz to notch, None for no notch, "auto" to detect it from the stream.
+    markers: the recording's markers, where rest is taken from (calibration, set-up phases) if they say.
     """
     base = base or PipelineConfig()
     rate = stream.info.rate_hz
@@ -117,6 +233,7 @@ def analyze_stream(
     times = _stream_times(stream)
     if mains == "auto":
         mains = detect_mains_hz(raw, rate) if len(raw) >= rate else None
+    spans = rest_spans(markers or [])
     results: list[ChannelResult] = []
     quality = assess_quality(raw, rate, mains_hz=mains)
     for ch, spec in enumerate(stream.info.channels):
@@ -129,20 +246,12 @@ def analyze_stream(
         out = pipe.process(x)
         env = out.envelope[:, 0]
         onset_env = out.onset_envelope[:, 0]
-        rest = estimate_rest(onset_env, rate)
-        events = detect_onsets(onset_env, rate, rest.mean_uv, rest.sd_uv)
+        rest = channel_rest(onset_env, times, rate, spans)
+        q = quality[ch] if rest.reliable else quality[ch].without_rest()
+        no_signal = "no signal: " + q.flag_messages[0].split(": ", 1)[-1] if q.flatline else ""
+        events, method = ([], None) if no_signal else channel_onsets(onset_env, rate, rest)
         onsets = [float(times[min(e.index, len(times) - 1)]) for e in events if e.kind == "onset"]
         offsets = [float(times[min(e.index, len(times) - 1)]) for e in events if e.kind == "offset"]
-        active = np.zeros(len(env), dtype=bool)  # between each onset and its offset (or the end)
-        start = None
-        for e in events:
-            if e.kind == "onset" and start is None:
-                start = e.index
-            elif e.kind == "offset" and start is not None:
-                active[start : e.index + 1] = True
-                start = None
-        if start is not None:
-            active[start:] = True
         note = f"band-pass {pipe.band_hz[0]:g}-{pipe.band_hz[1]:g} Hz"
         if pipe.notch_hz:
             note += f", notch {mains:g} Hz x{len(pipe.notch_hz)}"
@@ -154,15 +263,20 @@ def analyze_stream(
                 rate_hz=rate,
                 times_s=times,
                 envelope_uv=env,
-                active=active,
+                active=_active_mask(events, len(env)),
                 rms_uv=float(np.sqrt(np.mean(out.filtered[:, 0] ** 2))) if len(x) else float("nan"),
                 envelope_peak_uv=float(env.max()) if len(env) else float("nan"),
                 onsets_s=onsets,
                 offsets_s=offsets,
-                quality=quality[ch].to_dict(),
+                quality=q.to_dict(),
                 ecg={"contaminated": bool(ecg.contaminated), "heart_rate_bpm": _r(ecg.heart_rate_bpm or float("nan"), 1),
                      "highpass_hz": cfg.ecg_highpass_hz if ecg.contaminated else None},
                 filter_note=note,
+                rest=rest,
+                onset_envelope_uv=onset_env,
+                onset_method=method,
+                no_signal=no_signal,
+                reference_uv=best_window_mean(env, rate),
             )
         )
     return results
@@ -182,27 +296,43 @@ def muscle_pairs(channels: list[ChannelResult]) -> list[tuple[int, int]]:
     return sling or list(itertools.combinations(range(len(channels)), 2))
 
 
+def pair_basis(a: ChannelResult, b: ChannelResult) -> CciBasis:
+    """%MVC when the recording calibrates both muscles, else each one's reference level."""
+    return CciBasis.MVC if a.mvc is not None and b.mvc is not None else CciBasis.REFERENCE
+
+
 def pair_metrics(a: ChannelResult, b: ChannelResult) -> dict:
-    """Co-activation of b with a (a leads): CCI over the samples where either is active (NaN when neither
-    ever is), overlap, per-burst onset latency, xcorr lag."""
+    """Co-activation of b with a (a leads): the CCI and its level on normalised envelopes (`pair_basis`)
+    over the samples where either is active (NaN when neither ever is), overlap, per-burst onset
+    latency, xcorr lag. A channel without signal gives nulls and the reason."""
+    basis = pair_basis(a, b)
+    dead = [c for c in (a, b) if c.no_signal]
+    if dead:
+        reason = "; ".join(f"{c.spec.name}: {c.no_signal}" for c in dead)
+        return {"a": a.spec.name, "b": b.spec.name, "cci": None, "cci_basis": str(basis), "coactivation_level_pct": None,
+                "overlap_fraction": None, "onset_latency_ms": None, "median_onset_latency_ms": None,
+                "xcorr_lag_ms": None, "xcorr_peak": None, "reason": reason}
+    na, nb = a.normalised(basis), b.normalised(basis)
     if a.rate_hz == b.rate_hz and len(a.times_s) == len(b.times_s) and np.array_equal(a.times_s, b.times_s):
-        ea, eb, aa, ab, rate = a.envelope_uv, b.envelope_uv, a.active, b.active, a.rate_hz
+        ea, eb, aa, ab, rate = na, nb, a.active, b.active, a.rate_hz
     else:  # different sensors: put both envelopes on one common grid over their overlap
         t_lo = max(a.times_s[0], b.times_s[0])
         t_hi = min(a.times_s[-1], b.times_s[-1])
         grid = np.arange(t_lo, t_hi, 1.0 / PAIR_GRID_HZ)
-        ea, eb = np.interp(grid, a.times_s, a.envelope_uv), np.interp(grid, b.times_s, b.envelope_uv)
+        ea, eb = np.interp(grid, a.times_s, na), np.interp(grid, b.times_s, nb)
         aa = np.interp(grid, a.times_s, a.active.astype(float)) > 0.5
         ab = np.interp(grid, b.times_s, b.active.astype(float)) > 0.5
         rate = PAIR_GRID_HZ
     lag_ms, peak_r = coactivation.xcorr_peak(ea, eb, rate)
     latencies = coactivation.onset_latencies_ms(a.onsets_s, b.onsets_s)
-    either = aa | ab  # CCI over the time either muscle works: two resting noise floors are not co-activation
-    index = coactivation.cci(ea, eb, either) if either.any() else float("nan")
+    # over the time either muscle works: two resting noise floors are not co-activation
+    index, level = coactivation.coactivation(ea, eb, aa | ab)
     return {
         "a": a.spec.name,
         "b": b.spec.name,
         "cci": _r(index, 3),
+        "cci_basis": str(basis),
+        "coactivation_level_pct": _r(level, 1),
         "overlap_fraction": _r(coactivation.overlap_fraction(aa, ab), 3),
         "onset_latency_ms": [_r(v, 1) for v in latencies],
         "median_onset_latency_ms": _r(float(np.median(latencies)) if latencies else float("nan"), 1),
@@ -211,6 +341,19 @@ def pair_metrics(a: ChannelResult, b: ChannelResult) -> dict:
     }
 
 
+def attach_calibration(recording: Recording, channels: list[ChannelResult]) -> None:
+    """Give each channel the recording's own calibration of its muscle (rest and MVC markers), if any."""
+    try:
+        cal = from_recording_markers(
+            "recording", recording.started_at or "1970-01-01T00:00:00",
+            [(c.spec.muscle, c.spec.side, c.times_s, c.envelope_uv, c.rate_hz) for c in channels],
+            recording.markers,
+        )
+    except CalibrationError:
+        return  # reps say why (session_analysis); pairs fall back to the reference basis
+    if cal is not None:
+        for c in channels:
+            c.mvc = cal.get(c.spec.muscle, c.spec.side)
 
 
 MIN_DURATION_S = 0.5  # shorter than a contraction: nothing to analyse (and no rest to measure against)
@@ -235,7 +378,8 @@ def analyze(recording: Recording, config: PipelineConfig | None = None, mains: M
     check_rates(recording)
     channels: list[ChannelResult] = []
     for stream in recording.streams:
-        channels.extend(analyze_stream(stream, config, mains))
+        channels.extend(analyze_stream(stream, config, mains, recording.markers))
+    attach_calibration(recording, channels)
     pairs = [pair_metrics(channels[i], channels[j]) for i, j in muscle_pairs(channels)]
     return Analysis(file=recording.path, duration_s=recording.duration_s, channels=channels, pairs=pairs)
 
@@ -247,8 +391,14 @@ def format_text(result: Analysis) -> str:
         q = c.quality
         lines.append(f"{c.spec.name} ({c.spec.label}, {c.rate_hz:g} Hz, {c.filter_note})")
         lines.append(f"  RMS {c.rms_uv:.1f} µV, envelope peak {c.envelope_peak_uv:.1f} µV")
-        onsets = ", ".join(f"{t:.2f}" for t in c.onsets_s[:12]) + (" ..." if len(c.onsets_s) > 12 else "")
-        lines.append(f"  {len(c.onsets_s)} onsets, {len(c.offsets_s)} offsets (s): {onsets or '-'}")
+        if c.no_signal:
+            lines.append(f"  onsets: none ({c.no_signal})")
+        else:
+            if not c.rest.reliable:
+                lines.append(f"  rest: not found (no stationary quiet stretch): onsets at {BURST_FRACTION:.0%} of the way "
+                             "from the envelope's floor to its bursts")
+            onsets = ", ".join(f"{t:.2f}" for t in c.onsets_s[:12]) + (" ..." if len(c.onsets_s) > 12 else "")
+            lines.append(f"  {len(c.onsets_s)} onsets, {len(c.offsets_s)} offsets (s): {onsets or '-'}")
         lines.append(f"  quality: {q.get('grade', '?')}" + "".join(f"; {m}" for m in q.get("flag_messages", [])))
         if c.ecg["contaminated"]:
             lines.append(f"  ECG contamination detected (~{c.ecg['heart_rate_bpm']} bpm): low edge raised to {c.ecg.get('highpass_hz') or ECG_HIGHPASS_HZ:g} Hz")
@@ -256,7 +406,12 @@ def format_text(result: Analysis) -> str:
         lines.append("")
         lat = p["median_onset_latency_ms"]
         lines.append(f"{p['b']} after {p['a']}:")
-        cci_text = "- (neither muscle active)" if p["cci"] is None else p["cci"]
+        if p.get("reason"):
+            lines.append(f"  no co-activation figures: {p['reason']}")
+            continue
+        unit = "%MVC" if p["cci_basis"] == CciBasis.MVC else "% of each muscle's peak level"
+        cci_text = "- (neither muscle active)" if p["cci"] is None else (
+            f"{p['cci']} at a shared level of {p['coactivation_level_pct']} {unit}")
         lines.append(f"  co-contraction index {cci_text}, overlap {p['overlap_fraction']}")
         if lat is not None:
             lines.append(f"  onset latency median {lat:+.0f} ms over {len(p['onset_latency_ms'])} bursts")

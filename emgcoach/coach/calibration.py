@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 import numpy as np
 
+from emgcoach.dsp.normalise import best_window_mean
 from emgcoach.errors import EmgcoachError
 
 MVC_WINDOW_S = 0.5
@@ -113,21 +114,6 @@ class Calibration:
     def from_dict(cls, d: dict) -> Calibration:
         muscles = tuple(MuscleCalibration(**{**m, "efforts_uv": tuple(m["efforts_uv"])}) for m in d["muscles"])
         return cls(d["person"], d["created"], muscles)
-
-
-def best_window_mean(envelope_uv: np.ndarray, rate_hz: float, window_s: float = MVC_WINDOW_S) -> float:
-    """The highest mean of the envelope over any `window_s` stretch (µV); windows touching a gap (NaN)
-    do not count; NaN if no whole window exists."""
-    x = np.asarray(envelope_uv, dtype=np.float64).ravel()
-    n = max(1, int(round(window_s * rate_hz)))
-    if len(x) < n:
-        return float("nan")
-    bad = ~np.isfinite(x)
-    c = np.concatenate(([0.0], np.cumsum(np.where(bad, 0.0, x))))
-    cb = np.concatenate(([0], np.cumsum(bad)))
-    means = (c[n:] - c[:-n]) / n
-    means[(cb[n:] - cb[:-n]) > 0] = np.nan
-    return float(np.nanmax(means)) if np.isfinite(means).any() else float("nan")
 
 
 def calibrate_muscle(

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 from scipy import signal
 
 __all__ = [
+    "CciBasis",
     "OnsetMatch",
     "active_mask",
     "cci",
+    "coactivation",
+    "normalised",
     "match_onsets",
     "onset_latencies_ms",
     "overlap_fraction",
@@ -74,6 +78,44 @@ def cci(
         return 0.0
     common = float(np.sum(np.minimum(a, b)))
     return float(min(1.0, max(0.0, 2.0 * common / total)))
+
+
+class CciBasis(StrEnum):
+    """What the co-activation index's envelopes are normalised to, so that electrode gain cancels:
+    each muscle's MVC (%MVC), or without a calibration each muscle's own reference level (its peak
+    dynamic level: the highest 0.5 s mean of its envelope over the stretch judged, %ref)."""
+
+    MVC = "mvc"
+    REFERENCE = "reference"
+
+
+def normalised(envelope_uv: np.ndarray | Sequence[float], rest_uv: float, reference_uv: float) -> np.ndarray:
+    """An envelope as % of the way from rest to a reference level (its MVC, or its peak dynamic level):
+    100 x (env - rest) / (reference - rest), never below 0; NaN stays NaN, and all NaN when the
+    reference is not above rest. A gain on the electrode scales env, rest and reference alike and cancels."""
+    e = np.asarray(envelope_uv, dtype=np.float64)
+    span = float(reference_uv) - float(rest_uv)
+    if not (np.isfinite(span) and span > 0):
+        return np.full(e.shape, np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.maximum(100.0 * (e - float(rest_uv)) / span, 0.0)
+
+
+def coactivation(
+    a_pct: np.ndarray | Sequence[float],
+    b_pct: np.ndarray | Sequence[float],
+    active: np.ndarray | Sequence[bool],
+) -> tuple[float, float]:
+    """The one co-activation figure of the app, on two normalised envelopes (`normalised`, both in %MVC or
+    both in % of reference) over the samples `active` marks (e.g. where either muscle works):
+    (Falconer-Winter CCI 0-1, level in %): the level is the mean of the smaller of the two, the activation
+    they share, because the index alone is 1.0 for two muscles both at 5 % and both at 60 %.
+    (NaN, NaN) when no sample is active."""
+    a, b = _pair(a_pct, b_pct)
+    m = np.asarray(active, dtype=bool).ravel() & np.isfinite(a) & np.isfinite(b)
+    if not m.any():
+        return float("nan"), float("nan")
+    return cci(a, b, m), float(np.mean(np.minimum(np.clip(a[m], 0, None), np.clip(b[m], 0, None))))
 
 
 def overlap_fraction(active_a: np.ndarray | Sequence[bool], active_b: np.ndarray | Sequence[bool]) -> float:

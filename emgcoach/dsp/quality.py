@@ -51,6 +51,7 @@ FLAG_MESSAGES = {
     "clipping": "Clipping: the signal hits the amplifier's limit (gain too high or electrode moving)",
     "noisy": "Noisy at rest: re-prep the skin or press the electrodes down",
     "low_snr": "Low SNR: the muscle barely rises above rest (placement, or no contraction yet)",
+    "no_rest": "No rest in this stretch (the muscle works throughout): noise at rest and SNR not judged",
 }
 
 
@@ -65,12 +66,19 @@ class QualityReport:
     snr_db: float
     flags: list[str] = field(default_factory=list)
 
+    def without_rest(self) -> QualityReport:
+        """The same report for a stretch with no rest in it: its quietest window is activity, so the
+        noise floor and SNR measured there say nothing about the electrodes and are not judged."""
+        flags = [f for f in self.flags if f not in ("noisy", "low_snr")] + ["no_rest"]
+        return QualityReport(self.line_noise_ratio, self.flatline, self.clipping_fraction, float("nan"),
+                             float("nan"), flags)
+
     @property
     def grade(self) -> Literal["good", "fair", "bad"]:
         """'good', 'fair' or 'bad'."""
         if {"flatline", "clipping", "mains"} & set(self.flags):
             return "bad"
-        return "fair" if self.flags else "good"
+        return "fair" if set(self.flags) - {"no_rest"} else "good"
 
     @property
     def flag_messages(self) -> list[str]:

@@ -190,3 +190,27 @@ def test_xcorr_fast_on_ten_minutes() -> None:
     t = time.perf_counter()
     xcorr_peak(x, np.roll(x, 100), rate)
     assert time.perf_counter() - t < 5.0
+
+
+def test_the_co_activation_level_tells_apart_both_at_5_and_both_at_60_percent() -> None:
+    from emgcoach.dsp.coactivation import coactivation
+
+    on = np.ones(500, dtype=bool)
+    low = coactivation(np.full(500, 5.0), np.full(500, 5.0), on)
+    high = coactivation(np.full(500, 60.0), np.full(500, 60.0), on)
+    assert low[0] == pytest.approx(1.0) and high[0] == pytest.approx(1.0)  # the index alone cannot tell
+    assert low[1] == pytest.approx(5.0) and high[1] == pytest.approx(60.0)
+    # the shared level is the smaller muscle's: 60 % with 10 % shares 10 %
+    mixed = coactivation(np.full(500, 60.0), np.full(500, 10.0), on)
+    assert mixed[1] == pytest.approx(10.0) and mixed[0] == pytest.approx(2 * 10 / 70)
+    assert all(np.isnan(coactivation(np.ones(10), np.ones(10), np.zeros(10, dtype=bool))))
+
+
+def test_normalised_envelopes_are_gain_free() -> None:
+    from emgcoach.dsp.coactivation import normalised
+
+    env = np.array([10.0, 30.0, 110.0, 5.0])
+    a = normalised(env, rest_uv=10.0, reference_uv=110.0)
+    np.testing.assert_allclose(a, [0.0, 20.0, 100.0, 0.0])
+    np.testing.assert_allclose(normalised(5 * env, 50.0, 550.0), a)
+    assert np.isnan(normalised(env, 10.0, 10.0)).all()  # no reference above rest: no figure
