@@ -17,6 +17,9 @@ MUSCLES = (
     "erector_spinae",
     "external_oblique",
     "biceps_femoris",
+    "semitendinosus",
+    "rectus_femoris",
+    "vastus_medialis",
     "other",
 )
 SIDES = ("left", "right", "none")

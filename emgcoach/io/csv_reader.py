@@ -4,7 +4,9 @@
   in milliseconds). It gives the rate (median step) unless `rate_hz` is passed, and its steps larger
   than 1.5 sample periods become gaps. Times in the Recording start at 0 (first row).
 - No time column: `rate_hz` is required.
-- Units: µV, except columns whose name says millivolts (`_mv`, `(mV)`, `mV`) or volts (`_v`, `(V)`).
+- Units: a column whose name says its unit keeps it: microvolts (`_uv`, `(µV)`), millivolts (`_mv`,
+  `(mV)`, `mV`) or volts (`_v`, `(V)`). The other columns are in `unit` ('uV', 'mV', 'V'), µV when not
+  given (and then listed in the stream's `unit_assumed`, for io.units.unit_warnings).
 - Roles: `channels` overrides, else guessed from the names ('lat_left', 'glute_right', 'Lat L', ...).
 - Markers: from the side file `<stem>_markers.csv` next to it (as `emgcoach export --to csv` writes it,
   header `time_s,kind,payload_json`; for a split export `<stem>_s<k>.csv` also `<stem>_markers.csv`),
@@ -26,6 +28,7 @@ import numpy as np
 from emgcoach.errors import InputError, RateNeeded
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
 from emgcoach.io.recording import RecordedStream, Recording
+from emgcoach.io.units import unit_scale
 from emgcoach.types import MARKER_KINDS, ChannelSpec, Marker, StreamInfo
 
 TIME_NAMES = {"time", "time_s", "times", "t", "t_s", "timestamp", "timestamps", "timestamp_s", "seconds", "sec", "s"}
@@ -41,8 +44,9 @@ def _norm(name: str) -> str:
     return n.strip("_")
 
 
-def _unit_scale(name: str) -> tuple[float, str]:
-    """Factor to µV from the column name, and the name with its unit suffix removed."""
+def _unit_scale(name: str) -> tuple[float | None, str]:
+    """Factor to µV from the column name (None when the name states no unit), and the name with its unit
+    suffix removed."""
     low = name.strip().lower()
     for pat, scale in (
         (r"[\s_]*[(\[]?\s*(uv|µv|μv|microvolts?)\s*[)\]]?$", 1.0),
@@ -52,7 +56,7 @@ def _unit_scale(name: str) -> tuple[float, str]:
         m = re.search(pat, low)
         if m and m.start() > 0:
             return scale, name.strip()[: m.start()].strip()
-    return 1.0, name.strip()
+    return None, name.strip()
 
 
 def _sniff_delimiter(line: str) -> str | None:
@@ -166,7 +170,10 @@ def read_csv(
     path: str | os.PathLike[str],
     rate_hz: float | None = None,
     channels: Sequence[ChannelOverride] | None = None,
+    unit: str | None = None,
 ) -> Recording:
+    """Read a CSV (see the module docstring) into one stream in µV; `unit` is the unit of the columns
+    whose names state none."""
     path = str(path)
     check_rate(path, rate_hz)
     head = first_lines(path, 64)
@@ -224,8 +231,12 @@ def read_csv(
     values = data[:, chan_cols]
     specs = []
     scale = np.ones(len(chan_cols))
+    assumed = []
     for j, i in enumerate(chan_cols):
-        scale[j], bare = _unit_scale(names[i])
+        stated, bare = _unit_scale(names[i])
+        if stated is None and unit is None:
+            assumed.append(j)
+        scale[j] = stated if stated is not None else unit_scale(unit)
         muscle, side = guess_role(bare)
         specs.append(ChannelSpec(name=bare or f"ch{j}", muscle=muscle, side=side))
     with np.errstate(over="ignore", invalid="ignore"):  # huge values are reported below, not warned about
@@ -251,9 +262,10 @@ def read_csv(
     info = StreamInfo(kind="file", name=os.path.basename(path), address=path, rate_hz=rate, channels=specs_t)
     if ts is not None:
         rel = ts - ts[0]
-        stream = RecordedStream(info=info, data=values, t0=0.0, gaps=gaps_from_times(ts, rate, path), timestamps=rel)
+        stream = RecordedStream(info=info, data=values, t0=0.0, gaps=gaps_from_times(ts, rate, path), timestamps=rel,
+                                unit_assumed=tuple(assumed))
     else:
-        stream = RecordedStream(info=info, data=values, t0=0.0)
+        stream = RecordedStream(info=info, data=values, t0=0.0, unit_assumed=tuple(assumed))
     shift = float(ts[0]) if ts is not None else 0.0
     return Recording(path=path, streams=[stream], markers=read_side_markers(path, shift))
 

@@ -36,8 +36,8 @@ Reading (`read_edf`)
 --------------------
 One RecordedStream per sample rate (in order of first appearance); roles from labels or overrides;
 'uV'/'µV'/'mV'/'V'/'nV' converted to µV (signals with other dimensions, e.g. accelerometers, are skipped,
-an empty dimension is taken as µV); annotations become Markers (continuations joined, values decoded;
-other tools' annotations become 'note' markers with their text). Every problem is an InputError naming
+an empty dimension is taken as µV, or as the reader's `unit`); annotations become Markers (continuations
+joined, values decoded; other tools' annotations become 'note' markers with their text). Every problem is an InputError naming
 the file.
 """
 
@@ -60,6 +60,7 @@ import numpy as np
 
 from emgcoach.errors import InputError
 from emgcoach.io.recording import RecordedStream, Recording
+from emgcoach.io.units import unit_scale
 from emgcoach.types import MARKER_KINDS, ChannelSpec, Marker, StreamInfo
 
 try:  # the readers' engineer owns channels.py; fall back to duck typing if it is missing
@@ -504,17 +505,19 @@ def _join_pieces(onsets: Sequence[float], durations: Sequence[float], texts: Seq
     return out
 
 
-def read_edf(path: str | os.PathLike, channels: Sequence[Any] | None = None) -> Recording:
+def read_edf(path: str | os.PathLike, channels: Sequence[Any] | None = None, unit: str | None = None) -> Recording:
     """Read EDF, EDF+, BDF or BDF+ into a Recording (see module docstring). InputError on any problem.
 
     `channels`: optional role overrides, objects with .index/.muscle/.side (index counts EMG channels
     across the returned streams, from 0).
+    `unit`: 'uV', 'mV' or 'V', the unit of signals with an empty physical dimension (µV when None);
+    a stated dimension wins.
     """
     path = str(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pyedflib warns on undecodable header text; we read on
-            return _read_edf(path, channels)
+            return _read_edf(path, channels, unit)
     except InputError:
         raise
     except MemoryError:
@@ -563,7 +566,7 @@ def _check_header(path: str, head: bytes, size: int) -> None:
         raise InputError(path, f"damaged file: {size - expected} bytes more than the header announces")
 
 
-def _read_edf(path: str, channels: Sequence[Any] | None) -> Recording:
+def _read_edf(path: str, channels: Sequence[Any] | None, unit: str | None = None) -> Recording:
     import pyedflib
 
     if not os.path.exists(path):
@@ -624,13 +627,16 @@ def _read_edf(path: str, channels: Sequence[Any] | None) -> Recording:
             data = np.empty((n, len(idxs)), dtype=np.float32)
             specs = []
             prefilters = set()
+            assumed = []
             for j, i in enumerate(idxs):
                 label = reader.getLabel(i).strip() or f"ch{i}"
-                unit = reader.getPhysicalDimension(i).strip().lower().replace("\u00b5", "µ")
+                dim = reader.getPhysicalDimension(i).strip().lower().replace("\u00b5", "µ")
                 x = reader.readSignal(i, 0, n)
                 if x.shape[0] != n:
                     raise InputError(path, f"signal {label!r} is shorter than its header says (file truncated?)")
-                data[:, j] = (x * _UNIT_TO_UV[unit]).astype(np.float32)
+                if not dim and unit is None:
+                    assumed.append(j)
+                data[:, j] = (x * (_UNIT_TO_UV[dim] if dim else unit_scale(unit))).astype(np.float32)
                 muscle, side = _role(label)
                 specs.append(ChannelSpec(name=label, muscle=muscle, side=side, unit="uV"))
                 pf = reader.getPrefilter(i).strip()
@@ -654,7 +660,7 @@ def _read_edf(path: str, channels: Sequence[Any] | None) -> Recording:
                 channels=specs_t,
                 extra=extra,
             )
-            streams.append(RecordedStream(info=info, data=data, t0=t0, first_index=0))
+            streams.append(RecordedStream(info=info, data=data, t0=t0, first_index=0, unit_assumed=tuple(assumed)))
 
         markers: list[Marker] = []
         try:

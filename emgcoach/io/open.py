@@ -2,9 +2,10 @@
 
 XDF ('XDF:' magic, or gzip with .xdfz/.xdf.gz), OpenBCI GUI text ('%OpenBCI' first line),
 BITalino/OpenSignals text ('# Simple Text Format' / '# OpenSignals' first line, or '#' lines with a
-sampling rate), CSV (.csv/.tsv, or a text file whose first row is a header), EDF/EDF+/BDF/BDF+ (via
-pyedflib). Every problem with the file is an InputError naming the file; anything else a reader
-raises on a damaged file is turned into one, so callers only ever catch InputError.
+sampling rate), Biometrics DataLOG text ('File Name:' then 'Channel N: ...' lines), CSV (.csv/.tsv,
+or a text file whose first row is a header), EDF/EDF+/BDF/BDF+ (via pyedflib). Every problem with the
+file is an InputError naming the file; anything else a reader raises on a damaged file is turned into
+one, so callers only ever catch InputError.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from collections.abc import Sequence
 
 from emgcoach.errors import InputError
 from emgcoach.io.channels import ChannelOverride
+from emgcoach.io.datalog import looks_like_datalog, read_datalog
 from emgcoach.io.edf import read_edf
 from emgcoach.io.csv_reader import check_rate, read_csv
 from emgcoach.io.recording import Recording
 from emgcoach.io.text_reader import read_openbci_txt, read_simple_text
+from emgcoach.io.units import parse_unit
 from emgcoach.io.xdf_reader import read_xdf
 
 
 def detect_format(path: str) -> str:
-    """One of 'xdf', 'openbci', 'simple_text', 'csv', 'edf'; InputError if none fits."""
+    """One of 'xdf', 'openbci', 'simple_text', 'datalog', 'csv', 'edf'; InputError if none fits."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -48,6 +51,9 @@ def detect_format(path: str) -> str:
         raise InputError(path, "not an XDF file (the first bytes are not 'XDF:')")
     if ext in (".edf", ".bdf") or head.startswith(b"\xffBIOSEMI") or head.startswith(b"0       "):
         return "edf"
+    first_raw = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    if looks_like_datalog(first_raw.decode("latin-1")):  # before the UTF-8 test: its names may be in cp1252
+        return "datalog"
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -73,25 +79,38 @@ def read_recording(
     path: str | os.PathLike[str],
     rate_hz: float | None = None,
     channels: Sequence[ChannelOverride] | None = None,
+    unit: str | None = None,
 ) -> Recording:
     """Read any supported recording into a Recording (µV, session-clock seconds from the start).
 
-    rate_hz: sample rate for files without one (CSV without a time column); overrides a CSV time column.
+    rate_hz: sample rate for files without one (CSV without a time column, DataLOG text); overrides a CSV
+    time column.
     channels: muscle/side roles by channel index (across all EMG streams, from 0).
+    unit: 'uV', 'mV' or 'V' (any spelling io.units.parse_unit takes) for the columns whose file states no
+    unit (CSV, XDF, EDF, DataLOG); a unit the file states wins. Without it such columns are taken as µV
+    and listed in RecordedStream.unit_assumed (io.units.unit_warnings checks them). OpenBCI GUI and
+    OpenSignals files always state theirs (µV, ADC counts), so it does not apply to them.
     """
     path = str(path)
     check_rate(path, rate_hz)
+    if unit is not None:
+        try:
+            unit = parse_unit(unit)
+        except ValueError as e:
+            raise InputError(path, str(e)) from None
     fmt = detect_format(path)
     try:
         if fmt == "xdf":
-            return read_xdf(path, channels=channels)
+            return read_xdf(path, channels=channels, unit=unit)
         if fmt == "openbci":
             return read_openbci_txt(path, channels=channels)
         if fmt == "simple_text":
             return read_simple_text(path, channels=channels)
+        if fmt == "datalog":
+            return read_datalog(path, rate_hz=rate_hz, channels=channels, unit=unit)
         if fmt == "csv":
-            return read_csv(path, rate_hz=rate_hz, channels=channels)
-        return read_edf(path, channels=channels)
+            return read_csv(path, rate_hz=rate_hz, channels=channels, unit=unit)
+        return read_edf(path, channels=channels, unit=unit)
     except InputError:
         raise
     except (MemoryError, KeyboardInterrupt, SystemExit):

@@ -18,6 +18,8 @@ class RecordedStream:
     (absolute index of the first missing sample, count), so no sample is ever shifted in time.
     t0: session-clock time in s of the sample with absolute index `first_index`.
     timestamps: optional per-sample session-clock times in s (as recorded), same length as data.
+    unit_assumed: indices of the channels whose unit neither the file nor the caller stated, so their
+    values were taken as µV as they stand (`io.units.unit_warnings` checks those for mV or V look).
     """
 
     info: StreamInfo
@@ -26,6 +28,7 @@ class RecordedStream:
     first_index: int = 0
     gaps: list[tuple[int, int]] = field(default_factory=list)
     timestamps: np.ndarray | None = None
+    unit_assumed: tuple[int, ...] = ()
 
     @property
     def n_samples(self) -> int:
@@ -69,12 +72,19 @@ class RecordedStream:
 
 @dataclass
 class Recording:
-    """Everything read from one file: its streams and its markers (session-clock times)."""
+    """Everything read from one file: its streams and its markers (session-clock times).
+
+    references: signals recorded alongside the EMG that are not EMG (a knee goniometer in degrees, ...),
+    on the same session clock, each channel in the unit its ChannelSpec names (not µV). They are kept
+    out of `streams` because analysis, replay and exports treat every stream there as EMG in µV and
+    band-pass it; code that wants an independent reference reads them here (e.g. io.datalog.goniometer_trace).
+    """
 
     path: str
     streams: list[RecordedStream]
     markers: list[Marker] = field(default_factory=list)
     started_at: str | None = None  # when recording began, local time ISO 8601 (s); None if the file does not say
+    references: list[RecordedStream] = field(default_factory=list)
 
     @property
     def duration_s(self) -> float:

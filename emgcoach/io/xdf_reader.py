@@ -31,6 +31,7 @@ from emgcoach.errors import InputError
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
 from emgcoach.io.csv_reader import gaps_from_times
 from emgcoach.io.recording import RecordedStream, Recording, local_time_iso
+from emgcoach.io.units import unit_scale
 from emgcoach.types import MARKER_KINDS, ChannelSpec, Marker, StreamInfo
 
 BOUNDARY_UUID = bytes(
@@ -394,23 +395,27 @@ def _clock_correct(s: XdfStream, ts: np.ndarray) -> np.ndarray:
     return ts + float(np.median(v))
 
 
-def _channel_specs(s: XdfStream) -> tuple[tuple[ChannelSpec, ...], np.ndarray]:
-    """ChannelSpecs from the header desc and per-channel factors to µV."""
+def _channel_specs(s: XdfStream, unit: str | None = None) -> tuple[tuple[ChannelSpec, ...], np.ndarray, tuple[int, ...]]:
+    """ChannelSpecs from the header desc, per-channel factors to µV, and the channels without a <unit>
+    (read in `unit`; listed as assumed µV when `unit` is None)."""
     chans = s.header.findall("./desc/channels/channel")
     specs = []
     scale = np.ones(s.n_channels, dtype=np.float64)
+    assumed = []
     for i in range(s.n_channels):
         el = chans[i] if i < len(chans) else None
         label = _text(el, "label") or _text(el, "name") or f"ch{i}"
-        unit = _text(el, "unit").lower()
-        scale[i] = UNIT_SCALE.get(unit, 1.0)
+        stated = _text(el, "unit").strip().lower()
+        if not stated and unit is None:
+            assumed.append(i)
+        scale[i] = UNIT_SCALE.get(stated, 1.0) if stated else unit_scale(unit)
         g_muscle, g_side = guess_role(label)
         muscle = _text(el, "muscle") or g_muscle
         side = _text(el, "side") or g_side
         if side not in ("left", "right", "none"):
             side = "none"
         specs.append(ChannelSpec(name=label, muscle=muscle, side=side, unit="uV", placement=_text(el, "placement")))
-    return tuple(specs), scale
+    return tuple(specs), scale, tuple(assumed)
 
 
 def _marker_from_text(t: float, text: str, stream_name: str) -> Marker:
@@ -438,8 +443,11 @@ def check_finite(path: str, data: np.ndarray, what: str = "") -> None:
         )
 
 
-def read_xdf(path: str | os.PathLike[str], channels: Sequence[ChannelOverride] | None = None) -> Recording:
-    """Read an XDF file: EMG streams (µV, gaps from timestamps) and marker streams."""
+def read_xdf(
+    path: str | os.PathLike[str], channels: Sequence[ChannelOverride] | None = None, unit: str | None = None
+) -> Recording:
+    """Read an XDF file: EMG streams (µV, gaps from timestamps) and marker streams. Channels with a
+    <unit> are converted from it; `unit` ('uV', 'mV', 'V'; µV when None) is that of channels without."""
     path = str(path)
     xf = parse_xdf(path)
     numeric = [s for s in xf.streams.values() if s.fmt != "string"]
@@ -459,7 +467,7 @@ def read_xdf(path: str | os.PathLike[str], channels: Sequence[ChannelOverride] |
     for s in emg:
         ts = _clock_correct(s, s.time_stamps())
         data = s.time_series()
-        specs, scale = _channel_specs(s)
+        specs, scale, assumed = _channel_specs(s, unit)
         data = data.astype(np.float64) * scale if np.any(scale != 1.0) else data
         data = np.ascontiguousarray(data, dtype=np.float32)
         check_finite(path, data, f" in stream {s.name!r}")
@@ -472,12 +480,12 @@ def read_xdf(path: str | os.PathLike[str], channels: Sequence[ChannelOverride] |
             rate = float(1.0 / np.median(d)) if len(d) else 0.0
             if not (rate > 0 and np.isfinite(rate)):
                 raise InputError(path, f"stream {s.name!r}: sample rate is 0 and cannot be measured")
-        prepared.append((s, ts, data, specs, rate))
+        prepared.append((s, ts, data, specs, rate, assumed))
 
-    origin = min(float(ts[0]) for _, ts, _, _, _ in prepared)
+    origin = min(float(ts[0]) for _, ts, _, _, _, _ in prepared)
     streams: list[RecordedStream] = []
     offset = 0
-    for s, ts, data, specs, rate in prepared:
+    for s, ts, data, specs, rate, assumed in prepared:
         specs = apply_overrides(specs, channels, path, offset)
         offset += len(specs)
         kind = _text(s.header, "desc/device/kind") or "xdf"
@@ -495,7 +503,7 @@ def read_xdf(path: str | os.PathLike[str], channels: Sequence[ChannelOverride] |
                           channels=specs, extra=extra)
         rel = ts - origin
         streams.append(RecordedStream(info=info, data=data, t0=float(rel[0]), first_index=0,
-                                      gaps=gaps_from_times(ts, rate, path), timestamps=rel))
+                                      gaps=gaps_from_times(ts, rate, path), timestamps=rel, unit_assumed=assumed))
 
     markers: list[Marker] = []
     for s in xf.streams.values():
