@@ -77,6 +77,30 @@ def _rate_option(path: str, text: str | None) -> float | None:
     return rate
 
 
+UNIT_HELP = ("unit of the columns the file does not label (CSV, XDF, EDF, DataLOG), default uV; a unit the file "
+             "states wins (a CSV header 'lat (mV)', an XDF <unit>, an EDF dimension)")
+
+
+def _unit_option(path: str, text: str | None) -> str | None:
+    """--unit as 'uV', 'mV' or 'V' (None when not given); InputError naming `path` if not one of them."""
+    if text is None:
+        return None
+    from emgcoach.io.units import parse_unit
+
+    try:
+        return parse_unit(text)
+    except ValueError:
+        raise InputError(path, f"--unit {text}: give uV, mV or V") from None
+
+
+def _warn_units(recording) -> None:  # noqa: ANN001
+    """One line on stderr per likely unit of the columns read as µV without a stated unit (io.units)."""
+    from emgcoach.io.units import unit_warnings
+
+    for line in unit_warnings(recording):
+        print(f"emgcoach: warning: {line}", file=sys.stderr)
+
+
 def _check_rate_option(path: str, rate: float) -> None:
     """A `--rate` below what EMG analysis needs: InputError (a file's own rate: analysis.check_rates)."""
     if rate < MIN_EMG_RATE_HZ:
@@ -126,10 +150,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     rate = _rate_option(args.file, args.rate)
     mains = _mains_option(args.file, args.mains)
+    unit = _unit_option(args.file, args.unit)
     if rate is not None:
         _check_rate_option(args.file, rate)
-    recording = read_recording(args.file, rate_hz=rate, channels=_channel_options(args.channel, args.file))
+    recording = read_recording(args.file, rate_hz=rate, channels=_channel_options(args.channel, args.file), unit=unit)
     check_rates(recording)  # each stream's own rate, and the length
+    _warn_units(recording)
     per_stream = _mains_per_stream(args.file, recording, mains)
     if len(set(map(str, per_stream))) <= 1:
         result = analyze(recording, PipelineConfig(), mains=per_stream[0] if per_stream else mains)
@@ -185,7 +211,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     elif args.subject != "01" or args.task != "drill":
         raise EmgcoachError("--subject and --task apply to --to bids only")
     rate = _rate_option(args.file, args.rate)
-    recording = read_recording(args.file, rate_hz=rate, channels=_channel_options(args.channel, args.file))
+    unit = _unit_option(args.file, args.unit)
+    recording = read_recording(args.file, rate_hz=rate, channels=_channel_options(args.channel, args.file), unit=unit)
+    _warn_units(recording)
     try:
         written = export(recording, args.to, args.output, progress=ProgressBar(f"export {args.to}"), **options)
     except (OSError, ValueError) as e:
@@ -224,7 +252,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise EmgcoachError(f"{args.file}: file not found")
     if not 0.25 <= args.speed <= 16.0:  # NaN fails too
         raise InputError(args.file, f"--speed {args.speed:g}: give a replay speed from 0.25 to 16")
-    return run(replay=args.file, speed=args.speed)
+    unit = _unit_option(args.file, args.unit)
+    from emgcoach.io.open import read_recording
+
+    try:  # read here too, for the unit check on the terminal; the window reads it again to replay it
+        _warn_units(read_recording(args.file, unit=unit))
+    except InputError:
+        pass  # the window asks for a missing rate, and its message box reports anything else
+    return run(replay=args.file, speed=args.speed, unit=unit)
 
 
 def _store(path: str | None):  # noqa: ANN202
@@ -443,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--mains", default="auto", help="mains notch: auto (detect), off, 50 or 60 (skipped, with a note, "
                    "when the line lies above the band at a low rate)")
     a.add_argument("--drill", help="score reps of this drill over the whole file (files with drill markers need no help)")
+    a.add_argument("--unit", metavar="uV|mV|V", help=UNIT_HELP)
     a.set_defaults(func=cmd_analyze)
 
     e = sub.add_parser("export", help="export a recording to EDF+, BDF+, CSV or a BIDS-EMG folder")
@@ -453,6 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--task", default="drill", help="BIDS task label (default drill)")
     e.add_argument("--rate", help="sample rate in Hz for files that do not state it (CSV)")
     e.add_argument("--channel", action="append", metavar="INDEX:MUSCLE:SIDE", help="name a column (repeatable)")
+    e.add_argument("--unit", metavar="uV|mV|V", help=UNIT_HELP)
     e.set_defaults(func=cmd_export)
 
     a = sub.add_parser("app", help="open the desktop app (sensors, replay, recording)")
@@ -461,6 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("replay", help="open the desktop app replaying a recording")
     r.add_argument("file", help="recording to replay (XDF, EDF/BDF, CSV, ...)")
     r.add_argument("--speed", type=float, default=1.0, help="replay speed, 0.25-16 (default 1)")
+    r.add_argument("--unit", metavar="uV|mV|V", help=UNIT_HELP)
     r.set_defaults(func=cmd_replay)
 
     rp = sub.add_parser("report", help="write a one-page HTML + PDF report of a session's reps")

@@ -14,9 +14,10 @@ def can_open_window() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
 
 
-def run(replay: str | None = None, speed: float = 1.0) -> int:
-    """Open the main window (replaying `replay` if given) and run the Qt event loop; returns its exit code
-    (2, with one line on stderr, when there is no display to open it on)."""
+def run(replay: str | None = None, speed: float = 1.0, unit: str | None = None) -> int:
+    """Open the main window (replaying `replay` if given, its unlabelled columns in `unit`: 'uV', 'mV'
+    or 'V') and run the Qt event loop; returns its exit code (2, with one line on stderr, when there is
+    no display to open it on)."""
     if not can_open_window():
         what = f"replay {replay}: " if replay else ""
         print(f"emgcoach: {what}no display to open the window on (no DISPLAY or WAYLAND_DISPLAY); "
@@ -37,6 +38,6 @@ def run(replay: str | None = None, speed: float = 1.0) -> int:
     pg.setConfigOptions(antialias=False)  # colours come from the theme (View > Theme)
     window = MainWindow()
     window.show()
-    if replay and not window.open_recording(replay, speed=speed):
+    if replay and not window.open_recording(replay, speed=speed, unit=unit):
         return 2
     return app.exec()

@@ -308,14 +308,17 @@ class MainWindow(QMainWindow):
         self.drill_panel.clear_set()
         return self.engine
 
-    def open_recording(self, path: str | Path, speed: float = 1.0, follow_drills: bool = True) -> bool:
+    def open_recording(
+        self, path: str | Path, speed: float = 1.0, follow_drills: bool = True, unit: str | None = None
+    ) -> bool:
         """Replay a recording; a bad file gets one message box with the reason. Returns success.
 
         With `follow_drills`, a recording that holds a calibration and drills is coached as it was done:
-        its calibration is applied and each drill's set starts at its recorded start."""
+        its calibration is applied and each drill's set starts at its recorded start. `unit` ('uV', 'mV',
+        'V') is that of the columns the file does not label (`emgcoach replay --unit`)."""
         try:
             try:
-                rec = read_recording(path)
+                rec = read_recording(path, unit=unit)
             except RateNeeded as e:  # a CSV without a time column: ask, as --rate does on the command line
                 rate, ok = QInputDialog.getDouble(
                     self, "Sample rate", f"{Path(path).name} does not say its sample rate ({e.problem.split(':')[0]}).\n"
@@ -324,7 +327,7 @@ class MainWindow(QMainWindow):
                     self.status.setText(f"Not opened: {Path(path).name} needs its sample rate")
                     return False
                 self.settings.setValue("last_csv_rate_hz", rate)
-                rec = read_recording(path, rate_hz=rate)
+                rec = read_recording(path, rate_hz=rate, unit=unit)
             check_rates(rec)
         except EmgcoachError as e:
             self._error_box("Cannot open recording", str(e))
