@@ -222,3 +222,13 @@ def test_bad_rate_and_unit(tmp_path):
         read_recording(p, rate_hz=-1.0)
     with pytest.raises(InputError, match="unit 'kV': give uV, mV or V"):
         read_recording(p, unit="kV")
+
+
+def test_windows_line_ends_read_the_same(tmp_path):
+    text = datalog_text(bursts(2000), np.linspace(0, 30, 2100))
+    unix, windows = tmp_path / "lf.txt", tmp_path / "crlf.txt"
+    unix.write_bytes(text.encode())
+    windows.write_bytes(text.replace("\n", "\r\n").encode())
+    a, b = read_recording(unix), read_recording(windows)
+    assert np.array_equal(a.streams[0].data, b.streams[0].data) and a.streams[0].n_samples == 2000
+    assert np.array_equal(goniometer_trace(a)[1], goniometer_trace(b)[1])
