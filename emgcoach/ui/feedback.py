@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from emgcoach.coach.live_feedback import Band, Figures
+from emgcoach.dsp.coactivation import CciBasis
 from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme
 
 GREEN = QColor(67, 160, 71)
@@ -88,11 +89,14 @@ class CciGauge(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.value = float("nan")
+        self.level_pct = float("nan")
+        self.unit = "%MVC"
         self.track = TRACK
         self.setMinimumSize(220, 150)
 
-    def set_value(self, value: float) -> None:
-        self.value = value
+    def set_value(self, value: float, level_pct: float = float("nan"), unit: str = "%MVC") -> None:
+        """The index (0-1) and the activation both muscles share, in `unit` (% of MVC or of peak)."""
+        self.value, self.level_pct, self.unit = value, level_pct, unit
         self.update()
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802
@@ -115,6 +119,12 @@ class CciGauge(QWidget):
         p.setFont(f)
         text = f"CCI {self.value:.2f}" if math.isfinite(self.value) else "CCI -"
         p.drawText(QRectF(0, cy - 40, w, 40), Qt.AlignCenter, text)
+        if math.isfinite(self.value) and math.isfinite(self.level_pct):
+            # the index is 1.0 for both muscles at 5 % and at 60 %: the shared level tells which
+            f.setPointSize(10)
+            f.setBold(False)
+            p.setFont(f)
+            p.drawText(QRectF(0, cy, w, 24), Qt.AlignCenter, f"both at {self.level_pct:.0f} {self.unit}")
 
 
 class FeedbackView(QWidget):
@@ -164,7 +174,7 @@ class FeedbackView(QWidget):
             return
         self.lat_bar.set_value(fig.lat, fig.lat_band, fig.unit)
         self.glute_bar.set_value(fig.glute, fig.glute_band, fig.unit)
-        self.gauge.set_value(fig.cci)
+        self.gauge.set_value(fig.cci, fig.cci_level_pct, "%MVC" if fig.cci_basis == CciBasis.MVC else "% of peak")
         self.rewarded = fig.both_on_target
         _set_text(self.reward, "Both on target!" if fig.both_on_target else "")
         style = f"color: {GREEN.name()};" if fig.both_on_target else ""

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from emgcoach.coach.calibration import Calibration, protocol
 from emgcoach.coach.drills import DrillError, load_library
 from emgcoach.analysis import check_rates
-from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, figures
+from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, figures, rest_and_reference
 from emgcoach.coach.runner import DrillRunner, RunnerEvent
 from emgcoach.coach.store import Store, StoreError
 from emgcoach.errors import EmgcoachError, RateNeeded
@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.roles: dict[tuple[int, int], tuple[str, str]] = {}
         self.onset_order = OnsetOrder()
         self._rest = (math.nan, math.nan)
+        self._reference = (math.nan, math.nan)
         self.replay_duration_s = 0.0
         self._replaying: tuple[str, str | None] | None = None  # a replayed file and when it was recorded
         self._sim_cue: tuple[float, float] | None = None  # what the app asks of a simulated client now
@@ -300,6 +301,7 @@ class MainWindow(QMainWindow):
         self.roles = {}
         self.onset_order = OnsetOrder()
         self._rest = (math.nan, math.nan)
+        self._reference = (math.nan, math.nan)
         self.replay_duration_s = 0.0
         self._replaying = None
         self._simulating, self._sim_cue = False, None
@@ -730,11 +732,11 @@ class MainWindow(QMainWindow):
             tg = bg.time_of(np.arange(end_g - len(b), end_g))
             b = np.interp(tl, tg, b, left=np.nan, right=np.nan)
         if not calibrated and (self.frames % REST_EVERY < FEEDBACK_EVERY or not np.isfinite(self._rest[0])):
-            self._rest = self._rest_level(bl, bg, lat[1], glute[1])
+            self._rest, self._reference = self._rest_level(bl, bg, lat[1], glute[1])
         levels = None  # calibrated but shown in µV: the %MVC targets carried into µV
         if calibrated and not in_pct:
             levels = (cal_l, cal_g)
-        fig = figures(a, b, bl.rate_hz, in_pct, self._rest, calibration_uv=levels)
+        fig = figures(a, b, bl.rate_hz, in_pct, self._rest, calibration_uv=levels, reference_uv=self._reference)
         lat_side = self.roles[lat][1]
         glute_side = self.roles[glute][1]
         warning = ("Lat and glute on the same side: the sling pairs a lat with the opposite glute"
@@ -747,14 +749,12 @@ class MainWindow(QMainWindow):
             self.audio_cue.update(None if still else fig)
 
     @staticmethod
-    def _rest_level(bl, bg, ch_l: int, ch_g: int) -> tuple[float, float]:  # noqa: ANN001
-        """Without calibration, rest is the 10th percentile of each envelope over the last 30 s (µV)."""
+    def _rest_level(bl, bg, ch_l: int, ch_g: int) -> tuple[tuple[float, float], tuple[float, float]]:  # noqa: ANN001
+        """Without calibration: each muscle's rest and reference level over the last 30 s (µV)."""
         hist_l, _ = bl.lowlag.latest(int(30 * bl.rate_hz))
         hist_g, _ = bg.lowlag.latest(int(30 * bg.rate_hz))
-        if len(hist_l) <= bl.rate_hz or len(hist_g) <= bg.rate_hz:
-            return (math.nan, math.nan)
-        # every 10th sample: the envelope is smooth, and a percentile of 60 000 points a second is waste
-        return (float(np.nanpercentile(hist_l[::10, ch_l], 10)), float(np.nanpercentile(hist_g[::10, ch_g], 10)))
+        (rl, fl), (rg, fg) = rest_and_reference(hist_l[:, ch_l], bl.rate_hz), rest_and_reference(hist_g[:, ch_g], bg.rate_hz)
+        return (rl, rg), (fl, fg)
 
     # ------------------------------------------------------------------ coaching
 

@@ -68,11 +68,39 @@ def test_gauge_reads_co_activation_not_two_resting_noise_floors(unit: str) -> No
         elif unit == "uv_calibrated":
             fig = figures(uv[:, 0], uv[:, 1], RATE, calibrated=False,
                           calibration_uv=((REST[0], MVC[0]), (REST[1], MVC[1])))
-        else:  # no calibration: resting levels measured
-            fig = figures(uv[:, 0], uv[:, 1], RATE, calibrated=False, rest_uv=(float(REST[0]), float(REST[1])))
+        else:  # no calibration: resting and reference (peak dynamic) levels measured
+            ref = (float(REST[0] + 0.4 * (MVC[0] - REST[0])), float(REST[1] + 0.4 * (MVC[1] - REST[1])))
+            fig = figures(uv[:, 0], uv[:, 1], RATE, calibrated=False, rest_uv=(float(REST[0]), float(REST[1])),
+                          reference_uv=ref)
         got[name] = fig.cci
     assert np.isnan(got["rest"]), got
     assert got["together"] > 0.8 and got["lat alone"] < 0.2, got
-    if unit == "uv_rest":  # without rest levels there is no telling rest from work: no reading
+    if unit == "uv_rest":  # without rest and reference levels there is no telling rest from work: no reading
         uv, _ = _session(*cases["together"])
         assert np.isnan(figures(uv[:, 0], uv[:, 1], RATE, calibrated=False).cci)
+        assert np.isnan(figures(uv[:, 0], uv[:, 1], RATE, calibrated=False, rest_uv=(float(REST[0]), float(REST[1]))).cci)
+
+
+def test_the_gauge_is_gain_free_and_agrees_with_analyze_and_rep_scores() -> None:
+    """Uncalibrated, one sensor at 5x the gain reads the same CCI and shared level; and the figure is the
+    one `dsp.coactivation.coactivation` gives on the same normalised envelopes (what analyze uses)."""
+    from emgcoach.coach.live_feedback import rest_and_reference
+    from emgcoach.dsp.coactivation import coactivation, normalised
+
+    n = int(32 * RATE)
+    t = np.arange(n) / RATE
+    lat_pct = np.where((t % 4.0) < 2.0, 30.0, 0.5)
+    glute_pct = np.where(((t - 0.1) % 4.0) < 2.0, 22.0, 0.5)
+    uv, _ = _session(lat_pct, glute_pct)
+    levels = [rest_and_reference(uv[: int(30 * RATE), c], RATE) for c in range(2)]
+    rest, ref = (levels[0][0], levels[1][0]), (levels[0][1], levels[1][1])
+    window = slice(int(29.5 * RATE), int(31.5 * RATE))
+    fig = figures(uv[window, 0], uv[window, 1], RATE, calibrated=False, rest_uv=rest, reference_uv=ref)
+    assert fig.cci_basis == "reference" and 0.5 < fig.cci < 1.0 and fig.cci_level_pct > 30.0
+    loud = uv[:, 1] * 5.0
+    g = rest_and_reference(loud[: int(30 * RATE)], RATE)
+    fig5 = figures(uv[window, 0], loud[window], RATE, calibrated=False, rest_uv=(rest[0], g[0]), reference_uv=(ref[0], g[1]))
+    assert abs(fig5.cci - fig.cci) < 0.02 and fig5.cci_level_pct == pytest.approx(fig.cci_level_pct, abs=1.0)
+    a, b = normalised(uv[window, 0], rest[0], ref[0]), normalised(uv[window, 1], rest[1], ref[1])
+    index, shared = coactivation(a, b, (a > 5.0) | (b > 5.0))
+    assert fig.cci == pytest.approx(index) and fig.cci_level_pct == pytest.approx(shared)
