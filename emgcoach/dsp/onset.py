@@ -8,21 +8,23 @@ Events are reported once confirmed (`min_on_s` / `min_off_s` after the run began
 Timing. Ground truth for a ramped burst is the start of its rise (activation leaves 0) and the end of its
 fall. A causal envelope crosses a threshold late on two counts: the threshold sits part-way up the ramp,
 and the low-pass lags. So (1) an onset is traced back from the threshold run to where the excursion
-began, the sample after the envelope last stood at or below a start level, and an offset forward from
-the last drop below the onset threshold to the first sample back at that level. The start level is
+began, the sample after the envelope last stood at or below a start level, but never more than
+`max_back_s` (50 ms): a rise slower than that keeps its threshold crossing, because on real muscles an
+unbounded search (it was 200 ms) moved onsets 0-171 ms, by a different amount each burst, and that
+jitter alone flips reps against 100-150 ms latency targets. An offset is traced forward from the last
+drop below the onset threshold to the first sample back at that level. The start level is
 constant-fraction: mean + clip(0.05 x rise / SD, 0.5, k) SDs, where rise is the envelope's peak above the
-mean over the confirming run: at 10 dB SNR that is 0.5 SD (near the foot of the ramp), in a strong
-contraction it is the threshold itself, whose crossing on a steep edge is timed more precisely than
-the noisy foot (the lat -> glute latency of the bundled drills stays within a few ms). (2) Every event is
-moved earlier by the envelope's group delay, by default that of the pipeline's 20 Hz onset envelope,
-sqrt(2) / (2 pi 20 Hz) = 11.25 ms (`ONSET_ENVELOPE_DELAY_S`).
+mean over the confirming run. (2) Every event is moved earlier by the envelope's group delay, by default
+that of the pipeline's 20 Hz onset envelope, sqrt(2) / (2 pi 20 Hz) = 11.25 ms (`ONSET_ENVELOPE_DELAY_S`).
+(3) A dip from an offset to the next onset, as timed, shorter than the minimum off-time is merged into
+one burst: an offset is held back until no onset can still be timed within `min_off_s` of it
+(`min_on_s + max_back_s + min_off_s` after it); `flush` gives a held offset at the end of a signal.
 
 Measured through the app's path (`Pipeline` in 10 ms blocks, its 20 Hz onset envelope, rest from
 `estimate_rest`, this detector) on the simulator's bursts (40 ms raised-cosine ramps, 10 dB SNR, 4 seeds
-x 24 bursts; `tests/dsp/test_onset_simulated.py`): median |onset error| 10.0 ms at 2 kHz (signed +4.8,
-per seed 7.5-14.0) and 10.3 ms at 1 kHz (+6.1), offsets 5.2 / 7.1 ms. Without (1) and (2) the errors were
-27-33 ms, all late. The residual +5 ms is the time the envelope needs to rise 0.5 SD above rest on the
-ramp, less what the group delay removes.
+x 24 bursts; `tests/dsp/test_onset_simulated.py`): median |onset error| 10.3 ms at 2 kHz and at 1 kHz,
+offsets 6.7 ms. Without (1) and (2) the errors were 27-33 ms, all late. On real muscles against a knee
+goniometer: `benchmarks/onset_reference.py`.
 
 Defaults by rate (`onset_defaults`): k = 3, k_off = 2, 40 ms on, 50 ms off from 400 Hz up. The minimum
 on-time is 40 ms, not 25 ms: with 25 ms resting noise stayed above mean + 3 SD long enough to give one
@@ -30,7 +32,7 @@ false onset in about 9 minutes of simulated rest, 40 ms none. Below 400 Hz the b
 20 Hz-0.45 x rate of the EMG spectrum and the 20 Hz envelope is about twice as noisy (rest SD/mean 0.43
 at 200 Hz, 0.23 at 2 kHz): k = 3.5, 50 ms on and 100 ms off, with the hysteresis, take a 200 Hz stream
 from 125 extra onsets (split bursts) and 7 false ones at rest in 8 sessions to none in 16 (10 dB SNR);
-its median |onset error| is ~25 ms there.
+its median |onset error| is ~34 ms there.
 
 TKEO variant (Solnik et al. 2010): the Teager-Kaiser energy operator psi[n] = x[n]^2 - x[n-1] x[n+1]
 on the band-passed EMG sharpens bursts against background noise; rectified and low-passed (20 Hz) it
@@ -98,8 +100,8 @@ class OnsetDetector:
         timing). Otherwise an onset is timed where the excursion that crossed the threshold began: the
         sample after the envelope last stood at or below the start level mean + L x SD, with
         L = min(k, max(start_k, start_fraction x (peak - mean) / SD)) and peak the envelope's maximum over
-        the confirming run (searched back at most `max_back_s`, never before the previous event or a gap;
-        without such a sample, the run's start); an offset where it ended: the first sample at or below
+        the confirming run (searched back at most `max_back_s`, 50 ms, never before the previous event or
+        a gap; without such a sample, the run's start); an offset where it ended: the first sample at or below
         that burst's start level from the last drop below the onset threshold up to the confirming
         sample (none: that drop).
     `active` (bool per channel) says which channels are currently on.
