@@ -5,7 +5,7 @@ calibration or set-up phase to take it from, it is looked for in the signal itse
 (`REST_WINDOW_S`, so the third of a second a muscle rests between bursts in walking is enough) whose
 envelope is both among the lowest and *stationary*, i.e. fluctuates no more than band-limited noise
 through the same chain does (`noise_envelope_cv`: computed, not guessed, for the rate and the envelope's
-cut-off) and has no trend across the window. A window straddling the end of a burst fails the test; a
+cut-off) and has neither a trend nor a trough across the window. A window straddling the end of a burst fails the test; a
 quiet one passes. When fewer than `MIN_REST_S` of such windows exist, rest is not found (`reliable` is
 False) and onsets should come from a method that needs no rest (`burst_levels`).
 """
@@ -22,7 +22,7 @@ REST_WINDOW_S = 0.2  # a window of rest: fits in the ~0.33 s a leg muscle rests 
 REST_STEP_S = 0.05
 MIN_REST_S = 0.4  # at least this much stationary quiet time (distinct samples) for rest to count as found
 CV_MARGIN = 1.6  # a window is stationary when its envelope's SD/mean is at most this times noise's
-TREND_MAX = 0.25  # ... and its two halves' means differ by at most this fraction of its mean
+TREND_MAX = 0.3  # ... and its thirds' means lie within this fraction of its mean of each other
 POOL_FACTOR = 1.5  # pool the stationary windows whose mean is within this factor of the quietest's
 
 
@@ -59,23 +59,23 @@ def noise_envelope_cv(rate_hz: float, cutoff_hz: float, band: tuple[float, float
 
 
 def _window_stats(env: np.ndarray, rate_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean, SD and half-to-half change (fraction of the mean) of every REST_WINDOW_S window, stepping
-    REST_STEP_S; NaN samples make a window's figures NaN."""
-    w = max(4, int(round(REST_WINDOW_S * rate_hz)))
+    """Mean, SD and spread of the thirds' means (largest minus smallest, as a fraction of the mean) of
+    every REST_WINDOW_S window, stepping REST_STEP_S. The thirds catch a trend (a rise or fall across
+    the window) and a trough between two bursts alike, which an SD alone can miss at a low level."""
+    w = max(6, int(round(REST_WINDOW_S * rate_hz)))
     step = max(1, int(round(REST_STEP_S * rate_hz)))
     if len(env) < w:
         return np.empty(0), np.empty(0), np.empty(0)
     c = np.concatenate(([0.0], np.cumsum(env)))
     c2 = np.concatenate(([0.0], np.cumsum(env * env)))
     starts = np.arange(0, len(env) - w + 1, step)
-    half = w // 2
-    s1 = c[starts + half] - c[starts]
-    s2 = c[starts + w] - c[starts + half]
-    mean = (s1 + s2) / w
+    cuts = [0, w // 3, 2 * w // 3, w]
+    thirds = np.stack([(c[starts + b] - c[starts + a]) / (b - a) for a, b in zip(cuts, cuts[1:])])
+    mean = (c[starts + w] - c[starts]) / w
     var = (c2[starts + w] - c2[starts]) / w - mean**2
     with np.errstate(invalid="ignore", divide="ignore"):
-        trend = np.abs(s2 / (w - half) - s1 / half) / mean
-    return mean, np.sqrt(np.maximum(var, 0.0)), trend
+        spread = (thirds.max(axis=0) - thirds.min(axis=0)) / mean
+    return mean, np.sqrt(np.maximum(var, 0.0)), spread
 
 
 def find_rest(envelope_uv: np.ndarray, rate_hz: float, cutoff_hz: float = 20.0,
@@ -84,7 +84,7 @@ def find_rest(envelope_uv: np.ndarray, rate_hz: float, cutoff_hz: float = 20.0,
     it) from its stationary quiet windows; the first `skip_s` (filter start-up) is left out.
 
     Reliable when at least MIN_REST_S of distinct signal lies in windows that are stationary (SD/mean
-    within CV_MARGIN x noise's, two halves within TREND_MAX), about as quiet as the quietest such
+    within CV_MARGIN x noise's, thirds within TREND_MAX), about as quiet as the quietest such
     window (POOL_FACTOR), and that window about as quiet as the quietest of all. Unreliable: mean and SD of the quietest windows whatever their shape, for
     display only.
     """
@@ -94,7 +94,7 @@ def find_rest(envelope_uv: np.ndarray, rate_hz: float, cutoff_hz: float = 20.0,
     env = env[np.isfinite(env)]
     if len(env) == 0:
         return RestEstimate(float("nan"), float("nan"), False, 0.0)
-    w = max(4, int(round(REST_WINDOW_S * rate_hz)))
+    w = max(6, int(round(REST_WINDOW_S * rate_hz)))
     step = max(1, int(round(REST_STEP_S * rate_hz)))
     mean, sd, trend = _window_stats(env, rate_hz)
     if len(mean) == 0:
