@@ -89,11 +89,14 @@ def main() -> None:
     print(f"EMG onset lead before knee movement (goniometer), {data}")
     print("| file | muscle | movements | onsets matched | lead median, ms | lead SD, ms | SD plain H&B | SD trace-back 200 ms |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    def ms(x: float) -> str:
+        return f"{x:.0f}" if np.isfinite(x) else "-"  # no spread from a single matched onset
+
     for r in rows(data):
         n, med, sd = r["app"]
         rest = "" if r["rest_reliable"] else " (no rest found)"
-        print(f"| {r['file']} | {r['muscle']}{rest} | {r['movements']} | {n} | {med:.0f} | {sd:.0f} | "
-              f"{r['plain'][2]:.0f} | {r['back_200ms'][2]:.0f} |")
+        print(f"| {r['file']} | {r['muscle']}{rest} | {r['movements']} | {n} | {ms(med)} | {ms(sd)} | "
+              f"{ms(r['plain'][2])} | {ms(r['back_200ms'][2])} |")
     s = shifts_ms(data)
     for name, v in s.items():
         print(f"trace-back shift vs the plain crossing, {name}: {len(v)} onsets, median {np.median(v):.0f} ms, "
