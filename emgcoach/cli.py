@@ -316,7 +316,7 @@ def cmd_drills(args: argparse.Namespace) -> int:
         t = d.targets
         print(f"{d.id:34s} {d.name}")
         print(f"{'':34s} {d.reps} reps of {d.rep_s:g} s; lat {t.lat_lo:g}-{t.lat_hi:g} %MVC, glute >= {t.glute_min:g} %MVC, "
-              f"glute onset <= {t.max_glute_latency_ms:+g} ms after the lat; lead: {d.lead}")
+              f"{t.timing_text()}; lead: {d.lead}")
     print(f"\n{len(lib)} drills. Your own drills go in {user_drills_path()} (same form as {Path(__file__).parent / 'coach' / 'drills.toml'}).")
     return 0
 

@@ -2,6 +2,21 @@
 
 Every drill is validated on load; a mistake gives one `DrillError` naming the file, the drill and the
 field. Times are in s, levels in %MVC, latencies in ms.
+
+Timing. A drill's `lead` muscle defines the rep (its onset to its offset); the other muscle is the
+*partner*. `targets.partner_onset_ms = [earliest, latest]` is the window for the partner's onset
+relative to the lead's, in ms (negative: before the lead). A lat-led drill's window is the glute's onset
+relative to the lat's, a glute-led drill's the lat's relative to the glute's. A partner onset outside it
+misses with `<partner>_early` or `<partner>_late` (`glute_early`/`glute_late` in a lat-led drill,
+`lat_early`/`lat_late` in a glute-led one), so a miss always names the muscle that came too soon or too
+late against the one that leads. The stored onset latency stays glute onset minus lat onset whatever the
+lead (`Targets.glute_latency_ms` gives the window in those terms).
+
+Older drill files give `max_glute_latency_ms = X` instead: the latest the glute may fire after the lat,
+with no bound the other way. It still loads and is read as the window that keeps X and adds the default
+150 ms the other way: a lat-led drill gets `partner_onset_ms = [min(-150, X - 150), X]` (the glute at
+most 150 ms before the lat), a glute-led drill `[-X, max(150, 150 - X)]` (the lat no earlier than X ms
+before the glute, at most 150 ms after it).
 """
 
 from __future__ import annotations
@@ -9,21 +24,78 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from emgcoach.errors import EmgcoachError
 
 BUILTIN = Path(__file__).with_name("drills.toml")
 PHASES = ("contract", "hold", "release", "rest")  # one rep, in order; "setup" comes once before the first
-LEADS = ("lat", "glute")
-MISSES = ("glute_missing", "glute_late", "glute_low", "lat_low", "lat_high")
+
+
+class Lead(StrEnum):
+    """The muscle whose onset starts a rep (strings as in drills files and rep markers)."""
+
+    LAT = "lat"
+    GLUTE = "glute"
+
+    @property
+    def partner(self) -> Lead:
+        """The other muscle, whose onset is judged against this one's."""
+        return Lead.GLUTE if self is Lead.LAT else Lead.LAT
+
+
+LEADS = tuple(m.value for m in Lead)
+
+
+class Miss(StrEnum):
+    """A target a rep missed. The strings are stored in recordings (rep markers) and the history, so they
+    never change. `<partner>_missing`: the partner stayed off through the rep; `<partner>_early` /
+    `<partner>_late`: its onset fell before / after the drill's window; `*_low` / `lat_high`: a level
+    outside its target (or, without calibration, a partner active for less than half the rep)."""
+
+    GLUTE_MISSING = "glute_missing"
+    GLUTE_EARLY = "glute_early"
+    GLUTE_LATE = "glute_late"
+    GLUTE_LOW = "glute_low"
+    LAT_MISSING = "lat_missing"
+    LAT_EARLY = "lat_early"
+    LAT_LATE = "lat_late"
+    LAT_LOW = "lat_low"
+    LAT_HIGH = "lat_high"
+
+    @classmethod
+    def missing(cls, muscle: str) -> Miss:
+        return cls(f"{muscle}_missing")
+
+    @classmethod
+    def early(cls, muscle: str) -> Miss:
+        return cls(f"{muscle}_early")
+
+    @classmethod
+    def late(cls, muscle: str) -> Miss:
+        return cls(f"{muscle}_late")
+
+    @classmethod
+    def low(cls, muscle: str) -> Miss:
+        return cls(f"{muscle}_low")
+
+
+MISSES = tuple(m.value for m in Miss)
+# The glute_* timing cues are for lat-led drills and the lat_* ones for glute-led drills (a miss names the
+# partner), so each can say what to do in that order.
 DEFAULT_CORRECTIONS = {
-    "glute_missing": "No glute: squeeze the opposite buttock as you start the pull",
-    "glute_late": "Glute late: squeeze as you start the pull",
-    "glute_low": "Glute too quiet: squeeze harder through the whole hold",
-    "lat_low": "Lat too quiet: press the arm down and back, long and straight",
-    "lat_high": "Lat working too hard: ease off the arm and let the glute do its share",
+    Miss.GLUTE_MISSING: "No glute: squeeze the opposite buttock as the arm starts to work",
+    Miss.GLUTE_EARLY: "Glute early: start with the arm and squeeze the glute as it moves, not before",
+    Miss.GLUTE_LATE: "Glute late: squeeze as you start the pull",
+    Miss.GLUTE_LOW: "Glute too quiet: squeeze harder through the whole hold",
+    Miss.LAT_MISSING: "No lat: press the arm down and back as the glutes start to work",
+    Miss.LAT_EARLY: "Lat early: squeeze the glutes to start, then press the arm",
+    Miss.LAT_LATE: "Lat late: press the arm as the glutes start, not after",
+    Miss.LAT_LOW: "Lat too quiet: press the arm down and back, long and straight",
+    Miss.LAT_HIGH: "Lat working too hard: ease off the arm and let the glute do its share",
 }
+DEFAULT_EARLY_MS = 150.0  # how far before the lead an old-style drill file lets the partner fire
 
 
 class DrillError(EmgcoachError):
@@ -33,12 +105,35 @@ class DrillError(EmgcoachError):
 @dataclass(frozen=True)
 class Targets:
     """What a good rep reaches: lat within [lat_lo, lat_hi] %MVC, glute at least glute_min %MVC, and the
-    glute's onset no later than max_glute_latency_ms after the lat's."""
+    partner's onset (the muscle that is not `lead`) within partner_onset_ms = (earliest, latest) ms of
+    the lead's onset (negative: before it)."""
 
     lat_lo: float
     lat_hi: float
     glute_min: float
-    max_glute_latency_ms: float
+    partner_onset_ms: tuple[float, float]
+    lead: Lead = Lead.LAT
+
+    @property
+    def glute_latency_ms(self) -> tuple[float, float]:
+        """The window as glute onset minus lat onset (ms, positive: glute after lat), whatever the lead."""
+        lo, hi = self.partner_onset_ms
+        return (lo, hi) if self.lead == Lead.LAT else (-hi, -lo)
+
+    @property
+    def max_glute_latency_ms(self) -> float:
+        """The latest the glute may fire after the lat (ms): the window's upper end in glute-lat terms."""
+        return self.glute_latency_ms[1]
+
+    def timing_text(self) -> str:
+        """The window in words, e.g. 'glute onset from 150 ms before to 150 ms after the lat's'."""
+        lo, hi = self.partner_onset_ms
+        partner = self.lead.partner
+        return f"{partner} onset from {_ms_words(lo)} to {_ms_words(hi)} the {self.lead}'s"
+
+
+def _ms_words(ms: float) -> str:
+    return f"{-ms:g} ms before" if ms < 0 else f"{ms:g} ms after"
 
 
 @dataclass(frozen=True)
@@ -50,7 +145,7 @@ class Drill:
     purpose: str
     setup: str
     electrodes: str
-    lead: str
+    lead: Lead
     reps: int
     cues: tuple[str, ...]
     setup_s: float
@@ -72,8 +167,8 @@ class Drill:
         return dict(self.phases)[phase]
 
     def correction(self, miss: str) -> str:
-        """The one-line cue for a missed target (see MISSES)."""
-        return dict(self.corrections).get(miss, DEFAULT_CORRECTIONS[miss])
+        """The one-line cue for a missed target (a `Miss` or its string)."""
+        return dict(self.corrections).get(Miss(miss), DEFAULT_CORRECTIONS[Miss(miss)])
 
 
 def _need(cond: bool, where: str, field: str, what: str) -> None:
@@ -101,6 +196,27 @@ def _pct(v: object, where: str, key: str) -> float:
     return float(v)
 
 
+def _ms(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and -2000 <= v <= 2000
+
+
+def _onset_window(targets: dict, lead: Lead, where: str) -> tuple[float, float]:
+    """(earliest, latest) ms of the partner's onset after the lead's, from `partner_onset_ms` or an older
+    file's `max_glute_latency_ms` (see the module docstring for how that is read)."""
+    new, old = targets.get("partner_onset_ms"), targets.get("max_glute_latency_ms")
+    _need(new is None or old is None, where, "targets.max_glute_latency_ms", "is the older form of partner_onset_ms: give one of them")
+    if new is None and old is not None:
+        _need(_ms(old), where, "targets.max_glute_latency_ms", "must be a number of ms between -2000 and 2000")
+        x = float(old)
+        return (min(-DEFAULT_EARLY_MS, x - DEFAULT_EARLY_MS), x) if lead == Lead.LAT else (-x, max(DEFAULT_EARLY_MS, DEFAULT_EARLY_MS - x))
+    field = "targets.partner_onset_ms"
+    _need(isinstance(new, list) and len(new) == 2 and all(_ms(v) for v in new), where, field,
+          f"must be [earliest, latest]: the {lead.partner}'s onset in ms after the {lead}'s (negative: before), each within +-2000")
+    lo, hi = float(new[0]), float(new[1])
+    _need(lo < hi, where, field, f"earliest ({lo:g}) must be below latest ({hi:g})")
+    return lo, hi
+
+
 def parse_drill(d: object, where: str) -> Drill:
     """One [[drill]] table -> Drill; `where` names the file (and is extended with the drill's id)."""
     _need(isinstance(d, dict), where, "[[drill]]", "must be a table")
@@ -123,14 +239,14 @@ def parse_drill(d: object, where: str) -> Drill:
     rep_phases = tuple((p, _seconds(phases, p, where, allow_zero=p in ("release", "rest"))) for p in PHASES)
     targets = d.get("targets")
     _need(isinstance(targets, dict), where, "targets", "must be a table")
+    odd = set(targets) - {"lat_pct_mvc", "glute_pct_mvc_min", "partner_onset_ms", "max_glute_latency_ms"}
+    _need(not odd, where, "targets." + ", targets.".join(sorted(odd)), "is not a target (lat_pct_mvc, glute_pct_mvc_min, partner_onset_ms)")
     lat = targets.get("lat_pct_mvc")
     _need(isinstance(lat, list) and len(lat) == 2, where, "targets.lat_pct_mvc", "must be [low, high] in %MVC")
     lat_lo, lat_hi = _pct(lat[0], where, "targets.lat_pct_mvc"), _pct(lat[1], where, "targets.lat_pct_mvc")
     _need(lat_lo < lat_hi, where, "targets.lat_pct_mvc", f"low ({lat_lo:g}) must be below high ({lat_hi:g})")
     glute_min = _pct(targets.get("glute_pct_mvc_min"), where, "targets.glute_pct_mvc_min")
-    lat_ms = targets.get("max_glute_latency_ms")
-    ok = isinstance(lat_ms, (int, float)) and not isinstance(lat_ms, bool) and math.isfinite(lat_ms) and -1000 <= lat_ms <= 2000
-    _need(ok, where, "targets.max_glute_latency_ms", "must be a number of ms between -1000 and 2000")
+    window = _onset_window(targets, Lead(lead), where)
     corrections = d.get("corrections", {})
     _need(isinstance(corrections, dict), where, "corrections", "must be a table")
     for k, v in corrections.items():
@@ -142,13 +258,13 @@ def parse_drill(d: object, where: str) -> Drill:
         purpose=_text(d, "purpose", where),
         setup=_text(d, "setup", where),
         electrodes=_text(d, "electrodes", where),
-        lead=lead,
+        lead=Lead(lead),
         reps=reps,
         cues=tuple(c.strip() for c in cues),
         setup_s=_seconds(phases, "setup", where, allow_zero=True) if "setup" in phases else 5.0,
         phases=rep_phases,
-        targets=Targets(lat_lo, lat_hi, glute_min, float(lat_ms)),
-        corrections=tuple(sorted((k, v.strip()) for k, v in corrections.items())),
+        targets=Targets(lat_lo, lat_hi, glute_min, window, Lead(lead)),
+        corrections=tuple(sorted((Miss(k), v.strip()) for k, v in corrections.items())),
     )
 
 

@@ -109,7 +109,7 @@ class DrillPanel(QWidget):
         self.about.setText(
             f"<b>{d.purpose}</b><br>Set-up: {d.setup}<br>Electrodes: {d.electrodes}<br>"
             f"{d.reps} reps. Targets: lat {t.lat_lo:g}-{t.lat_hi:g} %MVC, glute at least {t.glute_min:g} %MVC, "
-            f"glute no later than {t.max_glute_latency_ms:g} ms after the lat."
+            f"{t.timing_text()}."
         )
 
     def set_running(self, running: bool) -> None:

@@ -27,7 +27,7 @@ rest = 2
 [drill.targets]
 lat_pct_mvc = [20, 40]
 glute_pct_mvc_min = 20
-max_glute_latency_ms = 150
+partner_onset_ms = [-150, 150]
 """
 
 
@@ -39,6 +39,7 @@ def test_library_has_at_least_eight_sling_drills_with_phases_and_targets() -> No
         assert [p for p, _ in d.phases] == ["contract", "hold", "release", "rest"]
         assert d.rep_s > 0 and d.reps >= 1
         assert 0 < d.targets.lat_lo < d.targets.lat_hi and d.targets.glute_min > 0
+        assert d.targets.partner_onset_ms[0] < 0 < d.targets.partner_onset_ms[1]  # together, within a window
         assert "opposite" in d.electrodes.lower() or "diagonal" in d.electrodes.lower()
     assert {"bird_dog", "prone_hip_extension", "straight_arm_pulldown_glute", "single_leg_rdl_row"} <= set(lib)
 
@@ -97,3 +98,19 @@ def test_unknown_drill_lists_the_ids() -> None:
 def test_builtin_file_is_plain_toml() -> None:
     doc = tomllib.loads(BUILTIN.read_text())
     assert len(doc["drill"]) == len(load_file(BUILTIN))
+
+
+def test_every_bundled_target_names_its_source_or_says_there_is_none() -> None:
+    """Each drill's targets carry a comment for the lat, the glute and the onset window: a published
+    figure with its year, or a plain 'none published' with how the number was chosen."""
+    import re
+
+    text = BUILTIN.read_text(encoding="utf-8")
+    blocks = re.findall(r'id = "(\w+)".*?\[drill\.targets\]\n((?:#[^\n]*\n)+)', text, flags=re.S)
+    assert [b[0] for b in blocks] == list(load_file(BUILTIN))
+    for drill_id, comment in blocks:
+        for part in ("# lat:", "# glute:", "# onset window"):
+            assert part in comment, (drill_id, part)
+        for muscle in ("lat", "glute"):
+            said = re.split(r"\n# (?=\w)", comment.split(f"# {muscle}:")[1])[0]  # up to the next item
+            assert re.search(r"(19|20)\d\d", said) or ("none published" in said and "chosen" in said.lower()), (drill_id, muscle, said)
