@@ -118,7 +118,8 @@ def _figure(data: ReportData, width_in: float = 7.5, height_in: float = 3.2):  #
 
 
 def _row(r: RepScore) -> list[str]:
-    lat = latency_text(r.onset_latency_ms)
+    # a partner already on has no latency: say so rather than show the '-' of one that never fired
+    lat = f"{'glute' if r.lead == 'lat' else 'lat'} already on" if r.partner_already_on else latency_text(r.onset_latency_ms)
     lv = r.mean_pct_mvc if r.calibrated else r.mean_uv
     fmt = (lambda v: "-" if v is None or not np.isfinite(v) else f"{v:.0f}")  # noqa: E731
     return [str(r.index + 1), f"{r.start_s:.1f}", lat, fmt(lv["lat"]), fmt(lv["glute"]), f"{r.cci:.2f}",

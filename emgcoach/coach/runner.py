@@ -247,4 +247,4 @@ class DrillRunner:
     def _trace(self, name: str) -> MuscleTrace:
         mus = self.m[name]
         times, env = mus.history()
-        return MuscleTrace(times, env, list(mus.onsets), self.cal[name], mus.rest_uv, mus.rest_sd_uv)
+        return MuscleTrace(times, env, list(mus.onsets), self.cal[name], mus.rest_uv, mus.rest_sd_uv, list(mus.offsets))

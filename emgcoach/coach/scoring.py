@@ -2,53 +2,126 @@
 
 A rep runs from the lead muscle's onset to its offset (s, session clock). Per muscle: peak and mean
 level (%MVC when calibrated, and µV always); the mean is over the middle 60 % of the rep, so the rise and
-release do not pull it down. The glute's onset latency is its first onset within the rep (or up to
-`PAIR_BEFORE_S` before it) minus the lat's, in ms: positive means the glute came after the lat.
-CCI (Falconer-Winter) is over the rep, on %MVC when calibrated, otherwise on each envelope divided by
-its own peak in the rep. Time in target is the fraction of the rep with the lat in its band and the glute
-at or above its minimum; uncalibrated, with both above their rest + 3 SD.
+release do not pull it down. CCI (Falconer-Winter) is over the rep, on %MVC when calibrated, otherwise
+on each envelope divided by its own peak in the rep. Time in target is the fraction of the rep with the
+lat in its band and the glute at or above its minimum; uncalibrated, with both above their rest + 3 SD.
+Overlap is the fraction of the rep with both muscles active (envelope above rest + 3 SD).
 
-Without calibration the level targets cannot be judged, so a rep hits when the glute fires at all and
-on time; the report says so.
+Timing. The partner (the muscle that does not lead) is judged against the drill's window
+`targets.partner_onset_ms` = (earliest, latest) ms after the lead's onset (`partner_timing`):
+- its onset is searched from `PAIR_BEFORE_S` before the window's earliest edge to the rep's end. When
+  the partner is active at the lead's onset, the onset of that burst counts (the detector's, or where
+  its envelope rose above the threshold when the detector has none); otherwise the first onset after
+  the lead's (or, if it fired only before the lead and stopped, its last one before);
+- an onset before `earliest` misses with `<partner>_early`, after `latest` with `<partner>_late`;
+- a partner active at the lead's onset whose burst began before the search reaches is *already on*
+  (`partner_already_on`): no onset and no latency for it, no timing miss; it is judged on its level and
+  its overlap with the lead like any other;
+- `<partner>_missing` only when it is neither already on nor has an onset in the search: it stayed
+  below its onset threshold through the rep.
+The onset latency is always glute onset minus lat onset in ms (positive: the glute after the lat),
+whatever the lead; None when either onset is unknown (a missing or already-on partner).
+
+Active means the onset detector's state (an onset with no offset since) when the trace carries its
+offsets, or else, and also, the envelope staying above the muscle's threshold (rest + 3 SD, the
+detector's rule, on the envelope the trace holds) for the `ACTIVE_MIN_S` before that moment.
+
+Without calibration the level targets cannot be judged, so a rep hits when the partner fires on time
+(or is already on) and is active for at least `MIN_OVERLAP` of the rep; the report says so.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from emgcoach.coach.calibration import Calibration, MuscleCalibration
-from emgcoach.coach.drills import Drill
+from emgcoach.coach.drills import Drill, Lead, Miss
 from emgcoach.dsp.coactivation import cci
+from emgcoach.dsp.normalise import estimate_rest
 
-PAIR_BEFORE_S = 0.5  # an onset of the other muscle this long before the lead's still belongs to the rep
+# An onset of the partner this long before the window's earliest edge still belongs to the rep (and is
+# early); one before that belongs to something else, and a partner still on from it is already on.
+PAIR_BEFORE_S = 0.5
 MIN_REP_S = 0.3  # shorter lead bursts are twitches, not reps
+ACTIVE_K = 3.0  # active: envelope above rest + ACTIVE_K SD, the onset detector's rule
+# ...for at least this long: rest noise on a 6 Hz envelope stays above 3 SD for tens of ms at a time, not
+# for 100 ms; a held contraction does.
+ACTIVE_MIN_S = 0.1
+MIN_OVERLAP = 0.5  # uncalibrated, a partner active for less of the rep than this is too quiet
 LAT = "latissimus_dorsi"
 GLUTE = "gluteus_maximus"
 
 
 @dataclass(frozen=True)
 class MuscleTrace:
-    """One muscle's envelope on its own sample times (s, µV), its onsets (s) and its calibration."""
+    """One muscle's envelope on its own sample times (s, µV), its onsets (s) and its calibration.
+
+    rest_uv / rest_sd_uv: rest level and SD of this envelope (µV); NaN: taken from the calibration, or
+    else estimated from the envelope's quietest stretches. offsets_s: the onset detector's offsets (s),
+    when known (None: unknown, and activity is judged on the envelope alone)."""
 
     times_s: np.ndarray
     envelope_uv: np.ndarray
     onsets_s: list[float]
     calibration: MuscleCalibration | None = None
-    rest_uv: float = float("nan")  # rest level and SD of the envelope, used when uncalibrated
+    rest_uv: float = float("nan")
     rest_sd_uv: float = float("nan")
+    offsets_s: list[float] | None = None
 
     def window(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
         sel = (self.times_s >= t0) & (self.times_s <= t1)
         return self.times_s[sel], self.envelope_uv[sel]
 
-    def first_onset(self, t0: float, t1: float) -> float | None:
-        for t in self.onsets_s:
-            if t0 <= t <= t1:
-                return float(t)
-        return None
+    @cached_property
+    def threshold_uv(self) -> float:
+        """Envelope level (µV) above which the muscle counts as active: rest + ACTIVE_K SD."""
+        if math.isfinite(self.rest_uv) and math.isfinite(self.rest_sd_uv):
+            return self.rest_uv + ACTIVE_K * self.rest_sd_uv
+        if self.calibration is not None:
+            return self.calibration.rest_uv + ACTIVE_K * self.calibration.rest_sd_uv
+        env = np.asarray(self.envelope_uv, np.float64)
+        ok = np.isfinite(env)
+        if ok.sum() < 4:
+            return float("nan")
+        rate = 1.0 / float(np.median(np.diff(self.times_s))) if len(self.times_s) > 1 else 1.0
+        rest = estimate_rest(env[ok], rate)
+        return float(rest.mean_uv[0] + ACTIVE_K * rest.sd_uv[0])
+
+    def active(self, t0: float, t1: float) -> np.ndarray:
+        """Per sample in [t0, t1]: above the threshold (bool)."""
+        _, e = self.window(t0, t1)
+        return e > self.threshold_uv
+
+    def detector_on_since(self, t: float) -> float | None:
+        """The onset (s) of the burst the onset detector has on at time t: its last onset at or before t
+        not yet followed by an offset. None when it is off then, or its offsets are unknown."""
+        if self.offsets_s is None:
+            return None
+        last_on = max((o for o in self.onsets_s if o <= t), default=None)
+        if last_on is None or any(last_on < f <= t for f in self.offsets_s):
+            return None
+        return float(last_on)
+
+    def active_at(self, t: float) -> bool:
+        """On at time t (s): by the onset detector's state (`detector_on_since`), or by the envelope
+        staying above the threshold over the ACTIVE_MIN_S up to t."""
+        if self.detector_on_since(t) is not None:
+            return True
+        above = self.active(t - ACTIVE_MIN_S, t)
+        return bool(len(above) >= 2 and above.all())
+
+    def active_since(self, t: float) -> float | None:
+        """When the envelope's current run above the threshold began, for a muscle active at t (s): the
+        first sample of the run. None when the run goes back to the start of the trace (unknown)."""
+        i = int(np.searchsorted(self.times_s, t, side="right"))
+        below = np.flatnonzero(~(self.envelope_uv[:i] > self.threshold_uv))
+        if len(below) == 0 or below[-1] + 1 >= i:
+            return None
+        return float(self.times_s[below[-1] + 1])
 
 
 @dataclass(frozen=True)
@@ -73,10 +146,13 @@ class RepScore:
     hit: bool
     misses: tuple[str, ...] = field(default_factory=tuple)
     cue: str = ""
+    partner_already_on: bool = False  # the partner was active before its onset could be timed (see above)
+    overlap: float = float("nan")  # fraction of the rep with both muscles active (0-1)
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["misses"] = list(self.misses)
+        d["misses"] = [str(m) for m in self.misses]
+        d["lead"] = str(self.lead)
         return _clean(d)
 
 
@@ -105,12 +181,57 @@ def _finite_mean(x: np.ndarray) -> float:
     return float(x.mean()) if len(x) else float("nan")
 
 
+@dataclass(frozen=True)
+class PartnerTiming:
+    """The partner's onset for a rep (s, or None) and whether it was already on at the lead's onset."""
+
+    onset_s: float | None
+    already_on: bool
+
+
+def partner_timing(drill: Drill, start_s: float, end_s: float, partner: MuscleTrace) -> PartnerTiming:
+    """Which onset of the partner belongs to the rep [start_s, end_s] (the lead's onset to offset), or
+    whether the partner was already on (see the module docstring)."""
+    search_from = start_s + drill.targets.partner_onset_ms[0] / 1000.0 - PAIR_BEFORE_S
+    before = [float(t) for t in partner.onsets_s if search_from <= t <= start_s]
+    after = [float(t) for t in partner.onsets_s if start_s < t <= end_s]
+    if partner.active_at(start_s):
+        # the burst that is on as the lead starts: timed if it began within reach, else already on
+        if before:
+            return PartnerTiming(before[-1], False)
+        if partner.detector_on_since(start_s) is not None:  # the detector's onset lies before the search
+            return PartnerTiming(None, True)
+        # no detector onset for it (the runner ignores events in the set-up phase, which the first rep's
+        # partner may start in): the envelope says when it came on, a little late but early enough to
+        # tell "early" from "already on"
+        began = partner.active_since(start_s)
+        return PartnerTiming(began, False) if began is not None and began >= search_from else PartnerTiming(None, True)
+    if after:  # an earlier blip that ended before the lead started is not this rep's onset
+        return PartnerTiming(after[0], False)
+    return PartnerTiming(before[-1] if before else None, False)
+
+
+def timing_miss(drill: Drill, start_s: float, timing: PartnerTiming) -> Miss | None:
+    """The partner's timing miss, if any: missing, early or late against the drill's window."""
+    partner = Lead(drill.lead).partner
+    if timing.already_on:
+        return None
+    if timing.onset_s is None:
+        return Miss.missing(partner)
+    offset_ms = 1000.0 * (timing.onset_s - start_s)
+    earliest, latest = drill.targets.partner_onset_ms
+    if offset_ms < earliest:
+        return Miss.early(partner)
+    if offset_ms > latest:
+        return Miss.late(partner)
+    return None
+
+
 def score_rep(drill: Drill, index: int, start_s: float, end_s: float, lat: MuscleTrace, glute: MuscleTrace) -> RepScore:
     """Score the rep [start_s, end_s] (the lead muscle's onset to offset) of `drill`."""
-    lead, other = (lat, glute) if drill.lead == "lat" else (glute, lat)
-    lead_onset = start_s
-    other_onset = other.first_onset(start_s - PAIR_BEFORE_S, end_s)
-    lat_on, glute_on = (lead_onset, other_onset) if drill.lead == "lat" else (other_onset, lead_onset)
+    lat_led = drill.lead == Lead.LAT
+    timing = partner_timing(drill, start_s, end_s, glute if lat_led else lat)
+    lat_on, glute_on = (start_s, timing.onset_s) if lat_led else (timing.onset_s, start_s)
     latency = 1000.0 * (glute_on - lat_on) if lat_on is not None and glute_on is not None else None
 
     t_l, e_l = lat.window(start_s, end_s)
@@ -128,32 +249,20 @@ def score_rep(drill: Drill, index: int, start_s: float, end_s: float, lat: Muscl
         index_cci = cci(p_l, p_g)
     else:
         p_l = p_g = np.full(len(e_l), np.nan)
-        in_target = (e_l > lat.rest_uv + 3 * lat.rest_sd_uv) & (e_g_on_l > glute.rest_uv + 3 * glute.rest_sd_uv)
+        in_target = (e_l > lat.threshold_uv) & (e_g_on_l > glute.threshold_uv)
         peak_l, peak_g = _finite_max(e_l), _finite_max(e_g_on_l)
         index_cci = cci(e_l / peak_l, e_g_on_l / peak_g) if peak_l > 0 and peak_g > 0 else float("nan")
     peak_pct = {"lat": _finite_max(p_l), "glute": _finite_max(np.asarray(glute.calibration.pct_mvc(e_g)))} if calibrated else {"lat": None, "glute": None}
     mean_pct = {"lat": _finite_mean(_middle(p_l)), "glute": _finite_mean(_middle(p_g))} if calibrated else {"lat": None, "glute": None}
 
-    misses: list[str] = []
-    if glute_on is None:
-        misses.append("glute_missing")
-    elif latency is not None and latency > drill.targets.max_glute_latency_ms:
-        misses.append("glute_late")
-    if calibrated:
-        if mean_pct["glute"] is not None and not mean_pct["glute"] >= drill.targets.glute_min:
-            misses.append("glute_low")
-        if mean_pct["lat"] is not None and not mean_pct["lat"] >= drill.targets.lat_lo:
-            misses.append("lat_low")
-        elif mean_pct["lat"] is not None and mean_pct["lat"] > drill.targets.lat_hi:
-            misses.append("lat_high")
-    if "glute_missing" in misses:
-        misses = [m for m in misses if m != "glute_low"]
+    overlap = _overlap(e_l > lat.threshold_uv, t_l, e_g > glute.threshold_uv, t_g)
+    misses = _misses(drill, timing_miss(drill, start_s, timing), mean_pct if calibrated else None, overlap)
     return RepScore(
         drill=drill.id,
         index=index,
         start_s=float(start_s),
         end_s=float(end_s),
-        lead=drill.lead,
+        lead=str(drill.lead),
         lat_onset_s=lat_on,
         glute_onset_s=glute_on,
         onset_latency_ms=latency,
@@ -167,7 +276,41 @@ def score_rep(drill: Drill, index: int, start_s: float, end_s: float, lat: Muscl
         hit=not misses,
         misses=tuple(misses),
         cue=drill.correction(misses[0]) if misses else "",
+        partner_already_on=timing.already_on,
+        overlap=overlap,
     )
+
+
+def _overlap(l_active: np.ndarray, t_l: np.ndarray, g_active: np.ndarray, t_g: np.ndarray) -> float:
+    """Fraction of the lat's samples in the rep at which both muscles are active (the glute's activity
+    taken onto the lat's sample times when the two sensors differ)."""
+    if len(t_l) == 0:
+        return float("nan")
+    if len(t_g) >= 2 and not np.array_equal(t_l, t_g):
+        g_active = np.interp(t_l, t_g, g_active.astype(float), left=0.0, right=0.0) >= 0.5
+    elif len(g_active) != len(t_l):
+        return float("nan")
+    return float(np.mean(l_active & g_active))
+
+
+def _misses(drill: Drill, timing: Miss | None, mean_pct: dict[str, float | None] | None, overlap: float) -> list[Miss]:
+    """Every target the rep missed, the timing first (its cue is the one given). `mean_pct` is None
+    without calibration: then the partner must instead be active for MIN_OVERLAP of the rep."""
+    t = drill.targets
+    partner = Lead(drill.lead).partner
+    misses = [timing] if timing is not None else []
+    if mean_pct is not None:
+        if mean_pct["glute"] is not None and not mean_pct["glute"] >= t.glute_min:
+            misses.append(Miss.GLUTE_LOW)
+        if mean_pct["lat"] is not None and not mean_pct["lat"] >= t.lat_lo:
+            misses.append(Miss.LAT_LOW)
+        elif mean_pct["lat"] is not None and mean_pct["lat"] > t.lat_hi:
+            misses.append(Miss.LAT_HIGH)
+    elif math.isfinite(overlap) and overlap < MIN_OVERLAP:
+        misses.append(Miss.low(partner))
+    if timing == Miss.missing(partner):  # a partner that never fired is not also "too quiet"
+        misses = [m for m in misses if m != Miss.low(partner)]
+    return misses
 
 
 def pair_bursts(onsets_s: list[float], offsets_s: list[float], min_s: float = MIN_REP_S) -> list[tuple[float, float]]:

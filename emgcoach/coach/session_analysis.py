@@ -56,7 +56,7 @@ def _trace(c: ChannelResult, cal: Calibration | None) -> MuscleTrace:
     rest = estimate_rest(c.envelope_uv, c.rate_hz)
     return MuscleTrace(
         c.times_s, c.envelope_uv, list(c.onsets_s), calibration_for(cal, c.spec.muscle, c.spec.side),
-        float(rest.mean_uv[0]), float(rest.sd_uv[0]),
+        float(rest.mean_uv[0]), float(rest.sd_uv[0]), list(c.offsets_s),
     )
 
 

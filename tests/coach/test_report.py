@@ -59,3 +59,19 @@ def test_report_from_history_and_missing_reps(session: Path, tmp_path: Path) -> 
     assert "straight_arm_pulldown_glute" in r.stdout and "90 % on target" in r.stdout
     r = run("report", str(ROOT / "recordings" / "bird_dog_sim.xdf"), "--drill", "no_such", "-o", str(tmp_path / "c"))
     assert r.returncode == 2 and "unknown drill 'no_such'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_report_row_says_which_muscle_was_already_on_instead_of_a_latency() -> None:
+    from emgcoach.coach.report import HEADER, _row
+    from emgcoach.coach.scoring import RepScore
+
+    def rep(lead: str, latency: float | None, already_on: bool) -> RepScore:
+        return RepScore(drill="d", index=0, start_s=10.0, end_s=14.0, lead=lead, lat_onset_s=None, glute_onset_s=None,
+                        onset_latency_ms=latency, peak_pct_mvc={"lat": 20.0, "glute": 30.0}, mean_pct_mvc={"lat": 15.0, "glute": 25.0},
+                        peak_uv={"lat": 50.0, "glute": 40.0}, mean_uv={"lat": 40.0, "glute": 30.0}, cci=0.7, time_in_target=0.9,
+                        calibrated=True, hit=True, partner_already_on=already_on, overlap=1.0)
+
+    col = HEADER.index("glute lag ms")
+    assert _row(rep("lat", None, True))[col] == "glute already on"
+    assert _row(rep("glute", None, True))[col] == "lat already on"
+    assert _row(rep("lat", 80.0, False))[col] == "+80" and _row(rep("lat", None, False))[col] == "-"
