@@ -52,13 +52,17 @@ def drill_scenario(
     reps: int | None = None,
     lat_side: str = "left",
     library: dict[str, Drill] | None = None,
+    partner_onset_ms: float | None = None,
 ) -> Scenario:
     """A simulated session of a drill from the library: lat on `lat_side` and the opposite glute max,
     a calibration block first (unless `calibration=False`), then the drill's set-up and reps following
-    its phases. Levels sit inside the drill's targets (as fractions of the simulated MVC); the glute's
-    onset follows the lat's by half the allowed latency (+- 15 ms jitter, from `seed`), except one rep in
-    the middle where it comes late, so a corrective cue is due. `duration_s` (if given) sets how many
-    reps fit. Markers: calibration steps, drill_start, phase, rep (with the true onsets), drill_end."""
+    its phases. Levels sit inside the drill's targets (as fractions of the simulated MVC). The lead
+    muscle starts each rep; the partner's onset follows it by half the latest its window allows (+- 15 ms
+    jitter, from `seed`), except one rep in the middle where it comes 120 ms after the window closes, so
+    a corrective cue is due. `partner_onset_ms` (if given) instead puts the partner's onset that many ms
+    after the lead's in every rep (negative: before it; e.g. -300 for a glute that fires first, -1000
+    for one already on), and both still end together. `duration_s` (if given) sets how many reps fit.
+    Markers: calibration steps, drill_start, phase, rep (with the true onsets), drill_end."""
     drill = get_drill(drill_id, library if library is not None else load_library(include_user=False))
     glute_side = "right" if lat_side == "left" else "left"
     channels = (
@@ -86,15 +90,21 @@ def drill_scenario(
     markers.append(Marker(t, "phase", {"drill": drill.id, "phase": "setup", "rep": -1}))
     t += drill.setup_s
     active_s = drill.phase_s("contract") + drill.phase_s("hold")
+    latest = tg.partner_onset_ms[1]
+    if partner_onset_ms is not None and not -(drill.phase_s("release") + drill.phase_s("rest")) < partner_onset_ms / 1000.0 < active_s:
+        raise EmgcoachError(f"partner onset {partner_onset_ms:+g} ms falls outside {drill.id}'s rep (it must follow the last rep's "
+                            f"end and precede this one's, within {-1000 * (drill.phase_s('release') + drill.phase_s('rest')):+g} "
+                            f"to {1000 * active_s:+g} ms)")
     for i in range(reps):
-        nominal = 0.5 * tg.max_glute_latency_ms if drill.lead == "lat" else -60.0
-        latency_ms = float(nominal + 15.0 * rng.standard_normal())
+        offset_ms = float(0.5 * latest + 15.0 * rng.standard_normal())
         if i == late_rep:
-            latency_ms = tg.max_glute_latency_ms + 120.0
+            offset_ms = latest + 120.0
+        if partner_onset_ms is not None:
+            offset_ms = float(partner_onset_ms)
         if drill.lead == "lat":
-            lat_on, glute_on = t, t + latency_ms / 1000.0
+            lat_on, glute_on = t, t + offset_ms / 1000.0
         else:
-            glute_on, lat_on = t, t - latency_ms / 1000.0
+            glute_on, lat_on = t, t + offset_ms / 1000.0
         off = t + active_s
         bursts[0].append(Burst(lat_on, off - lat_on, lat_level))
         bursts[1].append(Burst(glute_on, off - glute_on, glute_level))
@@ -134,12 +144,14 @@ def record_simulation(
     seed: int = 0,
     realtime: bool = False,
     calibration: bool = True,
+    partner_onset_ms: float | None = None,
 ) -> str:
-    """Simulate `drill` (with a calibration block first unless `calibration=False`) and record it to
+    """Simulate `drill` (with a calibration block first unless `calibration=False`; the partner's onset
+    at `partner_onset_ms` from the lead's in every rep if given, see `drill_scenario`) and record it to
     `path` (XDF); returns a one-line summary."""
     if path.suffix.lower() != ".xdf":
         raise EmgcoachError(f"{path}: simulated sessions are written as XDF; name the output *.xdf")
-    scenario = drill_scenario(drill, duration_s, seed, calibration=calibration)
+    scenario = drill_scenario(drill, duration_s, seed, calibration=calibration, partner_onset_ms=partner_onset_ms)
     source = SimulatorSource(scenario, rate_hz=rate_hz, block_s=0.02, realtime=realtime, seed=seed)
     with Recorder(path, [source.info]) as recorder:
         samples, markers = asyncio.run(_pump(source, recorder))

@@ -27,16 +27,18 @@ class Processed:
 
 
 @lru_cache(maxsize=16)
-def processed(drill: str, seed: int = 1, calibration: bool = False) -> Processed:
-    sc = drill_scenario(drill, seed=seed, calibration=calibration)
+def processed(drill: str, seed: int = 1, calibration: bool = False, partner_onset_ms: float | None = None) -> Processed:
+    """A simulated session of `drill` through the pipeline (`partner_onset_ms`: see `drill_scenario`)."""
+    sc = drill_scenario(drill, seed=seed, calibration=calibration, partner_onset_ms=partner_onset_ms)
     x = np.asarray(simulate(sc, rate_hz=RATE, seed=seed).stream.data, np.float64)
     out = Pipeline(RATE, PipelineConfig(lowlag=False, mains_hz=None)).process(x)
     return Processed(sc, x, out.envelope, out.onset_envelope)
 
 
-def feed_runner(runner, drill: str, seed: int = 1, calibration: bool = False, chunk: int = 40):  # noqa: ANN001
+def feed_runner(runner, drill: str, seed: int = 1, calibration: bool = False, chunk: int = 40,  # noqa: ANN001
+                partner_onset_ms: float | None = None):
     """Run the live path: the pipeline chunk by chunk (as the engine does), each chunk into the runner."""
-    p = processed(drill, seed, calibration)
+    p = processed(drill, seed, calibration, partner_onset_ms)
     pipe = Pipeline(RATE, PipelineConfig(lowlag=False, mains_hz=None))
     events = []
     for i in range(0, len(p.raw), chunk):
