@@ -8,8 +8,9 @@ reps with their corrective cue, the end of the set), each of which also becomes 
 headless, in tests and in `emgcoach analyze`.
 
 Reps are found on the lead muscle's onset envelope with the threshold detector (rest mean + 3 SD, 40 ms
-minimum on-time). The rest level comes from the calibration, or else from the drill's set-up phase,
-which the user spends at rest.
+minimum on-time). The rest level comes from the drill's set-up phase, which the user spends still in
+the drill's posture (so postural tone is part of it); the calibration, when there is one, gives the MVC
+that levels are expressed in (and the rest only for a drill with no set-up phase).
 """
 
 from __future__ import annotations
@@ -22,12 +23,17 @@ import numpy as np
 from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.drills import Drill
 from emgcoach.coach.scoring import GLUTE, LAT, MIN_REP_S, MuscleTrace, RepScore, calibration_for, score_rep
-from emgcoach.dsp.onset import OnsetDetector
+from emgcoach.dsp.onset import OnsetDetector, OnsetEvent
+from emgcoach.dsp.rest import stretch_rest
 from emgcoach.types import Marker
 
 HISTORY_S = 30.0  # envelope kept per muscle for scoring: longer than any rep
 DEFAULT_REST_S = 2.0  # without calibration or a set-up phase, the first 2 s are taken as rest
 SCORE_AFTER_S = 0.1  # score a rep once the other muscle's data reach this far past the lead's offset
+# an onset found at the very end of the set-up is timed back up to the detector's trace-back plus the
+# envelope's lag (about 60 ms): it belongs to the first rep, not to the set-up
+EARLY_ONSET_S = 0.1
+ENVELOPE_CUTOFF_HZ = 6.0  # the linear envelope's low-pass (PipelineConfig.envelope_cutoff_hz)
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class _Muscle:
     def __init__(self, stream: int, channel: int) -> None:
         self.stream, self.channel = stream, channel
         self._chunks: deque[tuple[np.ndarray, np.ndarray]] = deque()  # (times s, envelope µV) per block
-        self.rest_onset: list[np.ndarray] = []  # onset envelope during the rest window
+        self.rest_onset: list[tuple[int, np.ndarray]] = []  # (first index, onset envelope) in the rest window
         self.rest_env: list[np.ndarray] = []
         self.detector: OnsetDetector | None = None
         self.onsets: list[float] = []
@@ -171,17 +177,12 @@ class DrillRunner:
             env = np.asarray(envelope[:, mus.channel], dtype=np.float64)
             onset_env = np.asarray(onset_envelope[:, mus.channel], dtype=np.float64)
             mus.keep(t, env)
+            warm: list = []
             if mus.detector is None:
-                self._collect_rest(name, mus, t, env, onset_env, rate_hz, t0 - first_index / rate_hz)
+                warm = self._collect_rest(name, mus, t, env, onset_env, rate_hz, first_index)
             if mus.detector is not None:
-                for ev in mus.detector.process(onset_env[:, None], first_index):
-                    if ev.time_s < self.rest_end_s:
-                        continue
-                    (mus.onsets if ev.kind == "onset" else mus.offsets).append(ev.time_s)
-                    if name == self._lead and ev.kind == "offset":
-                        on = [o for o in mus.onsets if o < ev.time_s]
-                        if on and ev.time_s - on[-1] >= MIN_REP_S:
-                            self._pending.append((on[-1], ev.time_s))
+                for ev in warm + mus.detector.process(onset_env[:, None], first_index):
+                    self._event(name, mus, ev)
         events.extend(self._phase_events(t[-1]))
         events.extend(self._score_ready())
         if not self.done and self.start_s is not None and (
@@ -196,29 +197,56 @@ class DrillRunner:
         """Feed an engine `ProcessedBlock`."""
         return self.feed(pb.stream, pb.t0, pb.first_index, pb.rate_hz, pb.envelope, pb.onset_envelope)  # type: ignore[attr-defined]
 
-    def _collect_rest(self, name: str, mus: _Muscle, t: np.ndarray, env: np.ndarray, onset_env: np.ndarray, rate_hz: float, t_index0: float) -> None:
+    def _event(self, name: str, mus: _Muscle, ev: OnsetEvent) -> None:
+        """Keep an onset or offset; a lead burst that began after the set-up is a rep to score."""
+        (mus.onsets if ev.kind == "onset" else mus.offsets).append(ev.time_s)
+        if name == self._lead and ev.kind == "offset":
+            on = [o for o in mus.onsets if o < ev.time_s]
+            if on and on[-1] >= self.rest_end_s - EARLY_ONSET_S and ev.time_s - on[-1] >= MIN_REP_S:
+                self._pending.append((on[-1], ev.time_s))
+
+    def _collect_rest(self, name: str, mus: _Muscle, t: np.ndarray, env: np.ndarray, onset_env: np.ndarray,
+                      rate_hz: float, first_index: int) -> list[OnsetEvent]:
+        """Gather the set-up's envelopes; once it is over, start the muscle's onset detector on them and
+        return what it finds in the set-up (a partner that fires before the first rep's lead is timed)."""
+        # The onset baseline is the set-up phase, spent still in the drill's own posture (quadruped,
+        # standing) with its postural tone; the calibration's rest was prone and quiet, and thresholds on
+        # it would fire on the tone or never see a burst end. The calibration gives the MVC. Only a drill
+        # without a set-up phase falls back to the calibration's rest.
         cal = self.cal[name]
-        if cal is not None:
+        t_index0 = t[0] - first_index / rate_hz
+        if cal is not None and self.drill.setup_s <= 0:
             mean, sd = cal.onset_rest_uv, cal.onset_rest_sd_uv
             mus.rest_uv, mus.rest_sd_uv = cal.rest_uv, cal.rest_sd_uv
-        else:
-            rest_end = mus.rest_end if mus.rest_end is not None else self.rest_end_s
-            sel = t < rest_end
-            mus.rest_onset.append(onset_env[sel])
+            mus.detector = OnsetDetector(rate_hz, mean, sd, t0=t_index0)
+            return []
+        rest_end = mus.rest_end if mus.rest_end is not None else self.rest_end_s
+        if t[-1] < self.start_s:
+            return []  # a block from before the set
+        sel = (t >= self.start_s) & (t < rest_end)  # the set-up only: not what came before the set
+        if sel.any():
+            first = int(np.argmax(sel))
+            mus.rest_onset.append((first_index + first, onset_env[sel]))
             mus.rest_env.append(env[sel])
-            if sel.all():
-                return
-            rest_onset = np.concatenate(mus.rest_onset)
-            rest_env = np.concatenate(mus.rest_env)
-            rest_onset, rest_env = rest_onset[np.isfinite(rest_onset)], rest_env[np.isfinite(rest_env)]
-            if len(rest_onset) < 0.5 * rate_hz:  # its data began after the set-up: take the next second as rest
-                mus.rest_end = float(t[-1]) + 1.0
-                return
-            # skip the first 0.5 s: the filters are still settling when a set starts with the stream
-            skip = int(0.5 * rate_hz) if len(rest_onset) > 1.5 * rate_hz else 0
-            mean, sd = float(np.mean(rest_onset[skip:])), float(np.std(rest_onset[skip:]))
-            mus.rest_uv, mus.rest_sd_uv = float(np.mean(rest_env[skip:])), float(np.std(rest_env[skip:]))
+        if t[-1] < rest_end:
+            return []
+        rest_onset = np.concatenate([c for _, c in mus.rest_onset]) if mus.rest_onset else np.empty(0)
+        rest_env = np.concatenate(mus.rest_env) if mus.rest_env else np.empty(0)
+        rest_onset, rest_env = rest_onset[np.isfinite(rest_onset)], rest_env[np.isfinite(rest_env)]
+        if len(rest_onset) < 0.5 * rate_hz:  # its data began after the set-up: take the next second as rest
+            mus.rest_end = float(t[-1]) + 1.0
+            return []
+        # skip the first 0.5 s: the filters are still settling when a set starts with the stream
+        skip = int(0.5 * rate_hz) if len(rest_onset) > 1.5 * rate_hz else 0
+        mean, sd = stretch_rest(rest_onset[skip:], rate_hz)
+        mus.rest_uv, mus.rest_sd_uv = stretch_rest(rest_env[skip:], rate_hz, ENVELOPE_CUTOFF_HZ)
         mus.detector = OnsetDetector(rate_hz, mean, sd, t0=t_index0)
+        # run it over the set-up already seen (all but this block's part, which `feed` gives it next), so
+        # a burst under way when the set-up ends has its true onset, not the first sample after it
+        warm: list[OnsetEvent] = []
+        for index, chunk in mus.rest_onset[:-1] if sel.any() else mus.rest_onset:
+            warm += mus.detector.process(chunk[:, None], index)
+        return warm
 
     def _phase_events(self, now_s: float) -> list[RunnerEvent]:
         st = self.status(now_s)

@@ -2,8 +2,11 @@
 
 A rep runs from the lead muscle's onset to its offset (s, session clock). Per muscle: peak and mean
 level (%MVC when calibrated, and µV always); the mean is over the middle 60 % of the rep, so the rise and
-release do not pull it down. CCI (Falconer-Winter) is over the rep, on %MVC when calibrated, otherwise
-on each envelope divided by its own peak in the rep. Time in target is the fraction of the rep with the
+release do not pull it down. CCI (Falconer-Winter, `dsp.coactivation.coactivation`, the index `analyze`
+and the live gauge show) is over the samples of the rep where either muscle is active, on %MVC when
+calibrated, otherwise on each muscle's activation above rest as % of its reference level (its peak
+dynamic level over the set or file: `MuscleTrace.reference_uv`), so electrode gain cancels; beside it
+the level both share (`coactivation_level_pct`). Time in target is the fraction of the rep with the
 lat in its band and the glute at or above its minimum; uncalibrated, with both above their rest + 3 SD.
 Overlap is the fraction of the rep with both muscles active (envelope above rest + 3 SD).
 
@@ -40,8 +43,8 @@ import numpy as np
 
 from emgcoach.coach.calibration import Calibration, MuscleCalibration
 from emgcoach.coach.drills import Drill, Lead, Miss
-from emgcoach.dsp.coactivation import cci
-from emgcoach.dsp.normalise import estimate_rest
+from emgcoach.dsp.coactivation import CciBasis, coactivation, normalised
+from emgcoach.dsp.normalise import best_window_mean, estimate_rest
 
 # An onset of the partner this long before the window's earliest edge still belongs to the rep (and is
 # early); one before that belongs to something else, and a partner still on from it is already on.
@@ -71,6 +74,30 @@ class MuscleTrace:
     rest_uv: float = float("nan")
     rest_sd_uv: float = float("nan")
     offsets_s: list[float] | None = None
+    reference_uv: float = float("nan")  # peak dynamic level (highest 0.5 s mean, µV) over the set or file
+
+    @cached_property
+    def rest_level_uv(self) -> float:
+        """The envelope's resting level (µV): given, else the calibration's, else its quietest stretches."""
+        if math.isfinite(self.rest_uv):
+            return self.rest_uv
+        if self.calibration is not None:
+            return self.calibration.rest_uv
+        env = np.asarray(self.envelope_uv, np.float64)
+        env = env[np.isfinite(env)]
+        return float(estimate_rest(env, self.rate_hz).mean_uv[0]) if len(env) >= 4 else float("nan")
+
+    @property
+    def rate_hz(self) -> float:
+        return 1.0 / float(np.median(np.diff(self.times_s))) if len(self.times_s) > 1 else 1.0
+
+    def pct(self, envelope_uv: np.ndarray, basis: CciBasis) -> np.ndarray:
+        """An envelope of this muscle in %MVC (basis MVC) or in % of its reference level above rest
+        (REFERENCE; the reference is the trace's own peak dynamic level when none was given)."""
+        if basis is CciBasis.MVC and self.calibration is not None:
+            return normalised(envelope_uv, self.calibration.rest_uv, self.calibration.mvc_uv)
+        ref = self.reference_uv if math.isfinite(self.reference_uv) else best_window_mean(self.envelope_uv, self.rate_hz)
+        return normalised(envelope_uv, self.rest_level_uv, ref)
 
     def window(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
         sel = (self.times_s >= t0) & (self.times_s <= t1)
@@ -148,6 +175,8 @@ class RepScore:
     cue: str = ""
     partner_already_on: bool = False  # the partner was active before its onset could be timed (see above)
     overlap: float = float("nan")  # fraction of the rep with both muscles active (0-1)
+    cci_basis: str = CciBasis.MVC  # what the CCI's envelopes are normalised to (dsp.coactivation.CciBasis)
+    coactivation_level_pct: float = float("nan")  # the activation both share over the rep, in that basis
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -246,12 +275,15 @@ def score_rep(drill: Drill, index: int, start_s: float, end_s: float, lat: Muscl
         p_g = np.asarray(glute.calibration.pct_mvc(e_g_on_l))
         t = drill.targets
         in_target = (p_l >= t.lat_lo) & (p_l <= t.lat_hi) & (p_g >= t.glute_min)
-        index_cci = cci(p_l, p_g)
     else:
         p_l = p_g = np.full(len(e_l), np.nan)
         in_target = (e_l > lat.threshold_uv) & (e_g_on_l > glute.threshold_uv)
-        peak_l, peak_g = _finite_max(e_l), _finite_max(e_g_on_l)
-        index_cci = cci(e_l / peak_l, e_g_on_l / peak_g) if peak_l > 0 and peak_g > 0 else float("nan")
+    # the app's one co-activation index (as analyze and the live gauge): on %MVC, or on each muscle's
+    # share of its own reference level, over the samples of the rep where either muscle is active
+    basis = CciBasis.MVC if calibrated else CciBasis.REFERENCE
+    with np.errstate(invalid="ignore"):
+        either = (e_l > lat.threshold_uv) | (e_g_on_l > glute.threshold_uv)
+    index_cci, shared = coactivation(lat.pct(e_l, basis), glute.pct(e_g_on_l, basis), either)
     peak_pct = {"lat": _finite_max(p_l), "glute": _finite_max(np.asarray(glute.calibration.pct_mvc(e_g)))} if calibrated else {"lat": None, "glute": None}
     mean_pct = {"lat": _finite_mean(_middle(p_l)), "glute": _finite_mean(_middle(p_g))} if calibrated else {"lat": None, "glute": None}
 
@@ -278,6 +310,8 @@ def score_rep(drill: Drill, index: int, start_s: float, end_s: float, lat: Muscl
         cue=drill.correction(misses[0]) if misses else "",
         partner_already_on=timing.already_on,
         overlap=overlap,
+        cci_basis=str(basis),
+        coactivation_level_pct=shared,
     )
 
 

@@ -149,3 +149,15 @@ def burst_levels(envelope_uv: np.ndarray, rate_hz: float, skip_s: float = 0.2) -
         return BurstLevels(float("nan"), float("nan"))
     lo, hi = np.percentile(env, [FLOOR_PERCENTILE, BURST_PERCENTILE])
     return BurstLevels(float(lo), float(hi))
+
+
+def stretch_rest(envelope_uv: np.ndarray, rate_hz: float, cutoff_hz: float = 20.0) -> tuple[float, float]:
+    """Mean and SD (µV) of a stretch that is meant to be rest (a drill's set-up phase, in its posture):
+    its stationary quiet windows when it has them, so a muscle switched on for part of the stretch
+    (the client squeezing early) does not raise the baseline; else the whole stretch."""
+    env = np.asarray(envelope_uv, dtype=np.float64)
+    env = env[np.isfinite(env)]
+    found = find_rest(env, rate_hz, cutoff_hz, skip_s=0.0)
+    if found.reliable:
+        return found.mean_uv, found.sd_uv
+    return float(env.mean()), float(env.std())
