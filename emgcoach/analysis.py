@@ -421,13 +421,18 @@ def format_text(result: Analysis) -> str:
     if result.reps is not None:
         lines += ["", f"Reps ({result.calibration}):"]
         for r in result.reps:
-            lat = "-" if r["onset_latency_ms"] is None else f"{r['onset_latency_ms']:+.0f} ms"
+            partner = "lat" if r["lead"] == "glute" else "glute"
+            if r.get("partner_already_on"):
+                lat = f"{partner} already on"
+            else:
+                lat = "glute -" if r["onset_latency_ms"] is None else f"glute {r['onset_latency_ms']:+.0f} ms"
             pct = r["mean_pct_mvc"]
             level = f"lat {pct['lat']:.0f} %MVC, glute {pct['glute']:.0f} %MVC" if pct["lat"] is not None else (
                 f"lat {r['mean_uv']['lat']:.0f} µV, glute {r['mean_uv']['glute']:.0f} µV")
             verdict = "hit" if r["hit"] else f"miss: {r['cue']}"
-            lines.append(f"  {r['drill']} #{r['index'] + 1} {r['start_s']:.1f}-{r['end_s']:.1f} s: glute {lat}, {level}, "
-                         f"CCI {r['cci']:.2f}; {verdict}")
+            cci = "-" if r["cci"] is None else f"{r['cci']:.2f}"
+            lines.append(f"  {r['drill']} #{r['index'] + 1} {r['start_s']:.1f}-{r['end_s']:.1f} s: {lat}, {level}, "
+                         f"CCI {cci}; {verdict}")
         hits = sum(r["hit"] for r in result.reps)
         lines.append(f"  {hits} of {len(result.reps)} reps on target")
     return "\n".join(lines)

@@ -468,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="run the signal chain over a recording and print its figures")
     a.add_argument("file", help="recording: XDF, CSV, OpenBCI GUI text, OpenSignals text")
     a.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    a.add_argument("--rate", help=f"sample rate in Hz for files that do not state it (CSV); at least {MIN_EMG_RATE_HZ:g}")
+    a.add_argument("--rate", help=f"sample rate in Hz for files that do not state it (CSV, DataLOG); at least {MIN_EMG_RATE_HZ:g}")
     a.add_argument(
         "--channel",
         action="append",
@@ -487,7 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("output", help="output file (edf/bdf/csv) or dataset folder (bids)")
     e.add_argument("--subject", default="01", help="pseudonymous BIDS subject id (letters and digits)")
     e.add_argument("--task", default="drill", help="BIDS task label (default drill)")
-    e.add_argument("--rate", help="sample rate in Hz for files that do not state it (CSV)")
+    e.add_argument("--rate", help="sample rate in Hz for files that do not state it (CSV, DataLOG)")
     e.add_argument("--channel", action="append", metavar="INDEX:MUSCLE:SIDE", help="name a column (repeatable)")
     e.add_argument("--unit", metavar="uV|mV|V", help=UNIT_HELP)
     e.set_defaults(func=cmd_export)

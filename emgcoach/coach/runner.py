@@ -34,6 +34,9 @@ SCORE_AFTER_S = 0.1  # score a rep once the other muscle's data reach this far p
 # envelope's lag (about 60 ms): it belongs to the first rep, not to the set-up
 EARLY_ONSET_S = 0.1
 ENVELOPE_CUTOFF_HZ = 6.0  # the linear envelope's low-pass (PipelineConfig.envelope_cutoff_hz)
+# the set-up's first 0.5 s is not rest: the client settles into the posture (and, live, the filters
+# settle when a set starts with the stream)
+SETUP_SETTLE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -236,8 +239,7 @@ class DrillRunner:
         if len(rest_onset) < 0.5 * rate_hz:  # its data began after the set-up: take the next second as rest
             mus.rest_end = float(t[-1]) + 1.0
             return []
-        # skip the first 0.5 s: the filters are still settling when a set starts with the stream
-        skip = int(0.5 * rate_hz) if len(rest_onset) > 1.5 * rate_hz else 0
+        skip = int(SETUP_SETTLE_S * rate_hz) if len(rest_onset) > 3 * SETUP_SETTLE_S * rate_hz else 0
         mean, sd = stretch_rest(rest_onset[skip:], rate_hz)
         mus.rest_uv, mus.rest_sd_uv = stretch_rest(rest_env[skip:], rate_hz, ENVELOPE_CUTOFF_HZ)
         mus.detector = OnsetDetector(rate_hz, mean, sd, t0=t_index0)

@@ -369,12 +369,12 @@ def score_reps(
     lead_offsets_s: list[float],
     windows: list[tuple[float, float]] | None = None,
 ) -> list[RepScore]:
-    """Every rep of `drill` in a recording: the lead muscle's bursts (inside `windows`, the drill's
-    start-end spans, if given), numbered from 0."""
+    """Every rep of `drill` in a recording: the lead muscle's bursts that begin inside `windows` (the
+    spans where the drill's reps may start, if given), numbered from 0."""
     lead = lat if drill.lead == "lat" else glute
     bursts = pair_bursts(lead.onsets_s, lead_offsets_s)
     if windows is not None:
-        bursts = [b for b in bursts if any(w0 - PAIR_BEFORE_S <= b[0] <= w1 for w0, w1 in windows)]
+        bursts = [b for b in bursts if any(w0 <= b[0] <= w1 for w0, w1 in windows)]
     return [score_rep(drill, i, on, off, lat, glute) for i, (on, off) in enumerate(bursts)]
 
 

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from emgcoach.analysis import Analysis, ChannelResult, muscle_pairs
 from emgcoach.coach.calibration import Calibration, CalibrationError, from_recording_markers
 from emgcoach.coach.drills import Drill, get_drill, load_library
-from emgcoach.coach.scoring import GLUTE, LAT, MuscleTrace, RepScore, calibration_for, score_reps
-from emgcoach.dsp.normalise import estimate_rest
+from emgcoach.coach.runner import EARLY_ONSET_S, ENVELOPE_CUTOFF_HZ, SETUP_SETTLE_S
+from emgcoach.coach.scoring import GLUTE, LAT, PAIR_BEFORE_S, MuscleTrace, RepScore, calibration_for, score_reps
+from emgcoach.dsp.normalise import best_window_mean, estimate_rest
+from emgcoach.dsp.onset import detect_onsets
+from emgcoach.dsp.rest import stretch_rest
 from emgcoach.errors import EmgcoachError
 from emgcoach.io.recording import Recording
 
@@ -52,12 +57,36 @@ def drill_windows(recording: Recording, drill_id: str | None, library: dict[str,
     return out
 
 
-def _trace(c: ChannelResult, cal: Calibration | None) -> MuscleTrace:
-    rest = estimate_rest(c.envelope_uv, c.rate_hz)
-    return MuscleTrace(
-        c.times_s, c.envelope_uv, list(c.onsets_s), calibration_for(cal, c.spec.muscle, c.spec.side),
-        float(rest.mean_uv[0]), float(rest.sd_uv[0]), list(c.offsets_s),
-    )
+def setup_span(recording: Recording, t0: float, t1: float) -> tuple[float, float] | None:
+    """The set-up phase of the drill done between t0 and t1 (s): from its `phase` marker to the next."""
+    phases = sorted((m for m in recording.markers if m.kind == "phase" and t0 <= m.time_s <= t1), key=lambda m: m.time_s)
+    for m, nxt in zip(phases, phases[1:]):
+        if m.payload.get("phase") == "setup":
+            return m.time_s, nxt.time_s
+    return None
+
+
+def _trace(c: ChannelResult, cal: Calibration | None, t0: float, t1: float,
+           setup: tuple[float, float] | None) -> MuscleTrace:
+    """One muscle of one drill set, as the live runner sees it: with a set-up phase, its onsets found on
+    that set-up's baseline (`runner.DrillRunner`), else the whole file's; its reference level the
+    highest 0.5 s mean within the set."""
+    mcal = calibration_for(cal, c.spec.muscle, c.spec.side)
+    in_set = (c.times_s >= t0) & (c.times_s <= t1)
+    reference = best_window_mean(c.envelope_uv[in_set], c.rate_hz)
+    if setup is None:
+        rest = estimate_rest(c.envelope_uv, c.rate_hz)
+        return MuscleTrace(c.times_s, c.envelope_uv, list(c.onsets_s), mcal, float(rest.mean_uv[0]),
+                           float(rest.sd_uv[0]), list(c.offsets_s), reference)
+    quiet = (c.times_s >= setup[0] + SETUP_SETTLE_S) & (c.times_s < setup[1])
+    mean, sd = stretch_rest(c.onset_envelope_uv[quiet], c.rate_hz)
+    rest_uv, rest_sd = stretch_rest(c.envelope_uv[quiet], c.rate_hz, ENVELOPE_CUTOFF_HZ)
+    first = int(np.searchsorted(c.times_s, setup[0]))
+    last = int(np.searchsorted(c.times_s, t1, side="right"))
+    events = detect_onsets(c.onset_envelope_uv[first:last], c.rate_hz, mean, sd)
+    onsets = [float(c.times_s[first + e.index]) for e in events if e.kind == "onset"]
+    offsets = [float(c.times_s[first + e.index]) for e in events if e.kind == "offset"]
+    return MuscleTrace(c.times_s, c.envelope_uv, onsets, mcal, rest_uv, rest_sd, offsets, reference)
 
 
 def sling_channels(recording: Recording, analysis: Analysis) -> tuple[ChannelResult, ChannelResult]:
@@ -104,11 +133,14 @@ def session_reps(
     cal, note = recording_calibration(recording, (lat_c, glute_c), person)
     if cal is None and calibration is not None:
         cal, note = calibration, f"calibrated {calibration.created.replace('T', ' ')[:16]} (the session's calibration)"
-    lat, glute = _trace(lat_c, cal), _trace(glute_c, cal)
     reps: list[RepScore] = []
     for drill, t0, t1 in windows:
-        lead = lat_c if drill.lead == "lat" else glute_c
-        reps.extend(score_reps(drill, lat, glute, list(lead.offsets_s), [(t0, t1)]))
+        setup = setup_span(recording, t0, t1)
+        lat, glute = (_trace(c, cal, t0, t1, setup) for c in (lat_c, glute_c))
+        lead = lat if drill.lead == "lat" else glute
+        # reps begin after the set-up (as live: an onset timed just before its end counts)
+        first = setup[1] - EARLY_ONSET_S if setup else t0 - PAIR_BEFORE_S
+        reps.extend(score_reps(drill, lat, glute, list(lead.offsets_s or []), [(first, t1)]))
     return SessionReps(reps, cal, note, windows)
 
 
