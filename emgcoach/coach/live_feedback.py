@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emgcoach.coach.drills import Drill
 from emgcoach.dsp.coactivation import CciBasis, coactivation, normalised
 from emgcoach.dsp.normalise import MvcNormaliser, best_window_mean
 
@@ -60,6 +61,13 @@ class Figures:
     glute_pct: float = float("nan")
     cci_level_pct: float = float("nan")  # the activation both share, in the CCI's basis (%)
     cci_basis: CciBasis = CciBasis.MVC
+
+
+def drill_bands(drill: Drill) -> dict[str, Band]:
+    """A drill's level targets as the bars' bands (%MVC): the lat within its band, the glute at least
+    its minimum. The bars show these, so they agree with how the drill's reps are scored."""
+    t = drill.targets
+    return {LAT: Band(t.lat_lo, t.lat_hi), GLUTE: Band(t.glute_min)}
 
 
 def pct_band_in_uv(band: Band, rest_uv: float, mvc_uv: float) -> Band:

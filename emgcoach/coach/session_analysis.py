@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emgcoach.analysis import Analysis, ChannelResult, muscle_pairs
+from emgcoach.analysis import MIN_SETUP_REST_S, Analysis, ChannelResult, muscle_pairs
 from emgcoach.coach.calibration import Calibration, CalibrationError, from_recording_markers
 from emgcoach.coach.drills import Drill, get_drill, load_library
 from emgcoach.coach.runner import EARLY_ONSET_S, ENVELOPE_CUTOFF_HZ, SETUP_SETTLE_S
@@ -60,10 +60,14 @@ def drill_windows(recording: Recording, drill_id: str | None, library: dict[str,
 def setup_span(recording: Recording, t0: float, t1: float) -> tuple[float, float] | None:
     """The set-up phase of the drill done between t0 and t1 (s): from its `phase` marker to the next."""
     phases = sorted((m for m in recording.markers if m.kind == "phase" and t0 <= m.time_s <= t1), key=lambda m: m.time_s)
-    for m, nxt in zip(phases, phases[1:]):
-        if m.payload.get("phase") == "setup":
-            return m.time_s, nxt.time_s
-    return None
+    starts = [m.time_s for m in phases if m.payload.get("phase") == "setup"]
+    if not starts:
+        return None
+    # the first later phase that is not the set-up (a replayed recording may repeat the set-up marker)
+    end = next((m.time_s for m in phases if m.time_s > starts[0] and m.payload.get("phase") != "setup"), None)
+    if end is None or end - starts[0] < SETUP_SETTLE_S + MIN_SETUP_REST_S:
+        return None
+    return starts[0], end
 
 
 def _trace(c: ChannelResult, cal: Calibration | None, t0: float, t1: float,

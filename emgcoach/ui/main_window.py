@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from emgcoach.coach.calibration import Calibration, protocol
 from emgcoach.coach.drills import DrillError, load_library
 from emgcoach.analysis import check_rates
-from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, figures, rest_and_reference
+from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, drill_bands, figures, rest_and_reference
 from emgcoach.coach.runner import DrillRunner, RunnerEvent
 from emgcoach.coach.store import Store, StoreError
 from emgcoach.errors import EmgcoachError, RateNeeded
@@ -669,7 +669,7 @@ class MainWindow(QMainWindow):
         """One frame: redraw plots; a few times a second update panel, feedback and events."""
         self.frames += 1
         engine = self.engine
-        labels = {k: f"{m.replace('_', ' ')} {s}" for k, (m, s) in self.roles.items()}
+        labels = {k: m.replace("_", " ") + ("" if s == "none" else f" {s}") for k, (m, s) in self.roles.items()}
         self.plots.refresh(engine, labels)
         if engine is None or self.frames % FEEDBACK_EVERY:
             return
@@ -736,7 +736,9 @@ class MainWindow(QMainWindow):
         levels = None  # calibrated but shown in µV: the %MVC targets carried into µV
         if calibrated and not in_pct:
             levels = (cal_l, cal_g)
-        fig = figures(a, b, bl.rate_hz, in_pct, self._rest, calibration_uv=levels, reference_uv=self._reference)
+        drill = self.runner.drill if self.runner is not None else self.drill_panel.current_drill()
+        fig = figures(a, b, bl.rate_hz, in_pct, self._rest, targets=drill_bands(drill), calibration_uv=levels,
+                      reference_uv=self._reference)
         lat_side = self.roles[lat][1]
         glute_side = self.roles[glute][1]
         warning = ("Lat and glute on the same side: the sling pairs a lat with the opposite glute"

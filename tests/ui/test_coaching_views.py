@@ -69,6 +69,10 @@ def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, wind
     w.engine.resume()
     qtbot.waitUntil(lambda: "Contract" in w.drill_panel.phase.text(), timeout=10000)
     qtbot.waitUntil(lambda: w.feedback.lat_bar.unit == "%MVC", timeout=10000)
+    # the bars show the drill's own bands, the ones its reps are scored against
+    targets = w.drill_panel.current_drill().targets
+    assert (w.feedback.lat_bar.band.lo, w.feedback.lat_bar.band.hi) == (targets.lat_lo, targets.lat_hi)
+    assert w.feedback.glute_bar.band.lo == targets.glute_min
     qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
     scores = w.set_scores
     assert len(scores) == 8
@@ -112,7 +116,8 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
     # the set goes into the client's history once, dated when it was recorded; replayed again: no twin
     store = w.store()
     (row,) = store.sessions("P11")
-    assert row.started.startswith("2026-11-25") and row.recording == str(SESSION.resolve())
+    recorded = read_recording(SESSION).started_at  # the file header's date, not the day of the replay
+    assert recorded and row.started.startswith(recorded[:10]) and row.recording == str(SESSION.resolve())
     later = [replace(sc, start_s=sc.start_s + 60.0) for sc in w.set_scores]  # another set of the file
     assert store.saved_from("P11", row.recording, later) is None
     assert w.open_recording(SESSION, speed=16.0)
@@ -168,8 +173,10 @@ def test_levels_in_microvolts_keep_the_calibrated_targets(qtbot, window: MainWin
     lat, _ = w._sling()
     rest, mvc = w.engine.calibration_uv(*lat)
     assert 0 <= rest < mvc
-    band = w.feedback.lat_bar.band  # the lat's 20-40 %MVC target, in µV through its own calibration
-    assert band.lo == pytest.approx(rest + 0.2 * (mvc - rest)) and band.hi == pytest.approx(rest + 0.4 * (mvc - rest))
+    band = w.feedback.lat_bar.band  # the drill's lat band (%MVC), in µV through the lat's own calibration
+    t = w.drill_panel.current_drill().targets
+    assert band.lo == pytest.approx(rest + t.lat_lo / 100 * (mvc - rest))
+    assert band.hi == pytest.approx(rest + t.lat_hi / 100 * (mvc - rest))
     again = MainWindow(w.settings)  # remembered
     qtbot.addWidget(again)
     assert again.units == "uv" and again.units_actions["uv"].isChecked()
