@@ -176,32 +176,155 @@ def from_recording_markers(
     return Calibration(person, created, tuple(out)) if out else None
 
 
+WEAK_REST_MULTIPLE = 3.0  # an effort under 3 x the rest level...
+WEAK_REST_SD = 10.0  # ...or under rest + 10 SD barely rose above rest: a loose electrode or no real push
+
+
+@dataclass(frozen=True)
+class MuscleSummary:
+    """What the calibration found for one muscle, whether or not it is usable: rest level and SD of the
+    envelope (µV; NaN without rest), each effort's highest 500 ms mean (NaN for one too short), the MVC,
+    the efforts (1-based) that barely rose above rest, and `problem` ('' or why it cannot be used)."""
+
+    muscle: str
+    side: str
+    rest_uv: float
+    rest_sd_uv: float
+    efforts_uv: tuple[float, ...]
+    mvc_uv: float
+    weak_efforts: tuple[int, ...]
+    problem: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.muscle.split('_')[0]} {self.side}".strip()
+
+    def warnings(self) -> list[str]:
+        out = [f"{self.name}: {self.problem}"] if self.problem else []
+        for n in self.weak_efforts:
+            v = self.efforts_uv[n - 1]
+            level = "too short to measure" if not math.isfinite(v) else f"{v:.0f} µV, barely above rest"
+            out.append(f"{self.name} effort {n}: {level} ({self.rest_uv:.1f} µV); check the electrode and redo")
+        return out
+
+
+@dataclass(frozen=True)
+class CalibrationSummary:
+    """The end of a calibration, to accept or redo: per muscle its figures and warnings; `calibration`
+    is None when a muscle cannot be calibrated (its `problem` says why)."""
+
+    muscles: tuple[MuscleSummary, ...]
+    calibration: Calibration | None
+
+    @property
+    def ok(self) -> bool:
+        return self.calibration is not None
+
+    def warnings(self) -> list[str]:
+        return [w for m in self.muscles for w in m.warnings()]
+
+
+def weak_efforts(efforts_uv: list[float], rest_uv: float, rest_sd_uv: float) -> tuple[int, ...]:
+    """The efforts (1-based) whose level barely rose above rest, or that were too short to measure."""
+    floor = max(WEAK_REST_MULTIPLE * rest_uv, rest_uv + WEAK_REST_SD * rest_sd_uv) if math.isfinite(rest_uv) else 0.0
+    return tuple(i + 1 for i, v in enumerate(efforts_uv) if not (math.isfinite(v) and v >= floor))
+
+
 class CalibrationSession:
     """Runs a calibration protocol live: feed it processed blocks (any thread) and it keeps, per step,
     the envelopes of the muscles that step concerns; `result()` gives the Calibration when all steps are
     done. `muscles` maps (muscle, side) to the (stream, channel) that carries it; times are session s.
-    A muscle's effort steps keep only that muscle's envelope; the rest step keeps every muscle's."""
+    A muscle's effort steps keep only that muscle's envelope; the rest step keeps every muscle's.
 
-    def __init__(self, person: str, muscles: dict[tuple[str, str], tuple[int, int]], steps: list[Step], start_s: float) -> None:
-        self.person, self.muscles, self.steps, self.start_s = person, muscles, steps, float(start_s)
-        self._ends = np.cumsum([s.duration_s for s in steps]) + self.start_s
+    With `start_s` the steps run back to back from then, each for its duration. With `start_s=None`
+    they are paced by the user: `begin(i, t)` starts step i at session time t (for its duration),
+    `cut(t)` ends the step under way at t (a rest the therapist shortens), and `redo(muscle, side)`
+    adds that muscle's efforts again, its earlier ones no longer counting."""
+
+    def __init__(self, person: str, muscles: dict[tuple[str, str], tuple[int, int]], steps: list[Step],
+                 start_s: float | None) -> None:
+        self.person, self.muscles, self.steps = person, muscles, list(steps)
+        # (start, end) per step in session s; NaN until it is begun. Replaced whole on every change: the
+        # acquisition thread reads it while the UI thread paces the steps.
+        self._spans: list[tuple[float, float]] = [(math.nan, math.nan)] * len(self.steps)
+        self._dropped: frozenset[int] = frozenset()  # effort steps that a redo replaced
+        if start_s is not None:
+            ends = np.cumsum([s.duration_s for s in self.steps]) + float(start_s)
+            self._spans = [(float(e - s.duration_s), float(e)) for s, e in zip(self.steps, ends, strict=True)]
         self.rate_hz: dict[tuple[str, str], float] = {}
         self._env: dict[tuple[int, tuple[str, str]], list[np.ndarray]] = {}
         self._onset: dict[tuple[str, str], list[np.ndarray]] = {}
         self.latest_t = -math.inf
 
     @property
+    def start_s(self) -> float:
+        """When the first step began (NaN before it has)."""
+        return self._spans[0][0] if self._spans else math.nan
+
+    @property
     def end_s(self) -> float:
-        return float(self._ends[-1])
+        """When the last step ends (inf until it has begun)."""
+        end = self._spans[-1][1] if self._spans else math.nan
+        return float(end) if math.isfinite(end) else math.inf
+
+    def begin(self, index: int, t_s: float) -> None:
+        """Start step `index` at session time `t_s`; it lasts its duration unless `cut`."""
+        spans = list(self._spans)
+        spans[index] = (float(t_s), float(t_s) + self.steps[index].duration_s)
+        self._spans = spans
+
+    def cut(self, t_s: float) -> None:
+        """End the step under way at `t_s` (now) instead of at the end of its duration."""
+        i, step, _ = self.step_at(t_s)
+        if step is None:
+            return
+        spans = list(self._spans)
+        spans[i] = (spans[i][0], float(t_s))
+        self._spans = spans
+
+    def next_step(self) -> int:
+        """The first step not yet begun (len(steps) when all have)."""
+        return next((i for i, (a, _) in enumerate(self._spans) if not math.isfinite(a)), len(self.steps))
+
+    def redo(self, muscle: str, side: str) -> list[int]:
+        """Add the efforts of (muscle, side) again at the end of the protocol (unbegun); its earlier
+        efforts stop counting. Returns the new steps' indices."""
+        old = [i for i, s in enumerate(self.steps) if (s.muscle, s.side) == (muscle, side) and s.kind in ("mvc", "recover")]
+        if not old:
+            raise ValueError(f"no efforts of {muscle} {side} in this calibration")
+        first = len(self.steps)
+        self.steps = self.steps + [self.steps[i] for i in old]
+        self._spans = list(self._spans) + [(math.nan, math.nan)] * len(old)
+        self._dropped = self._dropped | {i for i in old if self.steps[i].kind == "mvc"}
+        return list(range(first, len(self.steps)))
 
     def step_at(self, t_s: float) -> tuple[int, Step | None, float]:
-        """(index, step, seconds left in it) at session time t_s; step None before the start or after the end."""
-        if t_s < self.start_s:
-            return -1, None, self.start_s - t_s
-        i = int(np.searchsorted(self._ends, t_s, side="right"))
-        if i >= len(self.steps):
+        """(index, step, seconds left in it) at session time t_s. Between steps, step is None and index
+        the next step's (-1 before the first, len(steps) after the last), with the seconds until it
+        starts (0 when it waits to be begun)."""
+        spans = self._spans
+        for i, (a, b) in enumerate(spans):
+            if a <= t_s < b:
+                return i, self.steps[i], float(b - t_s)
+        nxt = next((i for i, (a, _) in enumerate(spans) if not (a <= t_s)), len(self.steps))
+        if nxt == 0:
+            a = spans[0][0] if spans else math.nan
+            return -1, None, float(a - t_s) if math.isfinite(a) else 0.0
+        if nxt >= len(self.steps):
             return len(self.steps), None, 0.0
-        return i, self.steps[i], float(self._ends[i] - t_s)
+        a = spans[nxt][0]
+        return nxt, None, float(a - t_s) if math.isfinite(a) else 0.0
+
+    def progress(self, t_s: float) -> float:
+        """The share of the protocol's time done at `t_s` (0-1): steps over plus the part of the one
+        under way, so it moves through rests too."""
+        total = sum(s.duration_s for s in self.steps)
+        done = 0.0
+        for (a, b), step in zip(self._spans, self.steps, strict=True):
+            if not math.isfinite(a) or t_s <= a:
+                continue
+            done += step.duration_s if t_s >= b else (t_s - a) / max(b - a, 1e-9) * step.duration_s
+        return min(1.0, done / total) if total > 0 else 1.0
 
     @property
     def done(self) -> bool:
@@ -214,30 +337,74 @@ class CalibrationSession:
             return
         t = t0 + np.arange(n) / rate_hz
         self.latest_t = max(self.latest_t, float(t[-1]))
-        idx = np.searchsorted(self._ends, t, side="right")
-        inside = t >= self.start_s
+        spans = self._spans
         for key, (s, ch) in self.muscles.items():
             if s != stream:
                 continue
             self.rate_hz[key] = rate_hz
-            for i in np.unique(idx[inside & (idx < len(self.steps))]):
+            for i, (a, b) in enumerate(spans):
+                if not (a <= t[-1] and t[0] < b):  # not begun (NaN), or not in this block
+                    continue
                 step = self.steps[i]
-                sel = inside & (idx == i)
+                sel = (t >= a) & (t < b)
                 if step.kind == "rest":
-                    self._env.setdefault((int(i), key), []).append(envelope[sel, ch].astype(float))
+                    self._env.setdefault((i, key), []).append(envelope[sel, ch].astype(float))
                     self._onset.setdefault(key, []).append(onset_envelope[sel, ch].astype(float))
                 elif step.kind == "mvc" and (step.muscle, step.side) == key:
-                    self._env.setdefault((int(i), key), []).append(envelope[sel, ch].astype(float))
+                    self._env.setdefault((i, key), []).append(envelope[sel, ch].astype(float))
+
+    def _rest(self, key: tuple[str, str]) -> np.ndarray:
+        rest = [np.concatenate(v) for (i, k), v in list(self._env.items()) if k == key and self.steps[i].kind == "rest"]
+        return np.concatenate(rest) if rest else np.empty(0)
+
+    def _efforts(self, key: tuple[str, str]) -> list[np.ndarray]:
+        return [np.concatenate(v) for (i, k), v in sorted(list(self._env.items()))
+                if k == key and self.steps[i].kind == "mvc" and i not in self._dropped]
+
+    def effort_uv(self, index: int) -> float:
+        """Step `index`'s effort so far: the highest 500 ms mean of the tested muscle's envelope (µV; NaN
+        before 500 ms of it), to show whether a push registered."""
+        step = self.steps[index]
+        chunks = self._env.get((index, (step.muscle, step.side)))
+        rate = self.rate_hz.get((step.muscle, step.side))
+        if not chunks or rate is None:
+            return math.nan
+        return best_window_mean(np.concatenate(list(chunks)), rate)
+
+    def rest_level(self, muscle: str, side: str) -> tuple[float, float]:
+        """Mean and SD (µV) of the muscle's envelope over the rest so far (NaN without one)."""
+        rest = self._rest((muscle, side))
+        rest = rest[np.isfinite(rest)]
+        return (float(np.mean(rest)), float(np.std(rest))) if len(rest) else (math.nan, math.nan)
+
+    def summary(self, created: str | None = None) -> CalibrationSummary:
+        """Every muscle's figures and warnings, and the Calibration when all of them can be used."""
+        out, cal = [], []
+        for key in self.muscles:
+            rest_uv, rest_sd = self.rest_level(*key)
+            rate = self.rate_hz.get(key)
+            efforts = [best_window_mean(e, rate) for e in self._efforts(key)] if rate else []
+            problem, mvc = "", math.nan
+            try:
+                m = self._calibrate(key)
+                cal.append(m)
+                mvc = m.mvc_uv
+            except CalibrationError as e:
+                problem = str(e).split(": ", 1)[-1]
+            out.append(MuscleSummary(key[0], key[1], rest_uv, rest_sd, tuple(efforts), mvc,
+                                     weak_efforts(efforts, rest_uv, rest_sd), problem))
+        calibration = (Calibration(self.person, created or datetime.now().isoformat(timespec="seconds"), tuple(cal))
+                       if len(cal) == len(self.muscles) else None)
+        return CalibrationSummary(tuple(out), calibration)
+
+    def _calibrate(self, key: tuple[str, str]) -> MuscleCalibration:
+        rate = self.rate_hz.get(key)
+        if rate is None:
+            raise CalibrationError(f"calibration of {key[0]} {key[1]}: no data from its sensor")
+        onset = np.concatenate(self._onset.get(key, [np.empty(0)]))
+        return calibrate_muscle(key[0], key[1], rate, self._rest(key), self._efforts(key), onset)
 
     def result(self, created: str | None = None) -> Calibration:
         """The calibration of every muscle (raises CalibrationError naming the muscle and the problem)."""
-        out = []
-        for key in self.muscles:
-            rate = self.rate_hz.get(key)
-            if rate is None:
-                raise CalibrationError(f"calibration of {key[0]} {key[1]}: no data from its sensor")
-            rest = [np.concatenate(v) for (i, k), v in self._env.items() if k == key and self.steps[i].kind == "rest"]
-            efforts = [np.concatenate(v) for (i, k), v in sorted(self._env.items()) if k == key and self.steps[i].kind == "mvc"]
-            onset = np.concatenate(self._onset.get(key, [np.empty(0)]))
-            out.append(calibrate_muscle(key[0], key[1], rate, np.concatenate(rest) if rest else np.empty(0), efforts, onset))
+        out = [self._calibrate(key) for key in self.muscles]
         return Calibration(self.person, created or datetime.now().isoformat(timespec="seconds"), tuple(out))
