@@ -2,24 +2,35 @@
 
 It holds who and when (pseudonym only), the drills, the envelopes of lat and glute over the session with
 each rep shaded (green on target, amber missed) and the target band, a table of the reps (glute onset
-latency ms, levels %MVC or µV, CCI, time in target, the cue), how many reps hit, and notes.
-Drawn with matplotlib (Agg, no display); the HTML embeds the same figure as SVG, so it is one file.
+latency ms, levels %MVC or µV, CCI, time in target, the cue), how many reps hit, where the reps come from
+(as scored live, re-scored with today's rules, or scored now), and notes. A set that was not recorded
+gets the same page from its scores alone, saying there is no trace (`write_set_report`).
+Drawn with matplotlib (Agg, no display); the HTML embeds the same figure as SVG, so it is one file. The
+table's long cues and headers wrap within their columns, in both.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import logging
 import os
+import textwrap
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from emgcoach.analysis import Analysis
+from emgcoach.coach.calibration import Calibration
+from emgcoach.coach.drills import Drill, get_drill, load_library
+from emgcoach.coach.recorded_sets import RepSource
 from emgcoach.coach.scoring import GLUTE, LAT, RepScore
-from emgcoach.coach.session_analysis import SessionReps
+from emgcoach.coach.session_analysis import SessionReps, SetSummary
+
+logger = logging.getLogger(__name__)
 
 GREEN = "#43a047"
 AMBER = "#ffa726"
@@ -33,11 +44,12 @@ class ReportData:
 
     person: str
     when: str
-    recording: str
-    analysis: Analysis
+    recording: str | None  # None: the set was not recorded (no trace)
+    analysis: Analysis | None  # the recording's analysis, for the trace; None without a recording
     scored: SessionReps
     notes: str = ""
     started_at: str | None = None  # the session's start, ISO local time to the s, for the history
+    no_trace: str = "No recording of this set: no trace"  # said in the plot's place when there is none
 
     @property
     def reps(self) -> list[RepScore]:
@@ -49,7 +61,19 @@ class ReportData:
 
     @property
     def unit(self) -> str:
+        """The table's unit: what the reps were scored in."""
         return "%MVC" if self.calibrated else "µV"
+
+    @property
+    def plot_in_pct(self) -> bool:
+        """Whether the envelopes can be drawn in %MVC: calibrated reps and the calibration at hand (a
+        recording of calibrated live verdicts may not hold the calibration: then the plot is in µV)."""
+        return self.calibrated and self.scored.calibration is not None
+
+    @property
+    def source_line(self) -> str:
+        """Where the reps come from, in words ('as scored live', 're-scored with today's rules', ...)."""
+        return f"Reps {self.scored.source_note}"
 
     def summary(self) -> str:
         hits = sum(r.hit for r in self.reps)
@@ -87,7 +111,8 @@ def _figure(data: ReportData, width_in: float = 7.5, height_in: float = 3.2):  #
 
     fig = Figure(figsize=(width_in, height_in), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
-    cal = data.scored.calibration
+    assert data.analysis is not None
+    cal = data.scored.calibration if data.plot_in_pct else None
     t_lo = min((r.start_s for r in data.reps), default=0.0) - 3.0
     t_hi = max((r.end_s for r in data.reps), default=data.analysis.duration_s) + 3.0
     for muscle, colour, label in ((LAT, LAT_COLOUR, "lat"), (GLUTE, GLUTE_COLOUR, "glute")):
@@ -97,20 +122,20 @@ def _figure(data: ReportData, width_in: float = 7.5, height_in: float = 3.2):  #
         sel = (c.times_s >= t_lo) & (c.times_s <= t_hi)
         t, e = c.times_s[sel], c.envelope_uv[sel]
         step = max(1, len(t) // 4000)
-        m = cal.get(muscle, c.spec.side) if cal is not None and data.calibrated else None
+        m = cal.get(muscle, c.spec.side) if cal is not None else None
         y = m.pct_mvc(e) if m is not None else e
         ax.plot(t[::step], y[::step], color=colour, lw=1.0, label=f"{label} {c.spec.side}")
     for r in data.reps:
         ax.axvspan(r.start_s, r.end_s, color=GREEN if r.hit else AMBER, alpha=0.25, lw=0)
         ax.text((r.start_s + r.end_s) / 2, 1.0, str(r.index + 1), transform=ax.get_xaxis_transform(),
                 ha="center", va="bottom", fontsize=7)
-    if data.calibrated and data.scored.drills:
+    if data.plot_in_pct and data.scored.drills:
         t = data.scored.drills[0][0].targets
         ax.axhspan(t.lat_lo, t.lat_hi, color=LAT_COLOUR, alpha=0.07, lw=0)
         ax.axhline(t.glute_min, color=GLUTE_COLOUR, lw=0.8, ls="--")
     ax.set_xlim(t_lo, t_hi)
     ax.set_xlabel("time in recording (s)")
-    ax.set_ylabel(f"envelope ({data.unit})")
+    ax.set_ylabel(f"envelope ({'%MVC' if data.plot_in_pct else 'µV'})")
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.06), ncol=2, fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
@@ -122,26 +147,80 @@ def _row(r: RepScore) -> list[str]:
     lat = f"{'glute' if r.lead == 'lat' else 'lat'} already on" if r.partner_already_on else latency_text(r.onset_latency_ms)
     lv = r.mean_pct_mvc if r.calibrated else r.mean_uv
     fmt = (lambda v: "-" if v is None or not np.isfinite(v) else f"{v:.0f}")  # noqa: E731
-    return [str(r.index + 1), f"{r.start_s:.1f}", lat, fmt(lv["lat"]), fmt(lv["glute"]), f"{r.cci:.2f}",
+    cci = "-" if r.cci is None or not np.isfinite(r.cci) else f"{r.cci:.2f}"
+    return [str(r.index + 1), f"{r.start_s:.1f}", lat, fmt(lv["lat"]), fmt(lv["glute"]), cci,
             f"{100 * r.time_in_target:.0f} %", "yes" if r.hit else "no", r.cue or "-"]
 
 
 HEADER = ["rep", "start s", "glute lag ms", "lat", "glute", "CCI", "in target", "hit", "cue"]
+HIT_COLUMN = HEADER.index("hit")
+# PDF column widths (pt, of the 524 pt between the page's margins): the figures' columns just fit their
+# headers wrapped onto two lines ('glute' over '%MVC'); the cue takes the rest and wraps
+PDF_COLUMNS_PT = (22.0, 34.0, 46.0, 34.0, 36.0, 28.0, 38.0, 22.0)
+PDF_FONT_PT = 7.0
+PDF_PAD_PT = 2.5  # inside each cell, each side
+PDF_LINE = 1.25  # line height in font sizes
+NOTES_LINES = 5  # lines of notes the PDF page has room for
+
+
+def header_labels(unit: str) -> list[str]:
+    """The table's column titles, the level columns with their unit ('glute %MVC')."""
+    return [h if h not in ("lat", "glute") else f"{h} {unit}" for h in HEADER]
+
+
+@lru_cache(maxsize=4096)
+def text_width_pt(text: str, size_pt: float = PDF_FONT_PT, bold: bool = False) -> float:
+    """Width of `text` set in matplotlib's default sans at `size_pt` (pt), as the PDF will draw it."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(size=size_pt, weight="bold" if bold else "normal")
+    width, _, _ = TextToPath().get_text_width_height_descent(text, prop, ismath=False)
+    return float(width)
+
+
+def wrap_to_width(text: str, width_pt: float, size_pt: float = PDF_FONT_PT, bold: bool = False) -> list[str]:
+    """`text` broken into lines no wider than `width_pt` (pt): at spaces, and inside a word only when the
+    word alone is wider than the column. Nothing is cut."""
+    lines: list[str] = []
+    for word in text.split() or [""]:
+        pieces = [word]
+        if text_width_pt(word, size_pt, bold) > width_pt:  # split a long word where it must
+            pieces, part = [], ""
+            for ch in word:
+                if part and text_width_pt(part + ch, size_pt, bold) > width_pt:
+                    pieces.append(part)
+                    part = ""
+                part += ch
+            pieces.append(part)
+        for piece in pieces:
+            candidate = f"{lines[-1]} {piece}" if lines else piece
+            if lines and piece is pieces[0] and text_width_pt(candidate, size_pt, bold) <= width_pt:
+                lines[-1] = candidate
+            else:
+                lines.append(piece)
+    return lines
 
 
 def write_html(data: ReportData, path: Path) -> Path:
-    """The report as one self-contained HTML page (the figure inline as SVG), sized for A4 printing."""
-    buf = io.StringIO()
-    _figure(data).savefig(buf, format="svg")
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg") :]
+    """The report as one self-contained HTML page (the figure inline as SVG, or the line saying there is
+    no trace), sized for A4 printing. Long cues and headers wrap within their columns."""
+    if data.analysis is not None:
+        buf = io.StringIO()
+        _figure(data).savefig(buf, format="svg")
+        svg = buf.getvalue()
+        trace = svg[svg.index("<svg") :]
+    else:
+        trace = f'<p class="notrace">{html.escape(data.no_trace)}</p>'
     drills = ", ".join(d.name for d, _, _ in data.scored.drills)
-    head = "".join(f"<th>{html.escape(h if h not in ('lat', 'glute') else f'{h} {data.unit}')}</th>" for h in HEADER)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header_labels(data.unit))
     rows = "".join(
         f"<tr class=\"{'hit' if r.hit else 'miss'}\">" + "".join(f"<td>{html.escape(c)}</td>" for c in _row(r)) + "</tr>"
         for r in data.reps
     )
     notes = html.escape(data.notes) if data.notes else "-"
+    recording = f"recording {Path(data.recording).name}" if data.recording else "not recorded"
+    widths = "".join(f'<col style="width:{w}">' for w in ("5%", "7%", "10%", "8%", "8%", "6%", "8%", "5%", "43%"))
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>emgcoach session report: {html.escape(data.person)}</title>
 <style>
@@ -150,18 +229,21 @@ body {{ font-family: sans-serif; font-size: 10pt; color: #222; max-width: 190mm;
 h1 {{ font-size: 15pt; margin: 0 0 2mm; }}
 .meta {{ color: #555; margin-bottom: 3mm; }}
 .summary {{ font-size: 12pt; font-weight: bold; margin: 2mm 0; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 8.5pt; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: 1mm 1.5mm; text-align: left; }}
-tr.hit td:nth-child(8) {{ color: {GREEN}; font-weight: bold; }}
-tr.miss td:nth-child(8) {{ color: #e65100; font-weight: bold; }}
+.notrace {{ border: 1px dashed #bbb; color: #555; padding: 8mm; text-align: center; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 8.5pt; table-layout: fixed; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: 1mm 1.5mm; text-align: left; vertical-align: top;
+          white-space: normal; overflow-wrap: anywhere; }}
+th {{ vertical-align: bottom; }}
+tr.hit td:nth-child({HIT_COLUMN + 1}) {{ color: {GREEN}; font-weight: bold; }}
+tr.miss td:nth-child({HIT_COLUMN + 1}) {{ color: #e65100; font-weight: bold; }}
 svg {{ width: 100%; height: auto; }}
 </style></head><body>
 <h1>Posterior oblique sling session: {html.escape(drills)}</h1>
-<div class="meta">Client {html.escape(data.person)} &middot; {html.escape(data.when)} &middot; recording {html.escape(Path(data.recording).name)}
-&middot; {html.escape(data.scored.calibration_note)}</div>
+<div class="meta">Client {html.escape(data.person)} &middot; {html.escape(data.when)} &middot; {html.escape(recording)}
+&middot; {html.escape(data.scored.calibration_note)} &middot; {html.escape(data.source_line)}</div>
 <div class="summary">{html.escape(data.summary())}</div>
-{svg}
-<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
+{trace}
+<table><colgroup>{widths}</colgroup><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
 <h2 style="font-size:11pt">Notes</h2><p>{notes}</p>
 <p class="meta">Made by emgcoach on {datetime.now():%Y-%m-%d %H:%M}. Targets per drill are in the drill library.</p>
 </body></html>
@@ -180,43 +262,87 @@ def write_pdf(data: ReportData, path: Path) -> Path:
 
     fig = Figure(figsize=(8.27, 11.69), dpi=100)  # A4 portrait
     drills = ", ".join(d.name for d, _, _ in data.scored.drills)
-    fig.text(0.06, 0.965, f"Posterior oblique sling session: {drills}", fontsize=13, weight="bold", va="top")
-    fig.text(0.06, 0.94, f"Client {data.person} · {data.when} · recording {Path(data.recording).name}", fontsize=8.5, color="#555", va="top")
-    fig.text(0.06, 0.925, data.scored.calibration_note, fontsize=8.5, color="#555", va="top")
+    recording = f"recording {Path(data.recording).name}" if data.recording else "not recorded"
+    title = f"Posterior oblique sling session: {drills}"
+    room_pt = 0.88 * fig.get_figwidth() * 72.0
+    size = 13.0  # a long drill name (or several drills) is set smaller to stay within the margins
+    while size > 8.0 and text_width_pt(title, size, bold=True) > room_pt:
+        size -= 0.5
+    fig.text(0.06, 0.965, title, fontsize=size, weight="bold", va="top")
+    fig.text(0.06, 0.94, f"Client {data.person} · {data.when} · {recording}", fontsize=8.5, color="#555", va="top")
+    fig.text(0.06, 0.925, f"{data.scored.calibration_note} · {data.source_line}", fontsize=8.5, color="#555", va="top")
     fig.text(0.06, 0.90, data.summary(), fontsize=11, weight="bold", va="top")
-    # the envelope plot, drawn by the same code as the HTML's
-    plot = _figure(data)
-    buf = io.BytesIO()
-    plot.savefig(buf, format="png", dpi=200)
-    buf.seek(0)
-    import matplotlib.image as mpimg
+    if data.analysis is not None:  # the envelope plot, drawn by the same code as the HTML's
+        plot = _figure(data)
+        buf = io.BytesIO()
+        plot.savefig(buf, format="png", dpi=200)
+        buf.seek(0)
+        import matplotlib.image as mpimg
 
-    ax_img = fig.add_axes((0.04, 0.55, 0.92, 0.33))
-    ax_img.imshow(mpimg.imread(buf))
-    ax_img.axis("off")
-    ax = fig.add_axes((0.06, 0.14, 0.88, 0.39))
-    ax.axis("off")
-    cells = [_row(r) for r in data.reps[:30]]
-    cells = [c[:8] + [c[8][:48]] for c in cells]
-    header = [h if h not in ("lat", "glute") else f"{h} {data.unit}" for h in HEADER]
-    if cells:
-        table = ax.table(cellText=cells, colLabels=header, loc="upper left", cellLoc="left",
-                         colWidths=[0.05, 0.08, 0.12, 0.08, 0.08, 0.06, 0.08, 0.05, 0.40])
-        table.auto_set_font_size(False)
-        table.set_fontsize(7)
-        table.scale(1.0, 1.15)
-        for (row, col), cell in table.get_celld().items():
-            cell.set_linewidth(0.3)
-            if row > 0 and col == 7:
-                cell.get_text().set_color(GREEN if cells[row - 1][7] == "yes" else "#e65100")
-    if len(data.reps) > 30:
-        fig.text(0.06, 0.135, f"(first 30 of {len(data.reps)} reps shown; the HTML report lists all)", fontsize=7, color="#555")
+        ax_img = fig.add_axes((0.04, 0.55, 0.92, 0.33))
+        ax_img.imshow(mpimg.imread(buf))
+        ax_img.axis("off")
+    else:
+        from matplotlib.patches import Rectangle
+
+        fig.add_artist(Rectangle((0.06, 0.60), 0.88, 0.24, fill=False, ec="#bbbbbb", ls="--", lw=0.8))
+        fig.text(0.5, 0.72, data.no_trace, ha="center", va="center", fontsize=11, color="#555")
+    shown = _pdf_table(fig, data, top=0.535, bottom=0.15)
+    if shown < len(data.reps):
+        fig.text(0.06, 0.135, f"(first {shown} of {len(data.reps)} reps shown; the HTML report lists all)", fontsize=7, color="#555")
     fig.text(0.06, 0.11, "Notes", fontsize=10, weight="bold", va="top")
-    fig.text(0.06, 0.09, data.notes or "-", fontsize=9, va="top", wrap=True)
+    lines = textwrap.wrap(data.notes, 110) or ["-"]
+    if len(lines) > NOTES_LINES:  # the page has room for this many; the HTML report has them all
+        lines = [*lines[: NOTES_LINES - 1], lines[NOTES_LINES - 1][:90] + " ... (all of it in the HTML report)"]
+    notes = "\n".join(lines)
+    fig.text(0.06, 0.09, notes, fontsize=9, va="top")
     fig.text(0.06, 0.02, f"Made by emgcoach on {datetime.now():%Y-%m-%d %H:%M}.", fontsize=7, color="#777")
     with private_file(path) as f:
         fig.savefig(f, format="pdf")
     return path
+
+
+def _pdf_table(fig, data: ReportData, top: float, bottom: float, left: float = 0.06, right: float = 0.94) -> int:  # noqa: ANN001
+    """Draw the reps' table on `fig` between `top` and `bottom` (figure fractions): every cell wrapped
+    within its column (headers too), rows as tall as their longest cell. Returns how many reps fit."""
+    page_w_pt, page_h_pt = fig.get_figwidth() * 72.0, fig.get_figheight() * 72.0
+    total_pt = (right - left) * page_w_pt
+    widths = [*PDF_COLUMNS_PT, total_pt - sum(PDF_COLUMNS_PT)]
+    xs = np.concatenate([[0.0], np.cumsum(widths)])
+    line_pt = PDF_FONT_PT * PDF_LINE
+
+    def wrapped(cells: list[str], bold: bool) -> list[list[str]]:
+        return [wrap_to_width(c, w - 2 * PDF_PAD_PT, bold=bold) for c, w in zip(cells, widths, strict=True)]
+
+    def draw(cells: list[list[str]], y_pt: float, bold: bool, colours: dict[int, str]) -> float:
+        height = max(len(c) for c in cells) * line_pt + 2 * PDF_PAD_PT
+        for i, lines in enumerate(cells):
+            fig.text(left + (xs[i] + PDF_PAD_PT) / page_w_pt, (y_pt - PDF_PAD_PT) / page_h_pt, "\n".join(lines),
+                     fontsize=PDF_FONT_PT, va="top", ha="left", linespacing=PDF_LINE,
+                     weight="bold" if bold or i in colours else "normal", color=colours.get(i, "#222222"))
+        y_end = (y_pt - height) / page_h_pt
+        fig.add_artist(matplotlib_line(left, right, y_end, 0.6 if bold else 0.3))
+        return y_pt - height
+
+    if not data.reps:
+        return 0
+    y = top * page_h_pt
+    y = draw(wrapped(header_labels(data.unit), True), y, True, {})
+    shown = 0
+    for r in data.reps:
+        cells = wrapped(_row(r), False)
+        if y - (max(len(c) for c in cells) * line_pt + 2 * PDF_PAD_PT) < bottom * page_h_pt:
+            break
+        y = draw(cells, y, False, {HIT_COLUMN: GREEN if r.hit else "#e65100"})
+        shown += 1
+    return shown
+
+
+def matplotlib_line(x0: float, x1: float, y: float, width: float):  # noqa: ANN201
+    """A horizontal rule across the table at figure height y."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([x0, x1], [y, y], lw=width, color="#bbbbbb")
 
 
 def private_file(path: Path):  # noqa: ANN201
@@ -236,9 +362,12 @@ def report_data(
     notes: str = "",
     drill_id: str | None = None,
     library: dict | None = None,
-    calibration: object | None = None,
+    calibration: Calibration | None = None,
+    rescore: bool = False,
 ) -> ReportData:
-    """Analyse a recording and score its reps, writing nothing; EmgcoachError (one line) when it holds no reps."""
+    """Analyse a recording and take its reps, writing nothing: each set's live verdicts when the file
+    holds them, else (or with `rescore`) scored now (`session_analysis.session_reps`). EmgcoachError
+    (one line) when it holds no reps."""
     from emgcoach.analysis import analyze
     from emgcoach.coach.session_analysis import session_reps
     from emgcoach.errors import EmgcoachError
@@ -246,7 +375,8 @@ def report_data(
 
     recording = read_recording(path)
     result = analyze(recording)
-    scored = session_reps(recording, result, drill_id=drill_id, library=library, calibration=calibration)  # type: ignore[arg-type]
+    scored = session_reps(recording, result, drill_id=drill_id, library=library, calibration=calibration,
+                          rescore=rescore)
     if scored is None or not scored.reps:
         raise EmgcoachError(f"{path}: no drill reps found (name the drill with --drill)")
     return ReportData(person or "unnamed", recording_start(recording), str(path), result, scored, notes,
@@ -275,11 +405,13 @@ def report_recording(
     notes: str = "",
     drill_id: str | None = None,
     library: dict | None = None,
-    calibration: object | None = None,
+    calibration: Calibration | None = None,
+    rescore: bool = False,
 ) -> tuple[Path, Path, ReportData]:
-    """Analyse a recording, score its reps and write OUT.html and OUT.pdf; EmgcoachError (one line)
+    """Analyse a recording, take its reps (as scored live where the file holds the verdicts; with
+    `rescore`, scored again with today's rules) and write OUT.html and OUT.pdf; EmgcoachError (one line)
     when it cannot (no reps, unwritable folder)."""
-    data = report_data(path, person, notes, drill_id, library, calibration)
+    data = report_data(path, person, notes, drill_id, library, calibration, rescore)
     html_path, pdf_path = write_report_checked(data, out_base)
     return html_path, pdf_path, data
 
@@ -304,3 +436,67 @@ def write_report(data: ReportData, out_base: Path) -> tuple[Path, Path]:
     """Write OUT.html and OUT.pdf; returns both paths."""
     out_base.parent.mkdir(parents=True, exist_ok=True)
     return write_html(data, out_base.with_suffix(".html")), write_pdf(data, out_base.with_suffix(".pdf"))
+
+
+def write_set_report(
+    scores: list[RepScore],
+    drill: Drill | str,
+    person: str,
+    notes: str,
+    out_base: Path,
+    calibration: Calibration | None = None,
+    recording: str | Path | None = None,
+    *,
+    started_at: str | None = None,
+    library: dict[str, Drill] | None = None,
+) -> tuple[Path, Path]:
+    """The report of one set from its scores (the verdicts the app gave live), as OUT.html and OUT.pdf.
+
+    scores: the set's reps (levels %MVC when calibrated, else µV); drill: the Drill or its id;
+    calibration: the one the set was scored with (for the plot's %MVC). recording: the set's recording,
+    for the envelope trace; without one (or if it cannot be read) the page says "No recording of this
+    set: no trace" where the plot would be, and the table and summary stand alone. started_at: the set's
+    start (ISO local time), default now. EmgcoachError (one line) for an unknown drill, no scores or an
+    unwritable place."""
+    from emgcoach.errors import EmgcoachError
+
+    if isinstance(drill, str):
+        drill = get_drill(drill, library if library is not None else load_library())
+    if not scores:
+        raise EmgcoachError(f"{drill.name}: the set has no reps to report")
+    calibrated = all(r.calibrated for r in scores)
+    if calibrated and calibration is not None:
+        note = f"calibrated {calibration.created.replace('T', ' ')[:16]}"
+    elif calibrated:
+        note = "calibrated: levels in %MVC"
+    else:
+        note = "not calibrated: levels in µV only"
+    start, end = min(r.start_s for r in scores), max(r.end_s for r in scores)
+    summary = SetSummary(drill.id, start, end, RepSource.LIVE, len(scores), sum(r.hit for r in scores), drill.reps,
+                         len(scores) >= drill.reps)
+    scored = SessionReps(list(scores), calibration if calibrated else None, note, [(drill, start, end)],
+                         RepSource.LIVE, [summary])
+    analysis, no_trace = _trace_of(recording)
+    when = started_at or datetime.now().isoformat(timespec="seconds")
+    try:
+        shown_when = datetime.fromisoformat(when).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        shown_when = when
+    data = ReportData(person or "unnamed", shown_when, str(recording) if analysis is not None else None, analysis,
+                      scored, notes, when, no_trace)
+    return write_report_checked(data, out_base)
+
+
+def _trace_of(recording: str | Path | None) -> tuple[Analysis | None, str]:
+    """The analysis of a set's recording for its trace, or None and the line the page shows instead."""
+    if recording is None:
+        return None, "No recording of this set: no trace"
+    from emgcoach.analysis import analyze
+    from emgcoach.errors import EmgcoachError
+    from emgcoach.io.open import read_recording
+
+    try:
+        return analyze(read_recording(recording)), ""
+    except (EmgcoachError, OSError) as e:
+        logger.warning("report: the set's recording %s cannot be read (%s): no trace", recording, e)
+        return None, f"The recording of this set cannot be read ({Path(recording).name}): no trace"

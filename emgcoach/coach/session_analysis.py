@@ -1,20 +1,29 @@
-"""Reps of a recorded session: which drills it holds, its calibration, and every rep scored.
+"""Reps of a recorded session: which drills it holds, its calibration, and every rep of each set.
 
-The drills come from the recording's `drill_start`/`drill_end` markers (or the caller names one drill,
-which then covers the whole file); the calibration from its `calibration` markers. Reps are scored
-exactly as the live runner scores them (`scoring.score_rep`), on the whole-file analysis' envelopes and
-onsets.
+The sets come from the recording's `drill_start`/`drill_end` markers (`coach.recorded_sets`; or the
+caller names one drill, which then covers the whole file); the calibration from its `calibration`
+markers (the rest and MVC steps done in the file, else the calibration in force when it was recorded).
+
+A set whose live verdicts are in the file (its `rep` markers) shows those: they are what the app showed
+and saved. Re-scoring them with today's rules is asked for (`rescore=True`) and said
+(`SessionReps.source`). A set without verdicts (a simulated file, `--drill NAME`) is scored now, exactly
+as the live runner scores (`scoring.score_rep`) on the whole-file analysis' envelopes, its onsets found
+on the set's own set-up baseline. Only what starts inside a set's `drill_start`..`drill_end` is a rep
+of it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from emgcoach.analysis import MIN_SETUP_REST_S, Analysis, ChannelResult, muscle_pairs
 from emgcoach.coach.calibration import Calibration, CalibrationError, from_recording_markers
 from emgcoach.coach.drills import Drill, get_drill, load_library
+from emgcoach.coach.recorded_sets import LATE_VERDICT_S, RecordedSet, RepSource, combined_source, recorded_sets
 from emgcoach.coach.runner import EARLY_ONSET_S, ENVELOPE_CUTOFF_HZ, SETUP_SETTLE_S
 from emgcoach.coach.scoring import GLUTE, LAT, PAIR_BEFORE_S, MuscleTrace, RepScore, calibration_for, score_reps
 from emgcoach.dsp.normalise import best_window_mean, estimate_rest
@@ -22,39 +31,74 @@ from emgcoach.dsp.onset import detect_onsets
 from emgcoach.dsp.rest import stretch_rest
 from emgcoach.errors import EmgcoachError
 from emgcoach.io.recording import Recording
+from emgcoach.types import Marker
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SetSummary:
+    """One set as shown: its drill, span (session s; +-inf where the file does not say), where its reps
+    come from, how many it has and hit, how many the drill planned, and whether it ran to its end."""
+
+    drill: str
+    start_s: float
+    end_s: float
+    source: RepSource
+    reps: int
+    hits: int
+    planned: int | None
+    complete: bool
+
+    def to_dict(self) -> dict:
+        def t(x: float) -> float | None:
+            return round(x, 3) if math.isfinite(x) else None
+
+        return {"drill": self.drill, "start_s": t(self.start_s), "end_s": t(self.end_s), "source": str(self.source),
+                "reps": self.reps, "hits": self.hits, "planned": self.planned, "complete": self.complete}
 
 
 @dataclass
 class SessionReps:
-    """What a recording's drills achieved: the reps, the calibration used (or None) and a note on it."""
+    """What a recording's drills achieved: the reps, the calibration used (or None) and a note on it,
+    where the reps come from (`source`: as scored live, re-scored, scored now) and each set's summary."""
 
     reps: list[RepScore]
     calibration: Calibration | None
     calibration_note: str
     drills: list[tuple[Drill, float, float]]  # drill, start_s, end_s
+    source: RepSource = RepSource.SCORED_NOW
+    sets: list[SetSummary] = field(default_factory=list)
 
     def to_list(self) -> list[dict]:
         return [r.to_dict() for r in self.reps]
 
+    @property
+    def source_note(self) -> str:
+        """'as scored live', 're-scored with today's rules' or 'scored now: no live verdicts in the file'."""
+        return self.source.note
+
+
+def drill_sets(recording: Recording, library: dict[str, Drill]) -> list[tuple[Drill, float, float, RecordedSet]]:
+    """(drill, start_s, end_s, set) per set coached in the recording: from its `drill_start` to its
+    `drill_end` (-inf: begun before the recording; inf: the file ends inside it). EmgcoachError when a
+    set's drill is not in the library."""
+    out = []
+    for s in recorded_sets(recording.markers):
+        if s.drill not in library:
+            raise EmgcoachError(f"{recording.path}: drill {s.drill!r} in the recording is not in the drill library")
+        t0 = -math.inf if s.start_s is None else s.start_s
+        t1 = math.inf if s.end_s is None else s.end_s
+        out.append((library[s.drill], t0, t1, s))
+    return out
+
 
 def drill_windows(recording: Recording, drill_id: str | None, library: dict[str, Drill]) -> list[tuple[Drill, float, float]]:
-    """(drill, start_s, end_s) per drill done in the recording."""
+    """(drill, start_s, end_s) per set done in the recording, from its `drill_start` to its `drill_end`
+    (s); with `drill_id`, that drill over the whole file."""
     if drill_id is not None:
         return [(get_drill(drill_id, library), float("-inf"), float("inf"))]
-    out = []
-    open_: tuple[Drill, float] | None = None
-    for m in sorted(recording.markers, key=lambda m: m.time_s):
-        if m.kind == "drill_start":
-            name = str(m.payload.get("drill", ""))
-            if name not in library:
-                raise EmgcoachError(f"{recording.path}: drill {name!r} in the recording is not in the drill library")
-            open_ = (library[name], m.time_s)
-        elif m.kind == "drill_end" and open_ is not None:
-            out.append((open_[0], open_[1], m.time_s + 1.0))
-            open_ = None
-    if open_ is not None:
-        out.append((open_[0], open_[1], float("inf")))
-    return out
+    return [(d, t0, t1) for d, t0, t1, _ in drill_sets(recording, library)]
 
 
 def setup_span(recording: Recording, t0: float, t1: float) -> tuple[float, float] | None:
@@ -73,8 +117,9 @@ def setup_span(recording: Recording, t0: float, t1: float) -> tuple[float, float
 def _trace(c: ChannelResult, cal: Calibration | None, t0: float, t1: float,
            setup: tuple[float, float] | None) -> MuscleTrace:
     """One muscle of one drill set, as the live runner sees it: with a set-up phase, its onsets found on
-    that set-up's baseline (`runner.DrillRunner`), else the whole file's; its reference level the
-    highest 0.5 s mean within the set."""
+    that set-up's baseline (`runner.DrillRunner`) up to t1 (s: the set's end, plus the time the runner
+    waits for a last rep's offset), else the whole file's; its reference level the highest 0.5 s mean
+    within the set."""
     mcal = calibration_for(cal, c.spec.muscle, c.spec.side)
     in_set = (c.times_s >= t0) & (c.times_s <= t1)
     reference = best_window_mean(c.envelope_uv[in_set], c.rate_hz)
@@ -102,11 +147,43 @@ def sling_channels(recording: Recording, analysis: Analysis) -> tuple[ChannelRes
     return analysis.channels[pairs[0][0]], analysis.channels[pairs[0][1]]
 
 
+def applied_calibrations(markers: list[Marker]) -> list[tuple[float, Calibration]]:
+    """(time s, calibration) of each calibration the recording says was in force from then on: the
+    `calibration` markers whose payload holds a whole calibration (`{"step": "applied", "calibration":
+    Calibration.to_dict()}`, written when a recording starts while one is in force and when one is
+    applied during it), in time order. Unreadable ones are left out, logged."""
+    out = []
+    for m in sorted(markers, key=lambda m: m.time_s):
+        if m.kind != "calibration" or m.payload.get("step") in ("rest", "mvc"):
+            continue
+        d = m.payload.get("calibration")
+        if not isinstance(d, dict) and "muscles" in m.payload:
+            d = m.payload  # a calibration written flat into the payload
+        if not isinstance(d, dict):
+            continue
+        try:
+            out.append((m.time_s, Calibration.from_dict(d)))
+        except (KeyError, TypeError, ValueError) as e:
+            logger.warning("calibration marker at %.2f s unreadable (%s): left out", m.time_s, e)
+    return out
+
+
+def calibration_in_force(markers: list[Marker], t_s: float) -> Calibration | None:
+    """The applied calibration in force at session time t_s (s): the last one stamped at or before it;
+    for a moment before the first (a set begun before the recording started), that first one."""
+    applied = applied_calibrations(markers)
+    before = [cal for t, cal in applied if t <= t_s]
+    if before:
+        return before[-1]
+    return applied[0][1] if applied else None
+
+
 def recording_calibration(
-    recording: Recording, channels: tuple[ChannelResult, ...], person: str = "unknown"
+    recording: Recording, channels: tuple[ChannelResult, ...], person: str = "unknown", at_s: float = -math.inf
 ) -> tuple[Calibration | None, str]:
-    """The calibration the recording holds (from its rest and MVC markers) for these channels, or None,
-    and a line saying how levels are normalised."""
+    """The calibration the recording holds for these channels, or None, and a line saying how levels are
+    normalised: the rest and MVC efforts done in the file (its `calibration` step markers), else the
+    calibration in force at session time `at_s` (s; default: the first the file states)."""
     try:
         cal = from_recording_markers(
             person, _created(recording),
@@ -115,7 +192,16 @@ def recording_calibration(
         )
     except CalibrationError as e:
         return None, f"calibration in the recording unusable ({e}): levels in µV only"
-    return cal, "calibrated from the recording's rest and MVC efforts" if cal else "not calibrated: levels in µV only"
+    if cal is not None:
+        return cal, "calibrated from the recording's rest and MVC efforts"
+    applied = calibration_in_force(recording.markers, at_s)
+    if applied is not None:
+        return applied, f"calibrated {_when(applied)} (the calibration in force when it was recorded)"
+    return None, "not calibrated: levels in µV only"
+
+
+def _when(cal: Calibration) -> str:
+    return cal.created.replace("T", " ")[:16]
 
 
 def session_reps(
@@ -125,27 +211,94 @@ def session_reps(
     library: dict[str, Drill] | None = None,
     person: str = "unknown",
     calibration: Calibration | None = None,
+    rescore: bool = False,
 ) -> SessionReps | None:
-    """Score the reps of every drill in the recording; None when it holds no drill and none is named.
-    The recording's own calibration (its rest and MVC markers) is used, else `calibration` if given
-    (the one the live session used)."""
+    """The reps of every set in the recording; None when it holds no set and no drill is named.
+
+    A set with live verdicts in the file shows them, unless `rescore` (then, and for a set without
+    verdicts or with `drill_id` naming the drill of the whole file, its reps are scored now, with today's
+    rules). Scoring uses the recording's own calibration (`recording_calibration`), else `calibration` if
+    given (the one the live session used)."""
     library = library if library is not None else load_library()
-    windows = drill_windows(recording, drill_id, library)
-    if not windows:
+    if drill_id is not None:
+        sets = [(get_drill(drill_id, library), -math.inf, math.inf, None)]
+    else:
+        sets = drill_sets(recording, library)
+    if not sets:
         return None
-    lat_c, glute_c = sling_channels(recording, analysis)
-    cal, note = recording_calibration(recording, (lat_c, glute_c), person)
-    if cal is None and calibration is not None:
-        cal, note = calibration, f"calibrated {calibration.created.replace('T', ' ')[:16]} (the session's calibration)"
     reps: list[RepScore] = []
-    for drill, t0, t1 in windows:
-        setup = setup_span(recording, t0, t1)
-        lat, glute = (_trace(c, cal, t0, t1, setup) for c in (lat_c, glute_c))
-        lead = lat if drill.lead == "lat" else glute
-        # reps begin after the set-up (as live: an onset timed just before its end counts)
-        first = setup[1] - EARLY_ONSET_S if setup else t0 - PAIR_BEFORE_S
-        reps.extend(score_reps(drill, lat, glute, list(lead.offsets_s or []), [(first, t1)]))
-    return SessionReps(reps, cal, note, windows)
+    summaries: list[SetSummary] = []
+    channels: tuple[ChannelResult, ChannelResult] | None = None
+    first_cal: tuple[Calibration | None, str] | None = None
+    for drill, t0, t1, recorded in sets:
+        live = recorded is not None and recorded.has_verdicts
+        if live and not rescore:
+            assert recorded is not None
+            set_reps = list(recorded.verdicts)
+            cal, note = _live_calibration(recording, analysis, set_reps, t0, person, calibration)
+            source = RepSource.LIVE
+        else:
+            if channels is None:
+                channels = sling_channels(recording, analysis)
+            cal, note = recording_calibration(recording, channels, person, t0)
+            if cal is None and calibration is not None:
+                cal, note = calibration, f"calibrated {_when(calibration)} (the session's calibration)"
+            tail = LATE_VERDICT_S if recorded is None or recorded.complete else 0.0
+            set_reps = _score_set(recording, channels, cal, drill, t0, t1, tail)
+            source = RepSource.RESCORED if live else RepSource.SCORED_NOW
+        first_cal = first_cal or (cal, note)
+        reps.extend(set_reps)
+        planned = recorded.planned if recorded is not None else None
+        complete = recorded.complete if recorded is not None else True
+        summaries.append(SetSummary(drill.id, t0, t1, source, len(set_reps), sum(r.hit for r in set_reps),
+                                    planned, complete))
+    assert first_cal is not None
+    cal, note = first_cal
+    windows = [(d, t0, t1) for d, t0, t1, _ in sets]
+    return SessionReps(reps, cal, note, windows, combined_source(s.source for s in summaries), summaries)
+
+
+def _score_set(recording: Recording, channels: tuple[ChannelResult, ChannelResult], cal: Calibration | None,
+               drill: Drill, t0: float, t1: float, tail_s: float) -> list[RepScore]:
+    """Score one set's reps now: the lead's bursts that start after the set-up (or the set's start) and
+    no later than its end t1 (s), and that end by t1 + tail_s (the runner waits that long past a
+    complete set's end for the last rep's offset; none past a set stopped early)."""
+    lat_c, glute_c = channels
+    setup = setup_span(recording, t0, t1)
+    lat, glute = (_trace(c, cal, t0, t1 + tail_s, setup) for c in (lat_c, glute_c))
+    lead = lat if drill.lead == "lat" else glute
+    # reps begin after the set-up (as live: an onset timed just before its end counts)
+    first = setup[1] - EARLY_ONSET_S if setup else t0 - PAIR_BEFORE_S
+    scored = score_reps(drill, lat, glute, list(lead.offsets_s or []), [(first, t1)])
+    kept = [r for r in scored if r.end_s <= t1 + tail_s]
+    return [r if r.index == i else _renumbered(r, i) for i, r in enumerate(kept)]
+
+
+def _renumbered(r: RepScore, index: int) -> RepScore:
+    from dataclasses import replace
+
+    return replace(r, index=index)
+
+
+def _live_calibration(recording: Recording, analysis: Analysis, reps: list[RepScore], t0: float, person: str,
+                      calibration: Calibration | None) -> tuple[Calibration | None, str]:
+    """The calibration a set's live verdicts were scored with, as far as the file says (for the plot's
+    %MVC), and the line saying so. Verdicts in µV: none. Calibrated ones: the recording's
+    (`recording_calibration` at the set's start), else `calibration` (the session's), else None with a
+    line saying the levels are %MVC of a calibration the file does not hold."""
+    if not (reps and all(r.calibrated for r in reps)):
+        return None, "not calibrated: levels in µV only"
+    try:
+        cal, note = recording_calibration(recording, sling_channels(recording, analysis), person, t0)
+    except EmgcoachError:  # no lat + glute pair to compute it on: the verdicts still stand
+        cal, note = calibration_in_force(recording.markers, t0), ""
+        if cal is not None:
+            note = f"calibrated {_when(cal)} (the calibration in force when it was recorded)"
+    if cal is None and calibration is not None:
+        cal, note = calibration, f"calibrated {_when(calibration)} (the session's calibration)"
+    if cal is None:
+        note = "calibrated live: levels in %MVC (the calibration itself is not in the recording)"
+    return cal, note
 
 
 def _created(recording: Recording) -> str:

@@ -1,0 +1,183 @@
+"""The sets a recording says were coached, with the verdicts the app gave live: read from its markers.
+
+A coached set is written into the recording as it happens (`coach/runner.py`, `ui/main_window.py`):
+`drill_start` (payload: drill, reps planned, person), `phase` markers, one `rep` marker per scored rep
+whose payload is `RepScore.to_dict()`, and `drill_end` (payload: drill, reps, hits; `stopped: true`
+when the set was cut short). Those rep markers are the set's one truth: what the drill panel showed, what
+the history holds, what `analyze` and the report show unless the user asks to re-score.
+
+`emgcoach simulate` writes `rep` markers too, but theirs carry the simulated ground truth (lat_onset_s,
+glute_onset_s, latency_ms, offset_s), not a verdict: `is_verdict` tells them apart (a verdict has `hit`
+and `misses`), and a set with only truth markers has no live verdicts.
+
+No Qt, no I/O: it works on a list of `Marker`s. Times are session s (as the recording reads them).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+from emgcoach.coach.scoring import RepScore
+from emgcoach.types import Marker
+
+logger = logging.getLogger(__name__)
+
+# A rep's marker is stamped at its offset, and the runner may score the last rep up to 1 s past the set's
+# planned end (it waits that long for the lead's offset), after it stamped `drill_end` at the planned end:
+# a verdict of the set's drill this close after its `drill_end` still belongs to that set.
+LATE_VERDICT_S = 1.0
+SAME_MARKER_S = 0.001  # two markers of one kind this close describe one event (a replay's copy and the app's)
+
+
+class RepSource(StrEnum):
+    """Where the reps shown for a set (or a whole file) come from."""
+
+    LIVE = "live"  # the verdicts the app gave live, from the recording's rep markers
+    RESCORED = "rescored"  # the recording's live verdicts set aside and its reps scored with today's rules
+    SCORED_NOW = "scored_now"  # no live verdicts in the file (simulated, `--drill NAME`): scored now
+    MIXED = "mixed"  # some sets as scored live, others scored now (a file as a whole only)
+
+    @property
+    def note(self) -> str:
+        """The words every output puts beside the reps."""
+        return {
+            RepSource.LIVE: "as scored live",
+            RepSource.RESCORED: "re-scored with today's rules",
+            RepSource.SCORED_NOW: "scored now: no live verdicts in the file",
+            RepSource.MIXED: "sets with live verdicts as scored live, the others scored now",
+        }[self]
+
+
+def combined_source(sources: Iterable[RepSource]) -> RepSource:
+    """One source for a file from its sets' (SCORED_NOW for a file with none)."""
+    found = set(sources)
+    if not found:
+        return RepSource.SCORED_NOW
+    return found.pop() if len(found) == 1 else RepSource.MIXED
+
+
+def is_verdict(payload: Mapping[str, Any]) -> bool:
+    """Whether a `rep` marker's payload is a live verdict (`RepScore.to_dict()`), not simulated truth."""
+    return "hit" in payload and "misses" in payload and "start_s" in payload and "end_s" in payload
+
+
+_FLOAT_FIELDS = {"cci", "time_in_target", "overlap", "coactivation_level_pct", "start_s", "end_s"}
+
+
+def rep_from_payload(payload: Mapping[str, Any]) -> RepScore:
+    """The RepScore a verdict's payload was written from (`RepScore.to_dict()`; null figures back to NaN).
+    Keys this version does not know are ignored, missing optional ones take their defaults (files written
+    by an older or newer emgcoach); ValueError when a required one is missing."""
+    known = {f.name for f in fields(RepScore)}
+    kw: dict[str, Any] = {k: v for k, v in payload.items() if k in known}
+    for k in _FLOAT_FIELDS & kw.keys():
+        kw[k] = float("nan") if kw[k] is None else float(kw[k])
+    kw["misses"] = tuple(str(m) for m in kw.get("misses") or ())
+    kw["hit"] = bool(kw.get("hit"))
+    kw["calibrated"] = bool(kw.get("calibrated"))
+    kw["index"] = int(kw.get("index", 0))
+    if kw.get("cue") is None:
+        kw["cue"] = ""
+    try:
+        return RepScore(**kw)
+    except TypeError as e:
+        raise ValueError(f"rep marker without the fields of a verdict: {e}") from None
+
+
+@dataclass
+class RecordedSet:
+    """One coached set as the recording holds it.
+
+    start_s: its `drill_start` time (None: the set began before the recording did); end_s: its
+    `drill_end` time (None: the file ends inside the set). planned: reps the drill asked for; verdicts:
+    the live verdicts in order (empty: none in the file); ended: the `drill_end` payload."""
+
+    drill: str
+    start_s: float | None
+    end_s: float | None = None
+    planned: int | None = None
+    verdicts: list[RepScore] = field(default_factory=list)
+    ended: dict = field(default_factory=dict)
+
+    @property
+    def stopped(self) -> bool:
+        """Cut short: stopped by the user, or the file ends inside it."""
+        return self.end_s is None or bool(self.ended.get("stopped"))
+
+    @property
+    def complete(self) -> bool:
+        return not self.stopped
+
+    @property
+    def has_verdicts(self) -> bool:
+        return bool(self.verdicts)
+
+    def contains(self, t_s: float) -> bool:
+        """Whether session time t_s lies within the set's drill_start..drill_end."""
+        lo = -math.inf if self.start_s is None else self.start_s
+        hi = math.inf if self.end_s is None else self.end_s
+        return lo <= t_s <= hi
+
+
+def recorded_sets(markers: Iterable[Marker]) -> list[RecordedSet]:
+    """Every coached set in a recording's markers, in time order, with its live verdicts.
+
+    A set runs from its `drill_start` to its `drill_end`. A verdict belongs to the set open when it was
+    stamped (or to the set just closed, up to LATE_VERDICT_S after its end: the runner's last rep), of the
+    same drill; verdicts outside every set are no set's reps and are left out (logged). A verdict or
+    `drill_end` before any `drill_start` is of a set begun before the recording (start_s None).
+    Repeated copies of one marker (a replayed file's own markers recorded beside the app's) count once."""
+    sets: list[RecordedSet] = []
+    open_: RecordedSet | None = None
+    for m in sorted(markers, key=lambda m: m.time_s):
+        drill = str(m.payload.get("drill", ""))
+        if m.kind == "drill_start":
+            if open_ is not None and open_.drill == drill and open_.start_s is not None \
+                    and abs(m.time_s - open_.start_s) < SAME_MARKER_S:
+                continue  # the same start twice
+            if open_ is not None:  # a new set began without the last one ending: the file says no more of it
+                logger.info("set of %s from %s s has no drill_end before the next set", open_.drill, open_.start_s)
+            reps = m.payload.get("reps")
+            open_ = RecordedSet(drill, m.time_s, planned=int(reps) if isinstance(reps, (int, float)) else None)
+            sets.append(open_)
+        elif m.kind == "drill_end":
+            if open_ is None and not sets:  # the end of a set begun before the recording
+                open_ = RecordedSet(drill, None)
+                sets.append(open_)
+            if open_ is None:
+                last = sets[-1]
+                if not (last.drill == drill and last.end_s is not None and abs(m.time_s - last.end_s) < SAME_MARKER_S):
+                    logger.info("drill_end of %s at %.2f s closes no set", drill, m.time_s)
+                continue
+            open_.end_s, open_.ended = m.time_s, dict(m.payload)
+            open_ = None
+        elif m.kind == "rep" and is_verdict(m.payload):
+            if open_ is None and not sets:  # a verdict of a set begun before the recording
+                open_ = RecordedSet(drill, None)
+                sets.append(open_)
+            _add_verdict(sets, open_, m)
+    return sets
+
+
+def _add_verdict(sets: list[RecordedSet], open_: RecordedSet | None, m: Marker) -> None:
+    """File the verdict `m` under its set (see `recorded_sets`)."""
+    drill = str(m.payload.get("drill", ""))
+    target = open_
+    if target is None and sets and sets[-1].end_s is not None and m.time_s - sets[-1].end_s <= LATE_VERDICT_S:
+        target = sets[-1]
+    if target is None or target.drill != drill:
+        logger.info("rep verdict at %.2f s lies outside every %s set: not a rep of any set", m.time_s, drill)
+        return
+    try:
+        score = rep_from_payload(m.payload)
+    except ValueError as e:
+        logger.warning("rep marker at %.2f s unreadable (%s): left out", m.time_s, e)
+        return
+    if any(abs(v.start_s - score.start_s) < SAME_MARKER_S for v in target.verdicts):
+        return  # the same verdict twice
+    target.verdicts.append(score)
