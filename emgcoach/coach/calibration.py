@@ -176,8 +176,12 @@ def from_recording_markers(
     return Calibration(person, created, tuple(out)) if out else None
 
 
-WEAK_REST_MULTIPLE = 3.0  # an effort under 3 x the rest level...
-WEAK_REST_SD = 10.0  # ...or under rest + 10 SD barely rose above rest: a loose electrode or no real push
+# An effort under 5 x the rest level barely rose above it (a maximal one is 20-100 x): a loose electrode,
+# the wrong muscle, or no real push.
+WEAK_REST_MULTIPLE = 5.0
+# A quiet rest's 6 Hz envelope varies by a few % of its level (about 8 % for pure noise at 2 kHz); an SD
+# over half the level means the client moved or a muscle was working during it.
+NOISY_REST_CV = 0.5
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,9 @@ class MuscleSummary:
 
     def warnings(self) -> list[str]:
         out = [f"{self.name}: {self.problem}"] if self.problem else []
+        if math.isfinite(self.rest_uv) and self.rest_sd_uv > NOISY_REST_CV * self.rest_uv:
+            out.append(f"{self.name}: the rest was not quiet ({self.rest_uv:.1f} µV, SD {self.rest_sd_uv:.1f}): "
+                       "did the client move? Redo all")
         for n in self.weak_efforts:
             v = self.efforts_uv[n - 1]
             level = "too short to measure" if not math.isfinite(v) else f"{v:.0f} µV, barely above rest"
@@ -224,9 +231,10 @@ class CalibrationSummary:
         return [w for m in self.muscles for w in m.warnings()]
 
 
-def weak_efforts(efforts_uv: list[float], rest_uv: float, rest_sd_uv: float) -> tuple[int, ...]:
-    """The efforts (1-based) whose level barely rose above rest, or that were too short to measure."""
-    floor = max(WEAK_REST_MULTIPLE * rest_uv, rest_uv + WEAK_REST_SD * rest_sd_uv) if math.isfinite(rest_uv) else 0.0
+def weak_efforts(efforts_uv: list[float], rest_uv: float) -> tuple[int, ...]:
+    """The efforts (1-based) whose level barely rose above rest (under WEAK_REST_MULTIPLE x its level),
+    or that were too short to measure."""
+    floor = WEAK_REST_MULTIPLE * rest_uv if math.isfinite(rest_uv) else 0.0
     return tuple(i + 1 for i, v in enumerate(efforts_uv) if not (math.isfinite(v) and v >= floor))
 
 
@@ -392,7 +400,7 @@ class CalibrationSession:
             except CalibrationError as e:
                 problem = str(e).split(": ", 1)[-1]
             out.append(MuscleSummary(key[0], key[1], rest_uv, rest_sd, tuple(efforts), mvc,
-                                     weak_efforts(efforts, rest_uv, rest_sd), problem))
+                                     weak_efforts(efforts, rest_uv), problem))
         calibration = (Calibration(self.person, created or datetime.now().isoformat(timespec="seconds"), tuple(cal))
                        if len(cal) == len(self.muscles) else None)
         return CalibrationSummary(tuple(out), calibration)

@@ -825,9 +825,10 @@ class MainWindow(QMainWindow):
         figures_ = ", ".join(f"{m.muscle.split('_')[0]} {m.side} MVC {m.mvc_uv:.0f} µV" for m in cal.muscles)
         self.drill_panel.show_calibration(f"Calibrated {when}: {figures_}")
 
-    def open_calibration(self, steps: list | None = None) -> CalibrationWizard | None:
+    def open_calibration(self, steps: list | None = None, paced: bool = True) -> CalibrationWizard | None:
         """Open the calibration wizard for the assigned lat and glute (steps: the protocol, default 3 x 5 s
-        efforts per muscle with 30 s rest)."""
+        efforts per muscle with 30 s rest; each effort begun on Ready unless `paced` is False, which runs
+        the steps back to back as a recorded protocol was done)."""
         sling = self._sling()
         person = self._person()
         if self.engine is None or sling is None:
@@ -837,7 +838,7 @@ class MainWindow(QMainWindow):
             self.status.setText("Enter the client's pseudonym first: the calibration is stored for them")
             return None
         muscles = {self.roles[k]: k for k in sling}
-        wizard = CalibrationWizard(self.engine, person, muscles, steps or protocol(list(muscles)), self)
+        wizard = CalibrationWizard(self.engine, person, muscles, steps or protocol(list(muscles)), self, paced)
         wizard.finished_calibration.connect(self._calibrated)
         wizard.show()
         self.wizard = wizard

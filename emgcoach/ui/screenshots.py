@@ -75,7 +75,7 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
                 return
             if state["step"] == "seeking":  # the recorded calibration follows this protocol
                 steps = protocol([("latissimus_dorsi", "left"), ("gluteus_maximus", "right")], rest_s=5, effort_s=4, recover_s=3)
-                w.calibration_wizard = w.open_calibration(steps)
+                w.calibration_wizard = w.open_calibration(steps, paced=False)
                 w.calibration_wizard.start()
                 w.engine.resume()
                 state["step"] = "wizard"

@@ -137,3 +137,15 @@ def test_fixed_schedule_is_unchanged() -> None:
     _feed(s, env, 0.0, 15.0)
     seg = env[(t >= 7.0) & (t < 11.0), 0]
     assert s.result().muscles[0].mvc_uv == pytest.approx(best_window_mean(seg, RATE))
+
+
+def test_a_rest_that_was_not_quiet_is_flagged() -> None:
+    s = _paced(efforts=1)
+    t = np.arange(0, 30.0, 1 / RATE)
+    # the client still settling: the lat works for half of the quiet rest
+    env = _levels(t, [(0.0, 1.5, 40.0, 0.0), (3, 5, 200, 0), (15, 17, 0, 120)])
+    for i, start in enumerate((0.0, 3.0, 5.0, 15.0, 17.0)):
+        s.begin(i, start)
+    _feed(s, env, 0.0, 28.0)
+    (warning,) = s.summary().warnings()
+    assert warning.startswith("latissimus left: the rest was not quiet") and "Redo all" in warning

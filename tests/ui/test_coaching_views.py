@@ -52,11 +52,14 @@ def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, wind
     cal_start = next(m.time_s for m in MARKERS if m.kind == "calibration")
     _jump(qtbot, w, cal_start)
     steps = protocol([("latissimus_dorsi", "left"), ("gluteus_maximus", "right")], rest_s=5, efforts=3, effort_s=4, recover_s=3)
-    wizard = w.open_calibration(steps)
+    wizard = w.open_calibration(steps, paced=False)  # the steps as the recording did them, back to back
     assert wizard is not None
     wizard.start()
     w.engine.resume()
-    qtbot.waitUntil(lambda: w.calibration is not None, timeout=20000)
+    qtbot.waitUntil(lambda: wizard.summary is not None, timeout=20000)
+    assert wizard.summary.ok and wizard.accept_button.isEnabled() and w.calibration is None  # not before Accept
+    wizard.accept_button.click()
+    assert w.calibration is not None
     assert {m.muscle for m in w.calibration.muscles} == {"latissimus_dorsi", "gluteus_maximus"}
     assert "Calibrated" in w.drill_panel.calibration.text()
     assert Store(tmp_path / "history.sqlite3").latest_calibration("P11") is not None
@@ -215,8 +218,15 @@ def test_simulated_sensors_follow_the_calibration_and_a_drill_set(qtbot, window:
                      effort_s=3, recover_s=2)
     wizard = w.open_calibration(steps)
     qtbot.wait(1500)  # the wizard open: the client settles, as one would before pressing Start
-    wizard.start()
-    qtbot.waitUntil(lambda: w.calibration is not None, timeout=30000)
+    wizard.start_button.click()
+
+    def ready_when_asked() -> bool:  # the client is in position as soon as the wizard asks
+        if wizard.ready_button.isEnabled():
+            wizard.ready_button.click()
+        return wizard.summary is not None
+
+    qtbot.waitUntil(ready_when_asked, timeout=30000)
+    wizard.accept_button.click()
     mvc = {m.muscle: m.mvc_uv / m.rest_uv for m in w.calibration.muscles}
     assert mvc["latissimus_dorsi"] > 20 and mvc["gluteus_maximus"] > 20, mvc  # efforts well above rest
     short = replace(load_library(include_user=False)["bird_dog"], id="bird_dog_short", reps=3, setup_s=2.0)
