@@ -384,8 +384,9 @@ def analyze(recording: Recording, config: PipelineConfig | None = None, mains: M
     return Analysis(file=recording.path, duration_s=recording.duration_s, channels=channels, pairs=pairs)
 
 
-def format_text(result: Analysis) -> str:
-    """Plain-text report for a terminal."""
+def format_text(result: Analysis, reps_source: str = "") -> str:
+    """Plain-text report for a terminal. `reps_source` says where the reps come from ('as scored live',
+    're-scored with today's rules', 'scored now: ...'; `session_analysis.SessionReps.source_note`)."""
     lines = [f"{result.file}: {result.duration_s:.1f} s, {len(result.channels)} channel(s)", ""]
     for c in result.channels:
         q = c.quality
@@ -395,8 +396,8 @@ def format_text(result: Analysis) -> str:
             lines.append(f"  onsets: none ({c.no_signal})")
         else:
             if not c.rest.reliable:
-                lines.append(f"  rest: not found (no stationary quiet stretch): onsets at {BURST_FRACTION:.0%} of the way "
-                             "from the envelope's floor to its bursts")
+                lines.append(f"  rest: not reliable (no stationary quiet stretch found): onsets at {BURST_FRACTION:.0%} of "
+                             "the way from the envelope's floor to its bursts")
             onsets = ", ".join(f"{t:.2f}" for t in c.onsets_s[:12]) + (" ..." if len(c.onsets_s) > 12 else "")
             lines.append(f"  {len(c.onsets_s)} onsets, {len(c.offsets_s)} offsets (s): {onsets or '-'}")
         lines.append(f"  quality: {q.get('grade', '?')}" + "".join(f"; {m}" for m in q.get("flag_messages", [])))
@@ -414,12 +415,13 @@ def format_text(result: Analysis) -> str:
             f"{p['cci']} at a shared level of {p['coactivation_level_pct']} {unit}")
         lines.append(f"  co-contraction index {cci_text}, overlap {p['overlap_fraction']}")
         if lat is not None:
-            lines.append(f"  onset latency median {lat:+.0f} ms over {len(p['onset_latency_ms'])} bursts")
+            n = len(p["onset_latency_ms"])
+            lines.append(f"  onset latency median {lat:+.0f} ms over {n} burst{'s' if n != 1 else ''}")
         else:
             lines.append("  onset latency: no matched bursts")
         lines.append(f"  cross-correlation peak {p['xcorr_peak']} at {p['xcorr_lag_ms']:+.0f} ms")
     if result.reps is not None:
-        lines += ["", f"Reps ({result.calibration}):"]
+        lines += ["", f"Reps ({result.calibration}{'; ' + reps_source if reps_source else ''}):"]
         for r in result.reps:
             partner = "lat" if r["lead"] == "glute" else "glute"
             if r.get("partner_already_on"):

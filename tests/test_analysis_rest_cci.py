@@ -65,7 +65,7 @@ def test_rest_is_found_in_the_third_of_a_second_between_walking_bursts() -> None
         assert "noisy" not in ch.quality["flags"]
         # every stride's burst is found once
         assert len(ch.onsets_s) == len(np.arange(0.5, 30.0 - 1.03, 1.03))
-    assert "rest: not found" not in format_text(result)
+    assert "rest: not reliable" not in format_text(result)
 
 
 def test_a_muscle_that_never_rests_is_said_to_have_no_rest_and_still_gets_its_bursts() -> None:
@@ -77,7 +77,7 @@ def test_a_muscle_that_never_rests_is_said_to_have_no_rest_and_still_gets_its_bu
     assert lat.to_dict()["rest"]["reliable"] is False and lat.to_dict()["onset_method"] == "burst_fraction"
     assert glute.to_dict()["rest"]["reliable"] is True and glute.to_dict()["onset_method"] == "rest_threshold"
     text = format_text(result)
-    assert sum("rest: not found" in line for line in text.splitlines()) == 1
+    assert sum("rest: not reliable" in line for line in text.splitlines()) == 1
     # activity is not called noise at rest
     assert not {"noisy", "low_snr"} & set(lat.quality["flags"]) and "no_rest" in lat.quality["flags"]
     # each burst found once, within 60 ms of where its activation starts

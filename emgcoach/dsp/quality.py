@@ -51,7 +51,7 @@ FLAG_MESSAGES = {
     "clipping": "Clipping: the signal hits the amplifier's limit (gain too high or electrode moving)",
     "noisy": "Noisy at rest: re-prep the skin or press the electrodes down",
     "low_snr": "Low SNR: the muscle barely rises above rest (placement, or no contraction yet)",
-    "no_rest": "No rest in this stretch (the muscle works throughout): noise at rest and SNR not judged",
+    "no_rest": "No stationary rest found: noise at rest and SNR not judged",
 }
 
 

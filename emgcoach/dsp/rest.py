@@ -24,6 +24,7 @@ MIN_REST_S = 0.4  # at least this much stationary quiet time (distinct samples) 
 CV_MARGIN = 1.6  # a window is stationary when its envelope's SD/mean is at most this times noise's
 TREND_MAX = 0.3  # ... and its thirds' means lie within this fraction of its mean of each other
 POOL_FACTOR = 1.5  # pool the stationary windows whose mean is within this factor of the quietest's
+STATS_SPREAD = 3.0  # rest's figures pool windows whose mean is within this many SDs of rest's window means
 
 
 @dataclass(frozen=True)
@@ -107,16 +108,30 @@ def find_rest(envelope_uv: np.ndarray, rate_hz: float, cutoff_hz: float = 20.0,
     found = stationary.any() and float(mean[stationary].min()) <= POOL_FACTOR * float(np.nanmin(mean))
     if found:
         quietest = float(mean[stationary].min())
-        pool = stationary & (mean <= POOL_FACTOR * quietest)
+        steady = stationary & (mean <= POOL_FACTOR * quietest)
+        # the cut-off is set on the typical quiet window, not the quietest one: a cut at 1.5x the minimum
+        # would drop the upper half of rest's own spread (noisy at 200 Hz) and understate mean and SD
+        # stationarity says where rest is and how much rest's own window means spread; its mean and SD
+        # are then taken over every window whose mean lies within that spread, steady or not: keeping
+        # only the steadiest windows (low SD/mean) would bias the mean up and the SD down, and rest would
+        # cross mean + k SD on its own; a window reaching into a burst lies above the spread and stays out
+        typical = float(np.median(mean[steady]))
+        spread = 1.4826 * float(np.median(np.abs(mean[steady] - typical)))
+        pool = mean <= typical + STATS_SPREAD * spread
     else:  # nothing stationary: the quietest windows, for a figure to show, flagged unreliable
         order = np.argsort(mean)[: max(3, len(mean) // 10)]
         pool = np.zeros(len(mean), dtype=bool)
         pool[order[mean[order] <= POOL_FACTOR * mean[order[0]]]] = True
-    covered = np.zeros(len(env), dtype=bool)
-    for s in np.flatnonzero(pool) * step:
-        covered[s : s + w] = True
-    seconds = float(covered.sum() / rate_hz)
-    x = env[covered]
+        steady = pool
+
+    def cover(windows: np.ndarray) -> np.ndarray:
+        covered = np.zeros(len(env), dtype=bool)
+        for start in np.flatnonzero(windows) * step:
+            covered[start : start + w] = True
+        return covered
+
+    x = env[cover(pool)]
+    seconds = float(cover(steady).sum() / rate_hz)
     reliable = bool(found and seconds >= MIN_REST_S)
     return RestEstimate(float(x.mean()), float(x.std()), reliable, seconds)
 

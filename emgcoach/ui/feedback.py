@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from emgcoach.coach.live_feedback import Band, Figures
+from emgcoach.coach.set_summary import SetSummary
 from emgcoach.dsp.coactivation import CciBasis
 from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme
 
@@ -25,8 +26,37 @@ def _set_text(label: QLabel, text: str) -> None:
         label.setText(text)
 
 
-class TargetBar(QWidget):
+def fitted_font(base: QFont, text: str, width: float, points: int, smallest: int, bold: bool = True) -> QFont:
+    """`base` at `points` (bold), shrunk a point at a time until `text` fits `width` px or `smallest` is reached."""
+    f = QFont(base)
+    f.setBold(bold)
+    f.setPointSize(points)
+    while points > smallest and QFontMetrics(f).horizontalAdvance(text) > width:
+        points -= 1
+        f.setPointSize(points)
+    return f
+
+
+class PaintedText:
+    """The texts a widget paints itself, as (rect, font, text), so a test can check that each fits."""
+
+    def texts(self) -> list[tuple[QRectF, QFont, str]]:
+        raise NotImplementedError
+
+    def clipped_texts(self) -> list[str]:
+        """The painted texts that do not fit their rectangle."""
+        out = []
+        for rect, font, text in self.texts():
+            fm = QFontMetrics(font)
+            if text and (fm.horizontalAdvance(text) > rect.width() + 0.5 or fm.height() > rect.height() + 0.5):
+                out.append(text)
+        return out
+
+
+class TargetBar(QWidget, PaintedText):
     """A vertical bar: the muscle's level against its target band (shaded)."""
+
+    TITLE_H, VALUE_H = 34, 40
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,7 +66,7 @@ class TargetBar(QWidget):
         self.unit = "µV"
         self.scale_max = 100.0
         self.track = TRACK
-        self.setMinimumSize(140, 260)
+        self.setMinimumSize(100, 150)
 
     def set_value(self, value: float, band: Band, unit: str) -> None:
         self.value, self.band, self.unit = value, band, unit
@@ -45,12 +75,22 @@ class TargetBar(QWidget):
         self.scale_max = want if want > self.scale_max or want < 0.5 * self.scale_max else self.scale_max
         self.update()
 
+    def value_text(self) -> str:
+        return f"{self.value:.0f} {self.unit}" if math.isfinite(self.value) else "-"
+
+    def texts(self) -> list[tuple[QRectF, QFont, str]]:
+        """The title above the bar and the value below it, each as large as fits (22 and 16 pt at most)."""
+        w, h = self.width(), self.height()
+        title = QRectF(0, 0, w, self.TITLE_H)
+        value = QRectF(0, h - self.VALUE_H, w, self.VALUE_H)
+        return [(title, fitted_font(self.font(), self.title, w - 6, 16, 8), self.title),
+                (value, fitted_font(self.font(), self.value_text(), w - 6, 22, 8), self.value_text())]
+
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt's name)
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
         w, h = self.width(), self.height()
-        title_h, value_h = 40, 48
-        bar = QRectF(w * 0.25, title_h, w * 0.5, h - title_h - value_h)
+        bar = QRectF(w * 0.25, self.TITLE_H, w * 0.5, h - self.TITLE_H - self.VALUE_H)
         p.setPen(Qt.NoPen)
         p.setBrush(self.track)
         p.drawRoundedRect(bar, 8, 8)
@@ -68,23 +108,17 @@ class TargetBar(QWidget):
             y = y_of(self.value)
             p.drawRoundedRect(QRectF(bar.left(), y, bar.width(), bar.bottom() - y), 8, 8)
         p.setPen(self.palette().windowText().color())
-        f = QFont(self.font())
-        f.setPointSize(16)
-        f.setBold(True)
-        p.setFont(f)
-        p.drawText(QRectF(0, 0, w, title_h), Qt.AlignCenter, self.title)
-        text = f"{self.value:.0f} {self.unit}" if math.isfinite(self.value) else "-"
-        size = 22
-        f.setPointSize(size)
-        while size > 9 and QFontMetrics(f).horizontalAdvance(text) > w - 6:  # shrink to fit a narrow bar
-            size -= 1
-            f.setPointSize(size)
-        p.setFont(f)
-        p.drawText(QRectF(0, h - value_h, w, value_h), Qt.AlignCenter, text)
+        for rect, font, text in self.texts():
+            p.setFont(font)
+            p.drawText(rect, Qt.AlignCenter, text)
 
 
-class CciGauge(QWidget):
-    """A half-circle gauge of the co-contraction index, 0 (one muscle alone) to 1 (both together)."""
+class CciGauge(QWidget, PaintedText):
+    """A half-circle gauge of the co-contraction index, 0 (one muscle alone) to 1 (both together), with
+    the level both muscles share on its own line under the arc."""
+
+    PEN = 16
+    LEVEL_H = 22  # the 'both at ...' line, below the arc's baseline
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,53 +126,182 @@ class CciGauge(QWidget):
         self.level_pct = float("nan")
         self.unit = "%MVC"
         self.track = TRACK
-        self.setMinimumSize(220, 150)
+        self.setMinimumSize(180, 100)
 
     def set_value(self, value: float, level_pct: float = float("nan"), unit: str = "%MVC") -> None:
         """The index (0-1) and the activation both muscles share, in `unit` (% of MVC or of peak)."""
         self.value, self.level_pct, self.unit = value, level_pct, unit
         self.update()
 
+    def _arc(self) -> tuple[float, float, float]:
+        """(centre x, centre y, radius) of the arc: the widest half circle above the level line."""
+        w, h = self.width(), self.height()
+        cy = h - self.LEVEL_H - 4
+        r = max(10.0, min(w / 2 - self.PEN, cy - self.PEN / 2 - 2))
+        return w / 2, cy, r
+
+    def texts(self) -> list[tuple[QRectF, QFont, str]]:
+        cx, cy, r = self._arc()
+        inner = 2 * (r - self.PEN) * 0.9  # the index sits inside the arc
+        text = f"CCI {self.value:.2f}" if math.isfinite(self.value) else "CCI -"
+        out = [(QRectF(cx - inner / 2, cy - 36, inner, 36), fitted_font(self.font(), text, inner, 22, 8), text)]
+        if math.isfinite(self.value) and math.isfinite(self.level_pct):
+            # the index is 1.0 for both muscles at 5 % and at 60 %: the shared level tells which
+            level = f"both at {self.level_pct:.0f} {self.unit}"
+            out.append((QRectF(0, cy + 2, self.width(), self.LEVEL_H),
+                        fitted_font(self.font(), level, self.width() - 4, 11, 7, bold=False), level))
+        return out
+
     def paintEvent(self, _event: object) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
-        w, h = self.width(), self.height()
-        r = min(w / 2 - 12, h - 50)
-        cx, cy = w / 2, h - 30
+        cx, cy, r = self._arc()
         rect = QRectF(cx - r, cy - r, 2 * r, 2 * r)
-        p.setPen(QPen(self.track, 18, Qt.SolidLine, Qt.FlatCap))
+        p.setPen(QPen(self.track, self.PEN, Qt.SolidLine, Qt.FlatCap))
         p.drawArc(rect, 0, 180 * 16)
         if math.isfinite(self.value):
             v = min(max(self.value, 0.0), 1.0)
-            p.setPen(QPen(GREEN if v >= 0.5 else AMBER, 18, Qt.SolidLine, Qt.FlatCap))
+            p.setPen(QPen(GREEN if v >= 0.5 else AMBER, self.PEN, Qt.SolidLine, Qt.FlatCap))
             p.drawArc(rect, 180 * 16, int(-180 * 16 * v))
         p.setPen(self.palette().windowText().color())
-        f = QFont(self.font())
-        f.setPointSize(22)
-        f.setBold(True)
-        p.setFont(f)
-        text = f"CCI {self.value:.2f}" if math.isfinite(self.value) else "CCI -"
-        p.drawText(QRectF(0, cy - 40, w, 40), Qt.AlignCenter, text)
-        if math.isfinite(self.value) and math.isfinite(self.level_pct):
-            # the index is 1.0 for both muscles at 5 % and at 60 %: the shared level tells which
-            f.setPointSize(10)
-            f.setBold(False)
-            p.setFont(f)
-            p.drawText(QRectF(0, cy, w, 24), Qt.AlignCenter, f"both at {self.level_pct:.0f} {self.unit}")
+        for rect_, font, text in self.texts():
+            p.setFont(font)
+            p.drawText(rect_, Qt.AlignCenter, text)
+
+
+# ISO 9241-303 asks for characters of at least 16 minutes of arc; at 3 m that is 14 mm
+COUNTDOWN_MM = 14.0
+PHASE_NAMES = {"setup": "Get set", "contract": "Contract", "hold": "Hold", "release": "Release", "rest": "Rest",
+               "done": "Done"}
+
+
+class Countdown(QWidget):
+    """The seconds left in the phase, in digits at least COUNTDOWN_MM tall on this screen."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = ""
+        self.digit_font = QFont(self.font())
+        self.digit_font.setBold(True)
+        self._size_font()
+
+    def _size_font(self) -> None:
+        want = COUNTDOWN_MM / 25.4 * max(self.logicalDpiY(), 72)
+        self.digit_font.setPixelSize(100)
+        per_px = QFontMetrics(self.digit_font).tightBoundingRect("0123456789").height() / 100.0
+        self.digit_font.setPixelSize(math.ceil(want / max(per_px, 0.1)))
+        fm = QFontMetrics(self.digit_font)
+        self.setFixedSize(fm.horizontalAdvance("88") + 8, fm.height())
+
+    def digit_height_mm(self) -> float:
+        """How tall the digits are drawn, in mm at the screen's logical resolution."""
+        return QFontMetrics(self.digit_font).tightBoundingRect("0123456789").height() / self.logicalDpiY() * 25.4
+
+    def set_seconds(self, seconds: int) -> None:
+        text = str(seconds)
+        if text != self.text:
+            self.text = text
+            self.update()
+
+    def paintEvent(self, _event: object) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.Antialiasing)
+        p.setPen(self.palette().windowText().color())
+        p.setFont(self.digit_font)
+        p.drawText(QRectF(0, 0, self.width(), self.height()), Qt.AlignCenter, self.text)
+
+
+class PhaseBanner(QWidget):
+    """A running set, for the client across the room: the phase, the seconds left in it in big digits,
+    the rep, and what to do."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.countdown = Countdown()
+        self.phase = QLabel("")
+        self.rep = QLabel("")
+        self.cue = QLabel("")
+        for lab, size, bold in ((self.phase, 26, True), (self.rep, 12, False), (self.cue, 15, False)):
+            f = QFont(lab.font())
+            f.setPointSize(size)
+            f.setBold(bold)
+            lab.setFont(f)
+            lab.setWordWrap(True)
+        words = QVBoxLayout()
+        words.setSpacing(0)
+        words.addWidget(self.phase)
+        words.addWidget(self.rep)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.countdown)
+        top.addLayout(words, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 0, 4, 0)
+        lay.setSpacing(2)
+        lay.addLayout(top)
+        lay.addWidget(self.cue)
+
+    def show_status(self, phase: str, remaining_s: float, rep: int, reps: int, cue: str) -> None:
+        _set_text(self.phase, PHASE_NAMES.get(phase, phase))
+        self.countdown.set_seconds(math.ceil(remaining_s - 1e-9))  # shows 1 until the last second is over
+        _set_text(self.rep, f"Rep {rep + 1} of {reps}" if 0 <= rep < reps else "")
+        _set_text(self.cue, cue)
+
+
+class SetSummaryView(QWidget):
+    """The end of a set, in the feedback column: title, reps on target, median glute latency, the cue."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("")
+        self.score = QLabel("")
+        self.latency = QLabel("")
+        self.cue = QLabel("")
+        for lab, size, bold in ((self.title, 22, True), (self.score, 15, True), (self.latency, 13, False),
+                                (self.cue, 13, False)):
+            f = QFont(lab.font())
+            f.setPointSize(size)
+            f.setBold(bold)
+            lab.setFont(f)
+            lab.setWordWrap(True)
+            lab.setAlignment(Qt.AlignCenter)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 0, 4, 4)
+        lay.setSpacing(2)
+        for lab in (self.title, self.score, self.latency, self.cue):
+            lay.addWidget(lab)
+
+    def show_summary(self, summary: SetSummary) -> None:
+        self.title.setText(summary.title)
+        self.score.setText(summary.score_line())
+        self.latency.setText(summary.latency_line() if summary.reps else "")
+        self.latency.setVisible(bool(summary.reps))
+        self.cue.setText(summary.cue_line())
+        self.cue.setVisible(bool(summary.cue_line()))
+        self.cue.setStyleSheet(f"color: {AMBER.name()};" if summary.cue else f"color: {GREEN.name()};")
+
+    def lines(self) -> list[str]:
+        return [lab.text() for lab in (self.title, self.score, self.latency, self.cue) if lab.isVisible() and lab.text()]
 
 
 class FeedbackView(QWidget):
-    """Bars for lat and glute, the CCI gauge, the onset-order cue and the reward banner."""
+    """Bars for lat and glute, the CCI gauge, the onset-order cue and the reward banner; during a set the
+    phase with its countdown on top, and at its end the set's summary there."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lat_bar = TargetBar("Lat")
         self.glute_bar = TargetBar("Glute")
         self.gauge = CciGauge()
+        self.banner = PhaseBanner()
+        self.summary = SetSummaryView()
+        self.banner.setVisible(False)
+        self.summary.setVisible(False)
         self.onset_label = QLabel("Onset order: waiting for a rep")
+        self.onset_label.setToolTip("The last rep's onset order: which muscle fired first, and by how many ms")
         self.reward = QLabel("")
         self.mode = QLabel("")
-        for lab, size in ((self.onset_label, 18), (self.reward, 26), (self.mode, 11)):
+        for lab, size in ((self.onset_label, 16), (self.reward, 24), (self.mode, 10)):
             f = lab.font()
             f.setPointSize(size)
             f.setBold(size > 12)
@@ -149,14 +312,19 @@ class FeedbackView(QWidget):
         bars.addWidget(self.lat_bar)
         bars.addWidget(self.glute_bar)
         lay = QVBoxLayout(self)
+        lay.setSpacing(4)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.summary)
         lay.addLayout(bars, 3)
         lay.addWidget(self.gauge, 2)
         lay.addWidget(self.onset_label)
         lay.addWidget(self.reward)
-        lay.addWidget(self.mode)
         self.audio_button = QToolButton()  # the window gives it its "Audio cue" action (setDefaultAction)
         self.audio_button.setToolButtonStyle(Qt.ToolButtonTextOnly)
-        lay.addWidget(self.audio_button, 0, Qt.AlignCenter)
+        foot = QHBoxLayout()
+        foot.addWidget(self.mode, 1)
+        foot.addWidget(self.audio_button, 0, Qt.AlignVCenter)
+        lay.addLayout(foot)
         self.rewarded = False
 
     def set_theme(self, theme: Theme) -> None:
@@ -164,6 +332,24 @@ class FeedbackView(QWidget):
         for widget in (self.lat_bar, self.glute_bar, self.gauge):
             widget.track = QColor(theme.bar_track)
             widget.update()
+
+    def show_phase(self, phase: str, remaining_s: float, rep: int, reps: int, cue: str) -> None:
+        """A set under way: its phase and countdown on top (the last set's summary gives way)."""
+        self.summary.setVisible(False)
+        self.banner.show_status(phase, remaining_s, rep, reps, cue)
+        self.banner.setVisible(True)
+
+    def show_set_summary(self, summary: SetSummary | None) -> None:
+        """The set just ended (None: nothing on top, neither countdown nor summary)."""
+        self.banner.setVisible(False)
+        if summary is not None:
+            self.summary.show_summary(summary)
+        self.summary.setVisible(summary is not None)
+
+    def hide_phase(self) -> None:
+        """No set runs: the countdown goes (a summary on show stays)."""
+        if self.banner.isVisible():
+            self.banner.setVisible(False)
 
     def show_figures(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute",
                      warning: str = "") -> None:
@@ -174,7 +360,7 @@ class FeedbackView(QWidget):
             return
         self.lat_bar.set_value(fig.lat, fig.lat_band, fig.unit)
         self.glute_bar.set_value(fig.glute, fig.glute_band, fig.unit)
-        self.gauge.set_value(fig.cci, fig.cci_level_pct, "%MVC" if fig.cci_basis == CciBasis.MVC else "% of peak")
+        self.gauge.set_value(fig.cci, fig.cci_level_pct, "%MVC" if fig.cci_basis == CciBasis.MVC else "% of peak level")
         self.rewarded = fig.both_on_target
         _set_text(self.reward, "Both on target!" if fig.both_on_target else "")
         style = f"color: {GREEN.name()};" if fig.both_on_target else ""
@@ -189,4 +375,5 @@ class FeedbackView(QWidget):
         _set_text(self.mode, warning or mode)
 
     def show_onset(self, cue: str) -> None:
-        self.onset_label.setText(f"Onset order: {cue}")
+        """The last rep's onset order ('Lat first, glute +80 ms'), or a state such as 'waiting for a rep'."""
+        self.onset_label.setText(cue if cue[:1].isupper() else f"Onset order: {cue}")

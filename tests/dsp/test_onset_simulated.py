@@ -7,8 +7,9 @@ exactly 0 there) and its offset the end of its fall ramp (`SimulatedSession.trut
 
 Path, as in the engine but for the rest level: `Pipeline` fed in 10 ms blocks (band-pass, |x|, 20 Hz
 onset envelope), `OnsetDetector` with its defaults fed block by block; the rest level comes from
-`estimate_rest` over the whole onset envelope (as with a calibration, or as `analyze` does), not from the
-engine's rolling 30 s estimate that needs 3 s before its first onset. And, as in the CLI,
+`estimate_rest` over the whole onset envelope (as with a calibration), not from the engine's rolling
+30 s estimate that needs 3 s before its first onset. `analyze` finds its rest itself (`find_rest`);
+the CLI test streams with that rest. And, as in the CLI,
 `emgcoach.analysis.analyze_stream` on the recorded stream.
 """
 
@@ -42,16 +43,16 @@ def session(rate_hz: float, seed: int) -> SimulatedSession:
     return simulate(scenario, rate_hz, seed)  # default ramp_s = 0.04
 
 
-def streamed_events(sim: SimulatedSession) -> tuple[list[float], list[float]]:
+def streamed_events(sim: SimulatedSession, rest: tuple[float, float] | None = None) -> tuple[list[float], list[float]]:
     """Onset and offset times (s) as the engine finds them: blocks of 10 ms through Pipeline, then the
-    detector on the onset envelope."""
+    detector on the onset envelope, with `rest` (mean, SD µV) or the quietest windows' rest."""
     rate = sim.rate_hz
     x = np.asarray(sim.data, dtype=np.float64)
     pipe = Pipeline(rate, PipelineConfig(lowlag=False))
     block = max(1, int(round(0.01 * rate)))
     env = np.concatenate([pipe.process(x[i : i + block]).onset_envelope for i in range(0, len(x), block)])
-    rest = estimate_rest(env, rate)
-    det = OnsetDetector(rate, rest.mean_uv, rest.sd_uv)
+    mean, sd = rest if rest is not None else (estimate_rest(env, rate).mean_uv, estimate_rest(env, rate).sd_uv)
+    det = OnsetDetector(rate, mean, sd)
     events = []
     for i in range(0, len(env), block):
         events += det.process(env[i : i + block], i)
@@ -114,7 +115,24 @@ def test_no_split_or_false_bursts_at_200_hz() -> None:
 def test_cli_analysis_finds_the_same_onsets() -> None:
     sim = session(2000.0, 7)
     (ch,) = analyze_stream(sim.stream, mains=None)
-    on, _ = streamed_events(sim)
+    assert ch.rest.reliable and ch.rest.source == "quiet_windows"
+    on, _ = streamed_events(sim, (ch.rest.mean_uv, ch.rest.sd_uv))
     assert len(ch.onsets_s) == N_BURSTS
     np.testing.assert_allclose(ch.onsets_s, on, atol=1e-9)
     assert np.median(np.abs(errors(ch.onsets_s, sim.truth_onsets_s[0]))) * 1000 <= 15.0
+
+
+@pytest.mark.parametrize(("rate_hz", "limit_ms"), [(2000.0, 15.0), (200.0, 45.0)])
+def test_analyze_with_its_own_rest_times_onsets(rate_hz: float, limit_ms: float) -> None:
+    """`analyze` finds rest itself (dsp/rest.py): every burst once, median error within the limit."""
+    errs, found = [], 0
+    for seed in SEEDS:
+        sim = session(rate_hz, seed)
+        (ch,) = analyze_stream(sim.stream, mains=None)
+        found += len(ch.onsets_s)
+        errs += list(errors(ch.onsets_s, sim.truth_onsets_s[0], tol_s=0.5))
+    ms = np.abs(np.array(errs)) * 1000
+    print(f"analyze at {rate_hz:.0f} Hz: {found} onsets for {N_BURSTS * len(SEEDS)} bursts, "
+          f"{int(np.isnan(ms).sum())} more than 0.5 s off, median |error| {np.nanmedian(ms):.1f} ms")
+    assert found == N_BURSTS * len(SEEDS) and np.isnan(ms).sum() <= 1
+    assert np.nanmedian(ms) <= limit_ms
