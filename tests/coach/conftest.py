@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from emgcoach.coach.calibration import Calibration, calibrate_muscle
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
 from emgcoach.stream.simulated_session import drill_scenario
 from emgcoach.stream.simulator import Scenario, simulate
@@ -45,3 +46,15 @@ def feed_runner(runner, drill: str, seed: int = 1, calibration: bool = False, ch
         o = pipe.process(p.raw[i : i + chunk])
         events += runner.feed(0, i / RATE, i, RATE, o.envelope, o.onset_envelope)
     return events
+
+
+def calibration_of(p: Processed) -> Calibration:
+    """The calibration a wizard would make from the session's rest and MVC efforts."""
+    t = p.times
+    marks = [m for m in p.scenario.markers if m.kind == "calibration"]
+    rest = (t >= marks[0].time_s) & (t < marks[0].payload["end_s"])
+    muscles = []
+    for c, spec in enumerate(p.scenario.channels):
+        efforts = [p.envelope[(t >= m.time_s) & (t < m.payload["end_s"]), c] for m in marks if m.payload.get("muscle") == spec.muscle]
+        muscles.append(calibrate_muscle(spec.muscle, spec.side, RATE, p.envelope[rest, c], efforts, p.onset_envelope[rest, c]))
+    return Calibration("P01", "2026-11-25T09:00:00", tuple(muscles))

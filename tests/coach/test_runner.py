@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from emgcoach.coach.calibration import Calibration, calibrate_muscle
 from emgcoach.coach.drills import Miss, load_library
 from emgcoach.coach.runner import DrillRunner
-from tests.coach.conftest import RATE, Processed, feed_runner, processed
+from tests.coach.conftest import RATE, calibration_of, feed_runner, processed
 
 LIB = load_library(include_user=False)
 
@@ -66,20 +65,8 @@ def test_phase_events_become_markers_at_phase_starts() -> None:
     assert events[-1].marker().kind == "drill_end"
 
 
-def _calibration(p: Processed) -> Calibration:
-    """The calibration a wizard would make from the session's rest and MVC efforts."""
-    t = p.times
-    marks = [m for m in p.scenario.markers if m.kind == "calibration"]
-    rest = (t >= marks[0].time_s) & (t < marks[0].payload["end_s"])
-    muscles = []
-    for c, spec in enumerate(p.scenario.channels):
-        efforts = [p.envelope[(t >= m.time_s) & (t < m.payload["end_s"]), c] for m in marks if m.payload.get("muscle") == spec.muscle]
-        muscles.append(calibrate_muscle(spec.muscle, spec.side, RATE, p.envelope[rest, c], efforts, p.onset_envelope[rest, c]))
-    return Calibration("P01", "2026-11-25T09:00:00", tuple(muscles))
-
-
 def test_calibrated_runner_scores_levels_in_pct_mvc() -> None:
-    cal = _calibration(processed("bird_dog", 1, calibration=True))
+    cal = calibration_of(processed("bird_dog", 1, calibration=True))
     r = DrillRunner(LIB["bird_dog"], (0, 0), (0, 1), calibration=cal, start_s=_start("bird_dog", True))
     feed_runner(r, "bird_dog", calibration=True)
     assert len(r.scores) == LIB["bird_dog"].reps
@@ -120,7 +107,7 @@ def _run_with_partner_at(drill: str, partner_ms: float) -> DrillRunner:
     """A calibrated live set of `drill` whose partner fires `partner_ms` after the lead in every rep."""
     p = processed(drill, 1, True, partner_ms)
     start = next(m.time_s for m in p.scenario.markers if m.kind == "drill_start")
-    r = DrillRunner(LIB[drill], (0, 0), (0, 1), calibration=_calibration(p), start_s=start)
+    r = DrillRunner(LIB[drill], (0, 0), (0, 1), calibration=calibration_of(p), start_s=start)
     feed_runner(r, drill, calibration=True, partner_onset_ms=partner_ms)
     # the first rep starts right at the end of the set-up; its lead onset, timed a few ms before it, still
     # counts, and a partner firing in the set-up is timed by the detector run over the set-up

@@ -10,26 +10,14 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from emgcoach.coach.calibration import Calibration, calibrate_muscle
+from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.drills import load_library
 from emgcoach.coach.runner import DrillRunner
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
-from tests.coach.conftest import RATE, processed
+from tests.coach.conftest import RATE, calibration_of, processed
 
 LIB = load_library(include_user=False)
 TONE_PCT = 8.0
-
-
-def _calibration() -> Calibration:
-    p = processed("bird_dog", 1, calibration=True)
-    t = p.times
-    marks = [m for m in p.scenario.markers if m.kind == "calibration"]
-    rest = (t >= marks[0].time_s) & (t < marks[0].payload["end_s"])
-    muscles = []
-    for c, spec in enumerate(p.scenario.channels):
-        efforts = [p.envelope[(t >= m.time_s) & (t < m.payload["end_s"]), c] for m in marks if m.payload.get("muscle") == spec.muscle]
-        muscles.append(calibrate_muscle(spec.muscle, spec.side, RATE, p.envelope[rest, c], efforts, p.onset_envelope[rest, c]))
-    return Calibration("P01", "2026-11-25T09:00:00", tuple(muscles))
 
 
 def _with_tone(cal: Calibration, start_s: float, end_s: float) -> np.ndarray:
@@ -60,7 +48,7 @@ def _run(x: np.ndarray, cal: Calibration, start_s: float) -> DrillRunner:
 
 def test_a_set_with_8_pct_mvc_of_postural_tone_still_counts_every_rep() -> None:
     p = processed("bird_dog", 1, calibration=True)
-    cal = _calibration()
+    cal = calibration_of(processed("bird_dog", 1, calibration=True))
     start = next(m.time_s for m in p.scenario.markers if m.kind == "drill_start")
     end = start + LIB["bird_dog"].duration_s
     x = _with_tone(cal, start, end)
