@@ -49,6 +49,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE reps ADD COLUMN time_in_target REAL;
     ALTER TABLE reps ADD COLUMN unit TEXT NOT NULL DEFAULT '%MVC';
     """,
+    # 3: a set cut short (stopped, the app quit) is kept marked incomplete, with the reps it planned
+    """
+    ALTER TABLE session_drills ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE session_drills ADD COLUMN planned_reps INTEGER;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -107,6 +112,7 @@ class SessionRow:
     drills: tuple[str, ...]
     reps: int
     hits: int
+    complete: bool = True  # False: a set of it was cut short (stopped early, the app quit)
 
 
 class Store:
@@ -171,8 +177,11 @@ class Store:
         recording: str | None = None,
         calibration_id: int | None = None,
         notes: str = "",
+        complete: bool = True,
+        planned_reps: int | None = None,
     ) -> int:
-        """A session with its drills and reps, all or nothing; returns its id."""
+        """A session with its drills and reps, all or nothing; returns its id. `complete` False marks its
+        set as cut short (stopped early, the app quit) after the reps it has, of `planned_reps`."""
         with self._tx():
             pid = self.person(person)
             cur = self.conn.execute(
@@ -183,7 +192,8 @@ class Store:
             drill_ids: dict[str, int] = {}
             for r in reps:
                 if r.drill not in drill_ids:
-                    c = self.conn.execute("INSERT INTO session_drills (session_id, drill) VALUES (?, ?)", (sid, r.drill))
+                    c = self.conn.execute("INSERT INTO session_drills (session_id, drill, complete, planned_reps)"
+                                          " VALUES (?, ?, ?, ?)", (sid, r.drill, int(complete), planned_reps))
                     drill_ids[r.drill] = int(c.lastrowid)
                 unit = "%MVC" if r.calibrated else "µV"
                 peak = r.peak_pct_mvc if r.calibrated else r.peak_uv
@@ -222,12 +232,14 @@ class Store:
             "SELECT s.id, p.label, s.started, s.recording, s.notes,"
             " (SELECT group_concat(drill, ',') FROM session_drills d WHERE d.session_id = s.id) AS drills,"
             " (SELECT count(*) FROM reps r JOIN session_drills d ON d.id = r.session_drill_id WHERE d.session_id = s.id) AS n,"
-            " (SELECT coalesce(sum(hit), 0) FROM reps r JOIN session_drills d ON d.id = r.session_drill_id WHERE d.session_id = s.id) AS hits"
+            " (SELECT coalesce(sum(hit), 0) FROM reps r JOIN session_drills d ON d.id = r.session_drill_id WHERE d.session_id = s.id) AS hits,"
+            " (SELECT coalesce(min(complete), 1) FROM session_drills d WHERE d.session_id = s.id) AS complete"
             f" FROM sessions s JOIN people p ON p.id = s.person_id WHERE {where} ORDER BY s.started, s.id",
             params,
         ).fetchall()
         return [SessionRow(r["id"], r["label"], r["started"], r["recording"], r["notes"],
-                           tuple(r["drills"].split(",")) if r["drills"] else (), r["n"], r["hits"]) for r in rows]
+                           tuple(r["drills"].split(",")) if r["drills"] else (), r["n"], r["hits"], bool(r["complete"]))
+                for r in rows]
 
     def sessions(self, person: str) -> list[SessionRow]:
         """A person's sessions, oldest first."""
@@ -235,7 +247,8 @@ class Store:
 
     def _reps(self, where: str, params: tuple) -> list[dict]:
         rows = self.conn.execute(
-            "SELECT d.session_id, d.drill, r.* FROM reps r JOIN session_drills d ON d.id = r.session_drill_id"
+            "SELECT d.session_id, d.drill, d.complete, d.planned_reps, r.* FROM reps r"
+            " JOIN session_drills d ON d.id = r.session_drill_id"
             f" JOIN sessions s ON s.id = d.session_id JOIN people p ON p.id = s.person_id WHERE {where}"
             " ORDER BY d.session_id, d.id, r.idx",
             params,
@@ -243,7 +256,8 @@ class Store:
         return [dict(r) for r in rows]
 
     def session(self, session_id: int) -> tuple[SessionRow, list[dict]]:
-        """One session and its reps (dicts with the reps table's columns plus 'drill')."""
+        """One session and its reps (dicts with the reps table's columns plus 'drill', and its set's
+        'complete' and 'planned_reps')."""
         found = self._session_rows("s.id = ?", (session_id,))
         if not found:
             raise StoreError(f"{self.path}: no session {session_id}")
@@ -270,7 +284,8 @@ class Store:
 
     def progress(self, person: str, drill: str) -> list[dict]:
         """Per session of `drill`, oldest first: started, reps, hit rate, mean glute and lat level (unit),
-        median glute onset latency (ms)."""
+        median glute onset latency (ms), and whether the set ran to its end ('complete'; with
+        'planned_reps' when known)."""
         by_session: dict[int, list[dict]] = {}
         for r in self._reps("p.label = ? AND d.drill = ?", (person, drill)):
             by_session.setdefault(r["session_id"], []).append(r)
@@ -291,6 +306,8 @@ class Store:
                 "lat_mean": sum(lat_lvl) / len(lat_lvl) if lat_lvl else None,
                 "unit": reps[0]["unit"],
                 "median_latency_ms": float(statistics.median(lat)) if lat else None,
+                "complete": all(bool(r["complete"]) for r in reps),
+                "planned_reps": reps[0]["planned_reps"],
             })
         return out
 
