@@ -165,13 +165,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         result = Analysis(file=recording.path, duration_s=recording.duration_s, channels=channels, pairs=pairs)
     from emgcoach.coach.session_analysis import session_reps
 
-    scored = session_reps(recording, result, drill_id=args.drill)
+    scored = session_reps(recording, result, drill_id=args.drill, rescore=args.rescore)
     if scored is not None:
         result.reps, result.calibration = scored.to_list(), scored.calibration_note
     if args.json:
-        print(json.dumps(result.to_dict(), allow_nan=False))
+        out = result.to_dict()
+        if scored is not None:  # beside the reps: where they come from, and each set
+            out["source"] = str(scored.source)
+            out["sets"] = [s.to_dict() for s in scored.sets]
+        print(json.dumps(out, allow_nan=False))
     else:
-        print(format_text(result))
+        print(format_text(result, scored.source_note if scored is not None else ""))
     return 0
 
 
@@ -287,12 +291,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.person is not None:
         check_label(args.person)
     out = Path(args.output) if args.output else default_report_base(recording_path)
-    data = report_data(recording_path, person or "", notes or "", args.drill)
+    data = report_data(recording_path, person or "", notes or "", args.drill, rescore=args.rescore)
     scored = data.scored
     store = _store(args.store) if save else None  # an unusable store: one line, before any report is written
     try:
         html_path, pdf_path = write_report_checked(data, out)
-        print(f"{html_path}\n{pdf_path}\n{data.summary()}")
+        print(f"{html_path}\n{pdf_path}\n{data.summary()} ({scored.source_note}; {scored.calibration_note})")
         if store is not None:
             recording = str(Path(recording_path).resolve())
             already = store.saved_from(person, recording, scored.reps)
@@ -300,7 +304,10 @@ def cmd_report(args: argparse.Namespace) -> int:
                 print(f"not saved again: session {already} of {person} in {store.path} is this recording's set already")
                 return 0
             cal_id = store.save_calibration(scored.calibration) if scored.calibration else None
-            sid = store.save_session(person, data.started_at or "", scored.reps, recording, cal_id, notes or "")
+            complete = all(st.complete for st in scored.sets)  # a set stopped early is filed as such
+            planned = scored.sets[0].planned if len(scored.sets) == 1 else None
+            sid = store.save_session(person, data.started_at or "", scored.reps, recording, cal_id, notes or "",
+                                     complete=complete, planned_reps=planned)
             print(f"saved as session {sid} of {person} in {store.path}")
     finally:
         if store is not None:
@@ -336,7 +343,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         for r in rows:
             lvl = "-" if r["glute_mean"] is None else f"{r['glute_mean']:.0f} {r['unit']}"
             lat = "-" if r["median_latency_ms"] is None else f"{r['median_latency_ms']:+.0f} ms"
-            print(f"  {r['started']}  session {r['session']}: {r['reps']} reps, {100 * r['hit_rate']:.0f} % on target, "
+            cut = "" if r["complete"] else " (stopped early" + (f", of {r['planned_reps']} planned)" if r["planned_reps"] else ")")
+            print(f"  {r['started']}  session {r['session']}: {r['reps']} reps{cut}, {100 * r['hit_rate']:.0f} % on target, "
                   f"glute {lvl}, glute onset {lat}")
     return 0
 
@@ -478,6 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--mains", default="auto", help="mains notch: auto (detect), off, 50 or 60 (skipped, with a note, "
                    "when the line lies above the band at a low rate)")
     a.add_argument("--drill", help="score reps of this drill over the whole file (files with drill markers need no help)")
+    a.add_argument("--rescore", action="store_true", help="score every set again with today's rules instead of "
+                   "showing the verdicts the app gave live (the file's rep markers)")
     a.add_argument("--unit", metavar="uV|mV|V", help=UNIT_HELP)
     a.set_defaults(func=cmd_analyze)
 
@@ -507,6 +517,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--person", help="the client's pseudonym (e.g. P07), never a name")
     rp.add_argument("--notes", default="", help="notes to print on the report")
     rp.add_argument("--drill", help="drill done, for recordings without drill markers")
+    rp.add_argument("--rescore", action="store_true", help="score the reps again with today's rules instead of "
+                    "reporting the verdicts the app gave live (the file's rep markers)")
     rp.add_argument("--save", action="store_true", help="also save the session and its reps to the history")
     rp.add_argument("--store", help="history database (default: emgcoach.sqlite3 in your data folder)")
     rp.set_defaults(func=cmd_report)

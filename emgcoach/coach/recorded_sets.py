@@ -18,10 +18,11 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
+from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.scoring import RepScore
 from emgcoach.types import Marker
 
@@ -87,6 +88,23 @@ def rep_from_payload(payload: Mapping[str, Any]) -> RepScore:
         return RepScore(**kw)
     except TypeError as e:
         raise ValueError(f"rep marker without the fields of a verdict: {e}") from None
+
+
+def on_file_clock(score: RepScore, marker_time_s: float) -> RepScore:
+    """A verdict with its times on the file's clock. The payload's times are the live session's clock,
+    and a recording that started after the session did reads from its own first sample (the XDF reader
+    sets that to 0; an export keeps its own start), so they would sit the recording's start too late.
+    The runner stamps a rep's marker at the rep's end (`RunnerEvent`), so the marker's time as read
+    minus the payload's end_s is that shift (0 when the recording began with the session)."""
+    shift = marker_time_s - score.end_s
+    if not math.isfinite(shift) or abs(shift) < 1e-6:
+        return score
+
+    def moved(t: float | None) -> float | None:
+        return None if t is None else t + shift
+
+    return replace(score, start_s=score.start_s + shift, end_s=score.end_s + shift,
+                   lat_onset_s=moved(score.lat_onset_s), glute_onset_s=moved(score.glute_onset_s))
 
 
 @dataclass
@@ -174,10 +192,55 @@ def _add_verdict(sets: list[RecordedSet], open_: RecordedSet | None, m: Marker) 
         logger.info("rep verdict at %.2f s lies outside every %s set: not a rep of any set", m.time_s, drill)
         return
     try:
-        score = rep_from_payload(m.payload)
+        score = on_file_clock(rep_from_payload(m.payload), m.time_s)
     except ValueError as e:
         logger.warning("rep marker at %.2f s unreadable (%s): left out", m.time_s, e)
         return
     if any(abs(v.start_s - score.start_s) < SAME_MARKER_S for v in target.verdicts):
         return  # the same verdict twice
     target.verdicts.append(score)
+
+
+def calibration_marker(time_s: float, calibration: Calibration) -> Marker:
+    """The marker saying `calibration` is in force from time_s (s) on: kind `calibration`, payload
+    {"step": "applied", "calibration": Calibration.to_dict()} (`session_analysis.applied_calibrations`)."""
+    return Marker(time_s, "calibration", {"step": "applied", "calibration": calibration.to_dict()})
+
+
+def recording_start_markers(
+    now_s: float,
+    calibration: Calibration | None,
+    running_set: RunningSet | None = None,
+) -> list[Marker]:
+    """What a recording started at session time now_s (s) must say first, so it stands on its own: the
+    calibration in force (its levels are %MVC of it), and of a set already under way its `drill_start`
+    (at the set's start, before the file's) and the verdicts given so far, so the file holds the whole
+    set as the app showed it."""
+    out = [calibration_marker(now_s, calibration)] if calibration is not None else []
+    if running_set is not None:
+        out.append(Marker(running_set.start_s, "drill_start", {
+            "drill": running_set.drill, "reps": running_set.planned, "person": running_set.person,
+            "recording_started_s": now_s}))
+        out.extend(Marker(s.end_s, "rep", s.to_dict()) for s in running_set.scores)
+    return out
+
+
+@dataclass(frozen=True)
+class RunningSet:
+    """A set under way: its drill id, planned reps, the client's pseudonym, start (session s) and the
+    reps scored so far."""
+
+    drill: str
+    planned: int
+    person: str
+    start_s: float
+    scores: tuple[RepScore, ...] = ()
+
+
+def verdicts_of(sets: Iterable[RecordedSet], drill: str, start_s: float, tolerance_s: float = 0.05) -> list[RepScore]:
+    """The live verdicts of the recorded set of `drill` that started at session time start_s (s, within
+    tolerance_s): what a replayed set is saved with. Empty when the file holds none for it."""
+    for s in sets:
+        if s.drill == drill and s.start_s is not None and abs(s.start_s - start_s) <= tolerance_s:
+            return list(s.verdicts)
+    return []

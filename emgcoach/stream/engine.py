@@ -12,7 +12,7 @@ import asyncio
 import collections
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -154,6 +154,7 @@ class Engine:
         self._events: collections.deque[EngineEvent] = collections.deque(maxlen=MAX_EVENTS)
         self._subscribers: list[Callable[[ProcessedBlock], None]] = []
         self._recorder: Recorder | None = None
+        self._unrecorded_source_kinds: frozenset[str] = frozenset()  # see leave_source_markers_unrecorded
         self._replay_clock: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -303,7 +304,8 @@ class Engine:
             st.record_from_t = float(marker.payload.get("to_s", float("-inf")))
         if marker.kind == "gap":
             st.gap_marked = True  # the source said it; the block with `lost` that follows adds no second one
-        self._record_marker(marker)
+        if marker.kind not in self._unrecorded_source_kinds:
+            self._record_marker(marker)
         self._emit("marker", st.index, {"kind": marker.kind, **marker.payload}, marker.time_s)
 
     def _on_block(self, st: _Stream, block: Block) -> None:
@@ -493,9 +495,16 @@ class Engine:
 
         self.call(put)
 
-    def start_recording(self, path: str | Path) -> None:
+    def leave_source_markers_unrecorded(self, kinds: Iterable[str]) -> None:
+        """Markers of these kinds that come from the sources (a replayed file's own `drill_start`, `phase`,
+        `rep`, `drill_end`) still reach the UI but are not recorded: the app coaching the replay writes
+        its own, and a recording of the replay would otherwise hold every set twice."""
+        self._unrecorded_source_kinds = frozenset(kinds)
+
+    def start_recording(self, path: str | Path, first_markers: Sequence[Marker] = ()) -> None:
         """Record every stream (and markers) to an XDF file from now until `stop_recording()`; a stream added
-        meanwhile joins the file from when it is added."""
+        meanwhile joins the file from when it is added. `first_markers` go into the file before anything
+        else (e.g. the calibration in force, so the file carries it)."""
         if not self._streams:
             raise ValueError("nothing to record: no sensor or file is streaming")
         if self._recorder is not None:
@@ -510,6 +519,8 @@ class Engine:
                 raise ValueError(f"already recording to {self._recorder.path}")
             for st in self._streams[known:]:  # added while the file was being opened
                 recorder.add_stream(st.info)
+            for marker in first_markers:  # queued before any block can be: the file's first words
+                recorder.put_marker(marker)
             self._recorder = recorder
         self._emit("recording", None, {"state": "started", "path": str(path)})
 
