@@ -57,6 +57,7 @@ class DevicePanel(QWidget):
     simulate_requested = Signal()
     scan_requested = Signal()
     reconnect_requested = Signal()
+    rebuilt = Signal()  # boxes came or went: the panel wants another height
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,6 +115,7 @@ class DevicePanel(QWidget):
             self._lay.insertWidget(self._lay.count() - 1, box)
             self._boxes.append((box, status, lights, combos))
         self._shown = (engine, engine.n_streams)
+        self.rebuilt.emit()
 
     def refresh(self, engine: Engine | None, roles: dict[tuple[int, int], tuple[str, str]]) -> None:
         """Update from the engine (call on the UI timer, a few times a second is enough)."""

@@ -1,5 +1,6 @@
 """The drill panel: who is training (a pseudonym), which drill, its calibration state, and while a set
-runs the phase with its countdown, the rep count and the one cue for the last rep."""
+runs the phase with its countdown, the rep count and the one cue for the last rep. (The feedback column
+shows the countdown large, for the client.)"""
 
 from __future__ import annotations
 
@@ -20,9 +21,20 @@ from PySide6.QtWidgets import (
 
 from emgcoach.coach.drills import Drill
 from emgcoach.coach.runner import Status
+from emgcoach.coach.set_summary import SetSummary
+from emgcoach.ui.feedback import PHASE_NAMES
+from emgcoach.ui.text import WrappedText
 
 GREEN = "#43a047"
 AMBER = "#ef6c00"
+
+
+def _small(text: WrappedText, bold: bool = False) -> WrappedText:
+    f = QFont(text.font())
+    f.setPointSize(9)
+    f.setBold(bold)
+    text.setFont(f)
+    return text
 
 
 def _big(label: QLabel, size: int, bold: bool = True) -> QLabel:
@@ -49,11 +61,16 @@ class DrillPanel(QWidget):
         self.person.setPlaceholderText("pseudonym, e.g. P07")
         self.person.setToolTip("A code for the client (letters, digits, - and _), never a name: the history holds health data")
         self.drill = QComboBox()
+        # a long drill name is elided in a narrow panel instead of holding the panel wide
+        self.drill.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.drill.setMinimumContentsLength(12)
         for d in drills.values():
             self.drill.addItem(d.name, d.id)
-        self.about = _big(QLabel(), 9, bold=False)
-        self.about.setTextFormat(Qt.RichText)
-        self.calibration = _big(QLabel("Not calibrated: levels in µV, targets relative to rest"), 9, bold=False)
+            self.drill.setItemData(self.drill.count() - 1, d.name, Qt.ToolTipRole)
+        # the drill in words: on a small screen the details give way first (elided, whole in the tooltip)
+        self.purpose = _small(WrappedText(min_lines=1), bold=True)
+        self.about = _small(WrappedText(min_lines=2))
+        self.calibration = _small(WrappedText("Not calibrated: levels in µV, targets relative to rest", min_lines=1))
         self.calibrate_button = QPushButton("Calibrate...")
         self.start_button = QPushButton("Start drill")
         self.start_button.setToolTip("Start / stop a set of the chosen drill (S)")
@@ -61,11 +78,11 @@ class DrillPanel(QWidget):
         self.history_button = QPushButton("History...")
         self.report_button = QPushButton("Report...")
         self.report_button.setEnabled(False)
-        self.report_button.setToolTip("Write the last set's report (needs the set to have been recorded)")
-        self.phase = _big(QLabel(""), 20)
-        self.cue = _big(QLabel(""), 12, bold=False)
-        self.reps = _big(QLabel(""), 12)
-        self.last_rep = _big(QLabel(""), 12)
+        self.report_button.setToolTip("Write a report of the last set, with notes, where you choose (Ctrl+P)")
+        # the phase and its countdown are also in the feedback column, large: here they are for the therapist
+        self.phase = _big(QLabel(""), 12)
+        self.reps = _big(QLabel(""), 11, bold=False)
+        self.last_rep = _big(QLabel(""), 11)
 
         form = QFormLayout()
         form.addRow("Client", self.person)
@@ -77,16 +94,16 @@ class DrillPanel(QWidget):
         for b in (self.history_button, self.report_button):
             more.addWidget(b)
         lay = QVBoxLayout(self)
+        lay.setSpacing(4)
         lay.addLayout(form)
-        lay.addWidget(self.about)
+        lay.addWidget(self.purpose)
+        lay.addWidget(self.about, 1)
         lay.addWidget(self.calibration)
         lay.addLayout(buttons)
         lay.addLayout(more)
         lay.addWidget(self.phase)
-        lay.addWidget(self.cue)
         lay.addWidget(self.reps)
         lay.addWidget(self.last_rep)
-        lay.addStretch(1)
 
         self.drill.currentIndexChanged.connect(self._describe)
         self.start_button.clicked.connect(self.start_toggled)
@@ -106,10 +123,10 @@ class DrillPanel(QWidget):
     def _describe(self) -> None:
         d = self.current_drill()
         t = d.targets
+        self.purpose.setText(d.purpose)
         self.about.setText(
-            f"<b>{d.purpose}</b><br>Set-up: {d.setup}<br>Electrodes: {d.electrodes}<br>"
             f"{d.reps} reps. Targets: lat {t.lat_lo:g}-{t.lat_hi:g} %MVC, glute at least {t.glute_min:g} %MVC, "
-            f"{t.timing_text()}."
+            f"{t.timing_text()}.\nElectrodes: {d.electrodes}\nSet-up: {d.setup}"
         )
 
     def set_running(self, running: bool) -> None:
@@ -121,10 +138,8 @@ class DrillPanel(QWidget):
             self.last_rep.setText("")
 
     def show_status(self, st: Status) -> None:
-        names = {"setup": "Get set", "contract": "Contract", "hold": "Hold", "release": "Release", "rest": "Rest", "done": "Done"}
         left = math.ceil(st.remaining_s - 1e-9)  # a countdown shows 1 until the last second is over
-        self.phase.setText(f"{names.get(st.phase, st.phase)}  {left} s" if st.phase != "done" else "Set complete")
-        self.cue.setText(st.text)
+        self.phase.setText(f"{PHASE_NAMES.get(st.phase, st.phase)}  {left} s" if st.phase != "done" else "Set complete")
 
     def show_reps(self, done: int, hits: int, total: int) -> None:
         self.reps.setText(f"{done} of {total} reps done, {hits} on target")
@@ -135,10 +150,14 @@ class DrillPanel(QWidget):
         self.last_rep.setStyleSheet(f"color: {GREEN if hit else AMBER};")
 
     def clear_set(self, phase_text: str = "") -> None:
-        """Forget the last set's countdown, cue, count and verdict (a new session), showing `phase_text`."""
-        for label in (self.cue, self.reps, self.last_rep):
+        """Forget the last set's countdown, count and verdict (a new session), showing `phase_text`."""
+        for label in (self.reps, self.last_rep):
             label.setText("")
         self.phase.setText(phase_text)
+
+    def show_set_end(self, summary: SetSummary) -> None:
+        """The set is over: its title instead of the last phase, the count stays."""
+        self.phase.setText(summary.title)
 
     def show_calibration(self, text: str) -> None:
         self.calibration.setText(text)

@@ -33,6 +33,7 @@ from emgcoach.coach.drills import DrillError, load_library
 from emgcoach.analysis import check_rates
 from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, drill_bands, figures, rest_and_reference
 from emgcoach.coach.runner import DrillRunner, RunnerEvent
+from emgcoach.coach.set_summary import summarise_set
 from emgcoach.coach.store import Store, StoreError
 from emgcoach.errors import EmgcoachError, RateNeeded
 from emgcoach.io.open import read_recording
@@ -46,6 +47,7 @@ from emgcoach.ui.drill_panel import DrillPanel
 from emgcoach.ui.history import HistoryDialog
 from emgcoach.ui.feedback import FeedbackView
 from emgcoach.ui.plots import SignalPlots
+from emgcoach.ui.text import ElidedLabel
 from emgcoach.ui.theme import DEFAULT_THEME, THEME_LABELS, THEMES, apply_palette, theme_named
 from emgcoach.ui.transport import TransportBar
 
@@ -57,6 +59,8 @@ PLOT_WINDOWS_S = (5.0, 10.0, 20.0, 30.0)
 PREROLL_S = 30.0  # a seek in a replay first fills the plots' longest window with the lead-up to the target
 LIVE_STATES = {"running", "streaming"}  # a stream whose samples keep coming (file or simulator; sensor)
 UNITS = {"pct": "%MVC when calibrated", "uv": "µV (targets carried over from the calibration)"}
+LEFT_PANEL_SHARE = 0.25  # of the window's width, at most, when the window is narrow
+FEEDBACK_SHARE = 0.42  # of plots + feedback, at first (then as the user drags it)
 
 
 class MainWindow(QMainWindow):
@@ -95,6 +99,10 @@ class MainWindow(QMainWindow):
         dock.setObjectName("sensors")
         dock.setWidget(self.devices)
         self.addDockWidget(Qt.LeftDockWidgetArea, dock)
+        self.sensors_dock = dock
+        # the left panel runs down to the status bar, the replay bar sits under plots and feedback only:
+        # on a low screen the panel's text needs the height more than the replay bar needs the width
+        self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
         self.transport = TransportBar()
         tdock = QDockWidget("Replay", self)
         tdock.setObjectName("replay")
@@ -111,6 +119,7 @@ class MainWindow(QMainWindow):
         ddock.setObjectName("drill")
         ddock.setWidget(self.drill_panel)
         self.addDockWidget(Qt.LeftDockWidgetArea, ddock)
+        self.drill_dock = ddock
         self.drill_panel.select(str(self.settings.value("drill", "bird_dog")))
         self.runner: DrillRunner | None = None
         self._runner_events: queue.Queue[RunnerEvent] = queue.Queue()
@@ -125,7 +134,8 @@ class MainWindow(QMainWindow):
         self._calibration_from_recording = False
         if self._person():
             QTimer.singleShot(0, self._person_changed)  # today's calibration of the last client
-        self.status = QLabel("Open a recording (Ctrl+O) or add simulated sensors to start")
+        # one line, elided on a narrow window with the whole message in its tooltip
+        self.status = ElidedLabel("Open a recording (Ctrl+O) or add simulated sensors to start")
         self.statusBar().addWidget(self.status, 1)
         self.audio_cue = AudioCue(self, str(self.settings.value("audio_cue_follow", "both")))
         units = str(self.settings.value("units", "pct"))
@@ -139,6 +149,7 @@ class MainWindow(QMainWindow):
         self.devices.simulate_requested.connect(self.add_simulated_sensors)
         self.devices.scan_requested.connect(self._scan)
         self.devices.reconnect_requested.connect(self.reconnect_last_sensors)
+        self.devices.rebuilt.connect(lambda: QTimer.singleShot(0, self._fit_sensors_panel))  # once laid out
         self._session_sensors: list[str] = []  # "kind|address|name" of the sensors connected this session
         self._sensor_engine: Engine | None = None  # the engine those sensors stream into
         self.devices.set_last_sensors([e.split("|", 2)[2] or e.split("|", 2)[1] for e in self._last_sensors()])
@@ -159,7 +170,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1400, 850)
+            self._first_size()
         state = self.settings.value("window_state")
         if state is not None:
             self.restoreState(state)
@@ -307,6 +318,7 @@ class MainWindow(QMainWindow):
         self._simulating, self._sim_cue = False, None
         self.transport.set_duration(0.0)
         self.feedback.show_onset("waiting for a rep")  # the last session's cue does not belong to this one
+        self.feedback.show_set_summary(None)
         self.drill_panel.clear_set()
         return self.engine
 
@@ -677,7 +689,9 @@ class MainWindow(QMainWindow):
             self._sim_cue = self._simulated_cue()
         if self.runner is not None:
             self._drill_tick(engine)
-        elif self._recorded_drills and engine.replay_clock is not None:
+        else:
+            self.feedback.hide_phase()  # however the set ended (a stop, a seek, another file)
+        if self.runner is None and self._recorded_drills and engine.replay_clock is not None:
             t, drill_id = self._recorded_drills[0]
             now = engine.replay_clock.now_s()
             if now >= t:
@@ -697,6 +711,7 @@ class MainWindow(QMainWindow):
         if self.frames % SLOW_EVERY:
             return
         self.devices.refresh(engine, self.roles)
+        self._fit_sensors_panel()  # a status line that now wraps wants another line
         clock = engine.replay_clock
         if clock is not None and self.replay_duration_s:
             ended = self._replay_ended()  # the clock runs on past the file's end: the bar stops there
@@ -855,8 +870,11 @@ class MainWindow(QMainWindow):
         self.status.setText(f"Calibration saved for {cal.person}")
 
     def toggle_drill(self) -> None:
-        if self.runner is not None:
+        runner = self.runner
+        if runner is not None:
             self.stop_drill()
+            if self.set_scores:  # stopped by the user after some reps: what they came to
+                self._show_set_end(runner)
         else:
             self.start_drill()
 
@@ -890,7 +908,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("drill", drill.id)
         self.drill_panel.set_running(True)
         self.drill_panel.show_reps(0, 0, drill.reps)
-        self.drill_panel.report_button.setEnabled(False)
+        self.feedback.show_set_summary(None)  # the last set's summary gives way to this one's countdown
         self.set_scores: list = []
         self.status.setText(f"{drill.name}: started")
         return True
@@ -960,12 +978,22 @@ class MainWindow(QMainWindow):
         assert runner is not None
         self._set_done = False
         self._drain_runner()
-        self.drill_panel.show_status(runner.status(engine.session_time_s()))
+        st = runner.status(engine.session_time_s())
+        self.drill_panel.show_status(st)
+        self.feedback.show_phase(st.phase, st.remaining_s, st.rep, runner.drill.reps, st.text)
         hits = sum(s.hit for s in self.set_scores)
         self.drill_panel.show_reps(len(self.set_scores), hits, runner.drill.reps)
         ended = all(engine.stream_stats(s).state in ("ended", "error") for s in range(engine.n_streams))
         if self._set_done or ended:  # the set is complete, or the file being replayed has run out
             self.stop_drill()
+            self._show_set_end(runner)
+
+    def _show_set_end(self, runner: DrillRunner) -> None:
+        """The set is over: its summary in the feedback column and its title on the drill panel, in place
+        of the last phase's countdown."""
+        summary = summarise_set(runner.drill, list(self.set_scores), stopped=not runner.done)
+        self.feedback.show_set_summary(summary)
+        self.drill_panel.show_set_end(summary)
 
     def open_history(self) -> HistoryDialog | None:
         store = self.store()
@@ -999,6 +1027,41 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ closing
 
+    def _first_size(self) -> None:
+        """1400 x 850 where the screen has room, else all of it (a 1024 x 768 clinic laptop)."""
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        if screen is None or screen.width() < 1400 or screen.height() < 850:
+            w, h = (screen.width(), screen.height()) if screen is not None else (1024, 700)
+            self.resize(min(1400, w), min(850, h))
+        else:
+            self.resize(1400, 850)
+
+    def _fit_left_panel(self) -> None:
+        """The left panel gives way on a narrow window: at most a quarter of its width (or the least the
+        panel can take), so the plots and the feedback keep theirs."""
+        docks = [d for d in (self.sensors_dock, self.drill_dock)
+                 if d.isVisible() and not d.isFloating() and self.dockWidgetArea(d) == Qt.LeftDockWidgetArea]
+        if not docks:
+            return
+        least = max(d.minimumSizeHint().width() for d in docks)
+        limit = max(least, int(LEFT_PANEL_SHARE * self.width()))
+        if max(d.width() for d in docks) > limit:
+            self.resizeDocks(docks, [limit] * len(docks), Qt.Horizontal)
+            self.layout().activate()  # now, not on the next event loop pass: the split is sized after this
+
+    def _fit_sensors_panel(self) -> None:
+        """Give the sensors panel the height its boxes need (the drill panel below gives way)."""
+        dock = self.sensors_dock
+        if dock.isFloating() or not dock.isVisible() or self.dockWidgetArea(dock) != Qt.LeftDockWidgetArea:
+            return
+        want = self.devices.sizeHint().height() + (dock.height() - self.devices.height())
+        if dock.height() < want:
+            self.resizeDocks([dock], [want], Qt.Vertical)
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit_left_panel()
+
     def showEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         if not self._split_restored:
@@ -1006,6 +1069,11 @@ class MainWindow(QMainWindow):
             split_state = self.settings.value("split_state")
             if split_state is not None:
                 self.split.restoreState(split_state)
+            else:  # the feedback column is read from across the room: give it two fifths
+                self._fit_left_panel()
+                total = sum(self.split.sizes())
+                self.split.setSizes([total - int(FEEDBACK_SHARE * total), int(FEEDBACK_SHARE * total)])
+        self._fit_left_panel()
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
         self.settings.setValue("geometry", self.saveGeometry())

@@ -1,0 +1,128 @@
+"""Text that gives way on a small screen: a wrapped paragraph that, given fewer lines than it needs,
+ends its last line with '…' and shows the whole text as its tooltip; and a one-line label that elides."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QFontMetricsF, QPainter, QTextLayout, QTextOption
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+
+class WrappedText(QWidget):
+    """Plain text wrapped at word boundaries. It asks for the height of all its lines but accepts as few
+    as `min_lines`; then the last line shown is elided, and the tooltip holds the full text."""
+
+    def __init__(self, text: str = "", min_lines: int = 1, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = text
+        self.min_lines = min_lines
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
+        self._tip = ""
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name, so callers treat both alike)
+        if text != self._text:
+            self._text = text
+            self.updateGeometry()
+            self.update()
+            self._update_tip()
+
+    def _lines(self, width: float) -> list[str]:
+        """The text broken into lines of at most `width` px (paragraphs at newlines)."""
+        out: list[str] = []
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
+        for para in self._text.split("\n"):
+            layout = QTextLayout(para, self.font())
+            layout.setTextOption(option)
+            layout.beginLayout()
+            while True:
+                line = layout.createLine()
+                if not line.isValid():
+                    break
+                line.setLineWidth(max(1.0, width))
+                out.append(para[line.textStart() : line.textStart() + line.textLength()].rstrip())
+            layout.endLayout()
+        return out
+
+    def _line_h(self) -> float:
+        return QFontMetricsF(self.font()).lineSpacing()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return math.ceil(len(self._lines(width)) * self._line_h())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        # a modest width: the text wraps to whatever width its panel has, and must not hold it wide
+        return QSize(200, self.heightForWidth(max(self.width(), 200)))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        n = min(self.min_lines, max(1, len(self._lines(max(self.width(), 100)))))
+        return QSize(60, math.ceil(n * self._line_h()))
+
+    def shown_lines(self) -> int:
+        return max(1, int((self.height() + 0.5) // self._line_h()))
+
+    def is_elided(self) -> bool:
+        """Whether some of the text does not fit (its last shown line ends in '…')."""
+        return len(self._lines(self.width())) > self.shown_lines()
+
+    def _update_tip(self) -> None:
+        tip = self._text if self.is_elided() else ""
+        if tip != self._tip:
+            self._tip = tip
+            self.setToolTip(tip)
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._update_tip()
+
+    def paintEvent(self, _event: object) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setPen(self.palette().windowText().color())
+        p.setFont(self.font())
+        lines = self._lines(self.width())
+        n = self.shown_lines()
+        h = self._line_h()
+        fm = QFontMetricsF(self.font())
+        for i, line in enumerate(lines[:n]):
+            if i == n - 1 and len(lines) > n:
+                line = fm.elidedText(" ".join(lines[i:]), Qt.ElideRight, self.width())
+            p.drawText(QPointF(0, i * h + fm.ascent()), line)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that, when narrower than its text, shows it elided with the whole as a tooltip.
+    `text()` is always the whole text."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.setMinimumWidth(40)
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        super().setText(text)
+        self._update_tip()
+
+    def is_elided(self) -> bool:
+        return QFontMetricsF(self.font()).horizontalAdvance(self.text()) > self.contentsRect().width()
+
+    def _update_tip(self) -> None:
+        self.setToolTip(self.text() if self.is_elided() else "")
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._update_tip()
+
+    def paintEvent(self, _event: object) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setPen(self.palette().windowText().color())
+        rect = QRectF(self.contentsRect())
+        text = QFontMetricsF(self.font()).elidedText(self.text(), Qt.ElideRight, rect.width())
+        p.drawText(rect, int(self.alignment() | Qt.AlignVCenter), text)

@@ -1,0 +1,94 @@
+"""The window on a 1024 x 700 clinic laptop: nothing clipped (before a session, mid-set and at a set's
+end), the left panel gives way to the plots and the feedback, and the countdown is big enough to read
+from 3 m."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget  # noqa: E402
+
+from emgcoach.io.open import read_recording  # noqa: E402
+from emgcoach.ui.feedback import COUNTDOWN_MM  # noqa: E402
+from emgcoach.ui.main_window import MainWindow  # noqa: E402
+from tests.ui.clipping import clipped_text  # noqa: E402
+
+SESSION = Path(__file__).resolve().parents[2] / "recordings" / "drills" / "bird_dog.xdf"
+SIZE = (1024, 700)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path):
+    s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    s.setValue("store_path", str(tmp_path / "history.sqlite3"))
+    w = MainWindow(s)
+    qtbot.addWidget(w)
+    w.resize(*SIZE)
+    w.show()
+    w.drill_panel.person.setText("P07")
+    yield w
+    w.close()
+
+
+def _settled(qtbot, w: MainWindow) -> list[str]:
+    """Let the layout settle, then what is clipped."""
+    w.frames = -1
+    w.tick()
+    qtbot.wait(50)  # layout requests are posted events: let them run (not a wait for the replay)
+    return clipped_text(w)
+
+
+def test_the_checker_finds_a_clipped_label(qtbot) -> None:
+    box = QWidget()
+    qtbot.addWidget(box)
+    lay = QVBoxLayout(box)
+    lay.setSizeConstraint(QVBoxLayout.SetNoConstraint)  # a window smaller than its labels want, as on a small screen
+    long = QLabel("a label far too long for the forty pixels it is given")
+    wrapped = QLabel("wrapped, but given one line for three " * 3)
+    wrapped.setWordWrap(True)
+    lay.addWidget(long)
+    lay.addWidget(wrapped)
+    box.resize(40, 40)
+    box.show()
+    problems = clipped_text(box)
+    assert any("far too long" in p for p in problems) and any("wrapped, but" in p for p in problems), problems
+
+
+def test_nothing_is_clipped_at_1024_x_700(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    w = window
+    assert (w.width(), w.height()) == SIZE  # it fits: the window's minimum is no wider or taller
+    assert _settled(qtbot, w) == []  # before any session
+    assert w.open_recording(SESSION, speed=8.0)
+    qtbot.waitUntil(lambda: w.calibration is not None, timeout=15000)
+    start = next(m.time_s for m in read_recording(SESSION).markers if m.kind == "drill_start")
+    w.engine.pause()
+    w.seek(start - 1.0)
+    qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (start - 1.0)) < 0.05, timeout=5000)
+    w.engine.resume()
+    qtbot.waitUntil(lambda: w.runner is not None and len(w.set_scores) >= 1
+                    and w.runner.status(w.engine.replay_clock.now_s()).phase == "hold", timeout=20000)
+    w.engine.pause()
+    assert w.feedback.banner.isVisible()
+    problems = _settled(qtbot, w)
+    assert problems == [], "\n".join(problems)  # mid-set: countdown, bars with values, gauge, rep verdict
+    # the left panel gave way: the plots keep more than 400 px, the feedback column a third
+    assert w.drill_dock.width() <= 0.26 * SIZE[0] and w.sensors_dock.width() <= 0.26 * SIZE[0]
+    assert w.plots.width() >= 400 and w.feedback.width() >= 0.3 * SIZE[0]
+    w.grab().save(str(tmp_path / "midset.png"))
+    w.engine.resume()
+    qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
+    assert w.feedback.summary.isVisible()
+    assert _settled(qtbot, w) == []  # the set's summary in the feedback column
+
+
+def test_the_countdown_reads_from_3_m(qtbot, window: MainWindow) -> None:
+    """ISO 9241-303: characters of 16 minutes of arc; at 3 m, 14 mm."""
+    countdown = window.feedback.banner.countdown
+    assert COUNTDOWN_MM >= 14.0 and countdown.digit_height_mm() >= COUNTDOWN_MM
