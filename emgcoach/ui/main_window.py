@@ -213,6 +213,13 @@ class MainWindow(QMainWindow):
         menu.addAction(self.lsl_in_action)
         menu.addAction(self.lsl_out_action)
         menu.addSeparator()
+        # off by default: a replay is a look at a recorded set, not something the client did again
+        self.save_replays_action = QAction("Save replayed sets to the client's history", self)
+        self.save_replays_action.setCheckable(True)
+        self.save_replays_action.setChecked(self.settings.value("save_replayed_sets", False, type=bool))
+        self.save_replays_action.toggled.connect(lambda on: self.settings.setValue("save_replayed_sets", on))
+        menu.addAction(self.save_replays_action)
+        menu.addSeparator()
         menu.addAction(act("Quit", self.close, "Ctrl+Q"))
 
         # the audio cue: off by default, one click on (toolbar, Feedback menu or the feedback view's button)
@@ -364,13 +371,19 @@ class MainWindow(QMainWindow):
         return True
 
     def _follow_recorded_coaching(self, rec) -> None:  # noqa: ANN001
-        """Use the recording's own calibration (from its rest and MVC markers) and queue its drills."""
+        """Use the recording's own calibration (its rest and MVC markers, or the calibration in force when
+        it was recorded) and queue its drills; keep its sets' live verdicts for the history."""
         from emgcoach.analysis import analyze
+        from emgcoach.coach.recorded_sets import recorded_sets
         from emgcoach.coach.session_analysis import recording_calibration, sling_channels
 
         starts = [(m.time_s, str(m.payload.get("drill", ""))) for m in rec.markers if m.kind == "drill_start"]
         self._recorded_drills = [(t, d) for t, d in starts if d in self.library]
         self._recorded_drills_all = list(self._recorded_drills)
+        # a replayed set saved to the history (when asked for) is saved with the verdicts given live
+        self._replayed_sets = (str(Path(rec.path).resolve()), recorded_sets(rec.markers))
+        if self.engine is not None:  # the app coaches the replay and writes its own set markers
+            self.engine.leave_source_markers_unrecorded(("drill_start", "drill_end", "phase", "rep"))
         if not any(m.kind == "calibration" for m in rec.markers):
             return
         # analysing the file takes about 1 s per 2 minutes of it: on a worker thread, not the Qt thread;
@@ -611,8 +624,8 @@ class MainWindow(QMainWindow):
                 self.seek(t_s)
             return
         if self.engine is not None:
-            if self.runner is not None:
-                self.stop_drill(keep=False)  # the set was cut by the seek: not a set to keep
+            if self.runner is not None:  # the set was cut by the seek: never a set of its own
+                self.stop_drill(cut_by="seek")
             # the replayed file's sets from the new position on are coached again as they come
             self._recorded_drills = [(t, d) for t, d in self._recorded_drills_all if t >= t_s - 1e-6]
             self.engine.seek(t_s)
@@ -632,11 +645,20 @@ class MainWindow(QMainWindow):
             self.record_action.setChecked(False)
             self.status.setText(f"Saved {path}")
             return path
+        from emgcoach.coach.recorded_sets import RunningSet, recording_start_markers
+
         folder = Path(str(self.settings.value("recordings_dir", Path.home() / "emgcoach-recordings")))
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"session-{datetime.now():%Y%m%d-%H%M%S}.xdf"
+        running = None
+        if self.runner is not None and self.runner.start_s is not None:  # a set under way goes in whole
+            self._drain_runner()
+            running = RunningSet(self.runner.drill.id, self.runner.drill.reps, self._person() or "unnamed",
+                                 self.runner.start_s, tuple(self.set_scores))
+        # the file says which calibration its levels are in, and the set it joined
+        first = recording_start_markers(self.engine.session_time_s(), self.calibration, running)
         try:
-            self.engine.start_recording(path)
+            self.engine.start_recording(path, first)
         except (OSError, ValueError, EmgcoachError) as e:
             self.record_action.setChecked(False)
             self._error_box("Cannot record", str(e))
@@ -820,8 +842,14 @@ class MainWindow(QMainWindow):
         self.drill_panel.show_calibration("Not calibrated: levels in µV, targets relative to rest")
 
     def apply_calibration(self, cal: Calibration) -> None:
-        """Use `cal` from now on: feedback in %MVC and reps scored against the drill's %MVC targets."""
+        """Use `cal` from now on: feedback in %MVC and reps scored against the drill's %MVC targets. A
+        recording under way notes it (a calibration marker), so its levels read in %MVC afterwards."""
+        changed = cal != self.calibration
         self.calibration = cal
+        if self.engine is not None and self.engine.recording_path and changed:
+            from emgcoach.coach.recorded_sets import calibration_marker
+
+            self.engine.put_marker(calibration_marker(self.engine.session_time_s(), cal))
         if self.engine is not None:
             for s in range(self.engine.n_streams):
                 info = self.engine.info(s)
@@ -913,17 +941,23 @@ class MainWindow(QMainWindow):
         self.status.setText(f"{drill.name}: started")
         return True
 
-    def stop_drill(self, keep: bool = True) -> None:
-        """End the set (finished or stopped early): save its reps to the history (unless `keep` is False:
-        a replayed set cut short by a seek)."""
+    def stop_drill(self, keep: bool = True, cut_by: str | None = None) -> None:
+        """End the set, finished or cut short (`cut_by`, a `history_policy.SetEnd`: how, when it did not
+        run to its end; default a stop, or the file's end for a replay that ran out), and file it as
+        `coach.history_policy` decides: a live set, whole or marked incomplete; a replayed one only whole,
+        when the user asked for replays to be saved, never from a bundled recording, and never twice.
+        `keep` False is a seek's cut (kept for older callers)."""
+        from emgcoach.coach.history_policy import SetEnd, history_decision, is_bundled_recording
+
         runner, self.runner = self.runner, None
         if runner is None:
             return
         if self.engine is not None and self._runner_callback is not None:
             self.engine.unsubscribe(self._runner_callback)
             if not runner.done:  # stopped early: close the drill in the recording
-                self.engine.put_marker(Marker(self.engine.session_time_s(), "drill_end",
-                                              {"drill": runner.drill.id, "reps": len(runner.scores), "stopped": True}))
+                self.engine.put_marker(Marker(self.engine.session_time_s(), "drill_end", {
+                    "drill": runner.drill.id, "reps": len(runner.scores), "hits": sum(s.hit for s in runner.scores),
+                    "stopped": True}))
         self._drain_runner()
         self.drill_panel.set_running(False)
         if not runner.done:  # the countdown and cue of a set that no longer runs would mislead
@@ -931,17 +965,30 @@ class MainWindow(QMainWindow):
         scores = list(self.set_scores)
         person = self._person()
         recording = self.engine.recording_path if self.engine is not None else None
-        self.last_set = {"drill": runner.drill.id, "person": person, "recording": recording}
+        replayed, recorded_at = self._replaying or (None, None)
+        if runner.done:
+            ended = SetEnd.COMPLETE
+        elif not keep:
+            ended = SetEnd.SEEK
+        else:
+            ended = SetEnd(cut_by) if cut_by else (SetEnd.FILE_ENDED if replayed and self._replay_ended() else SetEnd.STOPPED)
+        decision = history_decision(
+            person=person, n_reps=len(scores), ended=ended, replay=replayed is not None,
+            save_replays=self.save_replays_action.isChecked(), bundled=is_bundled_recording(replayed))
+        if replayed and decision.saves:  # a replayed set is filed with the verdicts it was given live
+            from emgcoach.coach.recorded_sets import verdicts_of
+
+            path, sets = getattr(self, "_replayed_sets", (None, []))
+            live = verdicts_of(sets, runner.drill.id, runner.start_s or 0.0) if path == replayed else []
+            scores = live or scores
+        self.last_set = {"drill": runner.drill.id, "person": person, "recording": recording, "scores": scores,
+                         "calibration": self.calibration, "complete": ended is SetEnd.COMPLETE}
         self.drill_panel.report_button.setEnabled(bool(recording))
         if not scores:
             self.status.setText(f"{runner.drill.name}: stopped, no reps")
             return
-        if not keep:
-            self.status.setText(f"{runner.drill.name}: set cut short by the seek, not saved")
-            return
-        store = self.store() if person else None
-        note = ""
-        replayed, recorded_at = self._replaying or (None, None)
+        note = f"; {decision.reason}" if decision.reason else ""
+        store = self.store() if decision.saves else None
         if store is not None:
             try:
                 if replayed and store.saved_from(person, replayed, scores) is not None:
@@ -953,8 +1000,9 @@ class MainWindow(QMainWindow):
                         cal_id = found[0] if found else None
                     started = (recorded_at if replayed and recorded_at
                                else datetime.now().isoformat(timespec="seconds"))
-                    store.save_session(person, started, scores, replayed or recording, cal_id)
-                    note = f"; saved to {person}'s history"
+                    store.save_session(person, started, scores, replayed or recording, cal_id,
+                                       complete=decision.complete, planned_reps=runner.drill.reps)
+                    note = f"; saved to {person}'s history" + ("" if decision.complete else " as incomplete")
             except StoreError as e:
                 self._error_box("History", str(e))
         hits = sum(s.hit for s in scores)
@@ -1082,8 +1130,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("plot_window_s", self.plots.window_s)
         self.timer.stop()
         self.audio_cue.close()
-        if self.runner is not None:
-            self.stop_drill()
+        if self.runner is not None:  # quitting cuts the set short: the policy says whether it is kept
+            self.stop_drill(cut_by="quit")
         if getattr(self, "lsl_outlet", None) is not None:
             self.lsl_outlet.stop()
         if self._store is not None:
