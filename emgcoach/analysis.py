@@ -23,7 +23,7 @@ from emgcoach.dsp.normalise import best_window_mean
 from emgcoach.dsp.onset import detect_onsets, onset_defaults
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
 from emgcoach.dsp.quality import assess_quality
-from emgcoach.dsp.rest import burst_levels, find_rest
+from emgcoach.dsp.rest import burst_levels, find_rest, stretch_rest
 from emgcoach.errors import InputError
 from emgcoach.io.recording import RecordedStream, Recording
 from emgcoach.types import MIN_EMG_RATE_HZ, ChannelSpec, Marker
@@ -35,6 +35,7 @@ PAIR_GRID_HZ = 200.0  # common clock for envelopes of different streams (the env
 # rest-based detector's k_off is of k (2 of 3 SD)
 BURST_FRACTION = 0.1
 MIN_SETUP_REST_S = 0.5  # a calibration rest or set-up phase shorter than this is not used as rest
+RECTIFIED_MEAN_PER_RMS = math.sqrt(2.0 / math.pi)  # mean |x| of Gaussian noise over its RMS
 
 
 class RestSource(StrEnum):
@@ -91,10 +92,12 @@ class ChannelResult:
     mvc: MuscleCalibration | None = None  # the recording's calibration of this muscle, if it has one
 
     def normalised(self, basis: CciBasis) -> np.ndarray:
-        """The envelope in %MVC (basis MVC) or in % of its reference level above rest (REFERENCE)."""
+        """The envelope in %MVC (basis MVC) or in % of its reference level above rest (REFERENCE; 0
+        throughout for a muscle that never rose k SD above rest: its peak is noise, not work)."""
         if basis is CciBasis.MVC and self.mvc is not None:
             return coactivation.normalised(self.envelope_uv, self.mvc.rest_uv, self.mvc.mvc_uv)
-        return coactivation.normalised(self.envelope_uv, self.rest.mean_uv, self.reference_uv)
+        return coactivation.normalised(self.envelope_uv, self.rest.mean_uv, self.reference_uv,
+                                       min_span_uv=coactivation.MIN_WORK_SD * self.rest.sd_uv)
 
     def to_dict(self) -> dict:
         signal = not self.no_signal
@@ -172,9 +175,10 @@ def rest_spans(markers: list[Marker]) -> tuple[RestSource, list[tuple[float, flo
 
 
 def channel_rest(onset_env: np.ndarray, times: np.ndarray, rate_hz: float,
-                 spans: tuple[RestSource, list[tuple[float, float]]]) -> ChannelRest:
+                 spans: tuple[RestSource, list[tuple[float, float]]], band_hz: tuple[float, float] | None = None) -> ChannelRest:
     """A channel's rest on its onset envelope (µV): in the spans the recording names (their first 0.2 s,
-    where a step's change of posture settles, left out), or found in the signal's quiet stretches."""
+    where a step's change of posture settles, left out), or found in the signal's quiet stretches
+    (`band_hz`: the band-pass the envelope was made through)."""
     source, where = spans
     if where:
         sel = np.zeros(len(times), dtype=bool)
@@ -183,8 +187,10 @@ def channel_rest(onset_env: np.ndarray, times: np.ndarray, rate_hz: float,
         x = onset_env[sel]
         x = x[np.isfinite(x)]
         if len(x) >= MIN_SETUP_REST_S * rate_hz:
-            return ChannelRest(source, float(x.mean()), float(x.std()), True)
-    found = find_rest(onset_env, rate_hz)
+            # its quiet part, as the live runner takes it: a muscle on for part of a set-up is not rest
+            mean, sd = stretch_rest(x, rate_hz, band=band_hz)
+            return ChannelRest(source, mean, sd, True)
+    found = find_rest(onset_env, rate_hz, band=band_hz)
     return ChannelRest(RestSource.QUIET_WINDOWS, found.mean_uv, found.sd_uv, found.reliable)
 
 
@@ -246,9 +252,11 @@ def analyze_stream(
         out = pipe.process(x)
         env = out.envelope[:, 0]
         onset_env = out.onset_envelope[:, 0]
-        rest = channel_rest(onset_env, times, rate, spans)
-        q = quality[ch] if rest.reliable else quality[ch].without_rest()
-        no_signal = "no signal: " + q.flag_messages[0].split(": ", 1)[-1] if q.flatline else ""
+        rest = channel_rest(onset_env, times, rate, spans, pipe.band_hz)
+        # quality judges noise in its quietest 0.5 s, which in walking always holds a burst's edge: where
+        # rest was found (in shorter stretches) it is judged on that rest; where none was, not at all
+        q = quality[ch].with_rest_noise(rest.mean_uv / RECTIFIED_MEAN_PER_RMS) if rest.reliable else quality[ch].without_rest()
+        no_signal = "no signal: electrode off or sensor not touching the skin" if q.flatline else ""
         events, method = ([], None) if no_signal else channel_onsets(onset_env, rate, rest)
         onsets = [float(times[min(e.index, len(times) - 1)]) for e in events if e.kind == "onset"]
         offsets = [float(times[min(e.index, len(times) - 1)]) for e in events if e.kind == "offset"]
@@ -342,7 +350,10 @@ def pair_metrics(a: ChannelResult, b: ChannelResult) -> dict:
 
 
 def attach_calibration(recording: Recording, channels: list[ChannelResult]) -> None:
-    """Give each channel the recording's own calibration of its muscle (rest and MVC markers), if any."""
+    """Give each channel the recording's own calibration of its muscle: its rest and MVC efforts (step
+    markers), else the first calibration it says was in force (an 'applied' marker), if any."""
+    from emgcoach.coach.recorded_sets import calibration_in_force
+
     try:
         cal = from_recording_markers(
             "recording", recording.started_at or "1970-01-01T00:00:00",
@@ -351,6 +362,8 @@ def attach_calibration(recording: Recording, channels: list[ChannelResult]) -> N
         )
     except CalibrationError:
         return  # reps say why (session_analysis); pairs fall back to the reference basis
+    if cal is None:
+        cal = calibration_in_force(recording.markers, -math.inf)
     if cal is not None:
         for c in channels:
             c.mvc = cal.get(c.spec.muscle, c.spec.side)
@@ -372,13 +385,14 @@ def check_rates(recording: Recording) -> None:
                                          f"least {MIN_DURATION_S:g} s")
 
 
-def analyze(recording: Recording, config: PipelineConfig | None = None, mains: Mains = "auto") -> Analysis:
+def analyze(recording: Recording, config: PipelineConfig | None = None, mains: Mains | list[Mains] = "auto") -> Analysis:
     """Analyse every stream of a recording and every muscle pair across them (InputError below
-    MIN_EMG_RATE_HZ)."""
+    MIN_EMG_RATE_HZ). `mains` applies to every stream, or is a list with one setting per stream."""
     check_rates(recording)
+    per_stream = mains if isinstance(mains, list) else [mains] * len(recording.streams)
     channels: list[ChannelResult] = []
-    for stream in recording.streams:
-        channels.extend(analyze_stream(stream, config, mains, recording.markers))
+    for stream, stream_mains in zip(recording.streams, per_stream):
+        channels.extend(analyze_stream(stream, config, stream_mains, recording.markers))
     attach_calibration(recording, channels)
     pairs = [pair_metrics(channels[i], channels[j]) for i, j in muscle_pairs(channels)]
     return Analysis(file=recording.path, duration_s=recording.duration_s, channels=channels, pairs=pairs)

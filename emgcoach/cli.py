@@ -142,9 +142,7 @@ def _mains_per_stream(path: str, recording, mains: float | None | str) -> list[f
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from emgcoach.analysis import (
-        Analysis, analyze, analyze_stream, check_rates, format_text, muscle_pairs, pair_metrics,
-    )
+    from emgcoach.analysis import analyze, check_rates, format_text
     from emgcoach.dsp.pipeline import PipelineConfig
     from emgcoach.io.open import read_recording
 
@@ -156,13 +154,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     recording = read_recording(args.file, rate_hz=rate, channels=_channel_options(args.channel, args.file), unit=unit)
     check_rates(recording)  # each stream's own rate, and the length
     _warn_units(recording)
-    per_stream = _mains_per_stream(args.file, recording, mains)
-    if len(set(map(str, per_stream))) <= 1:
-        result = analyze(recording, PipelineConfig(), mains=per_stream[0] if per_stream else mains)
-    else:  # streams at different rates, where only some can take the notch
-        channels = [c for st, m in zip(recording.streams, per_stream) for c in analyze_stream(st, PipelineConfig(), m)]
-        pairs = [pair_metrics(channels[i], channels[j]) for i, j in muscle_pairs(channels)]
-        result = Analysis(file=recording.path, duration_s=recording.duration_s, channels=channels, pairs=pairs)
+    # streams at different rates, where only some can take the notch, get a setting each
+    result = analyze(recording, PipelineConfig(), mains=_mains_per_stream(args.file, recording, mains))
     from emgcoach.coach.session_analysis import session_reps
 
     scored = session_reps(recording, result, drill_id=args.drill, rescore=args.rescore)

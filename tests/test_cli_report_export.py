@@ -119,7 +119,7 @@ def test_report_save_without_person_writes_nothing(sim: Path, tmp_path: Path, ca
 
 
 def _reps(result: dict) -> list[tuple]:
-    return [(r["drill"], r["index"], r["hit"], r["onset_latency_ms"]) for r in result["reps"]]
+    return [(r["drill"], r["index"], r["hit"]) for r in result["reps"]]
 
 
 @pytest.mark.parametrize("fmt", ["edf", "bdf", "csv"])
@@ -136,8 +136,11 @@ def test_analyze_of_an_export_finds_the_same_reps_and_calibration(sim: Path, ana
     assert len(back["reps"]) == len(analysed["reps"]) == 8
     assert sum(r["hit"] for r in back["reps"]) == sum(r["hit"] for r in analysed["reps"]) == 7
     assert _reps(back) == _reps(analysed)
+    sample_ms = 1000.0 / analysed["channels"][0]["rate_hz"]
     for a, b in zip(back["reps"], analysed["reps"]):
-        assert a["start_s"] == pytest.approx(b["start_s"], abs=1e-3)
+        # EDF keeps 16 bits a sample: a threshold crossing may move by one sample, no more
+        assert a["onset_latency_ms"] == pytest.approx(b["onset_latency_ms"], abs=sample_ms + 1e-6)
+        assert a["start_s"] == pytest.approx(b["start_s"], abs=sample_ms / 1000 + 1e-3)
         assert a["calibrated"] and a["mean_pct_mvc"]["glute"] == pytest.approx(b["mean_pct_mvc"]["glute"], abs=0.5)
 
 

@@ -43,7 +43,7 @@ import numpy as np
 
 from emgcoach.coach.calibration import Calibration, MuscleCalibration
 from emgcoach.coach.drills import Drill, Lead, Miss
-from emgcoach.dsp.coactivation import CciBasis, coactivation, normalised
+from emgcoach.dsp.coactivation import MIN_WORK_SD, CciBasis, coactivation, normalised
 from emgcoach.dsp.normalise import best_window_mean, estimate_rest
 
 # An onset of the partner this long before the window's earliest edge still belongs to the rep (and is
@@ -97,7 +97,8 @@ class MuscleTrace:
         if basis is CciBasis.MVC and self.calibration is not None:
             return normalised(envelope_uv, self.calibration.rest_uv, self.calibration.mvc_uv)
         ref = self.reference_uv if math.isfinite(self.reference_uv) else best_window_mean(self.envelope_uv, self.rate_hz)
-        return normalised(envelope_uv, self.rest_level_uv, ref)
+        sd = self.rest_sd_uv if math.isfinite(self.rest_sd_uv) else (self.calibration.rest_sd_uv if self.calibration else 0.0)
+        return normalised(envelope_uv, self.rest_level_uv, ref, min_span_uv=MIN_WORK_SD * sd)
 
     def window(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
         sel = (self.times_s >= t0) & (self.times_s <= t1)

@@ -89,14 +89,22 @@ class CciBasis(StrEnum):
     REFERENCE = "reference"
 
 
-def normalised(envelope_uv: np.ndarray | Sequence[float], rest_uv: float, reference_uv: float) -> np.ndarray:
+MIN_WORK_SD = 3.0  # a muscle whose peak level stays within this many rest SDs of rest never worked
+
+
+def normalised(envelope_uv: np.ndarray | Sequence[float], rest_uv: float, reference_uv: float,
+               min_span_uv: float = 0.0) -> np.ndarray:
     """An envelope as % of the way from rest to a reference level (its MVC, or its peak dynamic level):
     100 x (env - rest) / (reference - rest), never below 0; NaN stays NaN, and all NaN when the
-    reference is not above rest. A gain on the electrode scales env, rest and reference alike and cancels."""
+    reference is not above rest. A reference less than `min_span_uv` above rest (µV) is noise, not
+    work: the muscle reads 0 throughout rather than its noise stretched to 100 %. A gain on the
+    electrode scales env, rest, reference and span alike and cancels."""
     e = np.asarray(envelope_uv, dtype=np.float64)
     span = float(reference_uv) - float(rest_uv)
     if not (np.isfinite(span) and span > 0):
         return np.full(e.shape, np.nan)
+    if span < min_span_uv:
+        return np.where(np.isfinite(e), 0.0, np.nan)
     with np.errstate(invalid="ignore"):
         return np.maximum(100.0 * (e - float(rest_uv)) / span, 0.0)
 

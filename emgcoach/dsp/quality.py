@@ -66,6 +66,21 @@ class QualityReport:
     snr_db: float
     flags: list[str] = field(default_factory=list)
 
+    def with_rest_noise(self, noise_rms_uv: float) -> QualityReport:
+        """The same report with the noise at rest measured elsewhere (µV RMS, e.g. from rest found in
+        stretches shorter than this report's 0.5 s window): noise and SNR, and their flags, judged again."""
+        if self.flatline or not np.isfinite(noise_rms_uv) or noise_rms_uv <= 0:
+            return self
+        peak = self.noise_rms_uv * 10 ** (self.snr_db / 20) if np.isfinite(self.snr_db) else float("nan")
+        snr = 20 * np.log10(peak / noise_rms_uv) if np.isfinite(peak) else float("nan")
+        flags = [f for f in self.flags if f not in ("noisy", "low_snr")]
+        if noise_rms_uv > NOISE_FAIR_UV:
+            flags.append("noisy")
+        if np.isfinite(snr) and snr < SNR_FAIR_DB:
+            flags.append("low_snr")
+        return QualityReport(self.line_noise_ratio, self.flatline, self.clipping_fraction, float(noise_rms_uv),
+                             float(snr), flags)
+
     def without_rest(self) -> QualityReport:
         """The same report for a stretch with no rest in it: its quietest window is activity, so the
         noise floor and SNR measured there say nothing about the electrodes and are not judged."""

@@ -22,7 +22,9 @@ REST_WINDOW_S = 0.2  # a window of rest: fits in the ~0.33 s a leg muscle rests 
 REST_STEP_S = 0.05
 MIN_REST_S = 0.4  # at least this much stationary quiet time (distinct samples) for rest to count as found
 CV_MARGIN = 1.6  # a window is stationary when its envelope's SD/mean is at most this times noise's
-TREND_MAX = 0.3  # ... and its thirds' means lie within this fraction of its mean of each other
+TREND_MAX = 0.3  # ... and its thirds' means lie within this fraction of its mean of each other (or
+# within what noise's own thirds spread to in 99 % of windows, where that is more: at low rates)
+DEAD_UV = 0.05  # a window whose envelope averages below this holds no signal (a dropout), µV
 POOL_FACTOR = 1.5  # pool the stationary windows whose mean is within this factor of the quietest's
 STATS_SPREAD = 3.0  # rest's figures pool windows whose mean is within this many SDs of rest's window means
 
@@ -43,11 +45,12 @@ class RestEstimate:
 
 
 @lru_cache(maxsize=32)
-def noise_envelope_cv(rate_hz: float, cutoff_hz: float, band: tuple[float, float] | None = None) -> float:
-    """SD/mean of the envelope (|band-passed| then 2nd-order low-pass at `cutoff_hz`) of Gaussian noise,
-    measured over 0.2 s windows as `find_rest` measures it: what a stationary resting signal shows.
-    `band` is the band-pass (Hz); default 20 Hz to 0.45 x rate."""
-    lo, hi = band or (20.0, 0.45 * rate_hz)
+def noise_envelope_stats(rate_hz: float, cutoff_hz: float, band: tuple[float, float] | None = None) -> tuple[float, float]:
+    """What a stationary resting signal shows in 0.2 s windows, as `find_rest` measures them: the median
+    SD/mean of the envelope (|band-passed| then 2nd-order low-pass at `cutoff_hz`) of Gaussian noise, and
+    the 99th percentile of its thirds' spread. `band` is the band-pass (Hz); default the pipeline's,
+    20 Hz to 450 Hz capped at 0.45 x rate."""
+    lo, hi = band or (20.0, 450.0)
     rng = np.random.default_rng(0)
     n = int(round(60.0 * rate_hz))
     x = rng.standard_normal(n)
@@ -55,8 +58,13 @@ def noise_envelope_cv(rate_hz: float, cutoff_hz: float, band: tuple[float, float
     y = np.abs(signal.sosfilt(sos, x))
     b, a = signal.butter(2, min(cutoff_hz, 0.4 * rate_hz), fs=rate_hz)
     env = signal.lfilter(b, a, y)[int(rate_hz) :]
-    means, sds, _ = _window_stats(env, rate_hz)
-    return float(np.median(sds / means))
+    means, sds, spread = _window_stats(env, rate_hz)
+    return float(np.median(sds / means)), float(np.percentile(spread, 99))
+
+
+def noise_envelope_cv(rate_hz: float, cutoff_hz: float, band: tuple[float, float] | None = None) -> float:
+    """The median SD/mean of `noise_envelope_stats`."""
+    return noise_envelope_stats(rate_hz, cutoff_hz, band)[0]
 
 
 def _window_stats(env: np.ndarray, rate_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -79,15 +87,25 @@ def _window_stats(env: np.ndarray, rate_hz: float) -> tuple[np.ndarray, np.ndarr
     return mean, np.sqrt(np.maximum(var, 0.0)), spread
 
 
+def _window_min(env: np.ndarray, rate_hz: float) -> np.ndarray:
+    """The smallest value of every window `_window_stats` measures."""
+    w = max(6, int(round(REST_WINDOW_S * rate_hz)))
+    step = max(1, int(round(REST_STEP_S * rate_hz)))
+    if len(env) < w:
+        return np.empty(0)
+    return np.lib.stride_tricks.sliding_window_view(env, w)[::step].min(axis=1)
+
+
 def find_rest(envelope_uv: np.ndarray, rate_hz: float, cutoff_hz: float = 20.0,
               band: tuple[float, float] | None = None, skip_s: float = 0.2) -> RestEstimate:
     """Rest of one channel's envelope (1-D, µV; `cutoff_hz` is its low-pass, `band` the band-pass before
     it) from its stationary quiet windows; the first `skip_s` (filter start-up) is left out.
 
     Reliable when at least MIN_REST_S of distinct signal lies in windows that are stationary (SD/mean
-    within CV_MARGIN x noise's, thirds within TREND_MAX), about as quiet as the quietest such
-    window (POOL_FACTOR), and that window about as quiet as the quietest of all. Unreliable: mean and SD of the quietest windows whatever their shape, for
-    display only.
+    within CV_MARGIN x noise's, thirds within TREND_MAX), about as quiet as the quietest such window
+    (POOL_FACTOR), and that window about as quiet as the quietest of all. The mean and SD are taken over
+    the windows whose mean lies within STATS_SPREAD robust SDs of the stationary quiet windows' typical
+    mean. Unreliable: mean and SD of the quietest windows whatever their shape, for display only.
     """
     env = np.asarray(envelope_uv, dtype=np.float64).ravel()
     skip = int(skip_s * rate_hz) if len(env) > int(2 * rate_hz) else 0
@@ -100,12 +118,16 @@ def find_rest(envelope_uv: np.ndarray, rate_hz: float, cutoff_hz: float = 20.0,
     mean, sd, trend = _window_stats(env, rate_hz)
     if len(mean) == 0:
         return RestEstimate(float(env.mean()), float(env.std()), False, len(env) / rate_hz)
-    cv_max = CV_MARGIN * noise_envelope_cv(float(rate_hz), float(cutoff_hz), band)
+    noise_cv, noise_spread = noise_envelope_stats(float(rate_hz), float(cutoff_hz), band)
+    cv_max = CV_MARGIN * noise_cv
+    # a dropout's zeros are neither rest nor the quietest signal; nor is a window where the envelope dips
+    # below zero: a rectified signal's envelope does that only as its low-pass rings after a burst ends
+    signal_there = (mean > DEAD_UV) & (_window_min(env, rate_hz) >= 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        stationary = (mean > 0) & (sd / mean <= cv_max) & (trend <= TREND_MAX)
+        stationary = signal_there & (sd / mean <= cv_max) & (trend <= max(TREND_MAX, noise_spread))
     # rest is the quietest signal there is: a stationary contraction above quieter (if unsteady)
     # stretches is not rest, however steady it is
-    found = stationary.any() and float(mean[stationary].min()) <= POOL_FACTOR * float(np.nanmin(mean))
+    found = bool(stationary.any()) and float(mean[stationary].min()) <= POOL_FACTOR * float(np.min(mean[signal_there]))
     if found:
         quietest = float(mean[stationary].min())
         steady = stationary & (mean <= POOL_FACTOR * quietest)
@@ -166,13 +188,14 @@ def burst_levels(envelope_uv: np.ndarray, rate_hz: float, skip_s: float = 0.2) -
     return BurstLevels(float(lo), float(hi))
 
 
-def stretch_rest(envelope_uv: np.ndarray, rate_hz: float, cutoff_hz: float = 20.0) -> tuple[float, float]:
+def stretch_rest(envelope_uv: np.ndarray, rate_hz: float, cutoff_hz: float = 20.0,
+                 band: tuple[float, float] | None = None) -> tuple[float, float]:
     """Mean and SD (µV) of a stretch that is meant to be rest (a drill's set-up phase, in its posture):
     its stationary quiet windows when it has them, so a muscle switched on for part of the stretch
     (the client squeezing early) does not raise the baseline; else the whole stretch."""
     env = np.asarray(envelope_uv, dtype=np.float64)
     env = env[np.isfinite(env)]
-    found = find_rest(env, rate_hz, cutoff_hz, skip_s=0.0)
+    found = find_rest(env, rate_hz, cutoff_hz, band=band, skip_s=0.0)
     if found.reliable:
         return found.mean_uv, found.sd_uv
     return float(env.mean()), float(env.std())

@@ -7,7 +7,7 @@ import pytest
 from scipy import signal
 
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
-from emgcoach.dsp.rest import burst_levels, find_rest, noise_envelope_cv
+from emgcoach.dsp.rest import burst_levels, find_rest, noise_envelope_cv, stretch_rest
 
 RATE = 1000.0
 
@@ -58,3 +58,16 @@ def test_a_steady_contraction_above_unsteady_quieter_stretches_is_not_rest() -> 
     raw = _noise(n, 3) * np.where(dip, 4.0, 40.0)
     r = find_rest(_onset_envelope(raw), RATE)
     assert not r.reliable
+
+
+def test_a_set_up_with_a_burst_in_it_rests_on_its_quiet_part_on_the_slow_envelope_too() -> None:
+    # a set-up of 5 s: the client holds the muscle on for its first 3 s, then rests 2 s at 5 µV RMS.
+    # The 6 Hz envelope rings below zero as the burst ends; those dips are not the quietest rest
+    n = int(5 * RATE)
+    t = np.arange(n) / RATE
+    raw = _noise(n, 4) * np.where(t < 3.0, 200.0, 5.0)
+    env = Pipeline(RATE, PipelineConfig(lowlag=False)).process(raw[:, None]).envelope[:, 0]
+    assert env.min() < 0  # the ringing this is about
+    mean, sd = stretch_rest(env, RATE, 6.0)
+    assert mean == pytest.approx(5.0 * np.sqrt(2 / np.pi), rel=0.25)  # not the stretch's mean (~ 100 µV)
+    assert sd < mean
