@@ -24,7 +24,7 @@ from typing import Any
 
 from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.scoring import RepScore
-from emgcoach.types import Marker
+from emgcoach.types import Marker, MarkerKind
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 # a verdict of the set's drill this close after its `drill_end` still belongs to that set.
 LATE_VERDICT_S = 1.0
 SAME_MARKER_S = 0.001  # two markers of one kind this close describe one event (a replay's copy and the app's)
+APPLIED = "applied"  # a calibration marker's step when it carries a whole calibration then in force
 
 
 class RepSource(StrEnum):
@@ -154,7 +155,7 @@ def recorded_sets(markers: Iterable[Marker]) -> list[RecordedSet]:
     open_: RecordedSet | None = None
     for m in sorted(markers, key=lambda m: m.time_s):
         drill = str(m.payload.get("drill", ""))
-        if m.kind == "drill_start":
+        if m.kind == MarkerKind.DRILL_START:
             if open_ is not None and open_.drill == drill and open_.start_s is not None \
                     and abs(m.time_s - open_.start_s) < SAME_MARKER_S:
                 continue  # the same start twice
@@ -163,7 +164,7 @@ def recorded_sets(markers: Iterable[Marker]) -> list[RecordedSet]:
             reps = m.payload.get("reps")
             open_ = RecordedSet(drill, m.time_s, planned=int(reps) if isinstance(reps, (int, float)) else None)
             sets.append(open_)
-        elif m.kind == "drill_end":
+        elif m.kind == MarkerKind.DRILL_END:
             if open_ is None and not sets:  # the end of a set begun before the recording
                 open_ = RecordedSet(drill, None)
                 sets.append(open_)
@@ -174,7 +175,7 @@ def recorded_sets(markers: Iterable[Marker]) -> list[RecordedSet]:
                 continue
             open_.end_s, open_.ended = m.time_s, dict(m.payload)
             open_ = None
-        elif m.kind == "rep" and is_verdict(m.payload):
+        elif m.kind == MarkerKind.REP and is_verdict(m.payload):
             if open_ is None and not sets:  # a verdict of a set begun before the recording
                 open_ = RecordedSet(drill, None)
                 sets.append(open_)
@@ -203,8 +204,39 @@ def _add_verdict(sets: list[RecordedSet], open_: RecordedSet | None, m: Marker) 
 
 def calibration_marker(time_s: float, calibration: Calibration) -> Marker:
     """The marker saying `calibration` is in force from time_s (s) on: kind `calibration`, payload
-    {"step": "applied", "calibration": Calibration.to_dict()} (`session_analysis.applied_calibrations`)."""
-    return Marker(time_s, "calibration", {"step": "applied", "calibration": calibration.to_dict()})
+    {"step": "applied", "calibration": Calibration.to_dict()} (`applied_calibrations` reads it back)."""
+    return Marker(time_s, MarkerKind.CALIBRATION, {"step": APPLIED, "calibration": calibration.to_dict()})
+
+
+def applied_calibrations(markers: list[Marker]) -> list[tuple[float, Calibration]]:
+    """(time s, calibration) of each calibration the recording says was in force from then on: the
+    `calibration` markers whose payload holds a whole calibration (`{"step": "applied", "calibration":
+    Calibration.to_dict()}`, written when a recording starts while one is in force and when one is
+    applied during it), in time order. Unreadable ones are left out, logged."""
+    out = []
+    for m in sorted(markers, key=lambda m: m.time_s):
+        if m.kind != MarkerKind.CALIBRATION or m.payload.get("step") in ("rest", "mvc"):
+            continue
+        d = m.payload.get("calibration")
+        if not isinstance(d, dict) and "muscles" in m.payload:
+            d = m.payload  # a calibration written flat into the payload
+        if not isinstance(d, dict):
+            continue
+        try:
+            out.append((m.time_s, Calibration.from_dict(d)))
+        except (KeyError, TypeError, ValueError) as e:
+            logger.warning("calibration marker at %.2f s unreadable (%s): left out", m.time_s, e)
+    return out
+
+
+def calibration_in_force(markers: list[Marker], t_s: float) -> Calibration | None:
+    """The applied calibration in force at session time t_s (s): the last one stamped at or before it;
+    for a moment before the first (a set begun before the recording started), that first one."""
+    applied = applied_calibrations(markers)
+    before = [cal for t, cal in applied if t <= t_s]
+    if before:
+        return before[-1]
+    return applied[0][1] if applied else None
 
 
 def recording_start_markers(
@@ -218,10 +250,10 @@ def recording_start_markers(
     set as the app showed it."""
     out = [calibration_marker(now_s, calibration)] if calibration is not None else []
     if running_set is not None:
-        out.append(Marker(running_set.start_s, "drill_start", {
+        out.append(Marker(running_set.start_s, MarkerKind.DRILL_START, {
             "drill": running_set.drill, "reps": running_set.planned, "person": running_set.person,
             "recording_started_s": now_s}))
-        out.extend(Marker(s.end_s, "rep", s.to_dict()) for s in running_set.scores)
+        out.extend(Marker(s.end_s, MarkerKind.REP, s.to_dict()) for s in running_set.scores)
     return out
 
 

@@ -23,7 +23,14 @@ import numpy as np
 from emgcoach.analysis import MIN_SETUP_REST_S, Analysis, ChannelResult, muscle_pairs
 from emgcoach.coach.calibration import Calibration, CalibrationError, from_recording_markers
 from emgcoach.coach.drills import Drill, get_drill, load_library
-from emgcoach.coach.recorded_sets import LATE_VERDICT_S, RecordedSet, RepSource, combined_source, recorded_sets
+from emgcoach.coach.recorded_sets import (
+    LATE_VERDICT_S,
+    RecordedSet,
+    RepSource,
+    calibration_in_force,
+    combined_source,
+    recorded_sets,
+)
 from emgcoach.coach.runner import EARLY_ONSET_S, ENVELOPE_CUTOFF_HZ, SETUP_SETTLE_S
 from emgcoach.coach.scoring import GLUTE, LAT, PAIR_BEFORE_S, MuscleTrace, RepScore, calibration_for, score_reps
 from emgcoach.dsp.normalise import best_window_mean, estimate_rest
@@ -31,7 +38,7 @@ from emgcoach.dsp.onset import detect_onsets
 from emgcoach.dsp.rest import stretch_rest
 from emgcoach.errors import EmgcoachError
 from emgcoach.io.recording import Recording
-from emgcoach.types import Marker
+from emgcoach.types import Marker, MarkerKind
 
 logger = logging.getLogger(__name__)
 
@@ -49,13 +56,15 @@ class SetSummary:
     hits: int
     planned: int | None
     complete: bool
+    ended: dict | None = None  # what the set's drill_end said (reps, hits; stopped), None without one
 
     def to_dict(self) -> dict:
         def t(x: float) -> float | None:
             return round(x, 3) if math.isfinite(x) else None
 
         return {"drill": self.drill, "start_s": t(self.start_s), "end_s": t(self.end_s), "source": str(self.source),
-                "reps": self.reps, "hits": self.hits, "planned": self.planned, "complete": self.complete}
+                "reps": self.reps, "hits": self.hits, "planned": self.planned, "complete": self.complete,
+                "drill_end": self.ended}
 
 
 @dataclass
@@ -147,37 +156,6 @@ def sling_channels(recording: Recording, analysis: Analysis) -> tuple[ChannelRes
     return analysis.channels[pairs[0][0]], analysis.channels[pairs[0][1]]
 
 
-def applied_calibrations(markers: list[Marker]) -> list[tuple[float, Calibration]]:
-    """(time s, calibration) of each calibration the recording says was in force from then on: the
-    `calibration` markers whose payload holds a whole calibration (`{"step": "applied", "calibration":
-    Calibration.to_dict()}`, written when a recording starts while one is in force and when one is
-    applied during it), in time order. Unreadable ones are left out, logged."""
-    out = []
-    for m in sorted(markers, key=lambda m: m.time_s):
-        if m.kind != "calibration" or m.payload.get("step") in ("rest", "mvc"):
-            continue
-        d = m.payload.get("calibration")
-        if not isinstance(d, dict) and "muscles" in m.payload:
-            d = m.payload  # a calibration written flat into the payload
-        if not isinstance(d, dict):
-            continue
-        try:
-            out.append((m.time_s, Calibration.from_dict(d)))
-        except (KeyError, TypeError, ValueError) as e:
-            logger.warning("calibration marker at %.2f s unreadable (%s): left out", m.time_s, e)
-    return out
-
-
-def calibration_in_force(markers: list[Marker], t_s: float) -> Calibration | None:
-    """The applied calibration in force at session time t_s (s): the last one stamped at or before it;
-    for a moment before the first (a set begun before the recording started), that first one."""
-    applied = applied_calibrations(markers)
-    before = [cal for t, cal in applied if t <= t_s]
-    if before:
-        return before[-1]
-    return applied[0][1] if applied else None
-
-
 def recording_calibration(
     recording: Recording, channels: tuple[ChannelResult, ...], person: str = "unknown", at_s: float = -math.inf
 ) -> tuple[Calibration | None, str]:
@@ -250,8 +228,11 @@ def session_reps(
         reps.extend(set_reps)
         planned = recorded.planned if recorded is not None else None
         complete = recorded.complete if recorded is not None else True
+        ended = None
+        if recorded is not None and recorded.ended:  # the counts the set's end stated, beside the reps shown
+            ended = {k: recorded.ended[k] for k in ("reps", "hits", "stopped") if k in recorded.ended}
         summaries.append(SetSummary(drill.id, t0, t1, source, len(set_reps), sum(r.hit for r in set_reps),
-                                    planned, complete))
+                                    planned, complete, ended))
     assert first_cal is not None
     cal, note = first_cal
     windows = [(d, t0, t1) for d, t0, t1, _ in sets]

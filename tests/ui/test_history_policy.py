@@ -204,4 +204,6 @@ def test_a_recording_started_after_calibration_reads_in_pct_mvc(qtbot, window: M
         d = json.loads(capsys.readouterr().out)
         assert d["reps"] and all(r["calibrated"] and r["mean_pct_mvc"]["lat"] is not None for r in d["reps"]), extra
         assert d["calibration"].startswith("calibrated 2026-12-02 10:00")
+        assert d["pairs"][0]["cci_basis"] == "mvc"  # the whole file's index on the same calibration
+        assert all(r["cci"] is not None and r["overlap"] > 0.5 for r in d["reps"]), extra  # both muscles worked
     assert d["source"] == "rescored"
