@@ -6,6 +6,7 @@ All amplitudes are in µV and all times in seconds on the session clock unless a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 import numpy as np
@@ -23,11 +24,25 @@ MUSCLES = (
     "other",
 )
 SIDES = ("left", "right", "none")
-MARKER_KINDS = (
-    "drill_start", "drill_end", "phase", "rep", "calibration", "note", "gap", "onset", "offset",
-    "state",  # a live link's connection state (streaming, reconnecting)
-    "packet",  # a captured BLE notification (hex and arrival time), from `record --capture-packets`
-)
+
+
+class MarkerKind(StrEnum):
+    """What a marker records (the same strings in files: the JSON's `kind`, EDF annotations, CSV)."""
+
+    DRILL_START = "drill_start"  # a set begins (payload: drill, reps planned, person)
+    DRILL_END = "drill_end"  # a set ends (drill, reps, hits; stopped: true when cut short)
+    PHASE = "phase"
+    REP = "rep"  # the app's verdict on a rep (RepScore.to_dict()); simulate: the rep's ground truth
+    CALIBRATION = "calibration"  # a calibration step (rest, mvc, with end_s) or one applied (its whole data)
+    NOTE = "note"
+    GAP = "gap"
+    ONSET = "onset"
+    OFFSET = "offset"
+    STATE = "state"  # a live link's connection state (streaming, reconnecting)
+    PACKET = "packet"  # a captured BLE notification (hex and arrival time), from `record --capture-packets`
+
+
+MARKER_KINDS = tuple(k.value for k in MarkerKind)
 
 Side = Literal["left", "right", "none"]
 

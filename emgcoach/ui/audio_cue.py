@@ -125,6 +125,7 @@ class AudioCue(QObject):
     the chime; `close()` releases the output."""
 
     message = Signal(str)
+    state_changed = Signal()  # on/off, or the output came or went: see `enabled` and `playing`
 
     def __init__(self, parent: QObject | None = None, follow: str = "both") -> None:
         super().__init__(parent)
@@ -171,7 +172,7 @@ class AudioCue(QObject):
             self._media_devices.audioOutputsChanged.connect(self._outputs_changed)
         out = QMediaDevices.defaultAudioOutput()
         if out.isNull():
-            return "Audio cue on, but no audio output device found: connect speakers or headphones"
+            return "Audio cue on, but no audio output device found: it starts when speakers or headphones are connected"
         preferred = out.preferredFormat()
         fmt = QAudioFormat()
         fmt.setSampleRate(preferred.sampleRate() if preferred.sampleRate() > 0 else 48000)
@@ -244,9 +245,15 @@ class AudioCue(QObject):
         self.enabled = False
         self._stop_sink()
 
+    @property
+    def playing(self) -> bool:
+        """Whether the cue has an audio output to sound on (it is silent at rest even so)."""
+        return self.sink is not None
+
     def _say(self, text: str) -> str:
         self.last_message = text
         self.message.emit(text)
+        self.state_changed.emit()
         return text
 
     # ------------------------------------------------------------------ per feedback frame

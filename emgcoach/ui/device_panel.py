@@ -117,6 +117,14 @@ class DevicePanel(QWidget):
         self._shown = (engine, engine.n_streams)
         self.rebuilt.emit()
 
+    @staticmethod
+    def _state_text(engine: Engine, state: str) -> str:
+        """A file is replayed (or paused), not streamed: 'streaming' is for sensors and the simulator."""
+        clock = engine.replay_clock
+        if clock is not None and state == "running":
+            return "paused" if clock.paused else "replaying"
+        return STATE_TEXT.get(state, state)
+
     def refresh(self, engine: Engine | None, roles: dict[tuple[int, int], tuple[str, str]]) -> None:
         """Update from the engine (call on the UI timer, a few times a second is enough)."""
         if engine is None:
@@ -131,7 +139,7 @@ class DevicePanel(QWidget):
             if engine.replay_clock is None and measured == measured and abs(measured - nominal) > 0.05 * nominal:
                 rate += f" (receiving {measured:.0f}/s)"  # a live sensor falling behind or bursting
             loss = 100.0 * st.lost / max(1, st.samples + st.lost)
-            text = f"{STATE_TEXT.get(st.state, st.state)} | {rate} | lost {st.lost} ({loss:.1f} %)"
+            text = f"{self._state_text(engine, st.state)} | {rate} | lost {st.lost} ({loss:.1f} %)"
             if st.battery_pct is not None:
                 text += f" | battery {st.battery_pct} %"
             if st.rssi_dbm is not None:

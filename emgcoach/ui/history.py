@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from emgcoach.coach.store import Store
@@ -40,6 +41,8 @@ class HistoryDialog(QDialog):
         self.latency_curve = self.latency_plot.plot(pen=pg.mkPen("#1e88e5", width=2), symbol="o", symbolBrush="#1e88e5",
                                                     antialias=True)
         self.table = QTableWidget(0, 5)
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)  # the history is a record, not a form
+        self.table.setSelectionBehavior(QTableWidget.SelectRows)
         self.table.setHorizontalHeaderLabels(["date", "reps", "on target", "glute level", "glute onset ms"])
         form = QFormLayout()
         form.addRow("Client", self.person)
@@ -91,6 +94,8 @@ class HistoryDialog(QDialog):
                 "-" if r["median_latency_ms"] is None else f"{r['median_latency_ms']:+.0f}",
             ]
             for j, c in enumerate(cells):
-                self.table.setItem(i, j, QTableWidgetItem(c))
+                item = QTableWidgetItem(c)
+                item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+                self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setStretchLastSection(True)

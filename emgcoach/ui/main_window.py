@@ -6,6 +6,7 @@ its events. Nothing here decodes bytes or filters signals.
 
 from __future__ import annotations
 
+import logging
 import math
 import queue
 from collections.abc import Callable
@@ -17,6 +18,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFileDialog,
     QInputDialog,
@@ -24,8 +26,13 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
     QToolBar,
+    QVBoxLayout,
+    QWidget,
 )
 
 from emgcoach.coach.calibration import Calibration, protocol
@@ -50,6 +57,8 @@ from emgcoach.ui.plots import SignalPlots
 from emgcoach.ui.text import ElidedLabel
 from emgcoach.ui.theme import DEFAULT_THEME, THEME_LABELS, THEMES, apply_palette, theme_named
 from emgcoach.ui.transport import TransportBar
+
+logger = logging.getLogger(__name__)
 
 FRAME_MS = 16  # ~60 Hz
 FEEDBACK_EVERY = 3  # bars, gauge and onset cue: every 3rd frame (20 Hz), quick enough to follow a contraction
@@ -82,6 +91,11 @@ class MainWindow(QMainWindow):
         self._simulating = False  # the session's source is a simulated client
         self.wizard: CalibrationWizard | None = None
         self.frames = 0
+        self._onset_cue_t: float | None = None  # session time of the onset pair the feedback shows
+        self._recording_t0: tuple[str, float] | None = None  # (path, session time) the recording began at
+        self._replay_note = ""  # a warning about the replayed file, kept in its status line
+        self._replay_line = ""  # the status line the replay last set (replaced as it pauses or ends)
+        self._replay_state: tuple[bool, bool] | None = None  # (paused, ended) the status line says
         self.errors_shown: list[str] = []
 
         self.plots = SignalPlots(window_s=self.settings.value("plot_window_s", 10.0))
@@ -228,7 +242,9 @@ class MainWindow(QMainWindow):
         self.audio_action.setShortcut(QKeySequence("A"))
         self.audio_action.setToolTip("A tone whose pitch follows activation and a chime when both muscles are on "
                                      "target, for when you cannot watch the screen (A)")
-        self.audio_action.toggled.connect(self._toggle_audio_cue)
+        # pressed means sounding: a click turns the cue on or off, and the button shows whether it plays
+        self.audio_action.triggered.connect(lambda _checked=False: self._toggle_audio_cue(not self.audio_cue.enabled))
+        self.audio_cue.state_changed.connect(self._show_audio_state)
         self.addAction(self.audio_action)
         bar.addAction(self.audio_action)
         self.feedback.audio_button.setDefaultAction(self.audio_action)
@@ -243,8 +259,66 @@ class MainWindow(QMainWindow):
         windows = {f"{s:g}": f"{s:g} s" for s in PLOT_WINDOWS_S}
         self.window_actions = self._choice_menu(vmenu, "Plot window", windows, f"{self.plots.window_s:g}",
                                                 lambda key: self.set_plot_window(float(key)))
+        hmenu = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = act("Keyboard shortcuts", self.show_shortcuts, "F1", "Every shortcut of the window")
+        self.about_action = act("About emgcoach", self.show_about, None, "Version, and where your data are kept")
+        hmenu.addAction(self.shortcuts_action)
+        hmenu.addAction(self.about_action)
         if self.settings.value("audio_cue", False, type=bool):
-            self.audio_action.setChecked(True)
+            self._toggle_audio_cue(True)
+
+    def show_shortcuts(self) -> QDialog:
+        """A window listing every action that has a shortcut (read from the actions themselves)."""
+        rows = [(a.shortcut().toString(QKeySequence.NativeText), a.text().replace("&", "").rstrip("."))
+                for a in self.actions() if not a.shortcut().isEmpty()]
+        table = QTableWidget(len(rows), 2)
+        table.setHorizontalHeaderLabels(["key", "does"])
+        table.setEditTriggers(QTableWidget.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        for i, (key, what) in enumerate(rows):
+            table.setItem(i, 0, QTableWidgetItem(key))
+            table.setItem(i, 1, QTableWidgetItem(what))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        return self._show_help("Keyboard shortcuts", table,
+                               "Replay: click or drag the seek bar; arrow keys step 1 s, Page Up/Down 10 s.")
+
+    def show_about(self) -> QDialog:
+        """Version, what the app is for, and where it keeps recordings and the history."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        from emgcoach.coach.store import default_path
+
+        try:
+            v = version("emgcoach")
+        except PackageNotFoundError:
+            v = "(not installed)"
+        store = self.settings.value("store_path") or default_path()
+        text = QLabel(
+            f"<b>emgcoach {v}</b><p>Two surface-EMG sensors, a lat and the opposite glute, as a biofeedback coach "
+            "for the posterior oblique sling.</p>"
+            f"<p>Recordings: {self.recordings_folder()}<br>Client history: {store}</p>"
+            "<p>The README describes every view and figure.</p>")
+        text.setWordWrap(True)
+        text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        return self._show_help("About emgcoach", text)
+
+    def _show_help(self, title: str, body: QWidget, foot: str = "") -> QDialog:
+        dialog = QDialog(self)
+        dialog.setWindowTitle(title)
+        lay = QVBoxLayout(dialog)
+        lay.addWidget(body)
+        if foot:
+            note = QLabel(foot)
+            note.setWordWrap(True)
+            lay.addWidget(note)
+        close = QPushButton("Close")
+        close.clicked.connect(dialog.close)
+        lay.addWidget(close, 0, Qt.AlignRight)
+        dialog.resize(460, 420)
+        dialog.show()
+        self.help_dialog = dialog
+        return dialog
 
     def _choice_menu(
         self, menu: QMenu, title: str, options: dict[str, str], current: str, choose: Callable[[str], None]
@@ -280,6 +354,18 @@ class MainWindow(QMainWindow):
     def _toggle_audio_cue(self, on: bool) -> None:
         self.settings.setValue("audio_cue", on)
         self.audio_cue.set_enabled(on)
+        self._show_audio_state()
+
+    def _show_audio_state(self) -> None:
+        """The audio cue's button is pressed only while the cue sounds; on but without an output (it
+        starts when one appears), it says so."""
+        playing = self.audio_cue.enabled and self.audio_cue.playing
+        if self.audio_action.isChecked() != playing:
+            self.audio_action.setChecked(playing)  # (nothing listens to toggled: no loop)
+        waiting = self.audio_cue.enabled and not playing
+        text = "Audio cue (no output)" if waiting else "Audio cue"
+        if self.audio_action.text() != text:
+            self.audio_action.setText(text)
 
     def set_theme(self, name: str) -> None:
         """Switch to the 'dark' or 'light' theme: window, plots and feedback view; remembered."""
@@ -318,6 +404,8 @@ class MainWindow(QMainWindow):
             self._clear_calibration()
         self.roles = {}
         self.onset_order = OnsetOrder()
+        self._onset_cue_t = None
+        self._replay_note, self._replay_line, self._replay_state = "", "", None
         self._rest = (math.nan, math.nan)
         self._reference = (math.nan, math.nan)
         self.replay_duration_s = 0.0
@@ -367,8 +455,45 @@ class MainWindow(QMainWindow):
             self._follow_recorded_coaching(rec)
         self.settings.setValue("last_file", str(path))
         self._replaying = (str(Path(path).resolve()), rec.started_at)  # (file, when it was recorded)
-        self.status.setText(f"Replaying {path}")
+        self._replay_note = self._unit_note(rec, path) if unit is None else ""
+        self._show_replay_state(paused=False, ended=False)
         return True
+
+    @staticmethod
+    def _unit_note(rec, path: str | Path) -> str:  # noqa: ANN001 (a Recording)
+        """The CLI's warning for columns that look like mV or V, said for the window (one line; '')."""
+        from emgcoach.io.units import unit_warnings
+
+        lines = unit_warnings(rec)
+        for line in lines:
+            logger.warning("%s", line)
+        if not lines:
+            return ""
+        what = lines[0].split(": ", 1)[-1]  # (the path is in the line already)
+        what, _, option = what.partition(": if so, pass ")
+        return f"check the units: {what}; if so, replay it with `emgcoach replay {Path(path).name} {option}`"
+
+    def _show_replay_state(self, paused: bool, ended: bool) -> None:
+        """Say in the status line whether the file is replaying, paused or over; another message there
+        since (a set's result, an error) is left alone."""
+        if self._replaying is None:
+            return
+        if self._replay_state is not None and self.status.text() != self._replay_line:
+            self._replay_state = (paused, ended)
+            return
+        name = Path(self._replaying[0]).name
+        clock = self.engine.replay_clock if self.engine is not None else None
+        at = _mmss(min(clock.now_s(), self.replay_duration_s)) if clock is not None else "0:00.0"
+        if ended:
+            line = f"Replay of {name} ended: Play starts it again"
+        elif paused:
+            line = f"Paused at {at} of {name}"
+        else:
+            line = f"Replaying {name}"
+        if self._replay_note:
+            line += f" ({self._replay_note})"
+        self._replay_line, self._replay_state = line, (paused, ended)
+        self.status.setText(line)
 
     def _follow_recorded_coaching(self, rec) -> None:  # noqa: ANN001
         """Use the recording's own calibration (its rest and MVC markers, or the calibration in force when
@@ -673,14 +798,26 @@ class MainWindow(QMainWindow):
             self.status.setText("Nothing to mark: no sensors or recording running")
             return
         marker = self.engine.add_marker(kind, payload)
-        at = _mmss(marker.time_s)
-        if self.engine.recording_path:
-            self.status.setText(f"Marked {at} in the recording")
+        path = self.engine.recording_path
+        if path:
+            self._handle_events(self.engine)  # the recording's start, if it began since the last frame
+            began = self._recording_t0[1] if self._recording_t0 and self._recording_t0[0] == path else marker.time_s
+            self.status.setText(f"Marked {_mmss(marker.time_s - began)} in the recording")  # its own clock
+        elif self.engine.replay_clock is not None:
+            self.status.setText(f"Marked {_mmss(marker.time_s)} of the replay, but not recording: press R to "
+                                "record and keep marks")
         else:
-            self.status.setText(f"Marked {at}, but not recording: press R to record and keep marks")
+            self.status.setText("Marked, but not recording: press R to record and keep marks")
+
+    def recordings_folder(self) -> Path:
+        """Where recordings are saved (Settings 'recordings_dir', default ~/emgcoach-recordings)."""
+        return Path(str(self.settings.value("recordings_dir", Path.home() / "emgcoach-recordings")))
 
     def _open_dialog(self) -> None:
-        start = str(self.settings.value("last_file", ""))
+        """Open a recording, starting in the folder of the last one opened, else where recordings are saved."""
+        last = Path(str(self.settings.value("last_file", "") or ""))
+        start = next((str(d) for d in (last.parent if last.name else None, self.recordings_folder(), Path.home())
+                      if d is not None and d.is_dir()), "")
         path, _ = QFileDialog.getOpenFileName(
             self, "Open recording", start, "Recordings (*.xdf *.edf *.bdf *.csv *.txt);;All files (*)"
         )
@@ -721,14 +858,7 @@ class MainWindow(QMainWindow):
                 if now < t + 2.0:  # (a seek past the start skips that set)
                     self.drill_panel.select(drill_id)
                     self.start_drill(start_s=t)
-        for ev in engine.drain_events():
-            if ev.kind == "onset" and ev.stream is not None:
-                muscle = self.roles.get((ev.stream, ev.payload["channel"]), ("", ""))[0]
-                cue = self.onset_order.onset(muscle, ev.time_s)
-                if cue:
-                    self.feedback.show_onset(cue)
-            elif ev.kind == "error":
-                self.status.setText(ev.payload.get("message", "error"))
+        self._handle_events(engine)
         self._update_feedback(engine)
         if self.frames % SLOW_EVERY:
             return
@@ -739,6 +869,31 @@ class MainWindow(QMainWindow):
             ended = self._replay_ended()  # the clock runs on past the file's end: the bar stops there
             at = self.replay_duration_s if ended else min(clock.now_s(), self.replay_duration_s)
             self.transport.show_position(at, clock.paused or ended)
+            if self._replay_state != (clock.paused and not ended, ended):
+                self._show_replay_state(clock.paused and not ended, ended)
+
+    def _handle_events(self, engine: Engine) -> None:
+        """The engine's events since the last frame: onsets into the onset-order cue, errors to the
+        status line, when a recording began (for marks' times in it)."""
+        clock = engine.replay_clock
+        now = clock.now_s() if clock is not None else math.inf
+        for ev in engine.drain_events():
+            if ev.kind == "onset" and ev.stream is not None:
+                if ev.time_s > now + 0.5:  # from before a seek back: a rep ahead of the playhead
+                    continue
+                muscle = self.roles.get((ev.stream, ev.payload["channel"]), ("", ""))[0]
+                cue = self.onset_order.onset(muscle, ev.time_s)
+                if cue:
+                    self.feedback.show_onset(cue)
+                    self._onset_cue_t = ev.time_s
+            elif ev.kind == "error":
+                self.status.setText(ev.payload.get("message", "error"))
+            elif ev.kind == "recording" and ev.payload.get("state") == "started":
+                self._recording_t0 = (str(ev.payload.get("path", "")), ev.time_s)
+        if self._onset_cue_t is not None and now < self._onset_cue_t - 0.05:  # the replay went back before it
+            self.onset_order = OnsetOrder()
+            self._onset_cue_t = None
+            self.feedback.show_onset("waiting for a rep")
 
     def _update_feedback(self, engine: Engine) -> None:
         sling = self._sling()

@@ -20,6 +20,10 @@ MIN_BINS = 200
 
 TRACE_WIDTH = 1  # width 2 costs about 1 ms a frame in raster painting
 STALL_S = 0.5  # live: no sample from any stream for this long and the time axis moves on in real time
+# Every row's left axis is this wide, so one moment sits at the same x in every row: with axes sized to
+# their own tick labels ('-200' beside '400'), rows were 7-15 px apart, which misstates a 50-150 ms onset
+# order on a 10 s window. Room for a label, '-20000' and the ticks.
+AXIS_WIDTH = 76
 
 
 def nice_ceiling(x: float) -> float:
@@ -159,6 +163,7 @@ class SignalPlots(QWidget):
                     p.getAxis(name).setTextPen(fg)
                 p.setLabel("left", labels.get((s, ch), spec.label), units="µV", color=fg)
                 p.getAxis("left").enableAutoSIPrefix(False)  # every row in µV: no mV row beside a µV one
+                p.getAxis("left").setWidth(AXIS_WIDTH)
                 # no grid: replaying its picture every frame was half the frame's cost
                 p.setMouseEnabled(x=False, y=False)
                 p.setMenuEnabled(False)

@@ -9,6 +9,12 @@ from PySide6.QtWidgets import (
 )
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+TICKS_PER_S = 10  # the seek bar counts tenths of a second of the recording
+ARROW_S = 1.0  # an arrow key moves a second, whatever the file's length
+PAGE_S = 10.0  # Page Up / Down: ten seconds
+
+
+NO_REPLAY = "no replay"
 
 
 class SeekSlider(QSlider):
@@ -41,10 +47,12 @@ class TransportBar(QWidget):
         self.play = QPushButton("Pause")
         self.play.setToolTip("Play / pause (Space)")
         self.slider = SeekSlider(Qt.Horizontal)
-        self.slider.setRange(0, 1000)
-        self.slider.setPageStep(50)  # PgUp/PgDn: 5 % of the recording; arrows 0.1 %
-        self.slider.setToolTip("Click or drag to seek; arrow keys and Page Up/Down step")
-        self.position = QLabel("0:00 / 0:00")
+        self.slider.setRange(0, 0)
+        self.slider.setSingleStep(int(ARROW_S * TICKS_PER_S))
+        self.slider.setPageStep(int(PAGE_S * TICKS_PER_S))
+        self.slider.setToolTip(f"Click or drag to seek; arrow keys step {ARROW_S:g} s, Page Up/Down {PAGE_S:g} s")
+        self.position = QLabel(NO_REPLAY)
+        self.position.setToolTip("Position / length of the replayed recording")
         self.speed = QComboBox()
         for x in SPEEDS:
             self.speed.addItem(f"{x:g}x", x)
@@ -67,13 +75,16 @@ class TransportBar(QWidget):
     def _released(self) -> None:
         self._dragging = False
         if self.duration_s > 0:
-            self.seek_requested.emit(self.slider.value() / 1000.0 * self.duration_s)
+            self.seek_requested.emit(self._seconds(self.slider.value()))
+
+    def _seconds(self, ticks: int) -> float:
+        return min(ticks / TICKS_PER_S, self.duration_s)
 
     def _stepped(self, action: int) -> None:
         """Keys, wheel or a page step on the bar (not a drag, which seeks on release)."""
         if self._dragging or int(action) == QAbstractSlider.SliderAction.SliderMove.value or self.duration_s <= 0:
             return
-        self.seek_requested.emit(self.slider.sliderPosition() / 1000.0 * self.duration_s)
+        self.seek_requested.emit(self._seconds(self.slider.sliderPosition()))
 
     def set_speed(self, speed: float) -> None:
         """Show `speed` in the box without emitting speed_changed."""
@@ -85,14 +96,17 @@ class TransportBar(QWidget):
         """A replay of `seconds` (0: no replay, the bar is disabled and reset)."""
         self.duration_s = float(seconds)
         self.setEnabled(seconds > 0)
+        self.slider.setRange(0, max(0, round(self.duration_s * TICKS_PER_S)))
         if seconds <= 0:
             self.slider.setValue(0)
-            self.position.setText("0:00 / 0:00")
+            self.position.setText(NO_REPLAY)
+        else:
+            self.position.setText(f"{_mmss(0.0)} / {_mmss(self.duration_s)}")
 
     def show_position(self, t_s: float, paused: bool) -> None:
         self.play.setText("Play" if paused else "Pause")
         if self.duration_s > 0 and not self._dragging:
-            self.slider.setValue(int(1000 * min(max(t_s / self.duration_s, 0.0), 1.0)))
+            self.slider.setValue(round(min(max(t_s, 0.0), self.duration_s) * TICKS_PER_S))
         self.position.setText(f"{_mmss(t_s)} / {_mmss(self.duration_s)}")
 
 

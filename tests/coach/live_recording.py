@@ -89,6 +89,9 @@ def write_live_set(
                 m = ev.marker()
                 if m.kind == "rep" and verdict_changes and ev.score.index in verdict_changes:
                     m = Marker(m.time_s, "rep", {**m.payload, **verdict_changes[ev.score.index]})
+                if m.kind == "drill_end":  # its count agrees with the verdicts as written
+                    m = Marker(m.time_s, "drill_end", {**m.payload, "hits": sum(
+                        bool(p.payload["hit"]) for p in markers if p.kind == "rep")})
                 rec.put_marker(m)
                 markers.append(m)
             if stop_after_reps is not None and len(runner.scores) >= stop_after_reps and not runner.done:

@@ -1,10 +1,13 @@
-"""Coaching in the window, offscreen, on a bundled drill session replayed fast: the calibration wizard
-follows the recorded rest and efforts, a drill set counts every rep and cues the late one, the set lands
-in the history, the history view plots it, and the report is written from the recording."""
+"""Coaching in the window, offscreen, on a copy of a bundled drill session replayed fast (a copy, with
+'Save replayed sets' on, stands for a client's own recording: the bundled file itself is never saved):
+the calibration wizard follows the recorded rest and efforts, a drill set counts every rep and cues the
+late one, the set lands in the history, the history view plots it, and the report is written from the
+recording."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,6 +33,7 @@ def window(qtbot, tmp_path: Path):
     s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
     s.setValue("recordings_dir", str(tmp_path / "recs"))
     s.setValue("store_path", str(tmp_path / "history.sqlite3"))
+    s.setValue("save_replayed_sets", True)
     w = MainWindow(s)
     qtbot.addWidget(w)
     w.show()
@@ -45,9 +49,16 @@ def _jump(qtbot, w: MainWindow, t_s: float) -> None:
     qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - t_s) < 0.05, timeout=5000)
 
 
-def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, window: MainWindow, tmp_path: Path) -> None:
+@pytest.fixture
+def client_file(tmp_path: Path) -> Path:
+    """The bundled session as a client's recording (outside the bundled folder)."""
+    return Path(shutil.copy(SESSION, tmp_path / "P11_bird_dog.xdf"))
+
+
+def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, window: MainWindow, tmp_path: Path,
+                                                                     client_file: Path) -> None:
     w = window
-    assert w.open_recording(SESSION, speed=8.0, follow_drills=False)
+    assert w.open_recording(client_file, speed=8.0, follow_drills=False)
     qtbot.waitUntil(lambda: w.engine.stream_stats(0).samples > 0, timeout=5000)
     cal_start = next(m.time_s for m in MARKERS if m.kind == "calibration")
     _jump(qtbot, w, cal_start)
@@ -102,9 +113,10 @@ def test_drill_without_sensors_says_why(qtbot, window: MainWindow) -> None:
     assert not window.drill_panel.start_button.isChecked()
 
 
-def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, window: MainWindow) -> None:
+def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, window: MainWindow,
+                                                                       client_file: Path) -> None:
     w = window
-    assert w.open_recording(SESSION, speed=16.0)
+    assert w.open_recording(client_file, speed=16.0)
     qtbot.waitUntil(lambda: w.calibration is not None, timeout=10000)  # analysed off the Qt thread
     assert "Calibrated" in w.drill_panel.calibration.text()
     drill_start = next(m.time_s for m in MARKERS if m.kind == "drill_start")
@@ -120,10 +132,10 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
     store = w.store()
     (row,) = store.sessions("P11")
     recorded = read_recording(SESSION).started_at  # the file header's date, not the day of the replay
-    assert recorded and row.started.startswith(recorded[:10]) and row.recording == str(SESSION.resolve())
+    assert recorded and row.started.startswith(recorded[:10]) and row.recording == str(client_file.resolve())
     later = [replace(sc, start_s=sc.start_s + 60.0) for sc in w.set_scores]  # another set of the file
     assert store.saved_from("P11", row.recording, later) is None
-    assert w.open_recording(SESSION, speed=16.0)
+    assert w.open_recording(client_file, speed=16.0)
     w.engine.pause()
     w.seek(drill_start - 1.0)
     qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start - 1.0)) < 0.05, timeout=5000)
