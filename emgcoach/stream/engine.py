@@ -335,6 +335,7 @@ class Engine:
             for ring in (buf.raw, buf.envelope, buf.lowlag, buf.pct_mvc, st.onset_ring):
                 ring.clear(block.first_index)
             if st.onsets is not None:
+                self._flush_onsets(st)  # an offset held to see whether a dip follows: timed on the old origin
                 st.onsets.t0 = buf.t_origin
         if block.lost:
             st.lost += block.lost
@@ -405,14 +406,23 @@ class Engine:
                 st.next_rest_t = now + ONSET_REST_EVERY_S
         if st.onsets is None:
             return
-        for e in st.onsets.process(env, first):
+        self._emit_onsets(st, st.onsets.process(env, first))
+
+    def _emit_onsets(self, st: _Stream, events: list) -> None:
+        for e in events:
             self._emit(e.kind, st.index, {"channel": e.channel, "muscle": st.info.channels[e.channel].muscle}, e.time_s)
+
+    def _flush_onsets(self, st: _Stream) -> None:
+        """Emit the offsets the detector still holds back, before its clock or thresholds change."""
+        if st.onsets is not None:
+            self._emit_onsets(st, st.onsets.flush())
 
     def set_rest(self, stream: int, mean_uv: Any, sd_uv: Any) -> None:
         """Use a calibration's resting level (µV, per channel) for onset thresholds from now on."""
         st = self._streams[stream]
 
         def apply() -> None:
+            self._flush_onsets(st)
             st.onsets = OnsetDetector(st.info.rate_hz, mean_uv, sd_uv, t0=st.buffers.t_origin)
             st.rest_from_calibration = True
 
@@ -526,6 +536,10 @@ class Engine:
 
     def stop_recording(self) -> str | None:
         """Finish the file (footers, flush) and return its path; None if nothing was recording."""
+        if self._recorder is not None and self._loop is not None and self._thread is not None:
+            # markers stamped just before (a mark, then Stop) are queued on the acquisition thread: let
+            # them reach the file before it is detached
+            self._submit(asyncio.sleep(0)).result(timeout=2.0)
         with self._lock:
             rec, self._recorder = self._recorder, None
         if rec is None:

@@ -10,6 +10,7 @@ import logging
 import math
 import queue
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -56,6 +57,7 @@ from emgcoach.ui.feedback import FeedbackView
 from emgcoach.ui.plots import SignalPlots
 from emgcoach.ui.text import ElidedLabel
 from emgcoach.ui.theme import DEFAULT_THEME, THEME_LABELS, THEMES, apply_palette, theme_named
+from emgcoach.ui.report_dialog import ReportDialog, ScoredSet, open_with_desktop
 from emgcoach.ui.transport import TransportBar
 
 logger = logging.getLogger(__name__)
@@ -140,7 +142,9 @@ class MainWindow(QMainWindow):
         self._runner_callback = None
         self.calibration: Calibration | None = None
         self._store: Store | None = None
-        self.last_set: dict | None = None  # what the report needs: recording, drill, person
+        self.last_set: ScoredSet | None = None  # the last set as scored, for its report
+        self._set_started_at = ""  # wall-clock start of the set under way (ISO), for its report
+        self.report_dialog: ReportDialog | None = None
         self.set_scores: list = []
         self._set_done = False
         self._recorded_drills: list[tuple[float, str]] = []  # (start s, drill) still to come in a replay
@@ -173,7 +177,7 @@ class MainWindow(QMainWindow):
         self.drill_panel.start_toggled.connect(self.toggle_drill)
         self.drill_panel.calibrate_requested.connect(self.open_calibration)
         self.drill_panel.history_requested.connect(self.open_history)
-        self.drill_panel.report_requested.connect(self.write_report)
+        self.drill_panel.report_requested.connect(self.open_report)
         self.drill_panel.person.editingFinished.connect(self._person_changed)
 
         self.timer = QTimer(self)
@@ -223,6 +227,10 @@ class MainWindow(QMainWindow):
         for a in (self.open_action, self.sim_action, self.record_action, self.mark_action, self.play_action,
                   self.drill_action):
             menu.addAction(a)
+        self.report_action = act("Report on the last set...", self.open_report, "Ctrl+P",
+                                 "Write a report of the last set, with notes, where you choose")
+        self.report_action.setEnabled(False)
+        menu.addAction(self.report_action)
         menu.addSeparator()
         menu.addAction(self.lsl_in_action)
         menu.addAction(self.lsl_out_action)
@@ -1093,6 +1101,8 @@ class MainWindow(QMainWindow):
         self.drill_panel.show_reps(0, 0, drill.reps)
         self.feedback.show_set_summary(None)  # the last set's summary gives way to this one's countdown
         self.set_scores: list = []
+        replayed_at = self._replaying[1] if self._replaying else None
+        self._set_started_at = replayed_at or datetime.now().isoformat(timespec="seconds")
         self.status.setText(f"{drill.name}: started")
         return True
 
@@ -1136,9 +1146,11 @@ class MainWindow(QMainWindow):
             path, sets = getattr(self, "_replayed_sets", (None, []))
             live = verdicts_of(sets, runner.drill.id, runner.start_s or 0.0) if path == replayed else []
             scores = live or scores
-        self.last_set = {"drill": runner.drill.id, "person": person, "recording": recording, "scores": scores,
-                         "calibration": self.calibration, "complete": ended is SetEnd.COMPLETE}
-        self.drill_panel.report_button.setEnabled(bool(recording))
+        self.last_set = ScoredSet(runner.drill, person, tuple(scores), self.calibration, recording, False,
+                                  self._set_started_at or datetime.now().isoformat(timespec="seconds"),
+                                  ended is SetEnd.COMPLETE) if scores else None
+        self.drill_panel.report_button.setEnabled(bool(scores))
+        self.report_action.setEnabled(bool(scores))
         if not scores:
             self.status.setText(f"{runner.drill.name}: stopped, no reps")
             return
@@ -1207,26 +1219,27 @@ class MainWindow(QMainWindow):
         self.history = dialog
         return dialog
 
-    def write_report(self) -> tuple[str, str] | None:
-        """The last set's report (HTML + PDF) beside its recording; needs the set to have been recorded."""
+    def open_report(self) -> ReportDialog | None:
+        """The Report dialog for the last scored set (recorded or not): notes, folder, then HTML + PDF,
+        opened when written. The recording, if the set has one, is read for its trace and left running."""
         last = self.last_set
-        if not last or not last.get("recording"):
-            self.status.setText("Record the set (R) to get a report of it")
+        if last is None:
+            self.status.setText("No set to report yet: run a set of a drill first (S)")
             return None
-        if self.engine is not None and self.engine.recording_path == last["recording"]:
-            self.toggle_recording()  # the file must be complete to analyse it
-        from emgcoach.coach.report import default_report_base, report_recording
+        still_open = self.engine is not None and last.recording is not None and self.engine.recording_path == last.recording
+        scored = replace(last, recording_open=still_open)
+        folder = Path(last.recording).parent if last.recording else self.recordings_folder()
+        dialog = ReportDialog(scored, self.settings, folder, self.library, self.open_file, self)
+        dialog.accepted.connect(lambda: self.status.setText(
+            f"Report written: {dialog.written[1]}" if dialog.written else "No report written"))
+        dialog.open()
+        self.report_dialog = dialog
+        return dialog
 
-        try:
-            html_path, pdf_path, _ = report_recording(
-                last["recording"], default_report_base(last["recording"]), last["person"], "",
-                library=self.library, calibration=self.calibration,
-            )
-        except (EmgcoachError, OSError) as e:
-            self._error_box("Report", str(e))
-            return None
-        self.status.setText(f"Report written: {pdf_path}")
-        return str(html_path), str(pdf_path)
+    @staticmethod
+    def open_file(path: Path) -> bool:
+        """Open a written file (a report) in the user's application for it."""
+        return open_with_desktop(path)
 
     # ------------------------------------------------------------------ closing
 

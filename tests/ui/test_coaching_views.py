@@ -96,9 +96,15 @@ def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, wind
     assert "7 of 8 reps on target" in w.status.text() and "history" in w.status.text()
     (row,) = Store(tmp_path / "history.sqlite3").sessions("P11")
     assert row.reps == 8 and row.hits == 7 and row.drills == ("bird_dog",)
-    # the report, from the recording of the set
-    paths = w.write_report()
-    assert paths is not None and all(Path(p).stat().st_size > 10_000 for p in paths)
+    # the report, with the recording still running: it reads the trace so far and leaves the file alone
+    recording = w.engine.recording_path
+    opened = []
+    w.open_file = lambda p: opened.append(p) or True
+    report = w.open_report()
+    report.folder.setText(str(tmp_path / "reports"))
+    report.write_button.click()
+    assert report.written is not None and all(Path(p).stat().st_size > 10_000 for p in report.written)
+    assert opened == [report.written[1]] and w.engine.recording_path == recording
     # and the history view shows the session
     dialog = w.open_history()
     assert dialog.drill.currentData() == "bird_dog" and dialog.drill.currentText() == "Bird dog" and dialog.table.rowCount() == 1

@@ -1,0 +1,171 @@
+"""The Report dialog: a set's report (HTML + PDF) with the therapist's notes, written where they choose.
+
+It reports the verdicts the client saw (the set's scores, `coach.report.write_set_report`); the set's
+recording, when there is one, only lends its trace, and it is read, never stopped or written.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from emgcoach.coach.calibration import Calibration
+from emgcoach.coach.drills import Drill
+from emgcoach.coach.scoring import RepScore
+from emgcoach.errors import EmgcoachError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScoredSet:
+    """A set as the app scored it: what its report is made from.
+
+    recording: the file the set was recorded into, or None; recording_open: that file is still being
+    written (its trace is read as far as it goes); started_at: the set's start, ISO local time."""
+
+    drill: Drill
+    person: str
+    scores: tuple[RepScore, ...]
+    calibration: Calibration | None
+    recording: str | None
+    recording_open: bool
+    started_at: str
+    complete: bool
+
+
+def open_with_desktop(path: Path) -> bool:
+    """Open a file in the user's default application for it; False when none would take it."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def default_name(s: ScoredSet) -> str:
+    """CLIENT_DRILL_YYYYMMDD-HHMM-report, from the set's start; only characters safe in a file name."""
+    try:
+        stamp = datetime.fromisoformat(s.started_at).strftime("%Y%m%d-%H%M")
+    except ValueError:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    name = f"{s.person or 'unnamed'}_{s.drill.id}_{stamp}-report"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name)
+
+
+class ReportDialog(QDialog):
+    """Notes, folder and file name for a set's report; Write makes OUT.html and OUT.pdf and, if asked,
+    opens the PDF. `written` holds the two paths once done."""
+
+    def __init__(self, scored: ScoredSet, settings: QSettings, default_folder: Path,
+                 library: dict[str, Drill] | None = None, opener: Callable[[Path], bool] = open_with_desktop,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Report on the set")
+        self.scored, self.settings, self.library, self.opener = scored, settings, library, opener
+        self.written: tuple[Path, Path] | None = None
+        hits = sum(r.hit for r in scored.scores)
+        what = f"{scored.drill.name}: {hits} of {len(scored.scores)} reps on target"
+        if not scored.complete:
+            what += " (set cut short)"
+        self.what = QLabel(what)
+        self.trace = QLabel(self._trace_text())
+        self.trace.setWordWrap(True)
+        self.notes = QPlainTextEdit()
+        self.notes.setPlaceholderText("Notes for the report: cues given, how the client felt, what to try next")
+        self.notes.setTabChangesFocus(True)
+        self.folder = QLineEdit(str(self.settings.value("report_dir", "") or default_folder))
+        self.choose = QPushButton("Choose...")
+        self.choose.clicked.connect(self._choose_folder)
+        self.name = QLineEdit(default_name(scored))
+        self.open_after = QCheckBox("Open the report when written")
+        self.open_after.setChecked(self.settings.value("report_open_after", True, type=bool))
+        self.error = QLabel("")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #e53935")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
+        self.write_button = self.buttons.addButton("Write report", QDialogButtonBox.AcceptRole)
+        self.buttons.accepted.connect(self.write)
+        self.buttons.rejected.connect(self.reject)
+
+        where = QHBoxLayout()
+        where.addWidget(self.folder, 1)
+        where.addWidget(self.choose)
+        form = QFormLayout()
+        form.addRow("Client", QLabel(scored.person or "unnamed"))
+        form.addRow("Set", self.what)
+        form.addRow("Trace", self.trace)
+        form.addRow("Notes", self.notes)
+        form.addRow("Save in", where)
+        form.addRow("File name", self.name)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.open_after)
+        lay.addWidget(self.error)
+        lay.addWidget(self.buttons)
+        self.resize(560, 420)
+
+    def _trace_text(self) -> str:
+        s = self.scored
+        if s.recording is None:
+            return "The set was not recorded: the report shows its scores, with no trace"
+        name = Path(s.recording).name
+        if s.recording_open:
+            return f"From {name} as recorded so far (the recording goes on)"
+        return f"From {name}"
+
+    def _choose_folder(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Save the report in", self.folder.text())
+        if chosen:
+            self.folder.setText(chosen)
+
+    def out_base(self) -> Path:
+        """Folder / name, without a suffix (the report adds .html and .pdf)."""
+        name = self.name.text().strip() or default_name(self.scored)
+        for suffix in (".pdf", ".html"):
+            name = name.removesuffix(suffix)
+        return Path(self.folder.text().strip()).expanduser() / name
+
+    def write(self) -> tuple[Path, Path] | None:
+        """Write the report; on failure say why in the dialog (one line) and stay open."""
+        from emgcoach.coach.report import write_set_report
+
+        s = self.scored
+        folder = Path(self.folder.text().strip()).expanduser()
+        if not self.folder.text().strip():
+            self.error.setText("Choose a folder to save the report in")
+            return None
+        self.setCursor(Qt.WaitCursor)
+        try:
+            paths = write_set_report(list(s.scores), s.drill, s.person, self.notes.toPlainText().strip(),
+                                     self.out_base(), s.calibration, s.recording, started_at=s.started_at,
+                                     library=self.library)
+        except EmgcoachError as e:
+            self.error.setText(str(e))
+            return None
+        finally:
+            self.unsetCursor()
+        self.settings.setValue("report_dir", str(folder))
+        self.settings.setValue("report_open_after", self.open_after.isChecked())
+        self.written = paths
+        if self.open_after.isChecked() and not self.opener(paths[1]):
+            logger.warning("no application opened %s", paths[1])
+        self.accept()
+        return paths
