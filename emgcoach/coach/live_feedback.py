@@ -169,7 +169,7 @@ def activation_cci(
 def rest_and_reference(history_uv: np.ndarray, rate_hz: float) -> tuple[float, float]:
     """Without calibration, a muscle's resting level (the 10th percentile) and its reference level (its
     peak dynamic level: the highest 0.5 s mean) over an envelope history (µV); NaN when under 1 s.
-    Every 10th sample is used: the envelope is smooth, and 60 000 points a second would be waste."""
+    Every 10th sample is used: the envelope is smooth, so the rest carry nothing new."""
     h = np.asarray(history_uv, dtype=np.float64)
     if len(h) <= rate_hz:
         return float("nan"), float("nan")

@@ -187,10 +187,13 @@ class DrillRunner:
                 for ev in warm + mus.detector.process(onset_env[:, None], first_index):
                     self._event(name, mus, ev)
         events.extend(self._phase_events(t[-1]))
+        timed_out = min(m.last_t for m in self.m.values()) > self.end_s + 1.0
+        if timed_out:  # the set is over: a last offset held back to see whether a dip follows stands
+            for name, mus in self.m.items():
+                for ev in mus.detector.flush() if mus.detector is not None else []:
+                    self._event(name, mus, ev)
         events.extend(self._score_ready())
-        if not self.done and self.start_s is not None and (
-            len(self.scores) >= self.drill.reps or min(m.last_t for m in self.m.values()) > self.end_s + 1.0
-        ):
+        if not self.done and self.start_s is not None and (len(self.scores) >= self.drill.reps or timed_out):
             self.done = True
             events.append(RunnerEvent("done", min(float(t[-1]), self.end_s), {"drill": self.drill.id, "reps": len(self.scores),
                                                                               "hits": sum(s.hit for s in self.scores)}))

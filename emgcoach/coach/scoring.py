@@ -231,9 +231,8 @@ def partner_timing(drill: Drill, start_s: float, end_s: float, partner: MuscleTr
             return PartnerTiming(before[-1], False)
         if partner.detector_on_since(start_s) is not None:  # the detector's onset lies before the search
             return PartnerTiming(None, True)
-        # no detector onset for it (the runner ignores events in the set-up phase, which the first rep's
-        # partner may start in): the envelope says when it came on, a little late but early enough to
-        # tell "early" from "already on"
+        # no detector onset for it (a trace whose onsets cover only part of its envelope, or none): the
+        # envelope says when it came on, a little late but early enough to tell "early" from "already on"
         began = partner.active_since(start_s)
         return PartnerTiming(began, False) if began is not None and began >= search_from else PartnerTiming(None, True)
     if after:  # an earlier blip that ended before the lead started is not this rep's onset

@@ -268,8 +268,7 @@ class OnsetDetector:
                         end = idx + self.min_off  # the confirming sample is idx + min_off - 1
                         low = np.flatnonzero(col[drop - base : end - base] <= self._level[c])
                         at = drop + int(low[0]) if len(low) else drop
-                if not is_onset:
-                    events += self._release(np.inf, c)  # the burst before: its offset stands
+                if not is_onset:  # (nothing is held here: the onset before released or merged it)
                     self._held[c] = at
                 elif self._held[c] >= 0 and at - self._held[c] < self.min_off:
                     self._held[c] = -1  # a dip shorter than the minimum off-time: one burst, not two

@@ -131,12 +131,11 @@ def find_rest(envelope_uv: np.ndarray, rate_hz: float, cutoff_hz: float = 20.0,
     if found:
         quietest = float(mean[stationary].min())
         steady = stationary & (mean <= POOL_FACTOR * quietest)
-        # the cut-off is set on the typical quiet window, not the quietest one: a cut at 1.5x the minimum
-        # would drop the upper half of rest's own spread (noisy at 200 Hz) and understate mean and SD
-        # stationarity says where rest is and how much rest's own window means spread; its mean and SD
-        # are then taken over every window whose mean lies within that spread, steady or not: keeping
-        # only the steadiest windows (low SD/mean) would bias the mean up and the SD down, and rest would
-        # cross mean + k SD on its own; a window reaching into a burst lies above the spread and stays out
+        # stationarity says where rest is and how far rest's own window means spread (around the typical
+        # quiet window, not the quietest, whose neighbourhood would miss the upper half of that spread);
+        # mean and SD pool every window within the spread, steady or not, since the steadiest alone
+        # would bias the mean up and the SD down and rest would cross mean + k SD on its own. A window
+        # reaching into a burst lies above the spread and stays out
         typical = float(np.median(mean[steady]))
         spread = 1.4826 * float(np.median(np.abs(mean[steady] - typical)))
         pool = mean <= typical + STATS_SPREAD * spread

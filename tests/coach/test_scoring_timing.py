@@ -154,8 +154,8 @@ def test_already_on_without_the_detectors_offsets_uses_the_envelope() -> None:
 
 @pytest.mark.parametrize(("partner_ms", "early"), [(-300.0, True), (-1000.0, False)])
 def test_a_partner_onset_the_detector_never_reported_is_read_off_the_envelope(partner_ms: float, early: bool) -> None:
-    """The runner ignores events in the set-up phase, so a glute that came on there has no onset: if
-    its envelope rose within reach of the window it is timed from that (early), else it is already on."""
+    """A trace with no onset for the glute's burst (its onsets cover only part of the envelope): if its
+    envelope rose within reach of the window it is timed from that (early), else it is already on."""
     d = LIB["bird_dog"]
     t = np.arange(0.0, 20.0, 1.0 / RATE)
     lat = MuscleTrace(t, _burst_env(t, LEAD_ON, LEAD_OFF, 15.0, 1), [LEAD_ON], None, REST_UV, REST_SD_UV, [LEAD_OFF])
