@@ -2,6 +2,7 @@
 
 - main_window.png: the window replaying the bundled bird-dog drill session, calibrated, mid-set, with the
   drill panel's countdown, rep count and last cue;
+- main_window_1024x700.png: the same moment on a 1024 x 700 screen;
 - feedback.png and sensors.png: the feedback view and the device panel alone;
 - calibration.png: the calibration wizard during an effort;
 - history.png: the history view of the sets just run;
@@ -105,6 +106,12 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
             w.tick()
             w.grab().save(str(out / "main_window_light.png"))
             w.set_theme("dark")
+            w.resize(1024, 700)  # a clinic laptop: the left panel gives way, nothing is clipped
+            app.processEvents()
+            w.frames = -1
+            w.tick()
+            app.processEvents()
+            w.grab().save(str(out / "main_window_1024x700.png"))
             w.stop_drill()
             history = w.open_history()
             history.resize(760, 600)
@@ -127,7 +134,7 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
             pdfium.PdfDocument(str(pdf))[0].render(scale=1.2).to_pil().save(str(out / "report.png"))
         except ImportError:
             print("pypdfium2 not installed: report.png not rendered", file=sys.stderr)
-    print(f"screenshots in {out}/: main_window, main_window_light, feedback, sensors, calibration, history, report (.png)")
+    print(f"screenshots in {out}/: main_window, main_window_light, main_window_1024x700, feedback, sensors, calibration, history, report (.png)")
     return 0
 
 
