@@ -450,5 +450,5 @@ def format_text(result: Analysis, reps_source: str = "") -> str:
             lines.append(f"  {r['drill']} #{r['index'] + 1} {r['start_s']:.1f}-{r['end_s']:.1f} s: {lat}, {level}, "
                          f"CCI {cci}; {verdict}")
         hits = sum(r["hit"] for r in result.reps)
-        lines.append(f"  {hits} of {len(result.reps)} reps on target")
+        lines.append(f"  {hits} of {len(result.reps)} reps on target" if result.reps else "  no reps")
     return "\n".join(lines)

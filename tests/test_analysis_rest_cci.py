@@ -119,3 +119,21 @@ def test_a_channel_without_signal_gets_no_onsets_cci_or_latency_and_says_why() -
     assert "glute_R: no signal" in pair["reason"]
     json.dumps(d)  # stays valid JSON
     assert "no co-activation figures" in format_text(analyze(rec))
+
+
+def test_reps_are_not_scored_on_a_sensor_with_no_signal() -> None:
+    # a glute electrode off the skin: 'No glute' on every rep would blame the client for the sensor
+    from emgcoach.coach.session_analysis import session_reps
+
+    rec = recording([emg(strides(20.0), 12), np.zeros(int(20 * RATE))], SLING)
+    result = analyze(rec)
+    scored = session_reps(rec, result, drill_id="bird_dog")
+    assert scored is not None and scored.reps == []
+    assert scored.sets[0].to_dict()["not_scored"] == "glute_R: no signal: electrode off or sensor not touching the skin: reps not scored"
+    assert "glute_R: no signal" in scored.source_note
+    result.reps, result.calibration = scored.to_list(), scored.calibration_note
+    text = format_text(result, scored.source_note)
+    assert "reps not scored" in text and "  no reps" in text and "No glute" not in text
+    # with both sensors on, the same file's reps are scored
+    alive = recording([emg(strides(20.0), 12), emg(strides(20.0, lag_s=0.1), 13)], SLING)
+    assert len(session_reps(alive, analyze(alive), drill_id="bird_dog").reps) > 5

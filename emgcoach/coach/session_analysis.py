@@ -57,6 +57,7 @@ class SetSummary:
     planned: int | None
     complete: bool
     ended: dict | None = None  # what the set's drill_end said (reps, hits; stopped), None without one
+    not_scored: str = ""  # why its reps could not be scored now (a sensor with no signal), else ''
 
     def to_dict(self) -> dict:
         def t(x: float) -> float | None:
@@ -64,7 +65,7 @@ class SetSummary:
 
         return {"drill": self.drill, "start_s": t(self.start_s), "end_s": t(self.end_s), "source": str(self.source),
                 "reps": self.reps, "hits": self.hits, "planned": self.planned, "complete": self.complete,
-                "drill_end": self.ended}
+                "drill_end": self.ended, "not_scored": self.not_scored or None}
 
 
 @dataclass
@@ -84,8 +85,10 @@ class SessionReps:
 
     @property
     def source_note(self) -> str:
-        """'as scored live', 're-scored with today's rules' or 'scored now: no live verdicts in the file'."""
-        return self.source.note
+        """'as scored live', 're-scored with today's rules' or 'scored now: no live verdicts in the file',
+        and why a set's reps could not be scored, if one's could not."""
+        why = sorted({s.not_scored for s in self.sets if s.not_scored})
+        return "; ".join([self.source.note, *why])
 
 
 def drill_sets(recording: Recording, library: dict[str, Drill]) -> list[tuple[Drill, float, float, RecordedSet]]:
@@ -210,6 +213,7 @@ def session_reps(
     first_cal: tuple[Calibration | None, str] | None = None
     for drill, t0, t1, recorded in sets:
         live = recorded is not None and recorded.has_verdicts
+        not_scored = ""
         if live and not rescore:
             assert recorded is not None
             set_reps = list(recorded.verdicts)
@@ -222,7 +226,10 @@ def session_reps(
             if cal is None and calibration is not None:
                 cal, note = calibration, f"calibrated {_when(calibration)} (the session's calibration)"
             tail = LATE_VERDICT_S if recorded is None or recorded.complete else 0.0
-            set_reps = _score_set(recording, channels, cal, drill, t0, t1, tail)
+            # a sensor off the skin says nothing about the muscle: no verdicts rather than 'No glute'
+            dead = [c for c in channels if c.no_signal]
+            not_scored = "; ".join(f"{c.spec.name}: {c.no_signal}" for c in dead) + ": reps not scored" if dead else ""
+            set_reps = [] if dead else _score_set(recording, channels, cal, drill, t0, t1, tail)
             source = RepSource.RESCORED if live else RepSource.SCORED_NOW
         first_cal = first_cal or (cal, note)
         reps.extend(set_reps)
@@ -232,7 +239,7 @@ def session_reps(
         if recorded is not None and recorded.ended:  # the counts the set's end stated, beside the reps shown
             ended = {k: recorded.ended[k] for k in ("reps", "hits", "stopped") if k in recorded.ended}
         summaries.append(SetSummary(drill.id, t0, t1, source, len(set_reps), sum(r.hit for r in set_reps),
-                                    planned, complete, ended))
+                                    planned, complete, ended, not_scored))
     assert first_cal is not None
     cal, note = first_cal
     windows = [(d, t0, t1) for d, t0, t1, _ in sets]
