@@ -41,17 +41,19 @@ SETUP_SETTLE_S = 0.5
 
 @dataclass(frozen=True)
 class RunnerEvent:
-    """kind: 'phase' (payload: phase, rep, cue), 'rep' (payload: RepScore.to_dict()), 'done'."""
+    """kind: 'phase' (payload: phase, rep, cue), 'rep' (payload: RepScore.to_dict()), 'done', or 'onset'
+    (payload: muscle): a muscle's onset after the set-up, on the set's own baseline, for the live
+    onset-order cue (not recorded: the rep's verdict holds its timing)."""
 
     kind: str
     time_s: float
     payload: dict = field(default_factory=dict)
     score: RepScore | None = None
 
-    def marker(self) -> Marker:
-        """The recording marker for this event."""
-        kind = {"phase": "phase", "rep": "rep", "done": "drill_end"}[self.kind]
-        return Marker(self.time_s, kind, dict(self.payload))
+    def marker(self) -> Marker | None:
+        """The recording marker for this event; None for an onset."""
+        kind = {"phase": "phase", "rep": "rep", "done": "drill_end"}.get(self.kind)
+        return Marker(self.time_s, kind, dict(self.payload)) if kind is not None else None
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ class DrillRunner:
         self.calibrated = self.cal[LAT] is not None and self.cal[GLUTE] is not None
         self.scores: list[RepScore] = []
         self.done = False
+        self._onsets_out: list[RunnerEvent] = []  # this block's onsets after the set-up, for the cue
         self._phase: tuple[str, int] | None = None
         self._pending: list[tuple[float, float]] = []  # lead bursts waiting for the other muscle's data
         self._lead = LAT if drill.lead == "lat" else GLUTE
@@ -173,6 +176,7 @@ class DrillRunner:
         if self.start_s is None:
             self.start_s = t0
         events: list[RunnerEvent] = []
+        self._onsets_out = []
         t = t0 + np.arange(n) / rate_hz
         for name, mus in self.m.items():
             if mus.stream != stream:
@@ -193,6 +197,7 @@ class DrillRunner:
                 for ev in mus.detector.flush() if mus.detector is not None else []:
                     self._event(name, mus, ev)
         events.extend(self._score_ready())
+        events[:0] = self._onsets_out  # (within this block, before what they complete)
         if not self.done and self.start_s is not None and (len(self.scores) >= self.drill.reps or timed_out):
             self.done = True
             events.append(RunnerEvent("done", min(float(t[-1]), self.end_s), {"drill": self.drill.id, "reps": len(self.scores),
@@ -206,6 +211,8 @@ class DrillRunner:
     def _event(self, name: str, mus: _Muscle, ev: OnsetEvent) -> None:
         """Keep an onset or offset; a lead burst that began after the set-up is a rep to score."""
         (mus.onsets if ev.kind == "onset" else mus.offsets).append(ev.time_s)
+        if ev.kind == "onset" and ev.time_s >= self.rest_end_s - EARLY_ONSET_S:
+            self._onsets_out.append(RunnerEvent("onset", ev.time_s, {"muscle": name}))
         if name == self._lead and ev.kind == "offset":
             on = [o for o in mus.onsets if o < ev.time_s]
             if on and on[-1] >= self.rest_end_s - EARLY_ONSET_S and ev.time_s - on[-1] >= MIN_REP_S:

@@ -886,14 +886,10 @@ class MainWindow(QMainWindow):
         clock = engine.replay_clock
         now = clock.now_s() if clock is not None else math.inf
         for ev in engine.drain_events():
-            if ev.kind == "onset" and ev.stream is not None:
+            if ev.kind == "onset" and ev.stream is not None and self.runner is None:  # (a set times its own)
                 if ev.time_s > now + 0.5:  # from before a seek back: a rep ahead of the playhead
                     continue
-                muscle = self.roles.get((ev.stream, ev.payload["channel"]), ("", ""))[0]
-                cue = self.onset_order.onset(muscle, ev.time_s)
-                if cue:
-                    self.feedback.show_onset(cue)
-                    self._onset_cue_t = ev.time_s
+                self._show_onset(self.roles.get((ev.stream, ev.payload["channel"]), ("", ""))[0], ev.time_s)
             elif ev.kind == "error":
                 self.status.setText(ev.payload.get("message", "error"))
             elif ev.kind == "recording" and ev.payload.get("state") == "started":
@@ -902,6 +898,13 @@ class MainWindow(QMainWindow):
             self.onset_order = OnsetOrder()
             self._onset_cue_t = None
             self.feedback.show_onset("waiting for a rep")
+
+    def _show_onset(self, muscle: str, time_s: float) -> None:
+        """One onset into the onset-order cue ('Lat first, glute +80 ms' once it makes a pair)."""
+        cue = self.onset_order.onset(muscle, time_s)
+        if cue:
+            self.feedback.show_onset(cue)
+            self._onset_cue_t = time_s
 
     def _update_feedback(self, engine: Engine) -> None:
         sling = self._sling()
@@ -1072,6 +1075,9 @@ class MainWindow(QMainWindow):
     def start_drill(self, start_s: float | None = None) -> bool:
         """Start a set of the chosen drill now, or at session time `start_s`; False, with the reason shown,
         if it cannot."""
+        if self.runner is not None:  # one set at a time: a second runner would count every rep twice
+            self.status.setText(f"A set of {self.runner.drill.name} is under way: stop it first (S)")
+            return False
         sling = self._sling()
         if self.engine is None or sling is None:
             self.status.setText("A drill needs sensors streaming with a lat and an opposite glute assigned")
@@ -1089,7 +1095,9 @@ class MainWindow(QMainWindow):
 
         def on_block(pb: object) -> None:  # acquisition thread: the runner is only touched here
             for ev in runner.feed_block(pb):
-                engine.put_marker(ev.marker())
+                marker = ev.marker()
+                if marker is not None:
+                    engine.put_marker(marker)
                 events.put(ev)
 
         self._runner_callback = on_block
@@ -1101,6 +1109,7 @@ class MainWindow(QMainWindow):
         self.drill_panel.show_reps(0, 0, drill.reps)
         self.feedback.show_set_summary(None)  # the last set's summary gives way to this one's countdown
         self.set_scores: list = []
+        self.onset_order = OnsetOrder()  # pairs from before the set are no part of it
         replayed_at = self._replaying[1] if self._replaying else None
         self._set_started_at = replayed_at or datetime.now().isoformat(timespec="seconds")
         self.status.setText(f"{drill.name}: started")
@@ -1185,6 +1194,8 @@ class MainWindow(QMainWindow):
                 self.set_scores.append(ev.score)
                 sc = ev.score
                 self.drill_panel.show_rep(sc.hit, sc.cue, sc.onset_latency_ms)
+            elif ev.kind == "onset":  # during a set the cue times onsets on the set's own baseline
+                self._show_onset(ev.payload["muscle"], ev.time_s)
             elif ev.kind == "done":
                 self._set_done = True
 

@@ -61,7 +61,8 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
             QTimer.singleShot(300, begin_drill)
 
         def begin_drill() -> None:
-            w.start_drill()
+            if w.runner is None:  # the replay starts the file's own set by itself at its start
+                w.start_drill()
             w.engine.resume()
             state["step"] = "drill"
             QTimer.singleShot(100, poll)

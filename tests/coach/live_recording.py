@@ -87,6 +87,8 @@ def write_live_set(
                 rec.put_block(0, Block(x[j : i + BLOCK].astype(np.float32), j / RATE, RATE, first_index=j))
             for ev in runner.feed(0, i / RATE, i, RATE, out.envelope, out.onset_envelope):
                 m = ev.marker()
+                if m is None:  # an onset, for the live cue only
+                    continue
                 if m.kind == "rep" and verdict_changes and ev.score.index in verdict_changes:
                     m = Marker(m.time_s, "rep", {**m.payload, **verdict_changes[ev.score.index]})
                 if m.kind == "drill_end":  # its count agrees with the verdicts as written

@@ -48,7 +48,7 @@ def test_analyze_shows_the_sets_live_verdicts_not_a_rescoring(live, capsys) -> N
     assert sum(r["hit"] for r in d["reps"]) == 6 and len(d["reps"]) == 8
     assert d["sets"] == [{"drill": "bird_dog", "start_s": pytest.approx(live.drill_start_s, abs=1e-3),
                           "end_s": d["sets"][0]["end_s"], "source": "live", "reps": 8, "hits": 6, "planned": 8,
-                          "complete": True, "drill_end": {"reps": 8, "hits": 6}}]
+                          "complete": True, "drill_end": {"reps": 8, "hits": 6}, "not_scored": None}]
     # on the file's clock (it starts 19.8 s into the session): every rep after the set's start
     assert all(r["start_s"] > live.drill_start_s for r in d["reps"])
     assert d["reps"][0]["start_s"] == pytest.approx(live.shown[0].start_s - 19.8, abs=0.002)

@@ -172,3 +172,34 @@ def test_a_file_that_looks_like_millivolts_says_so(qtbot, window: MainWindow, tm
     assert "emgcoach replay in_mv.csv --unit mV" in text
     assert window.open_recording(path, unit="mV")  # told: no warning
     assert window.status.text() == "Replaying in_mv.csv"
+
+
+def test_a_second_start_while_a_set_runs_is_refused_and_reps_count_once(qtbot, window: MainWindow) -> None:
+    w = window
+    assert w.open_recording(DEMO, speed=16.0)  # the replay starts the file's set by itself
+    qtbot.waitUntil(lambda: w.runner is not None, timeout=10000)
+    running = w.runner
+    assert not w.start_drill() and "under way" in w.status.text() and w.runner is running
+    qtbot.waitUntil(lambda: len(w.set_scores) >= 3 or w.runner is None, timeout=30000)
+    indices = [s.index for s in w.set_scores]
+    assert len(indices) >= 3 and len(set(indices)) == len(indices)  # each rep once
+
+
+def test_during_a_set_the_onset_cue_says_what_the_rep_verdict_says(qtbot, window: MainWindow) -> None:
+    # the big 'Lat first, glute +N ms' and the drill panel's 'glute +N ms' come from one onset detector,
+    # on the set's own baseline (not the calibration's prone rest), so client and therapist read one number
+    w = window
+    assert w.open_recording(DEMO.parent / "drills" / "bird_dog.xdf", speed=8.0)  # calibrated, then a set
+    qtbot.waitUntil(lambda: w.calibration is not None, timeout=15000)
+    qtbot.waitUntil(lambda: w.runner is not None, timeout=20000)
+    seen: list[tuple[float, str]] = []
+
+    def rep_shown() -> bool:
+        w._drain_runner()
+        if w.set_scores and (not seen or seen[-1][0] != w.set_scores[-1].onset_latency_ms):
+            seen.append((w.set_scores[-1].onset_latency_ms, w.feedback.onset_label.text()))
+        return len(seen) >= 3
+
+    qtbot.waitUntil(rep_shown, timeout=30000)
+    for latency_ms, cue in seen:
+        assert latency_ms is not None and cue == f"Lat first, glute +{latency_ms:.0f} ms"
