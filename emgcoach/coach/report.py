@@ -26,7 +26,7 @@ import numpy as np
 from emgcoach.analysis import Analysis
 from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.drills import Drill, get_drill, load_library
-from emgcoach.coach.recorded_sets import RepSource
+from emgcoach.coach.recorded_sets import RepSource, is_verdict, on_file_clock
 from emgcoach.coach.scoring import GLUTE, LAT, RepScore
 from emgcoach.coach.session_analysis import SessionReps, SetSummary
 
@@ -456,14 +456,18 @@ def write_set_report(
     calibration: the one the set was scored with (for the plot's %MVC). recording: the set's recording,
     for the envelope trace; without one (or if it cannot be read) the page says "No recording of this
     set: no trace" where the plot would be, and the table and summary stand alone. started_at: the set's
-    start (ISO local time), default now. EmgcoachError (one line) for an unknown drill, no scores or an
-    unwritable place."""
+    start (ISO local time), default now. With a trace, the reps' times are put on the recording's clock
+    (which starts at its first sample, not at the session's start), as its own rep markers place them.
+    EmgcoachError (one line) for an unknown drill, no scores or an unwritable place."""
     from emgcoach.errors import EmgcoachError
 
     if isinstance(drill, str):
         drill = get_drill(drill, library if library is not None else load_library())
     if not scores:
         raise EmgcoachError(f"{drill.name}: the set has no reps to report")
+    analysis, no_trace, shift = _trace_of(recording, scores)
+    if shift:
+        scores = [on_file_clock(r, r.end_s + shift) for r in scores]
     calibrated = all(r.calibrated for r in scores)
     if calibrated and calibration is not None:
         note = f"calibrated {calibration.created.replace('T', ' ')[:16]}"
@@ -476,7 +480,6 @@ def write_set_report(
                          len(scores) >= drill.reps)
     scored = SessionReps(list(scores), calibration if calibrated else None, note, [(drill, start, end)],
                          RepSource.LIVE, [summary])
-    analysis, no_trace = _trace_of(recording)
     when = started_at or datetime.now().isoformat(timespec="seconds")
     try:
         shown_when = datetime.fromisoformat(when).strftime("%Y-%m-%d %H:%M")
@@ -487,16 +490,35 @@ def write_set_report(
     return write_report_checked(data, out_base)
 
 
-def _trace_of(recording: str | Path | None) -> tuple[Analysis | None, str]:
-    """The analysis of a set's recording for its trace, or None and the line the page shows instead."""
+def _trace_of(recording: str | Path | None, scores: list[RepScore]) -> tuple[Analysis | None, str, float]:
+    """The analysis of a set's recording for its trace and the shift (s) from the session's clock to the
+    file's; or None and the line the page shows instead."""
     if recording is None:
-        return None, "No recording of this set: no trace"
+        return None, "No recording of this set: no trace", 0.0
     from emgcoach.analysis import analyze
     from emgcoach.errors import EmgcoachError
     from emgcoach.io.open import read_recording
 
+    name = Path(recording).name
     try:
-        return analyze(read_recording(recording)), ""
+        rec = read_recording(recording)
+        shift = _file_shift(rec.markers, scores)
+        if shift is None:
+            return None, f"The recording {name} does not hold this set's reps: no trace", 0.0
+        return analyze(rec), "", shift
     except (EmgcoachError, OSError) as e:
         logger.warning("report: the set's recording %s cannot be read (%s): no trace", recording, e)
-        return None, f"The recording of this set cannot be read ({Path(recording).name}): no trace"
+        return None, f"The recording of this set cannot be read ({name}): no trace", 0.0
+
+
+def _file_shift(markers: list, scores: list[RepScore]) -> float | None:
+    """File time minus session time, from the file's own verdict marker of one of these reps (stamped
+    at the rep's end); None when the file holds none of them."""
+    wanted = {(r.drill, r.index, round(r.end_s, 3)): r.end_s for r in scores}
+    for m in markers:
+        if m.kind != "rep" or not is_verdict(m.payload):
+            continue
+        key = (m.payload.get("drill"), m.payload.get("index"), round(float(m.payload.get("end_s", float("nan"))), 3))
+        if key in wanted:
+            return m.time_s - wanted[key]
+    return None

@@ -111,3 +111,20 @@ def test_an_uncalibrated_set_reports_in_uv_and_bad_input_is_one_line(tmp_path: P
         write_set_report([], "straight_arm_pulldown_glute", "P07", "", tmp_path / "none")
     with pytest.raises(EmgcoachError, match="unknown drill"):
         write_set_report([rep(0, True)], "no_such_drill", "P07", "", tmp_path / "x")
+
+
+def test_a_set_recorded_after_the_session_began_is_traced_on_the_recordings_clock(tmp_path: Path) -> None:
+    # the runner's times are the session's; the recording began 19.8 s into it and reads from its own
+    # first sample: the table and the shaded reps sit where the file has them, under their bursts
+    from tests.coach.live_recording import write_live_set
+
+    live = write_live_set(tmp_path / "set.xdf", record_from_s=19.8)
+    html, _ = write_set_report(live.shown, "bird_dog", "P07", "", tmp_path / "rep", live.calibration, live.path)
+    page = html.read_text(encoding="utf-8")
+    assert "no trace" not in page and "<svg" in page
+    starts = [float(x) for x in re.findall(r"<tr class=\"\w+\"><td>\d+</td><td>([0-9.]+)</td>", page)]
+    assert starts == pytest.approx([round(s.start_s - 19.8, 1) for s in live.shown], abs=0.051)
+    # a recording that does not hold the set's reps lends no trace, and says so
+    other = Path(__file__).resolve().parents[2] / "recordings" / "bird_dog_sim.xdf"  # no verdicts in it
+    html, _ = write_set_report(live.shown, "bird_dog", "P07", "", tmp_path / "rep2", live.calibration, other)
+    assert "does not hold this set&#x27;s reps: no trace" in html.read_text(encoding="utf-8")
