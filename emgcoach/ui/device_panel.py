@@ -139,7 +139,7 @@ class DevicePanel(QWidget):
             if engine.replay_clock is None and measured == measured and abs(measured - nominal) > 0.05 * nominal:
                 rate += f" (receiving {measured:.0f}/s)"  # a live sensor falling behind or bursting
             loss = 100.0 * st.lost / max(1, st.samples + st.lost)
-            text = f"{self._state_text(engine, st.state)} | {rate} | lost {st.lost} ({loss:.1f} %)"
+            text = f"{self._state_text(engine, st.state)} | {rate} | lost {st.lost} ({loss:.1f}\u00a0%)"  # '%)' never alone
             if st.battery_pct is not None:
                 text += f" | battery {st.battery_pct} %"
             if st.rssi_dbm is not None:

@@ -6,7 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from emgcoach.coach.store import Store
 
@@ -49,8 +59,14 @@ class HistoryDialog(QDialog):
         form.addRow("Drill", self.drill)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        self.empty = QLabel("")  # what an empty history means, instead of blank plots and no word
+        self.empty.setWordWrap(True)
+        lay.addWidget(self.empty)
         lay.addWidget(self.plots, 3)
         lay.addWidget(self.table, 2)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.rejected.connect(self.close)
+        lay.addWidget(buttons)
         self.resize(760, 640)
         self.person.currentTextChanged.connect(self._load_drills)
         self.drill.currentIndexChanged.connect(self._show)
@@ -69,6 +85,13 @@ class HistoryDialog(QDialog):
     def _show(self) -> None:
         person, drill = self.person.currentText(), self.drill.currentData()
         rows = self.store.progress(person, drill) if person and drill else []
+        if not person:
+            self.empty.setText("No client's sets are saved yet: a live set is saved to its client's history "
+                               "when it ends")
+        elif not rows:
+            self.empty.setText(f"No sets saved for {person} yet")
+        self.empty.setVisible(not rows)
+        self.plots.setVisible(bool(rows))
         x = np.arange(1, len(rows) + 1, dtype=float)
         level = np.array([np.nan if r["glute_mean"] is None else r["glute_mean"] for r in rows], float)
         latency = np.array([np.nan if r["median_latency_ms"] is None else r["median_latency_ms"] for r in rows], float)

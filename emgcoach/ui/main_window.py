@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from emgcoach.coach.calibration import Calibration, protocol
-from emgcoach.coach.drills import DrillError, load_library
+from emgcoach.coach.drills import DrillError, Lead, load_library
 from emgcoach.analysis import check_rates
 from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, drill_bands, figures, rest_and_reference
 from emgcoach.coach.runner import DrillRunner, RunnerEvent
@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self._replay_note = ""  # a warning about the replayed file, kept in its status line
         self._replay_line = ""  # the status line the replay last set (replaced as it pauses or ends)
         self._replay_state: tuple[bool, bool] | None = None  # (paused, ended) the status line says
+        self._replay_at = ""  # the position it says (m:ss.s)
         self.errors_shown: list[str] = []
 
         self.plots = SignalPlots(window_s=self.settings.value("plot_window_s", 10.0))
@@ -492,6 +493,7 @@ class MainWindow(QMainWindow):
         name = Path(self._replaying[0]).name
         clock = self.engine.replay_clock if self.engine is not None else None
         at = _mmss(min(clock.now_s(), self.replay_duration_s)) if clock is not None else "0:00.0"
+        self._replay_at = at
         if ended:
             line = f"Replay of {name} ended: Play starts it again"
         elif paused:
@@ -877,8 +879,9 @@ class MainWindow(QMainWindow):
             ended = self._replay_ended()  # the clock runs on past the file's end: the bar stops there
             at = self.replay_duration_s if ended else min(clock.now_s(), self.replay_duration_s)
             self.transport.show_position(at, clock.paused or ended)
-            if self._replay_state != (clock.paused and not ended, ended):
-                self._show_replay_state(clock.paused and not ended, ended)
+            paused = clock.paused and not ended
+            if self._replay_state != (paused, ended) or (paused and self._replay_at != _mmss(at)):
+                self._show_replay_state(paused, ended)  # (paused: a seek moves the time it says)
 
     def _handle_events(self, engine: Engine) -> None:
         """The engine's events since the last frame: onsets into the onset-order cue, errors to the
@@ -903,8 +906,24 @@ class MainWindow(QMainWindow):
         """One onset into the onset-order cue ('Lat first, glute +80 ms' once it makes a pair)."""
         cue = self.onset_order.onset(muscle, time_s)
         if cue:
-            self.feedback.show_onset(cue)
+            self.feedback.show_onset(cue + self._timing_note(self.onset_order.last_latency_ms))
             self._onset_cue_t = time_s
+
+    def _timing_note(self, glute_after_lat_ms: float | None) -> str:
+        """During a set, whether the pair's timing misses the drill's window (': glute late'), so the
+        onset cue never reads as on target beside 'Both on target!' when its rep will miss."""
+        runner = self.runner
+        if runner is None or glute_after_lat_ms is None:
+            return ""
+        lo, hi = runner.drill.targets.partner_onset_ms
+        lat_leads = runner.drill.lead == Lead.LAT
+        partner_ms = glute_after_lat_ms if lat_leads else -glute_after_lat_ms
+        partner = "glute" if lat_leads else "lat"
+        if partner_ms < lo:
+            return f": {partner} early"
+        if partner_ms > hi:
+            return f": {partner} late"
+        return ""
 
     def _update_feedback(self, engine: Engine) -> None:
         sling = self._sling()
@@ -987,6 +1006,8 @@ class MainWindow(QMainWindow):
     def _person_changed(self) -> None:
         person = self._person()
         self.settings.setValue("person", person)
+        if self._calibration_from_recording:  # a replay's levels are in the file's own calibration
+            return
         self.calibration = None
         store = self.store() if person else None
         found = None
@@ -1242,7 +1263,8 @@ class MainWindow(QMainWindow):
         folder = Path(last.recording).parent if last.recording else self.recordings_folder()
         dialog = ReportDialog(scored, self.settings, folder, self.library, self.open_file, self)
         dialog.accepted.connect(lambda: self.status.setText(
-            f"Report written: {dialog.written[1]}" if dialog.written else "No report written"))
+            "No report written" if not dialog.written else f"Report written: {dialog.written[1]}" + (
+                " (no application here opens PDF files: open it from its folder)" if dialog.opened is False else "")))
         dialog.open()
         self.report_dialog = dialog
         return dialog

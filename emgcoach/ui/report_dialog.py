@@ -60,14 +60,23 @@ def open_with_desktop(path: Path) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
-def default_name(s: ScoredSet) -> str:
-    """CLIENT_DRILL_YYYYMMDD-HHMM-report, from the set's start; only characters safe in a file name."""
+def default_name(s: ScoredSet, folder: Path | None = None) -> str:
+    """CLIENT_DRILL_YYYYMMDD-HHMM-report, from the set's start; only characters safe in a file name; with
+    `folder`, the first of NAME, NAME-2, NAME-3... that no report there has (two sets of one replay
+    share their recording's start)."""
     try:
         stamp = datetime.fromisoformat(s.started_at).strftime("%Y%m%d-%H%M")
     except ValueError:
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
-    name = f"{s.person or 'unnamed'}_{s.drill.id}_{stamp}-report"
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{s.person or 'unnamed'}_{s.drill.id}_{stamp}")
+    n = 1
+    while folder is not None and _taken(folder / f"{name}{'' if n == 1 else f'-{n}'}-report"):
+        n += 1
+    return f"{name}{'' if n == 1 else f'-{n}'}-report"
+
+
+def _taken(base: Path) -> bool:
+    return base.with_suffix(".pdf").exists() or base.with_suffix(".html").exists()
 
 
 class ReportDialog(QDialog):
@@ -81,6 +90,8 @@ class ReportDialog(QDialog):
         self.setWindowTitle("Report on the set")
         self.scored, self.settings, self.library, self.opener = scored, settings, library, opener
         self.written: tuple[Path, Path] | None = None
+        self.opened: bool | None = None  # whether an application took the PDF (None: not asked to open it)
+        self._replace_ok: Path | None = None  # a report the user was told exists, and wrote again
         hits = sum(r.hit for r in scored.scores)
         what = f"{scored.drill.name}: {hits} of {len(scored.scores)} reps on target"
         if not scored.complete:
@@ -94,7 +105,7 @@ class ReportDialog(QDialog):
         self.folder = QLineEdit(str(self.settings.value("report_dir", "") or default_folder))
         self.choose = QPushButton("Choose...")
         self.choose.clicked.connect(self._choose_folder)
-        self.name = QLineEdit(default_name(scored))
+        self.name = QLineEdit(default_name(scored, Path(self.folder.text()).expanduser()))
         self.open_after = QCheckBox("Open the report when written")
         self.open_after.setChecked(self.settings.value("report_open_after", True, type=bool))
         self.error = QLabel("")
@@ -152,10 +163,16 @@ class ReportDialog(QDialog):
         if not self.folder.text().strip():
             self.error.setText("Choose a folder to save the report in")
             return None
+        base = self.out_base()
+        if _taken(base) and self._replace_ok != base:  # another set's report, and its notes: ask first
+            self.error.setText(f"{base.name}.pdf exists in that folder: press Write report again to replace "
+                               "it, or change the file name")
+            self._replace_ok = base
+            return None
         self.setCursor(Qt.WaitCursor)
         try:
             paths = write_set_report(list(s.scores), s.drill, s.person, self.notes.toPlainText().strip(),
-                                     self.out_base(), s.calibration, s.recording, started_at=s.started_at,
+                                     base, s.calibration, s.recording, started_at=s.started_at,
                                      library=self.library)
         except EmgcoachError as e:
             self.error.setText(str(e))
@@ -165,7 +182,9 @@ class ReportDialog(QDialog):
         self.settings.setValue("report_dir", str(folder))
         self.settings.setValue("report_open_after", self.open_after.isChecked())
         self.written = paths
-        if self.open_after.isChecked() and not self.opener(paths[1]):
-            logger.warning("no application opened %s", paths[1])
+        if self.open_after.isChecked():
+            self.opened = self.opener(paths[1])
+            if not self.opened:
+                logger.warning("no application opened %s", paths[1])
         self.accept()
         return paths

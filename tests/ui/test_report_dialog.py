@@ -117,3 +117,32 @@ def test_an_unwritable_folder_is_one_line_in_the_dialog(qtbot, window: MainWindo
     assert dialog.isVisible() and dialog.written is None  # stays open, to choose another folder
     assert str(blocker) in dialog.error.text() and "\n" not in dialog.error.text()
     assert w.opened == []
+
+
+def test_a_second_report_of_the_same_replay_does_not_replace_the_first(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    w = window
+    run_a_set(qtbot, w, tmp_path)
+    first = w.open_report()
+    first.folder.setText(str(tmp_path / "reports"))
+    first.notes.setPlainText("first set")
+    first.write_button.click()
+    html1 = first.written[0]
+    second = w.open_report()  # the same set's start (the recording's): its default name moves on
+    assert second.out_base() != html1.with_suffix("")
+    second.name.setText(html1.stem)  # ... and the user typing the old name is asked first
+    second.notes.setPlainText("second set")
+    second.write_button.click()
+    assert second.written is None and "exists" in second.error.text() and second.isVisible()
+    assert "first set" in html1.read_text(encoding="utf-8")
+    second.write_button.click()  # again: replace it
+    assert second.written is not None and "second set" in html1.read_text(encoding="utf-8")
+
+
+def test_a_report_no_application_opens_says_so(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    w = window
+    run_a_set(qtbot, w, tmp_path)
+    w.open_file = lambda p: False  # no PDF viewer on this machine
+    dialog = w.open_report()
+    dialog.folder.setText(str(tmp_path / "reports"))
+    dialog.write_button.click()
+    assert dialog.written is not None and "no application here opens PDF files" in w.status.text()
