@@ -129,6 +129,7 @@ class Analysis:
     pairs: list[dict] = field(default_factory=list)
     reps: list[dict] | None = None  # scored reps, when the file holds drills (coach.session_analysis)
     calibration: str = ""  # how levels were normalised, when there are reps
+    pairs_note: str = ""  # why no pairs were compared (many channels, no roles), "" otherwise
 
     def to_dict(self) -> dict:
         d = {
@@ -137,6 +138,8 @@ class Analysis:
             "channels": [c.to_dict() for c in self.channels],
             "pairs": self.pairs,
         }
+        if self.pairs_note:
+            d["pairs_note"] = self.pairs_note
         if self.reps is not None:
             d["reps"] = self.reps
             d["calibration"] = self.calibration
@@ -290,9 +293,12 @@ def analyze_stream(
     return results
 
 
+MAX_CHANNELS_ALL_PAIRS = 4  # beyond this, without sling roles, pairs only when asked (13 channels: 78 pairs)
+
+
 def muscle_pairs(channels: list[ChannelResult]) -> list[tuple[int, int]]:
     """Which channel pairs to compare: lat with the opposite-side glute (the posterior oblique sling);
-    if the file names no such pair, every pair of channels."""
+    if the file names no such pair, every pair of up to MAX_CHANNELS_ALL_PAIRS channels, else none."""
     sling = [
         (i, j)
         for i, a in enumerate(channels)
@@ -301,7 +307,51 @@ def muscle_pairs(channels: list[ChannelResult]) -> list[tuple[int, int]]:
         and b.spec.muscle == "gluteus_maximus"
         and {a.spec.side, b.spec.side} == {"left", "right"}
     ]
-    return sling or list(itertools.combinations(range(len(channels)), 2))
+    if sling:
+        return sling
+    if len(channels) > MAX_CHANNELS_ALL_PAIRS:
+        return []
+    return list(itertools.combinations(range(len(channels)), 2))
+
+
+def _channel_index(token: str, names: list[str]) -> int | None:
+    """The channel a `--pairs` name stands for: its name (case-insensitive), else its index from 0."""
+    t = token.strip()
+    for i, n in enumerate(names):
+        if n == t:
+            return i
+    for i, n in enumerate(names):
+        if n.lower() == t.lower():
+            return i
+    if t.isdigit() and int(t) < len(names):
+        return int(t)
+    return None
+
+
+def asked_pairs(text: str, names: list[str]) -> list[tuple[int, int]]:
+    """The pairs `--pairs` names: 'all' (every pair), or 'A:B,C:D' by channel names (or indices from 0).
+    A name holding ':' is found by trying each split. ValueError with one line when a pair is unknown."""
+    if text.strip().lower() == "all":
+        return list(itertools.combinations(range(len(names)), 2))
+    out: list[tuple[int, int]] = []
+    for item in (x for x in text.split(",") if x.strip()):
+        parts = item.split(":")
+        found = None
+        for k in range(1, len(parts)):
+            a, b = _channel_index(":".join(parts[:k]), names), _channel_index(":".join(parts[k:]), names)
+            if a is not None and b is not None:
+                found = (a, b)
+                break
+        if found is None:
+            raise ValueError(f"--pairs {item.strip()!r}: give A:B with two channel names of the file "
+                             f"({', '.join(names[:20])}{' ...' if len(names) > 20 else ''}), or all")
+        if found[0] == found[1]:
+            raise ValueError(f"--pairs {item.strip()!r}: a channel paired with itself")
+        if found not in out:
+            out.append(found)
+    if not out:
+        raise ValueError("--pairs: give all, or A:B,C:D with channel names")
+    return out
 
 
 def pair_basis(a: ChannelResult, b: ChannelResult) -> CciBasis:
@@ -385,17 +435,32 @@ def check_rates(recording: Recording) -> None:
                                          f"least {MIN_DURATION_S:g} s")
 
 
-def analyze(recording: Recording, config: PipelineConfig | None = None, mains: Mains | list[Mains] = "auto") -> Analysis:
-    """Analyse every stream of a recording and every muscle pair across them (InputError below
-    MIN_EMG_RATE_HZ). `mains` applies to every stream, or is a list with one setting per stream."""
+def analyze(recording: Recording, config: PipelineConfig | None = None, mains: Mains | list[Mains] = "auto",
+            pairs: str | None = None) -> Analysis:
+    """Analyse every stream of a recording and its muscle pairs across them (InputError below
+    MIN_EMG_RATE_HZ). `mains` applies to every stream, or is a list with one setting per stream.
+    pairs: None for `muscle_pairs`' choice, 'all', or 'A:B,C:D' by channel names (`asked_pairs`; an
+    unknown name is an InputError naming the file)."""
     check_rates(recording)
     per_stream = mains if isinstance(mains, list) else [mains] * len(recording.streams)
     channels: list[ChannelResult] = []
     for stream, stream_mains in zip(recording.streams, per_stream):
         channels.extend(analyze_stream(stream, config, stream_mains, recording.markers))
     attach_calibration(recording, channels)
-    pairs = [pair_metrics(channels[i], channels[j]) for i, j in muscle_pairs(channels)]
-    return Analysis(file=recording.path, duration_s=recording.duration_s, channels=channels, pairs=pairs)
+    note = ""
+    if pairs is not None:
+        try:
+            chosen = asked_pairs(pairs, [c.spec.name for c in channels])
+        except ValueError as e:
+            raise InputError(recording.path, str(e)) from None
+    else:
+        chosen = muscle_pairs(channels)
+        if not chosen and len(channels) > MAX_CHANNELS_ALL_PAIRS:
+            n = len(channels) * (len(channels) - 1) // 2
+            note = (f"{len(channels)} channels and no lat + opposite glute roles: no pairs compared ({n} possible); "
+                    "ask with --pairs all or --pairs A:B,...")
+    out = [pair_metrics(channels[i], channels[j]) for i, j in chosen]
+    return Analysis(file=recording.path, duration_s=recording.duration_s, channels=channels, pairs=out, pairs_note=note)
 
 
 def format_text(result: Analysis, reps_source: str = "") -> str:
@@ -417,6 +482,8 @@ def format_text(result: Analysis, reps_source: str = "") -> str:
         lines.append(f"  quality: {q.get('grade', '?')}" + "".join(f"; {m}" for m in q.get("flag_messages", [])))
         if c.ecg["contaminated"]:
             lines.append(f"  ECG contamination detected (~{c.ecg['heart_rate_bpm']} bpm): low edge raised to {c.ecg.get('highpass_hz') or ECG_HIGHPASS_HZ:g} Hz")
+    if result.pairs_note:
+        lines += ["", result.pairs_note]
     for p in result.pairs:
         lines.append("")
         lat = p["median_onset_latency_ms"]

@@ -155,7 +155,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     check_rates(recording)  # each stream's own rate, and the length
     _warn_units(recording)
     # streams at different rates, where only some can take the notch, get a setting each
-    result = analyze(recording, PipelineConfig(), mains=_mains_per_stream(args.file, recording, mains))
+    result = analyze(recording, PipelineConfig(), mains=_mains_per_stream(args.file, recording, mains), pairs=args.pairs)
     from emgcoach.coach.session_analysis import session_reps
 
     scored = session_reps(recording, result, drill_id=args.drill, rescore=args.rescore)
@@ -482,6 +482,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--rescore", action="store_true", help="score every set again with today's rules instead of "
                    "showing the verdicts the app gave live (the file's rep markers)")
     a.add_argument("--unit", metavar="uV|mV|V", help=UNIT_HELP)
+    a.add_argument("--pairs", metavar="all|A:B,...", help="muscle pairs to compare: all, or channel names A:B,C:D "
+                   "(default: lat with the opposite glute; every pair of up to 4 channels without those roles)")
     a.set_defaults(func=cmd_analyze)
 
     e = sub.add_parser("export", help="export a recording to EDF+, BDF+, CSV or a BIDS-EMG folder")
