@@ -1131,6 +1131,7 @@ class MainWindow(QMainWindow):
         self.feedback.show_set_summary(None)  # the last set's summary gives way to this one's countdown
         self.set_scores: list = []
         self.onset_order = OnsetOrder()  # pairs from before the set are no part of it
+        self.feedback.show_onset("waiting for a rep")
         replayed_at = self._replaying[1] if self._replaying else None
         self._set_started_at = replayed_at or datetime.now().isoformat(timespec="seconds")
         self.status.setText(f"{drill.name}: started")
