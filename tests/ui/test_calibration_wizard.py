@@ -6,14 +6,11 @@ accept or redo one muscle."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
-
-from PySide6.QtCore import QSettings  # noqa: E402
 
 from emgcoach.coach.calibration import protocol  # noqa: E402
 from emgcoach.coach.calibration_flow import Stage  # noqa: E402
@@ -24,15 +21,8 @@ GLUTE = ("gluteus_maximus", "right")
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path):
-    s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    s.setValue("store_path", str(tmp_path / "history.sqlite3"))
-    w = MainWindow(s)
-    qtbot.addWidget(w)
-    w.show()
-    w.drill_panel.person.setText("P21")
-    yield w
-    w.close()
+def window(make_window) -> MainWindow:  # noqa: ANN001
+    return make_window(person="P21")
 
 
 def test_a_client_can_follow_the_wizard(qtbot, window: MainWindow) -> None:

@@ -29,17 +29,8 @@ MARKERS = read_recording(SESSION).markers
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path):
-    s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    s.setValue("recordings_dir", str(tmp_path / "recs"))
-    s.setValue("store_path", str(tmp_path / "history.sqlite3"))
-    s.setValue("save_replayed_sets", True)
-    w = MainWindow(s)
-    qtbot.addWidget(w)
-    w.show()
-    w.drill_panel.person.setText("P11")
-    yield w
-    w.close()
+def window(make_window) -> MainWindow:  # noqa: ANN001
+    return make_window(person="P11", save_replayed_sets=True)
 
 
 def _jump(qtbot, w: MainWindow, t_s: float) -> None:

@@ -40,16 +40,8 @@ def live_file(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path):  # noqa: ANN201
-    s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    s.setValue("recordings_dir", str(tmp_path / "recs"))
-    s.setValue("store_path", str(tmp_path / "history.sqlite3"))
-    w = MainWindow(s)
-    qtbot.addWidget(w)
-    w.show()
-    w.drill_panel.person.setText("P11")
-    yield w
-    w.close()
+def window(make_window) -> MainWindow:  # noqa: ANN001
+    return make_window(person="P11")
 
 
 def sessions(tmp_path: Path) -> list:

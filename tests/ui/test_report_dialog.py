@@ -13,7 +13,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 
 from emgcoach.io.open import read_recording  # noqa: E402
 from emgcoach.ui.main_window import MainWindow  # noqa: E402
@@ -23,19 +23,12 @@ SIM = ROOT / "recordings" / "bird_dog_sim.xdf"  # a bird-dog set of simulated se
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path):  # noqa: ANN201
-    s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    s.setValue("recordings_dir", str(tmp_path / "recs"))
-    s.setValue("store_path", str(tmp_path / "history.sqlite3"))
-    w = MainWindow(s)
-    qtbot.addWidget(w)
-    w.show()
-    w.drill_panel.person.setText("P11")
+def window(make_window) -> MainWindow:  # noqa: ANN001
+    w = make_window(person="P11")
     opened: list[Path] = []
     w.open_file = lambda p: opened.append(Path(p)) or True  # the desktop's PDF viewer, here a list
     w.opened = opened
-    yield w
-    w.close()
+    return w
 
 
 def run_a_set(qtbot, w: MainWindow, tmp_path: Path, record: bool = False) -> None:  # noqa: ANN001

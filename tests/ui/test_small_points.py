@@ -25,20 +25,8 @@ DEMO = Path(__file__).resolve().parents[2] / "recordings" / "bird_dog_sim.xdf"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    s.setValue("recordings_dir", str(tmp_path / "recs"))
-    s.setValue("store_path", str(tmp_path / "history.sqlite3"))
-    return s
-
-
-@pytest.fixture
-def window(qtbot, settings: QSettings):
-    w = MainWindow(settings)
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
+def window(make_window) -> MainWindow:  # noqa: ANN001
+    return make_window()
 
 
 def _seconds(text: str) -> float:

@@ -12,7 +12,6 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget  # noqa: E402
 
 from emgcoach.io.open import read_recording  # noqa: E402
@@ -25,16 +24,8 @@ SIZE = (1024, 700)
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path):
-    s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    s.setValue("store_path", str(tmp_path / "history.sqlite3"))
-    w = MainWindow(s)
-    qtbot.addWidget(w)
-    w.resize(*SIZE)
-    w.show()
-    w.drill_panel.person.setText("P07")
-    yield w
-    w.close()
+def window(make_window) -> MainWindow:  # noqa: ANN001
+    return make_window(person="P07", size=SIZE)
 
 
 def _settled(qtbot, w: MainWindow) -> list[str]:
