@@ -11,12 +11,17 @@ import math
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emgcoach import __version__
 from emgcoach.errors import EmgcoachError, InputError
 from emgcoach.types import MIN_EMG_RATE_HZ
+
+if TYPE_CHECKING:
+    from emgcoach.analysis import Analysis
+    from emgcoach.coach.session_analysis import SessionReps
 
 EXIT_USAGE = 2
 MAX_SIMULATION_RATE_HZ = 100_000.0
@@ -93,12 +98,17 @@ def _unit_option(path: str, text: str | None) -> str | None:
         raise InputError(path, f"--unit {text}: give uV, mV or V") from None
 
 
-def _warn_units(recording) -> None:  # noqa: ANN001
-    """One line on stderr per likely unit of the columns read as µV without a stated unit (io.units)."""
+def _stderr_note(text: str) -> None:
+    """A warning or note for the user: one line on stderr, `emgcoach: TEXT`."""
+    print(f"emgcoach: {text}", file=sys.stderr)
+
+
+def _warn_units(recording, note: Callable[[str], None] = _stderr_note) -> None:  # noqa: ANN001
+    """One line (`note`, default stderr) per likely unit of the columns read as µV without a stated unit (io.units)."""
     from emgcoach.io.units import unit_warnings
 
     for line in unit_warnings(recording):
-        print(f"emgcoach: warning: {line}", file=sys.stderr)
+        note(f"warning: {line}")
 
 
 def _check_rate_option(path: str, rate: float) -> None:
@@ -122,27 +132,27 @@ def _mains_option(path: str, text: str) -> float | None | str:
     raise InputError(path, f"--mains {text}: give auto, off, 50 or 60 (Hz)")
 
 
-def _mains_per_stream(path: str, recording, mains: float | None | str) -> list[float | None | str]:  # noqa: ANN001
+def _mains_per_stream(path: str, recording, mains: float | None | str,  # noqa: ANN001
+                      note: Callable[[str], None] = _stderr_note) -> list[float | None | str]:
     """The notch for each stream. A 50/60 Hz notch asked for at a rate where the line is at or near
     Nyquist cannot be built, and is not needed: the band-pass already ends below the line (0.45 x rate).
-    It is skipped with a one-line note on stderr, so a site-wide `--mains 50` works on every file."""
+    It is skipped with a one-line note (`note`, default stderr), so a site-wide `--mains 50` works on every file."""
     out: list[float | None | str] = []
     for stream in recording.streams:
         rate = stream.info.rate_hz
         if isinstance(mains, float) and mains >= NOTCH_MAX_FRACTION * rate:
-            print(
-                f"emgcoach: note: {path}: no {mains:g} Hz notch at {rate:g} Hz: the line lies above the "
-                f"band-pass, which ends at {0.45 * rate:g} Hz (a notch needs a rate above {mains / NOTCH_MAX_FRACTION:.1f} Hz)",
-                file=sys.stderr,
-            )
+            note(f"note: {path}: no {mains:g} Hz notch at {rate:g} Hz: the line lies above the "
+                 f"band-pass, which ends at {0.45 * rate:g} Hz (a notch needs a rate above {mains / NOTCH_MAX_FRACTION:.1f} Hz)")
             out.append(None)
         else:
             out.append(mains)
     return out
 
 
-def cmd_analyze(args: argparse.Namespace) -> int:
-    from emgcoach.analysis import analyze, check_rates, format_text
+def analyze_file(args: argparse.Namespace, note: Callable[[str], None] = _stderr_note) -> tuple[Analysis, SessionReps | None]:
+    """`analyze`'s work on one file (args.file, with its options as given): read, check, analyse, score
+    its reps. Warnings and notes go to `note` (default stderr); a problem with the file is an InputError."""
+    from emgcoach.analysis import analyze, check_rates
     from emgcoach.dsp.pipeline import PipelineConfig
     from emgcoach.io.open import read_recording
 
@@ -153,23 +163,63 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         _check_rate_option(args.file, rate)
     recording = read_recording(args.file, rate_hz=rate, channels=_channel_options(args.channel, args.file), unit=unit)
     check_rates(recording)  # each stream's own rate, and the length
-    _warn_units(recording)
+    _warn_units(recording, note)
     # streams at different rates, where only some can take the notch, get a setting each
-    result = analyze(recording, PipelineConfig(), mains=_mains_per_stream(args.file, recording, mains), pairs=args.pairs)
+    result = analyze(recording, PipelineConfig(), mains=_mains_per_stream(args.file, recording, mains, note), pairs=args.pairs)
     from emgcoach.coach.session_analysis import session_reps
 
     scored = session_reps(recording, result, drill_id=args.drill, rescore=args.rescore)
     if scored is not None:
         result.reps, result.calibration = scored.to_list(), scored.calibration_note
+    return result, scored
+
+
+def report_json(result: Analysis, scored: SessionReps | None) -> dict:
+    """What `analyze --json` prints for one file."""
+    out = result.to_dict()
+    if scored is not None:  # beside the reps: where they come from, and each set
+        out["source"] = str(scored.source)
+        out["sets"] = [s.to_dict() for s in scored.sets]
+    return out
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from emgcoach.analysis import format_text
+
+    result, scored = analyze_file(args)
     if args.json:
-        out = result.to_dict()
-        if scored is not None:  # beside the reps: where they come from, and each set
-            out["source"] = str(scored.source)
-            out["sets"] = [s.to_dict() for s in scored.sets]
-        print(json.dumps(out, allow_nan=False))
+        print(json.dumps(report_json(result, scored), allow_nan=False))
     else:
         print(format_text(result, scored.source_note if scored is not None else ""))
     return 0
+
+
+def cmd_analyze_paths(args: argparse.Namespace) -> int:
+    """One file, no batch option: `cmd_analyze`. Else a batch (`batch_cli.run_batch`), its options
+    checked once here so that a typo is one usage error rather than a failed row per file."""
+    batch = args.table is not None or args.jobs is not None or args.dask is not None
+    if len(args.paths) == 1 and not batch and not Path(args.paths[0]).is_dir():
+        args.file = args.paths[0]
+        return cmd_analyze(args)
+    from emgcoach.batch import AnalyzeOptions, default_jobs
+    from emgcoach.batch_cli import run_batch
+
+    if args.json:
+        raise EmgcoachError("--json applies to one file: a batch writes a table (--table OUT.csv)")
+    if args.jobs is not None and args.jobs < 1:
+        raise EmgcoachError(f"--jobs {args.jobs}: give 1 or more processes")
+    if args.jobs is not None and args.dask is not None:
+        raise EmgcoachError("--jobs and --dask: give one (the cluster has its own workers)")
+    first = args.paths[0]
+    rate = _rate_option(first, args.rate)
+    if rate is not None:
+        _check_rate_option(first, rate)
+    _mains_option(first, args.mains)
+    _unit_option(first, args.unit)
+    _channel_options(args.channel, first)
+    options = AnalyzeOptions(rate=args.rate, channel=tuple(args.channel or ()), mains=args.mains, drill=args.drill,
+                             rescore=args.rescore, unit=args.unit, pairs=args.pairs)
+    return run_batch(args.paths, options, args.jobs or default_jobs(), args.dask, args.table)
 
 
 class ProgressBar:
@@ -467,7 +517,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     a = sub.add_parser("analyze", help="run the signal chain over a recording and print its figures")
-    a.add_argument("file", help="recording: XDF, CSV, OpenBCI GUI text, OpenSignals text")
+    a.add_argument("paths", nargs="+", metavar="PATH", help="recording: XDF, CSV, OpenBCI GUI text, OpenSignals text; "
+                   "several files or folders (searched recursively) make a batch with one summary table")
     a.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     a.add_argument("--rate", help=f"sample rate in Hz for files that do not state it (CSV, DataLOG); at least {MIN_EMG_RATE_HZ:g}")
     a.add_argument(
@@ -484,7 +535,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--unit", metavar="uV|mV|V", help=UNIT_HELP)
     a.add_argument("--pairs", metavar="all|A:B,...", help="muscle pairs to compare: all, or channel names A:B,C:D "
                    "(default: lat with the opposite glute; every pair of up to 4 channels without those roles)")
-    a.set_defaults(func=cmd_analyze)
+    a.add_argument("--table", metavar="OUT.csv", help="batch: write the summary table here (default: CSV on stdout)")
+    a.add_argument("--jobs", type=int, metavar="N", help="batch: analyse on N processes (default: all cores)")
+    a.add_argument("--dask", metavar="ADDRESS", help="batch: run on this Dask scheduler, e.g. tcp://host:8786 "
+                   "(pip install 'emgcoach[cluster]'; workers read the files by path)")
+    a.set_defaults(func=cmd_analyze_paths)
 
     e = sub.add_parser("export", help="export a recording to EDF+, BDF+, CSV or a BIDS-EMG folder")
     e.add_argument("file", help="recording to export (any format analyze reads)")
