@@ -10,7 +10,7 @@ DEMO   := recordings/drills/bird_dog.xdf
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[gui,test]'
+	$(BIN)/python -m pip install --quiet -e '.[gui,test,cluster]'
 	$(BIN)/python -c 'import emgcoach.dsp.compiled'  # compile the DSP loops once, into numba's disk cache
 	touch $(STAMP)
 
@@ -36,7 +36,7 @@ test: $(STAMP)
 
 ## Benchmarks (installs NeuroKit2 as the reference implementation).
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[gui,test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[gui,test,cluster,bench]'
 	$(BIN)/python benchmarks/dsp_throughput.py
 	$(BIN)/python benchmarks/recording.py
 	$(BIN)/python benchmarks/clock_alignment.py
