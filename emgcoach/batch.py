@@ -172,7 +172,7 @@ def run_dask(files: Sequence[FoundFile], options: AnalyzeOptions, address: str,
         futures = [client.submit(analyze_one, i, f, options, pure=False) for i, f in enumerate(files)]
         index = {fut.key: i for i, fut in enumerate(futures)}
         try:
-            for fut in dask_completed(futures):
+            for fut in dask_completed(futures, loop=client.loop):
                 i = index[fut.key]
                 try:
                     outcome = fut.result()

@@ -25,8 +25,7 @@ class BatchProgress:
     def __init__(self, total: int) -> None:
         from tqdm import tqdm
 
-        self.bar = tqdm(total=total, unit="file", desc="analyze", file=sys.stderr, disable=not sys.stderr.isatty(),
-                        dynamic_ncols=True)
+        self.bar = tqdm(total=total, unit="file", desc="analyze", file=sys.stderr, disable=not sys.stderr.isatty())
 
     def __call__(self, outcome: FileOutcome) -> None:
         if outcome.error is not None:

@@ -1,0 +1,53 @@
+"""Which files a batch takes from the folders it is given (batch_files.find_recordings)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from emgcoach.batch_files import CONTENT_SUFFIXES, SUFFIXES, find_recordings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _touch(path: Path, text: str = "x") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_folders_are_searched_recursively_for_recordings_only(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _touch(Path("corpus/b.xdf"))
+    _touch(Path("corpus/a.EDF"))
+    _touch(Path("corpus/sub/deeper/c.csv"))
+    _touch(Path("corpus/sub/c_markers.csv"))  # csv_export's markers file
+    _touch(Path("corpus/sub-01/emg/sub-01_task-drill_channels.tsv"))  # BIDS sidecars
+    _touch(Path("corpus/sub-01/emg/sub-01_task-drill_events.tsv"))
+    _touch(Path("corpus/participants.tsv"))
+    _touch(Path("corpus/.cache/d.xdf"))  # hidden folder
+    _touch(Path("corpus/.e.xdf.part"))
+    _touch(Path("corpus/notes.txt"), "Hello, world: a note beside the recordings\n")
+    _touch(Path("corpus/readme.md"))
+    _touch(Path("corpus/session.txt"), "# OpenSignals Text File Format\n# {}\n# EndOfHeader\n0\t1\n")
+    found = find_recordings(["corpus"])
+    assert [f.label for f in found] == ["corpus/a.EDF", "corpus/b.xdf", "corpus/session.txt", "corpus/sub/deeper/c.csv"]
+    assert all(Path(f.path).is_absolute() and Path(f.path).exists() for f in found)
+
+
+def test_files_named_are_taken_as_given_once_each(tmp_path: Path, monkeypatch) -> None:
+    """A file named on the command line is analysed whatever its name (a missing one fails in its row)."""
+    monkeypatch.chdir(tmp_path)
+    _touch(Path("d/x.xdf"))
+    _touch(Path("notes.txt"), "Hello, world\n")
+    found = find_recordings(["notes.txt", "missing.xdf", "d", "d/x.xdf"])
+    assert [f.label for f in found] == ["notes.txt", "missing.xdf", "d/x.xdf"]
+
+
+def test_every_suffix_the_format_detection_names_is_searched_for() -> None:
+    """io/open.py's detect_format decides some formats by suffix: a folder search must look for each of
+    them (a new reader's suffix added there and not here fails this test)."""
+    source = (REPO / "emgcoach" / "io" / "open.py").read_text(encoding="utf-8")
+    named = set(re.findall(r"""["'](\.[a-z0-9]+(?:\.[a-z0-9]+)?)["']""", source))
+    assert named, "no suffixes found in io/open.py"
+    assert named <= set(SUFFIXES) | set(CONTENT_SUFFIXES)
