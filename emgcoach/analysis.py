@@ -130,6 +130,7 @@ class Analysis:
     reps: list[dict] | None = None  # scored reps, when the file holds drills (coach.session_analysis)
     calibration: str = ""  # how levels were normalised, when there are reps
     pairs_note: str = ""  # why no pairs were compared (many channels, no roles), "" otherwise
+    read_as: str = ""  # how a text or vendor file was read (io readers' StreamInfo.extra["read_as"]), or ""
 
     def to_dict(self) -> dict:
         d = {
@@ -140,6 +141,8 @@ class Analysis:
         }
         if self.pairs_note:
             d["pairs_note"] = self.pairs_note
+        if self.read_as:
+            d["read_as"] = self.read_as
         if self.reps is not None:
             d["reps"] = self.reps
             d["calibration"] = self.calibration
@@ -460,13 +463,18 @@ def analyze(recording: Recording, config: PipelineConfig | None = None, mains: M
             note = (f"{len(channels)} channels and no lat + opposite glute roles: no pairs compared ({n} possible); "
                     "ask with --pairs all or --pairs A:B,...")
     out = [pair_metrics(channels[i], channels[j]) for i, j in chosen]
-    return Analysis(file=recording.path, duration_s=recording.duration_s, channels=channels, pairs=out, pairs_note=note)
+    read_as = "; ".join(dict.fromkeys(s.info.extra["read_as"] for s in recording.streams if s.info.extra.get("read_as")))
+    return Analysis(file=recording.path, duration_s=recording.duration_s, channels=channels, pairs=out, pairs_note=note,
+                    read_as=read_as)
 
 
 def format_text(result: Analysis, reps_source: str = "") -> str:
     """Plain-text report for a terminal. `reps_source` says where the reps come from ('as scored live',
     're-scored with today's rules', 'scored now: ...'; `session_analysis.SessionReps.source_note`)."""
-    lines = [f"{result.file}: {result.duration_s:.1f} s, {len(result.channels)} channel(s)", ""]
+    lines = [f"{result.file}: {result.duration_s:.1f} s, {len(result.channels)} channel(s)"]
+    if result.read_as:
+        lines.append(f"read as {result.read_as}")
+    lines.append("")
     for c in result.channels:
         q = c.quality
         lines.append(f"{c.spec.name} ({c.spec.label}, {c.rate_hz:g} Hz, {c.filter_note})")

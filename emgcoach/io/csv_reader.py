@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from emgcoach.errors import InputError, RateNeeded
+from emgcoach.io.dialect import Dialect, detect_dialect
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
 from emgcoach.io.recording import RecordedStream, Recording
 from emgcoach.io.units import unit_scale
@@ -123,13 +125,15 @@ def check_rate(path: str, rate_hz: float | None) -> None:
         raise InputError(path, f"sample rate must be a positive number, not {rate_hz!r}")
 
 
-def load_numeric_table(path: str, lines_skipped: int, delimiter: str | None, usecols=None) -> np.ndarray:
-    """np.loadtxt with errors turned into InputError naming the row."""
+def load_numeric_table(path: str, lines_skipped: int, delimiter: str | None, usecols=None,
+                       source: str | io.StringIO | None = None) -> np.ndarray:
+    """np.loadtxt of `source` (default: the file at `path`) with errors turned into InputError naming the
+    row."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "input contained no data": we report that ourselves
             data = np.loadtxt(
-                path,
+                path if source is None else source,
                 delimiter=delimiter,
                 skiprows=lines_skipped,
                 comments="#",
@@ -166,6 +170,64 @@ def first_lines(path: str, n: int) -> list[str]:
         raise InputError(path, f"cannot read: {e.strerror or e}") from None
 
 
+def read_as(dialect: Dialect, time_name: str | None) -> str:
+    """One line saying how a table was read, e.g. "';'-separated, decimal comma, time column 'Time'"."""
+    text = dialect.describe()
+    text += f", time column {time_name!r}" if time_name is not None else ", no time column"
+    if dialect.header_line is None:
+        text += ", no header row"
+    elif dialect.header_line > 0:
+        text += f", {dialect.header_line} preamble line(s) skipped"
+    return text
+
+
+def _read_table(path: str, dialect: Dialect) -> tuple[list[str], np.ndarray]:
+    """(column names, values as float64 rows) of a table in `dialect` (io.dialect)."""
+    if dialect.header_line is not None:
+        header = first_lines(path, dialect.header_line + 1)[-1].lstrip("\ufeff")
+        names = dialect.split(header)
+        if any(not n for n in names):
+            raise InputError(path, "header row has an empty column name")
+    else:
+        width = len(dialect.split(first_lines(path, dialect.data_line + 1)[-1]))
+        names = [f"ch{i}" for i in range(width)]
+    delim = None if dialect.separator == " " else dialect.separator
+    if dialect.decimal == ",":
+        try:
+            with open(path, encoding="utf-8", newline="") as f:
+                text = f.read().replace(",", ".")
+        except UnicodeDecodeError:
+            raise InputError(path, "not a text file (bytes that are not UTF-8)") from None
+        except OSError as e:
+            raise InputError(path, f"cannot read: {e.strerror or e}") from None
+        source: str | io.StringIO = io.StringIO(text)
+    else:
+        source = path
+    first = first_lines(path, dialect.data_line + 1)[-1].rstrip()
+    trailing = delim is not None and first.endswith(delim)  # rows that end with the separator: one empty cell more
+    data = load_numeric_table(path, dialect.data_line, delim, source=source,
+                              usecols=range(len(names)) if trailing else None)
+    return names, data
+
+
+def _read_plain(path: str, head: list[str]) -> tuple[list[str], np.ndarray]:
+    """(column names, values) reading the first non-comment line as the header (or data), for tables no
+    dialect reads: numpy then says which row holds what."""
+    skip = 0
+    while skip < len(head) and (not head[skip].strip() or head[skip].lstrip().startswith("#")):
+        skip += 1
+    if skip >= len(head):
+        raise InputError(path, "no header row and no data")
+    header_line = head[skip].lstrip("\ufeff")
+    delim = _sniff_delimiter(header_line)
+    cells = [c.strip() for c in (header_line.split(delim) if delim else header_line.split())]
+    if not all(_is_number(c) for c in cells if c):
+        if any(not n for n in cells):
+            raise InputError(path, "header row has an empty column name")
+        return cells, load_numeric_table(path, skip + 1, delim)
+    return [f"ch{i}" for i in range(len(cells))], load_numeric_table(path, skip, delim)
+
+
 def read_csv(
     path: str | os.PathLike[str],
     rate_hz: float | None = None,
@@ -177,25 +239,11 @@ def read_csv(
     path = str(path)
     check_rate(path, rate_hz)
     head = first_lines(path, 64)
-    # skip leading comment and blank lines to find the header
-    skip = 0
-    while skip < len(head) and (not head[skip].strip() or head[skip].lstrip().startswith("#")):
-        skip += 1
-    if skip >= len(head):
-        raise InputError(path, "no header row and no data")
-    header_line = head[skip].lstrip("\ufeff")
-    delim = _sniff_delimiter(header_line)
-    cells = [c.strip() for c in (header_line.split(delim) if delim else header_line.split())]
-    has_header = not all(_is_number(c) for c in cells if c)
-    if has_header:
-        names = cells
-        if any(not n for n in names):
-            raise InputError(path, "header row has an empty column name")
-        data_skip = skip + 1
-    else:
-        names = [f"ch{i}" for i in range(len(cells))]
-        data_skip = skip
-    data = load_numeric_table(path, data_skip, delim)
+    dialect = detect_dialect(head)
+    if dialect is not None:
+        names, data = _read_table(path, dialect)
+    else:  # no dialect reads the data as numbers: the plain reading says where and why
+        names, data = _read_plain(path, head)
     if data.shape[0] == 0:
         raise InputError(path, "no data rows")
     if data.shape[1] != len(names):
@@ -259,7 +307,8 @@ def read_csv(
         values = np.ascontiguousarray(values, dtype=np.float32)
     check_override_indices(channels, len(specs), path)
     specs_t = apply_overrides(specs, channels, path)
-    info = StreamInfo(kind="file", name=os.path.basename(path), address=path, rate_hz=rate, channels=specs_t)
+    extra = {"read_as": read_as(dialect, names[time_col] if time_col is not None else None)} if dialect else {}
+    info = StreamInfo(kind="file", name=os.path.basename(path), address=path, rate_hz=rate, channels=specs_t, extra=extra)
     if ts is not None:
         rel = ts - ts[0]
         stream = RecordedStream(info=info, data=values, t0=0.0, gaps=gaps_from_times(ts, rate, path), timestamps=rel,
