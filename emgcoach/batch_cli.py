@@ -53,9 +53,9 @@ def run_batch(paths: list[str], options: AnalyzeOptions, jobs: int, dask: str | 
 
 
 def _suffix_text() -> str:
-    from emgcoach.batch_files import CONTENT_SUFFIXES, SUFFIXES
+    from emgcoach.batch_files import CONTENT_SUFFIXES, detected_suffixes
 
-    return ", ".join((*SUFFIXES, *CONTENT_SUFFIXES))
+    return ", ".join((*detected_suffixes(), *CONTENT_SUFFIXES))
 
 
 def _finish(result: BatchResult, table: str | None) -> int:

@@ -2,7 +2,7 @@
 
 A file named on the command line is always taken (a missing or unreadable one becomes an error row). In a
 folder, searched recursively in name order, a file is taken when its name ends in a suffix that
-`io.open.detect_format` reads by extension (SUFFIXES). Text formats recognised by their first line
+`io.open.detect_format` reads by extension (`detected_suffixes`). Text formats recognised by their first line
 (OpenBCI GUI, OpenSignals, DataLOG: `.txt`) are taken only when `detect_format` recognises them by it, so
 a `notes.txt` beside the recordings is no failed file (delimited text saved as `.txt` is taken when named). Hidden files and folders, and the sidecar tables of
 a BIDS dataset (`*_channels.tsv`, `*_events.tsv`, ...), are not recordings and are skipped.
@@ -10,15 +10,18 @@ a BIDS dataset (`*_channels.tsv`, `*_events.tsv`, ...), are not recordings and a
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from emgcoach.errors import InputError
 
-# The suffixes `io.open.detect_format` decides by (tests/test_batch_files.py checks that every one it
-# names is here, so a new reader's suffix is not silently left out of folder searches).
+# The suffixes `io.open.detect_format` decides by when they cannot be read from it (`detected_suffixes`).
 SUFFIXES: tuple[str, ...] = (".xdf", ".xdfz", ".xdf.gz", ".edf", ".bdf", ".csv", ".tsv")
+SUFFIX_LITERAL = re.compile(r"""["'](\.[a-z0-9]+(?:\.[a-z0-9]+)?)["']""")
 # Suffixes of formats recognised by content: taken from a folder only when detection says so.
 CONTENT_SUFFIXES: tuple[str, ...] = (".txt",)
 # What detect_format calls any text with a delimiter in its first line: a `.txt` found in a folder must be
@@ -40,6 +43,21 @@ class FoundFile:
     path: str
 
 
+@functools.cache
+def detected_suffixes() -> tuple[str, ...]:
+    """The suffixes `io.open.detect_format` recognises, as the quoted '.ext' literals of io/open.py, so
+    that a reader added there joins folder searches with no change here (io/open.py keeps no list of
+    them); SUFFIXES when its source cannot be read (an installation without .py files)."""
+    import emgcoach.io.open as opener
+
+    try:
+        source = inspect.getsource(opener)
+    except (OSError, TypeError):
+        return SUFFIXES
+    found = tuple(dict.fromkeys(m.lower() for m in SUFFIX_LITERAL.findall(source)))
+    return tuple(dict.fromkeys((*SUFFIXES, *found)))
+
+
 def _has_suffix(name: str, suffixes: tuple[str, ...]) -> bool:
     low = name.lower()
     return any(low.endswith(s) for s in suffixes)
@@ -58,7 +76,7 @@ def is_recording_name(path: Path) -> bool:
     name = path.name
     if name.startswith(".") or _is_sidecar(name):
         return False
-    if _has_suffix(name, SUFFIXES):
+    if _has_suffix(name, detected_suffixes()):
         return True
     if not _has_suffix(name, CONTENT_SUFFIXES):
         return False

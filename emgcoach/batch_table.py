@@ -1,7 +1,7 @@
 """The batch's summary table: `analyze --json`'s report of each file, flattened to CSV rows.
 
-One row per file (kind `file`: its length, where its reps come from, notes, or the one-line error that
-stopped it), then one per channel, per muscle pair and per rep. A column that does not apply to a row's
+One row per file (kind `file`: its length, how a text file was read, where its reps come from, notes, or
+the one-line error that stopped it), then one per channel, per muscle pair and per rep. A column that does not apply to a row's
 kind is empty. Units are in the column names: µV (`_uv`), ms, s, fractions 0-1; `lat_level` and
 `glute_level` are in `level_unit` (%MVC when the file holds a calibration, else uV).
 """
@@ -31,7 +31,7 @@ class RowKind(StrEnum):
 
 COLUMNS: tuple[str, ...] = (
     "file", "kind", "name", "error",
-    "duration_s", "rate_hz", "muscle", "side",
+    "duration_s", "read_as", "rate_hz", "muscle", "side",
     "rms_uv", "envelope_peak_uv", "onsets", "onset_method", "rest_source", "rest_reliable", "no_signal",
     "quality", "snr_db", "ecg_bpm",
     "cci", "cci_basis", "coactivation_level_pct", "overlap_fraction", "latency_ms", "xcorr_lag_ms",
@@ -90,7 +90,7 @@ def report_rows(label: str, report: dict, notes: Sequence[str] = ()) -> list[Row
     its analysis printed (units, skipped notches), kept on its file row."""
     sets = report.get("sets") or []
     file_notes = [*notes, report.get("pairs_note") or "", report.get("calibration") or ""]
-    head: Row = {"kind": RowKind.FILE, "duration_s": report["duration_s"],
+    head: Row = {"kind": RowKind.FILE, "duration_s": report["duration_s"], "read_as": report.get("read_as"),
                  "drill": ",".join(dict.fromkeys(s["drill"] for s in sets)) or None,
                  "reps_source": report.get("source"), "notes": "; ".join(n for n in file_notes if n) or None}
     rows = [head]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from emgcoach.batch_files import CONTENT_SUFFIXES, SUFFIXES, find_recordings
+from emgcoach.batch_files import SUFFIXES, detected_suffixes, find_recordings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,10 +44,14 @@ def test_files_named_are_taken_as_given_once_each(tmp_path: Path, monkeypatch) -
     assert [f.label for f in found] == ["notes.txt", "missing.xdf", "d/x.xdf"]
 
 
-def test_every_suffix_the_format_detection_names_is_searched_for() -> None:
-    """io/open.py's detect_format decides some formats by suffix: a folder search must look for each of
-    them (a new reader's suffix added there and not here fails this test)."""
+def test_every_suffix_the_format_detection_names_is_searched_for(tmp_path: Path, monkeypatch) -> None:
+    """io/open.py's detect_format decides some formats by suffix: a folder search looks for each of
+    them, a new reader's included, with no list to keep in step."""
     source = (REPO / "emgcoach" / "io" / "open.py").read_text(encoding="utf-8")
     named = set(re.findall(r"""["'](\.[a-z0-9]+(?:\.[a-z0-9]+)?)["']""", source))
-    assert named, "no suffixes found in io/open.py"
-    assert named <= set(SUFFIXES) | set(CONTENT_SUFFIXES)
+    assert {".xdf", ".edf", ".bdf", ".csv"} <= named
+    assert named | set(SUFFIXES) == set(detected_suffixes())
+    monkeypatch.chdir(tmp_path)
+    for suffix in sorted(named):
+        _touch(Path("corpus") / f"rec{suffix}")
+    assert {f.label for f in find_recordings(["corpus"])} == {f"corpus/rec{s}" for s in named}
