@@ -1,0 +1,50 @@
+"""What the engine may ask of a source or a replay clock beyond the `Source` protocol, declared here so
+that the engine checks a type instead of probing attributes by name.
+
+A source declares a capability by having its members: `BleSensorSource` (ble/link.py) is a `LinkStatus`;
+`replay.ReplayClock` is a `ReplayClock`. Files, simulators and inlets are neither, and the engine treats
+them as running from their first block with no battery or signal figures.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class LinkStatus(Protocol):
+    """A live link: its connection state ('connecting' until it streams, then 'streaming', 'reconnecting',
+    'closed') and the health it last read at a connection."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def battery_pct(self) -> int | None: ...
+
+    @property
+    def rssi_dbm(self) -> int | None: ...
+
+
+class Transport(Protocol):
+    """Commands of a replay's transport. Safe to call from the engine's thread (where the engine calls them)."""
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def seek(self, t_s: float) -> None: ...
+
+    def set_speed(self, speed: float | None) -> None: ...
+
+
+class ReplayClock(Transport, Protocol):
+    """A replay's transport and the position the window reads from it."""
+
+    @property
+    def speed(self) -> float: ...
+
+    @property
+    def paused(self) -> bool: ...
+
+    def now_s(self) -> float: ...
