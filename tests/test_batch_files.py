@@ -55,3 +55,12 @@ def test_every_suffix_the_format_detection_names_is_searched_for(tmp_path: Path,
     for suffix in sorted(named):
         _touch(Path("corpus") / f"rec{suffix}")
     assert {f.label for f in find_recordings(["corpus"])} == {f"corpus/rec{s}" for s in named}
+
+
+def test_the_batch_modules_run_headless() -> None:
+    """A batch runs on servers and Dask workers: its modules import no Qt, pyqtgraph or bleak."""
+    from tests.test_import_boundaries import FORBIDDEN, _imports
+
+    modules = sorted((REPO / "emgcoach").glob("batch*.py"))
+    assert len(modules) >= 4
+    assert {m.name: sorted(_imports(m) & set(FORBIDDEN)) for m in modules} == {m.name: [] for m in modules}
