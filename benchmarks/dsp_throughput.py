@@ -21,7 +21,8 @@ from emgcoach.dsp.normalise import estimate_rest
 from emgcoach.dsp.onset import OnsetDetector
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
 from emgcoach.dsp.quality import QualityMonitor
-from emgcoach.stream.simulator import bench_signal
+
+from simsignal import bench_signal  # benchmarks/simsignal.py, beside this script
 
 RATE_HZ = 2000.0
 N_CHANNELS = 4

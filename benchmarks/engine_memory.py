@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 from emgcoach.stream.engine import Engine, ProcessedBlock
-from emgcoach.stream.simulator import SimulatorSource, bird_dog_scenario
+from emgcoach.stream.sim.scenario import bird_dog_scenario
+from emgcoach.stream.sim.source import SimulatorSource
 
 RATE_HZ = 2000.0
 

@@ -26,8 +26,11 @@ from emgcoach.io.export import export
 from emgcoach.io.open import read_recording
 from emgcoach.io.recording import RecordedStream, Recording
 from emgcoach.io.xdf_writer import Recorder
-from emgcoach.stream.simulator import bench_signal, bird_dog_scenario, simulate
+from emgcoach.stream.sim.scenario import bird_dog_scenario
+from emgcoach.stream.sim.session import simulate
 from emgcoach.types import Block, ChannelSpec, StreamInfo
+
+from simsignal import bench_signal  # benchmarks/simsignal.py, beside this script
 
 RATE_HZ = 2000.0
 BLOCK = 40  # 20 ms

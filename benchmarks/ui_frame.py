@@ -30,7 +30,8 @@ from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from emgcoach.stream.engine import Engine, ProcessedBlock  # noqa: E402
-from emgcoach.stream.simulator import SimulatorSource, bird_dog_scenario  # noqa: E402
+from emgcoach.stream.sim.scenario import bird_dog_scenario  # noqa: E402
+from emgcoach.stream.sim.source import SimulatorSource  # noqa: E402
 from emgcoach.ui.main_window import MainWindow  # noqa: E402
 
 

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal
 
-from emgcoach.stream.simulator import emg_shaping_sos
+from emgcoach.stream.sim.signal import emg_shaping_sos
 from emgcoach.types import Block, ChannelSpec, StreamInfo
 
 __all__ = ["SimulatedClient", "Cue"]

@@ -18,7 +18,8 @@ import numpy as np
 from emgcoach.coach.drills import Drill, get_drill, load_library
 from emgcoach.errors import EmgcoachError
 from emgcoach.io.xdf_writer import Recorder
-from emgcoach.stream.simulator import Burst, Scenario, SimulatorSource, scripted_scenario
+from emgcoach.stream.sim.scenario import Burst, Scenario, scripted_scenario
+from emgcoach.stream.sim.source import SimulatorSource
 from emgcoach.types import Block, ChannelSpec, Marker
 
 CAL_REST_S = 5.0

@@ -64,7 +64,8 @@ def test_a_sensor_is_connecting_until_its_first_notification(private_system_bus:
 
 
 def test_files_and_simulators_still_start_running() -> None:
-    from emgcoach.stream.simulator import SimulatorSource, bird_dog_scenario
+    from emgcoach.stream.sim.scenario import bird_dog_scenario
+    from emgcoach.stream.sim.source import SimulatorSource
 
     with Engine() as engine:
         i = engine.add_source(SimulatorSource(bird_dog_scenario(reps=1), rate_hz=2000.0, realtime=True))

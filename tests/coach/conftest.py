@@ -10,7 +10,8 @@ import numpy as np
 from emgcoach.coach.calibration import Calibration, calibrate_muscle
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
 from emgcoach.stream.simulated_session import drill_scenario
-from emgcoach.stream.simulator import Scenario, simulate
+from emgcoach.stream.sim.scenario import Scenario
+from emgcoach.stream.sim.session import simulate
 
 RATE = 2000.0
 

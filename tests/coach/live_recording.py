@@ -25,7 +25,7 @@ from emgcoach.coach.session_analysis import recording_calibration, sling_channel
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
 from emgcoach.io.xdf_writer import Recorder
 from emgcoach.stream.simulated_session import drill_scenario
-from emgcoach.stream.simulator import simulate
+from emgcoach.stream.sim.session import simulate
 from emgcoach.types import Block, Marker
 
 RATE = 1000.0

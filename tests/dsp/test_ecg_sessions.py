@@ -15,7 +15,8 @@ from scipy import signal
 
 from emgcoach.analysis import analyze
 from emgcoach.dsp.ecg import detect_ecg
-from emgcoach.stream.simulator import bird_dog_scenario, simulate
+from emgcoach.stream.sim.scenario import bird_dog_scenario
+from emgcoach.stream.sim.session import simulate
 
 RATE = 2000.0
 SCENARIO = bird_dog_scenario()  # 8 reps, lat bursts at 3, 9, ..., 45 s

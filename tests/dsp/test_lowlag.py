@@ -11,7 +11,8 @@ from emgcoach.dsp.base import Stage
 from emgcoach.dsp.envelope import LinearEnvelope, Rectify
 from emgcoach.dsp.lowlag import BayesEnvelope
 from emgcoach.dsp.pipeline import Pipeline
-from emgcoach.stream.simulator import scripted_scenario, simulate
+from emgcoach.stream.sim.scenario import scripted_scenario
+from emgcoach.stream.sim.session import simulate
 from tests.dsp.conftest import RATE, feed_chunked, simulated_emg
 
 REST_UV, ACTIVE_UV = 10.0, 200.0  # µV RMS

@@ -8,7 +8,8 @@ import pytest
 
 from emgcoach.dsp.filters import detect_mains_hz
 from emgcoach.dsp.quality import QualityMonitor, assess_quality
-from emgcoach.stream.simulator import bird_dog_scenario, scripted_scenario, simulate
+from emgcoach.stream.sim.scenario import bird_dog_scenario, scripted_scenario
+from emgcoach.stream.sim.session import simulate
 
 RATE = 2000.0
 

@@ -8,7 +8,8 @@ import pytest
 
 from emgcoach.analysis import analyze_stream
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
-from emgcoach.stream.simulator import scripted_scenario, simulate
+from emgcoach.stream.sim.scenario import scripted_scenario
+from emgcoach.stream.sim.session import simulate
 from tests.dsp.conftest import RATE, feed_chunked, gain_db, simulated_emg
 
 

@@ -22,7 +22,8 @@ from emgcoach.analysis import analyze_stream
 from emgcoach.dsp.normalise import estimate_rest
 from emgcoach.dsp.onset import OnsetDetector
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
-from emgcoach.stream.simulator import Burst, SimulatedSession, scripted_scenario, simulate
+from emgcoach.stream.sim.scenario import Burst, scripted_scenario
+from emgcoach.stream.sim.session import SimulatedSession, simulate
 
 REST_UV = 10.0
 SNR_DB = 10.0

@@ -14,7 +14,8 @@ from emgcoach.io.recording import RecordedStream, Recording
 from emgcoach.io.xdf_reader import read_xdf
 from emgcoach.stream.engine import Engine, ProcessedBlock
 from emgcoach.stream.replay import ReplaySource, replay_sources
-from emgcoach.stream.simulator import SimulatorSource, bird_dog_scenario
+from emgcoach.stream.sim.scenario import bird_dog_scenario
+from emgcoach.stream.sim.source import SimulatorSource
 from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
 from tests.waiting import wait_for
 

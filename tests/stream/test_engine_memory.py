@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from emgcoach.stream.engine import Engine, ProcessedBlock
-from emgcoach.stream.simulator import SimulatorSource, bird_dog_scenario
+from emgcoach.stream.sim.scenario import bird_dog_scenario
+from emgcoach.stream.sim.source import SimulatorSource
 
 RATE = 500.0  # the leak this looks for is per block (10 ms), whatever the rate
 

@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import signal
 
-from emgcoach.stream.simulator import (
-    Burst,
-    Scenario,
-    SimulatorSource,
-    activation_at,
-    bench_signal,
-    bird_dog_scenario,
-    emg_shaping_sos,
-    scripted_scenario,
-    simulate,
-)
+from emgcoach.stream.sim.scenario import Burst, Scenario, bird_dog_scenario, scripted_scenario
+from emgcoach.stream.sim.session import simulate
+from emgcoach.stream.sim.signal import activation_at, emg_shaping_sos
+from emgcoach.stream.sim.source import SimulatorSource
 from emgcoach.stream.source import Source
 from emgcoach.types import Block, ChannelSpec, Marker
 
 RATE = 2000.0
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _collect(src: SimulatorSource) -> list[Block | Marker]:
@@ -291,8 +288,17 @@ def test_long_session_streams_in_constant_memory() -> None:
     assert time.perf_counter() - t < 5.0 and got[-1].end_index == 20000
 
 
+def _bench_signal() -> Callable[..., np.ndarray]:
+    """`benchmarks/simsignal.bench_signal` (the benchmarks are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location("simsignal", BENCHMARKS / "simsignal.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.bench_signal
+
+
 def test_bench_signal_shape() -> None:
-    x = bench_signal(12.0, RATE, 4, seed=1)
+    x = _bench_signal()(12.0, RATE, 4, seed=1)
     assert x.shape == (24000, 4) and x.dtype == np.float32
     f, p = _psd(x.astype(float), 4000)
     k50 = int(np.argmin(np.abs(f - 50.0)))
