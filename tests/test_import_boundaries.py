@@ -1,4 +1,4 @@
-"""dsp/, coach/, io/ and stream/ must run headless: they never import Qt, pyqtgraph or bleak."""
+"""dsp/, coach/, io/, stream/ and session/ must run headless: they never import Qt, pyqtgraph or bleak."""
 
 import ast
 from pathlib import Path
@@ -7,7 +7,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "emgcoach"
 FORBIDDEN = ("PySide6", "pyqtgraph", "bleak", "shiboken6")
-HEADLESS = ("dsp", "coach", "io", "stream")
+HEADLESS = ("dsp", "coach", "io", "stream", "session")
 
 
 def _imports(path: Path) -> set[str]:

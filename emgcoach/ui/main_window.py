@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-import queue
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -39,7 +38,7 @@ from PySide6.QtWidgets import (
 from emgcoach.coach.calibration import Calibration, protocol
 from emgcoach.coach.drills import DrillError, Lead, load_library
 from emgcoach.analysis import check_rates
-from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder, drill_bands, figures, rest_and_reference
+from emgcoach.coach.live_feedback import GLUTE, LAT, OnsetOrder
 from emgcoach.coach.runner import DrillRunner, RunnerEvent
 from emgcoach.coach.set_summary import summarise_set
 from emgcoach.coach.store import Store, StoreError
@@ -57,7 +56,9 @@ from emgcoach.ui.feedback import FeedbackView
 from emgcoach.ui.plots import SignalPlots
 from emgcoach.ui.text import ElidedLabel
 from emgcoach.ui.theme import DEFAULT_THEME, THEME_LABELS, THEMES, apply_palette, theme_named
-from emgcoach.ui.report_dialog import ReportDialog, ScoredSet, open_with_desktop
+from emgcoach.session.drill_set import DrillSet, Replayed, ScoredSet, file_set, set_end
+from emgcoach.session.sling_feedback import SlingFeedback, still
+from emgcoach.ui.report_dialog import ReportDialog, open_with_desktop
 from emgcoach.ui.transport import TransportBar
 
 logger = logging.getLogger(__name__)
@@ -65,10 +66,8 @@ logger = logging.getLogger(__name__)
 FRAME_MS = 16  # ~60 Hz
 FEEDBACK_EVERY = 3  # bars, gauge and onset cue: every 3rd frame (20 Hz), quick enough to follow a contraction
 SLOW_EVERY = 15  # device panel and transport: every 15th frame (4 Hz)
-REST_EVERY = 60  # the uncalibrated rest level (a percentile over 30 s): once a second
 PLOT_WINDOWS_S = (5.0, 10.0, 20.0, 30.0)
 PREROLL_S = 30.0  # a seek in a replay first fills the plots' longest window with the lead-up to the target
-LIVE_STATES = {"running", "streaming"}  # a stream whose samples keep coming (file or simulator; sensor)
 UNITS = {"pct": "%MVC when calibrated", "uv": "µV (targets carried over from the calibration)"}
 LEFT_PANEL_SHARE = 0.25  # of the window's width, at most, when the window is narrow
 FEEDBACK_SHARE = 0.42  # of plots + feedback, at first (then as the user drags it)
@@ -85,8 +84,7 @@ class MainWindow(QMainWindow):
         self.engine: Engine | None = None
         self.roles: dict[tuple[int, int], tuple[str, str]] = {}
         self.onset_order = OnsetOrder()
-        self._rest = (math.nan, math.nan)
-        self._reference = (math.nan, math.nan)
+        self.sling_feedback = SlingFeedback()
         self.replay_duration_s = 0.0
         self._replaying: tuple[str, str | None] | None = None  # a replayed file and when it was recorded
         self._sim_cue: tuple[float, float] | None = None  # what the app asks of a simulated client now
@@ -138,16 +136,12 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.LeftDockWidgetArea, ddock)
         self.drill_dock = ddock
         self.drill_panel.select(str(self.settings.value("drill", "bird_dog")))
-        self.runner: DrillRunner | None = None
-        self._runner_events: queue.Queue[RunnerEvent] = queue.Queue()
-        self._runner_callback = None
+        self.drill_set: DrillSet | None = None  # the set under way
         self.calibration: Calibration | None = None
         self._store: Store | None = None
         self.last_set: ScoredSet | None = None  # the last set as scored, for its report
-        self._set_started_at = ""  # wall-clock start of the set under way (ISO), for its report
         self.report_dialog: ReportDialog | None = None
-        self.set_scores: list = []
-        self._set_done = False
+        self.set_scores: list = []  # the reps of the set under way, or of the last one
         self._recorded_drills: list[tuple[float, str]] = []  # (start s, drill) still to come in a replay
         self._recorded_drills_all: list[tuple[float, str]] = []  # all of the replayed file's sets
         self._calibration_from_recording = False
@@ -415,8 +409,7 @@ class MainWindow(QMainWindow):
         self.onset_order = OnsetOrder()
         self._onset_cue_t = None
         self._replay_note, self._replay_line, self._replay_state = "", "", None
-        self._rest = (math.nan, math.nan)
-        self._reference = (math.nan, math.nan)
+        self.sling_feedback = SlingFeedback()
         self.replay_duration_s = 0.0
         self._replaying = None
         self._simulating, self._sim_cue = False, None
@@ -932,53 +925,17 @@ class MainWindow(QMainWindow):
             self.audio_cue.update(None)
             return
         lat, glute = sling
-        bl, bg = engine.buffers(lat[0]), engine.buffers(glute[0])
-        cal_l, cal_g = engine.calibration_uv(*lat), engine.calibration_uv(*glute)
-        calibrated = (cal_l is not None and cal_g is not None
-                      and all(np.isfinite(v) for v in (*cal_l, *cal_g)) and cal_l[1] > cal_l[0] and cal_g[1] > cal_g[0])
-        in_pct = calibrated and self.units == "pct"
-        # the low-lag envelope (µV, or the engine's %MVC of it): a bar answers a contraction in
-        # milliseconds, not the 6 Hz envelope's ~80 ms
-        ring_l = bl.pct_mvc if in_pct else bl.lowlag
-        ring_g = bg.pct_mvc if in_pct else bg.lowlag
-        el, end_l = ring_l.latest(int(2.0 * bl.rate_hz))
-        # one sensor for both muscles: one read, so both channels cover the same samples (the ring is
-        # being written meanwhile: two reads can differ in length)
-        eg, end_g = (el, end_l) if ring_g is ring_l else ring_g.latest(int(2.0 * bg.rate_hz))
-        if len(el) == 0 or len(eg) == 0:
+        drill = self.runner.drill if self.runner is not None else self.drill_panel.current_drill()
+        fig = self.sling_feedback.figures(engine, lat, glute, drill, self.units == "pct")
+        if fig is None:
             self.audio_cue.update(None)
             return
-        a, b = el[:, lat[1]].astype(float), eg[:, glute[1]].astype(float)
-        if lat[0] != glute[0]:  # two sensors: put the glute on the lat's sample times
-            tl = bl.time_of(np.arange(end_l - len(a), end_l))
-            tg = bg.time_of(np.arange(end_g - len(b), end_g))
-            b = np.interp(tl, tg, b, left=np.nan, right=np.nan)
-        if not calibrated and (self.frames % REST_EVERY < FEEDBACK_EVERY or not np.isfinite(self._rest[0])):
-            self._rest, self._reference = self._rest_level(bl, bg, lat[1], glute[1])
-        levels = None  # calibrated but shown in µV: the %MVC targets carried into µV
-        if calibrated and not in_pct:
-            levels = (cal_l, cal_g)
-        drill = self.runner.drill if self.runner is not None else self.drill_panel.current_drill()
-        fig = figures(a, b, bl.rate_hz, in_pct, self._rest, targets=drill_bands(drill), calibration_uv=levels,
-                      reference_uv=self._reference)
-        lat_side = self.roles[lat][1]
-        glute_side = self.roles[glute][1]
+        lat_side, glute_side = self.roles[lat][1], self.roles[glute][1]
         warning = ("Lat and glute on the same side: the sling pairs a lat with the opposite glute"
                    if lat_side == glute_side else "")
         self.feedback.show_figures(fig, f"Lat {lat_side}", f"Glute {glute_side}", warning)
-        if self.audio_cue.enabled:  # silent whenever the bars stand still: a paused or ended replay, a
-            clock = engine.replay_clock  # sensor reconnecting or failed
-            still = (clock is not None and clock.paused) or any(
-                engine.stream_stats(s).state not in LIVE_STATES for s in {lat[0], glute[0]})
-            self.audio_cue.update(None if still else fig)
-
-    @staticmethod
-    def _rest_level(bl, bg, ch_l: int, ch_g: int) -> tuple[tuple[float, float], tuple[float, float]]:  # noqa: ANN001
-        """Without calibration: each muscle's rest and reference level over the last 30 s (µV)."""
-        hist_l, _ = bl.lowlag.latest(int(30 * bl.rate_hz))
-        hist_g, _ = bg.lowlag.latest(int(30 * bg.rate_hz))
-        (rl, fl), (rg, fg) = rest_and_reference(hist_l[:, ch_l], bl.rate_hz), rest_and_reference(hist_g[:, ch_g], bg.rate_hz)
-        return (rl, rg), (fl, fg)
+        if self.audio_cue.enabled:  # silent whenever the bars stand still
+            self.audio_cue.update(None if still(engine, lat, glute) else fig)
 
     # ------------------------------------------------------------------ coaching
 
@@ -1093,6 +1050,11 @@ class MainWindow(QMainWindow):
         else:
             self.start_drill()
 
+    @property
+    def runner(self) -> DrillRunner | None:
+        """The runner of the set under way, if any."""
+        return self.drill_set.runner if self.drill_set is not None else None
+
     def start_drill(self, start_s: float | None = None) -> bool:
         """Start a set of the chosen drill now, or at session time `start_s`; False, with the reason shown,
         if it cannot."""
@@ -1110,129 +1072,70 @@ class MainWindow(QMainWindow):
         if start_s is None:  # a replay's position is its clock (a seek's lead-up may still be arriving)
             clock = engine.replay_clock
             start_s = clock.now_s() if clock is not None else engine.session_time_s()
-        self.runner = runner = DrillRunner(drill, lat, glute, self.calibration, self.roles[lat][1], self.roles[glute][1],
-                                           start_s=start_s)
-        events = self._runner_events
-
-        def on_block(pb: object) -> None:  # acquisition thread: the runner is only touched here
-            for ev in runner.feed_block(pb):
-                marker = ev.marker()
-                if marker is not None:
-                    engine.put_marker(marker)
-                events.put(ev)
-
-        self._runner_callback = on_block
-        engine.put_marker(Marker(runner.start_s, "drill_start", {"drill": drill.id, "reps": drill.reps,
-                                                                 "person": self._person() or "unnamed"}))
-        engine.subscribe(on_block)
+        replayed_at = self._replaying[1] if self._replaying else None
+        self.drill_set = DrillSet(engine, drill, lat, glute, self.calibration, (self.roles[lat][1], self.roles[glute][1]),
+                                  start_s, self._person(), replayed_at or datetime.now().isoformat(timespec="seconds"))
+        self.set_scores = self.drill_set.scores  # (the same list: the last set's, once it ends)
         self.settings.setValue("drill", drill.id)
         self.drill_panel.set_running(True)
         self.drill_panel.show_reps(0, 0, drill.reps)
         self.feedback.show_set_summary(None)  # the last set's summary gives way to this one's countdown
-        self.set_scores: list = []
         self.onset_order = OnsetOrder()  # pairs from before the set are no part of it
         self.feedback.show_onset("waiting for a rep")
-        replayed_at = self._replaying[1] if self._replaying else None
-        self._set_started_at = replayed_at or datetime.now().isoformat(timespec="seconds")
         self.status.setText(f"{drill.name}: started")
         return True
 
     def stop_drill(self, keep: bool = True, cut_by: str | None = None) -> None:
         """End the set, finished or cut short (`cut_by`, a `history_policy.SetEnd`: how, when it did not
-        run to its end; default a stop, or the file's end for a replay that ran out), and file it as
-        `coach.history_policy` decides: a live set, whole or marked incomplete; a replayed one only whole,
-        when the user asked for replays to be saved, never from a bundled recording, and never twice.
-        `keep` False is a seek's cut (kept for older callers)."""
-        from emgcoach.coach.history_policy import SetEnd, history_decision, is_bundled_recording
-
-        runner, self.runner = self.runner, None
-        if runner is None:
+        run to its end; default a stop, or the file's end for a replay that ran out), and file it
+        (`session.drill_set.file_set`). `keep` False is a seek's cut."""
+        ds, self.drill_set = self.drill_set, None
+        if ds is None:
             return
-        if self.engine is not None and self._runner_callback is not None:
-            self.engine.unsubscribe(self._runner_callback)
-            if not runner.done:  # stopped early: close the drill in the recording
-                self.engine.put_marker(Marker(self.engine.session_time_s(), "drill_end", {
-                    "drill": runner.drill.id, "reps": len(runner.scores), "hits": sum(s.hit for s in runner.scores),
-                    "stopped": True}))
-        self._drain_runner()
+        self._show_runner_events(ds.stop())
         self.drill_panel.set_running(False)
+        runner = ds.runner
         if not runner.done:  # the countdown and cue of a set that no longer runs would mislead
             self.drill_panel.clear_set("Set stopped")
-        scores = list(self.set_scores)
-        person = self._person()
-        recording = self.engine.recording_path if self.engine is not None else None
-        replayed, recorded_at = self._replaying or (None, None)
-        if runner.done:
-            ended = SetEnd.COMPLETE
-        elif not keep:
-            ended = SetEnd.SEEK
-        else:
-            ended = SetEnd(cut_by) if cut_by else (SetEnd.FILE_ENDED if replayed and self._replay_ended() else SetEnd.STOPPED)
-        decision = history_decision(
-            person=person, n_reps=len(scores), ended=ended, replay=replayed is not None,
-            save_replays=self.save_replays_action.isChecked(), bundled=is_bundled_recording(replayed))
-        if replayed and decision.saves:  # a replayed set is filed with the verdicts it was given live
-            from emgcoach.coach.recorded_sets import verdicts_of
-
-            path, sets = getattr(self, "_replayed_sets", (None, []))
-            live = verdicts_of(sets, runner.drill.id, runner.start_s or 0.0) if path == replayed else []
-            scores = live or scores
-        self.last_set = ScoredSet(runner.drill, person, tuple(scores), self.calibration, recording, False,
-                                  self._set_started_at or datetime.now().isoformat(timespec="seconds"),
-                                  ended is SetEnd.COMPLETE) if scores else None
-        self.drill_panel.report_button.setEnabled(bool(scores))
-        self.report_action.setEnabled(bool(scores))
-        if not scores:
-            self.status.setText(f"{runner.drill.name}: stopped, no reps")
-            return
-        note = f"; {decision.reason}" if decision.reason else ""
-        store = self.store() if decision.saves else None
-        if store is not None:
-            try:
-                if replayed and store.saved_from(person, replayed, scores) is not None:
-                    note = f"; already in {person}'s history from this recording"  # replayed again: no twin
-                else:
-                    cal_id = None
-                    if self.calibration is not None:
-                        found = store.latest_calibration(self.calibration.person)
-                        cal_id = found[0] if found else None
-                    started = (recorded_at if replayed and recorded_at
-                               else datetime.now().isoformat(timespec="seconds"))
-                    store.save_session(person, started, scores, replayed or recording, cal_id,
-                                       complete=decision.complete, planned_reps=runner.drill.reps)
-                    note = f"; saved to {person}'s history" + ("" if decision.complete else " as incomplete")
-            except StoreError as e:
-                self._error_box("History", str(e))
-        hits = sum(s.hit for s in scores)
-        self.status.setText(f"{runner.drill.name}: {hits} of {len(scores)} reps on target{note}")
+        replayed = None
+        if self._replaying is not None:
+            path, recorded_at = self._replaying
+            own, sets = getattr(self, "_replayed_sets", (None, []))
+            replayed = Replayed(path, recorded_at, sets if own == path else [])
+        ended = set_end(runner.done, cut_by if keep else "seek", replayed is not None and self._replay_ended())
+        filed = file_set(ds, ended, self.engine.recording_path if self.engine is not None else None, replayed,
+                         self.save_replays_action.isChecked(), self.store)
+        self.last_set = filed.scored
+        self.drill_panel.report_button.setEnabled(filed.scored is not None)
+        self.report_action.setEnabled(filed.scored is not None)
+        if filed.error:
+            self._error_box("History", filed.error)
+        self.status.setText(filed.line)
 
     def _drain_runner(self) -> None:
-        while True:
-            try:
-                ev = self._runner_events.get_nowait()
-            except queue.Empty:
-                return
+        """Show what the set under way did since the last frame: its reps and its onsets."""
+        if self.drill_set is not None:
+            self._show_runner_events(self.drill_set.drain())
+
+    def _show_runner_events(self, events: list[RunnerEvent]) -> None:
+        for ev in events:
             if ev.kind == "rep" and ev.score is not None:
-                self.set_scores.append(ev.score)
                 sc = ev.score
                 self.drill_panel.show_rep(sc.hit, sc.cue, sc.onset_latency_ms)
             elif ev.kind == "onset":  # during a set the cue times onsets on the set's own baseline
                 self._show_onset(ev.payload["muscle"], ev.time_s)
-            elif ev.kind == "done":
-                self._set_done = True
 
     def _drill_tick(self, engine: Engine) -> None:
-        runner = self.runner
-        assert runner is not None
-        self._set_done = False
+        ds = self.drill_set
+        assert ds is not None
         self._drain_runner()
+        runner = ds.runner
         st = runner.status(engine.session_time_s())
         self.drill_panel.show_status(st)
         self.feedback.show_phase(st.phase, st.remaining_s, st.rep, runner.drill.reps, st.text)
-        hits = sum(s.hit for s in self.set_scores)
-        self.drill_panel.show_reps(len(self.set_scores), hits, runner.drill.reps)
+        self.drill_panel.show_reps(len(ds.scores), sum(s.hit for s in ds.scores), runner.drill.reps)
         ended = all(engine.stream_stats(s).state in ("ended", "error") for s in range(engine.n_streams))
-        if self._set_done or ended:  # the set is complete, or the file being replayed has run out
+        if ds.done or ended:  # the set is complete, or the file being replayed has run out
             self.stop_drill()
             self._show_set_end(runner)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -30,29 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.drills import Drill
-from emgcoach.coach.scoring import RepScore
 from emgcoach.errors import EmgcoachError
+from emgcoach.session.drill_set import ScoredSet
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ScoredSet:
-    """A set as the app scored it: what its report is made from.
-
-    recording: the file the set was recorded into, or None; recording_open: that file is still being
-    written (its trace is read as far as it goes); started_at: the set's start, ISO local time."""
-
-    drill: Drill
-    person: str
-    scores: tuple[RepScore, ...]
-    calibration: Calibration | None
-    recording: str | None
-    recording_open: bool
-    started_at: str
-    complete: bool
 
 
 def open_with_desktop(path: Path) -> bool:

@@ -1,0 +1,167 @@
+"""One coached set on a running engine, and how it is filed when it ends.
+
+`DrillSet` feeds a `DrillRunner` on the acquisition thread (as an engine subscriber), stamps the set's
+markers into the recording and hands its events to the UI thread through a queue (`drain`). `file_set`
+decides what the set leaves behind (`coach.history_policy`): a `ScoredSet` for its report, and a row in
+the client's history when the policy says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from emgcoach.coach.calibration import Calibration
+from emgcoach.coach.drills import Drill
+from emgcoach.coach.history_policy import SetEnd, history_decision, is_bundled_recording
+from emgcoach.coach.recorded_sets import RecordedSet, verdicts_of
+from emgcoach.coach.runner import DrillRunner, RunnerEvent
+from emgcoach.coach.scoring import RepScore
+from emgcoach.coach.store import Store, StoreError
+from emgcoach.stream.engine import Engine
+from emgcoach.types import Marker, MarkerKind
+
+logger = logging.getLogger(__name__)
+
+Channel = tuple[int, int]  # (stream, channel)
+
+
+@dataclass(frozen=True)
+class ScoredSet:
+    """A set as the app scored it: what its report is made from.
+
+    recording: the file the set was recorded into, or None; recording_open: that file is still being
+    written (its trace is read as far as it goes); started_at: the set's start, ISO local time."""
+
+    drill: Drill
+    person: str
+    scores: tuple[RepScore, ...]
+    calibration: Calibration | None
+    recording: str | None
+    recording_open: bool
+    started_at: str
+    complete: bool
+
+
+class DrillSet:
+    """A set of `drill` on `engine`'s lat and glute channels, from session time `start_s` (s). Scores and
+    the end arrive through `drain()` on the caller's thread; `stop()` ends it early."""
+
+    def __init__(self, engine: Engine, drill: Drill, lat: Channel, glute: Channel, calibration: Calibration | None,
+                 sides: tuple[str, str], start_s: float, person: str, started_at: str) -> None:
+        self.engine, self.drill, self.person, self.started_at = engine, drill, person, started_at
+        self.runner = DrillRunner(drill, lat, glute, calibration, sides[0], sides[1], start_s=start_s)
+        self.calibration = calibration
+        self.scores: list[RepScore] = []
+        self.done = False  # the runner says the set ran to its end
+        self._events: queue.Queue[RunnerEvent] = queue.Queue()
+        engine.put_marker(Marker(self.runner.start_s, MarkerKind.DRILL_START,
+                                 {"drill": drill.id, "reps": drill.reps, "person": person or "unnamed"}))
+        engine.subscribe(self._on_block)
+
+    def _on_block(self, pb: object) -> None:
+        """Acquisition thread: the runner is only touched here."""
+        for ev in self.runner.feed_block(pb):
+            marker = ev.marker()
+            if marker is not None:
+                self.engine.put_marker(marker)
+            self._events.put(ev)
+
+    def drain(self) -> list[RunnerEvent]:
+        """The events since the last call (phases, reps, onsets, done); reps join `scores`."""
+        out = []
+        while True:
+            try:
+                ev = self._events.get_nowait()
+            except queue.Empty:
+                return out
+            if ev.kind == "rep" and ev.score is not None:
+                self.scores.append(ev.score)
+            elif ev.kind == "done":
+                self.done = True
+            out.append(ev)
+
+    def stop(self) -> list[RunnerEvent]:
+        """Stop feeding the runner; a set that did not run to its end gets a `drill_end` marked stopped.
+        Returns the events still queued."""
+        self.engine.unsubscribe(self._on_block)
+        if not self.runner.done:
+            reps = list(self.runner.scores)
+            self.engine.put_marker(Marker(self.engine.session_time_s(), MarkerKind.DRILL_END, {
+                "drill": self.drill.id, "reps": len(reps), "hits": sum(s.hit for s in reps), "stopped": True}))
+        return self.drain()
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """The file a set was replayed from: its path, when it was recorded (ISO) and its recorded sets."""
+
+    path: str
+    recorded_at: str | None
+    sets: list[RecordedSet]
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What an ended set left: its `ScoredSet` (None without reps), the status line, and a history error
+    to show (one line, '' when none)."""
+
+    scored: ScoredSet | None
+    line: str
+    error: str = ""
+
+
+def set_end(done: bool, cut_by: str | None, replay_ran_out: bool) -> SetEnd:
+    """How a set ended: complete, cut by `cut_by` (a SetEnd value), the replayed file's end, or stopped."""
+    if done:
+        return SetEnd.COMPLETE
+    if cut_by:
+        return SetEnd(cut_by)
+    return SetEnd.FILE_ENDED if replay_ran_out else SetEnd.STOPPED
+
+
+def file_set(ds: DrillSet, ended: SetEnd, recording: str | None, replayed: Replayed | None,
+             save_replays: bool, store: Callable[[], Store | None]) -> Filed:
+    """File an ended set as `coach.history_policy` decides: a live set whole or marked incomplete; a
+    replayed one only whole, when replays are to be saved, never from a bundled recording, never twice,
+    with the verdicts the file gave it live. `store` opens the history when it is needed (None: it cannot)."""
+    scores = list(ds.scores)
+    person = ds.person
+    decision = history_decision(person=person, n_reps=len(scores), ended=ended, replay=replayed is not None,
+                                save_replays=save_replays, bundled=is_bundled_recording(replayed.path if replayed else None))
+    if replayed is not None and decision.saves:
+        scores = verdicts_of(replayed.sets, ds.drill.id, ds.runner.start_s or 0.0) or scores
+    scored = ScoredSet(ds.drill, person, tuple(scores), ds.calibration, recording, False,
+                       ds.started_at or datetime.now().isoformat(timespec="seconds"),
+                       ended is SetEnd.COMPLETE) if scores else None
+    if not scores:
+        return Filed(None, f"{ds.drill.name}: stopped, no reps")
+    note, error = f"; {decision.reason}" if decision.reason else "", ""
+    db = store() if decision.saves else None
+    if db is not None:
+        try:
+            note = _save(db, ds, scores, decision.complete, recording, replayed)
+        except StoreError as e:
+            error = str(e)
+    hits = sum(s.hit for s in scores)
+    return Filed(scored, f"{ds.drill.name}: {hits} of {len(scores)} reps on target{note}", error)
+
+
+def _save(db: Store, ds: DrillSet, scores: list[RepScore], complete: bool, recording: str | None,
+          replayed: Replayed | None) -> str:
+    """Save the set to the client's history (once per replayed recording); the status line's note."""
+    person = ds.person
+    if replayed is not None and db.saved_from(person, replayed.path, scores) is not None:
+        return f"; already in {person}'s history from this recording"  # replayed again: no twin
+    cal_id = None
+    if ds.calibration is not None:
+        found = db.latest_calibration(ds.calibration.person)
+        cal_id = found[0] if found else None
+    started = (replayed.recorded_at if replayed is not None and replayed.recorded_at
+               else datetime.now().isoformat(timespec="seconds"))
+    db.save_session(person, started, scores, replayed.path if replayed else recording, cal_id,
+                    complete=complete, planned_reps=ds.drill.reps)
+    return f"; saved to {person}'s history" + ("" if complete else " as incomplete")
