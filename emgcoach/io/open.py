@@ -1,6 +1,6 @@
 """`read_recording`: open any supported recording, chosen by its first bytes, then by its extension.
 
-XDF ('XDF:' magic, or gzip with .xdfz/.xdf.gz), OpenBCI GUI text ('%OpenBCI' first line),
+XDF ('XDF:' magic, or gzip with .xdfz/.xdf.gz), C3D (.c3d, or a first block with the C3D key), OpenBCI GUI text ('%OpenBCI' first line),
 BITalino/OpenSignals text ('# Simple Text Format' / '# OpenSignals' first line, or '#' lines with a
 sampling rate), Biometrics DataLOG text ('File Name:' then 'Channel N: ...' lines), CSV (.csv/.tsv,
 or a text file whose first row is a header), EDF/EDF+/BDF/BDF+ (via pyedflib). Every problem with the
@@ -14,7 +14,8 @@ import os
 from collections.abc import Sequence
 
 from emgcoach.errors import InputError
-from emgcoach.io.channels import ChannelOverride
+from emgcoach.io.c3d_reader import read_c3d
+from emgcoach.io.channels import ChannelOverride, check_override_names
 from emgcoach.io.datalog import looks_like_datalog, read_datalog
 from emgcoach.io.edf import read_edf
 from emgcoach.io.csv_reader import check_rate, read_csv
@@ -25,7 +26,7 @@ from emgcoach.io.xdf_reader import read_xdf
 
 
 def detect_format(path: str) -> str:
-    """One of 'xdf', 'openbci', 'simple_text', 'datalog', 'csv', 'edf'; InputError if none fits."""
+    """One of 'xdf', 'c3d', 'openbci', 'simple_text', 'datalog', 'csv', 'edf'; InputError if none fits."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -49,6 +50,8 @@ def detect_format(path: str) -> str:
         return "xdf"
     if ext in (".xdf", ".xdfz"):
         raise InputError(path, "not an XDF file (the first bytes are not 'XDF:')")
+    if ext == ".c3d" or (len(head) >= 512 and head[0] == 2 and head[1] == 0x50):
+        return "c3d"
     if ext in (".edf", ".bdf") or head.startswith(b"\xffBIOSEMI") or head.startswith(b"0       "):
         return "edf"
     first_raw = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
@@ -99,9 +102,19 @@ def read_recording(
         except ValueError as e:
             raise InputError(path, str(e)) from None
     fmt = detect_format(path)
+    recording = _read(path, fmt, rate_hz, channels, unit)
+    check_override_names(channels, [c.name for s in recording.streams for c in s.info.channels], path)
+    return recording
+
+
+def _read(path: str, fmt: str, rate_hz: float | None, channels: Sequence[ChannelOverride] | None,
+          unit: str | None) -> Recording:
+    """The reader of `fmt` on `path`, anything unforeseen it raises turned into one InputError line."""
     try:
         if fmt == "xdf":
             return read_xdf(path, channels=channels, unit=unit)
+        if fmt == "c3d":
+            return read_c3d(path, channels=channels, unit=unit)
         if fmt == "openbci":
             return read_openbci_txt(path, channels=channels)
         if fmt == "simple_text":
