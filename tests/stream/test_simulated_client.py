@@ -16,7 +16,7 @@ from emgcoach.dsp.normalise import estimate_rest
 from emgcoach.dsp.onset import OnsetDetector
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
 from emgcoach.stream.engine import Engine, ProcessedBlock
-from emgcoach.stream.simulated_client import LATE_LATENCY_MS, LATENCY_MS, REACTION_S, SimulatedClient
+from emgcoach.stream.sim.client import LATE_LATENCY_MS, LATENCY_MS, REACTION_S, SimulatedClient
 from emgcoach.stream.source import Source
 from emgcoach.types import Block
 
