@@ -1,6 +1,7 @@
 """`read_recording`: open any supported recording, chosen by its first bytes, then by its extension.
 
-XDF ('XDF:' magic, or gzip with .xdfz/.xdf.gz), C3D (.c3d, or a first block with the C3D key), OpenBCI GUI text ('%OpenBCI' first line),
+XDF ('XDF:' magic, or gzip with .xdfz/.xdf.gz), C3D (.c3d, or a first block with the C3D key), Vicon Nexus CSV
+exports (a first line 'Devices', 'Trajectories', ...), OpenBCI GUI text ('%OpenBCI' first line),
 BITalino/OpenSignals text ('# Simple Text Format' / '# OpenSignals' first line, or '#' lines with a
 sampling rate), Biometrics DataLOG text ('File Name:' then 'Channel N: ...' lines), CSV (.csv/.tsv,
 or a text file whose first row is a header), EDF/EDF+/BDF/BDF+ (via pyedflib). Every problem with the
@@ -18,6 +19,7 @@ from emgcoach.io.c3d_reader import read_c3d
 from emgcoach.io.channels import ChannelOverride, check_override_names
 from emgcoach.io.datalog import looks_like_datalog, read_datalog
 from emgcoach.io.edf import read_edf
+from emgcoach.io.nexus_csv import looks_like_nexus, read_nexus_csv
 from emgcoach.io.csv_reader import check_rate, read_csv
 from emgcoach.io.recording import Recording
 from emgcoach.io.text_reader import read_openbci_txt, read_simple_text
@@ -26,7 +28,7 @@ from emgcoach.io.xdf_reader import read_xdf
 
 
 def detect_format(path: str) -> str:
-    """One of 'xdf', 'c3d', 'openbci', 'simple_text', 'datalog', 'csv', 'edf'; InputError if none fits."""
+    """One of 'xdf', 'c3d', 'nexus', 'openbci', 'simple_text', 'datalog', 'csv', 'edf'; InputError if none fits."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -66,6 +68,8 @@ def detect_format(path: str) -> str:
     first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
     if first.startswith("%OpenBCI"):
         return "openbci"
+    if looks_like_nexus(first):
+        return "nexus"
     if first.lower().startswith(("# simple text format", "# opensignals")):
         return "simple_text"
     lines = text.lstrip("\ufeff").splitlines()
@@ -115,6 +119,8 @@ def _read(path: str, fmt: str, rate_hz: float | None, channels: Sequence[Channel
             return read_xdf(path, channels=channels, unit=unit)
         if fmt == "c3d":
             return read_c3d(path, channels=channels, unit=unit)
+        if fmt == "nexus":
+            return read_nexus_csv(path, channels=channels, unit=unit)
         if fmt == "openbci":
             return read_openbci_txt(path, channels=channels)
         if fmt == "simple_text":
