@@ -22,17 +22,11 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QInputDialog,
-    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QToolBar,
-    QVBoxLayout,
-    QWidget,
 )
 
 from emgcoach.coach.calibration import Calibration, protocol
@@ -47,10 +41,12 @@ from emgcoach.io.open import read_recording
 from emgcoach.stream.engine import Engine
 from emgcoach.stream.replay import replay_sources
 from emgcoach.types import Marker
+from emgcoach.ui.actions import FILE, HELP, ActionSpec, build_actions, make_action
 from emgcoach.ui.audio_cue import FOLLOW, AudioCue
 from emgcoach.ui.calibration_wizard import CalibrationWizard
 from emgcoach.ui.device_panel import DevicePanel
 from emgcoach.ui.drill_panel import DrillPanel
+from emgcoach.ui.help import about_dialog, shortcuts_dialog
 from emgcoach.ui.history import HistoryDialog
 from emgcoach.ui.feedback import FeedbackView
 from emgcoach.ui.plots import SignalPlots
@@ -195,40 +191,9 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Main")
         bar.setObjectName("main")
         self.addToolBar(bar)
-        menu = self.menuBar().addMenu("&File")
-
-        def act(text: str, slot, shortcut: str | None = None, tip: str = "") -> QAction:
-            a = QAction(text, self)
-            if shortcut:
-                a.setShortcut(QKeySequence(shortcut))
-            a.setToolTip(f"{tip or text} ({shortcut})" if shortcut else tip or text)
-            a.triggered.connect(slot)
-            self.addAction(a)
-            return a
-
-        self.open_action = act("Open recording...", self._open_dialog, "Ctrl+O")
-        self.record_action = act("Record", self.toggle_recording, "R", "Start / stop recording to XDF")
-        self.record_action.setCheckable(True)
-        self.mark_action = act("Mark", lambda: self.mark("note", {"text": "mark"}), "M", "Put a mark in the recording")
-        self.play_action = act("Play / pause", self.toggle_play, "Space")
-        self.drill_action = act("Start / stop drill", self.toggle_drill, "S", "Start or stop a set of the chosen drill")
-        self.sim_action = act("Simulated sensors", self.add_simulated_sensors, "Ctrl+N")
-        self.lsl_in_action = act("Add LSL EMG streams", self.add_lsl_streams, None, "Stream every EMG-type LSL stream on the network")
-        self.lsl_out_action = act("Publish over LSL (network)", self.toggle_lsl_outlet, None,
-                                  "Publish raw and envelope streams for lab tools; off by default, it opens network sockets")
-        self.lsl_out_action.setCheckable(True)
-        for a in (self.open_action, self.sim_action, self.record_action, self.mark_action):
-            bar.addAction(a)
-        for a in (self.open_action, self.sim_action, self.record_action, self.mark_action, self.play_action,
-                  self.drill_action):
-            menu.addAction(a)
-        self.report_action = act("Report on the last set...", self.open_report, "Ctrl+P",
-                                 "Write a report of the last set, with notes, where you choose")
-        self.report_action.setEnabled(False)
-        menu.addAction(self.report_action)
-        menu.addSeparator()
-        menu.addAction(self.lsl_in_action)
-        menu.addAction(self.lsl_out_action)
+        menu = self.menuBar().addMenu(FILE)
+        help_menu = QMenu(HELP, self)  # last in the menu bar, made now so the table fills it in order
+        build_actions(self, bar, {FILE: menu, HELP: help_menu})
         menu.addSeparator()
         # off by default: a replay is a look at a recorded set, not something the client did again
         self.save_replays_action = QAction("Save replayed sets to the client's history", self)
@@ -237,7 +202,7 @@ class MainWindow(QMainWindow):
         self.save_replays_action.toggled.connect(lambda on: self.settings.setValue("save_replayed_sets", on))
         menu.addAction(self.save_replays_action)
         menu.addSeparator()
-        menu.addAction(act("Quit", self.close, "Ctrl+Q"))
+        menu.addAction(make_action(self, ActionSpec("quit", "Quit", lambda w: w.close(), "Ctrl+Q")))
 
         # the audio cue: off by default, one click on (toolbar, Feedback menu or the feedback view's button)
         self.audio_action = QAction("Audio cue", self)
@@ -262,66 +227,21 @@ class MainWindow(QMainWindow):
         windows = {f"{s:g}": f"{s:g} s" for s in PLOT_WINDOWS_S}
         self.window_actions = self._choice_menu(vmenu, "Plot window", windows, f"{self.plots.window_s:g}",
                                                 lambda key: self.set_plot_window(float(key)))
-        hmenu = self.menuBar().addMenu("&Help")
-        self.shortcuts_action = act("Keyboard shortcuts", self.show_shortcuts, "F1", "Every shortcut of the window")
-        self.about_action = act("About emgcoach", self.show_about, None, "Version, and where your data are kept")
-        hmenu.addAction(self.shortcuts_action)
-        hmenu.addAction(self.about_action)
+        self.menuBar().addMenu(help_menu)
         if self.settings.value("audio_cue", False, type=bool):
             self._toggle_audio_cue(True)
 
     def show_shortcuts(self) -> QDialog:
-        """A window listing every action that has a shortcut (read from the actions themselves)."""
-        rows = [(a.shortcut().toString(QKeySequence.NativeText), a.text().replace("&", "").rstrip("."))
-                for a in self.actions() if not a.shortcut().isEmpty()]
-        table = QTableWidget(len(rows), 2)
-        table.setHorizontalHeaderLabels(["key", "does"])
-        table.setEditTriggers(QTableWidget.NoEditTriggers)
-        table.verticalHeader().setVisible(False)
-        for i, (key, what) in enumerate(rows):
-            table.setItem(i, 0, QTableWidgetItem(key))
-            table.setItem(i, 1, QTableWidgetItem(what))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
-        return self._show_help("Keyboard shortcuts", table,
-                               "Replay: click or drag the seek bar; arrow keys step 1 s, Page Up/Down 10 s.")
+        """A window listing every action that has a shortcut."""
+        self.help_dialog = shortcuts_dialog(self)
+        return self.help_dialog
 
     def show_about(self) -> QDialog:
         """Version, what the app is for, and where it keeps recordings and the history."""
-        from importlib.metadata import PackageNotFoundError, version
-
         from emgcoach.coach.store import default_path
 
-        try:
-            v = version("emgcoach")
-        except PackageNotFoundError:
-            v = "(not installed)"
-        store = self.settings.value("store_path") or default_path()
-        text = QLabel(
-            f"<b>emgcoach {v}</b><p>Two surface-EMG sensors, a lat and the opposite glute, as a biofeedback coach "
-            "for the posterior oblique sling.</p>"
-            f"<p>Recordings: {self.recordings_folder()}<br>Client history: {store}</p>"
-            "<p>The README describes every view and figure.</p>")
-        text.setWordWrap(True)
-        text.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        return self._show_help("About emgcoach", text)
-
-    def _show_help(self, title: str, body: QWidget, foot: str = "") -> QDialog:
-        dialog = QDialog(self)
-        dialog.setWindowTitle(title)
-        lay = QVBoxLayout(dialog)
-        lay.addWidget(body)
-        if foot:
-            note = QLabel(foot)
-            note.setWordWrap(True)
-            lay.addWidget(note)
-        close = QPushButton("Close")
-        close.clicked.connect(dialog.close)
-        lay.addWidget(close, 0, Qt.AlignRight)
-        dialog.resize(460, 420)
-        dialog.show()
-        self.help_dialog = dialog
-        return dialog
+        self.help_dialog = about_dialog(self, self.recordings_folder(), self.settings.value("store_path") or default_path())
+        return self.help_dialog
 
     def _choice_menu(
         self, menu: QMenu, title: str, options: dict[str, str], current: str, choose: Callable[[str], None]
