@@ -1,7 +1,8 @@
 """`read_recording`: open any supported recording, chosen by its first bytes, then by its extension.
 
 XDF ('XDF:' magic, or gzip with .xdfz/.xdf.gz), C3D (.c3d, or a first block with the C3D key), Vicon Nexus CSV
-exports (a first line 'Devices', 'Trajectories', ...), OpenBCI GUI text ('%OpenBCI' first line),
+exports (a first line 'Devices', 'Trajectories', ...), Delsys Trigno CSV exports (EMGworks: a first line
+'Label: ... Sampling frequency: ...'; Trigno Discover: 'Application:,Trigno Discover ...'), OpenBCI GUI text ('%OpenBCI' first line),
 BITalino/OpenSignals text ('# Simple Text Format' / '# OpenSignals' first line, or '#' lines with a
 sampling rate), Biometrics DataLOG text ('File Name:' then 'Channel N: ...' lines), CSV (.csv/.tsv,
 or a text file whose first row is a header), EDF/EDF+/BDF/BDF+ (via pyedflib). Every problem with the
@@ -18,6 +19,7 @@ from emgcoach.errors import InputError
 from emgcoach.io.c3d_reader import read_c3d
 from emgcoach.io.channels import ChannelOverride, check_override_names
 from emgcoach.io.datalog import looks_like_datalog, read_datalog
+from emgcoach.io.delsys_csv import looks_like_delsys, read_delsys_csv
 from emgcoach.io.edf import read_edf
 from emgcoach.io.nexus_csv import looks_like_nexus, read_nexus_csv
 from emgcoach.io.csv_reader import check_rate, read_csv
@@ -28,7 +30,7 @@ from emgcoach.io.xdf_reader import read_xdf
 
 
 def detect_format(path: str) -> str:
-    """One of 'xdf', 'c3d', 'nexus', 'openbci', 'simple_text', 'datalog', 'csv', 'edf'; InputError if none fits."""
+    """One of 'xdf', 'c3d', 'nexus', 'delsys', 'openbci', 'simple_text', 'datalog', 'csv', 'edf'; InputError if none fits."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -57,6 +59,8 @@ def detect_format(path: str) -> str:
     if ext in (".edf", ".bdf") or head.startswith(b"\xffBIOSEMI") or head.startswith(b"0       "):
         return "edf"
     first_raw = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    if looks_like_delsys(first_raw.decode("latin-1")):  # EMGworks writes the Windows code page ('°/s')
+        return "delsys"
     if looks_like_datalog(first_raw.decode("latin-1")):  # before the UTF-8 test: its names may be in cp1252
         return "datalog"
     try:
@@ -121,6 +125,8 @@ def _read(path: str, fmt: str, rate_hz: float | None, channels: Sequence[Channel
             return read_c3d(path, channels=channels, unit=unit)
         if fmt == "nexus":
             return read_nexus_csv(path, channels=channels, unit=unit)
+        if fmt == "delsys":
+            return read_delsys_csv(path, channels=channels, unit=unit)
         if fmt == "openbci":
             return read_openbci_txt(path, channels=channels)
         if fmt == "simple_text":
