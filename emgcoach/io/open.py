@@ -2,7 +2,8 @@
 
 XDF ('XDF:' magic, or gzip with .xdfz/.xdf.gz), C3D (.c3d, or a first block with the C3D key), Vicon Nexus CSV
 exports (a first line 'Devices', 'Trajectories', ...), Delsys Trigno CSV exports (EMGworks: a first line
-'Label: ... Sampling frequency: ...'; Trigno Discover: 'Application:,Trigno Discover ...'), OpenBCI GUI text ('%OpenBCI' first line),
+'Label: ... Sampling frequency: ...'; Trigno Discover: 'Application:,Trigno Discover ...'), Noraxon MR3
+CSV exports (a 'time,Activity,Marker,...' table header within the first ten lines), OpenBCI GUI text ('%OpenBCI' first line),
 BITalino/OpenSignals text ('# Simple Text Format' / '# OpenSignals' first line, or '#' lines with a
 sampling rate), Biometrics DataLOG text ('File Name:' then 'Channel N: ...' lines), CSV (.csv/.tsv,
 or a text file whose first row is a header), EDF/EDF+/BDF/BDF+ (via pyedflib). Every problem with the
@@ -22,6 +23,7 @@ from emgcoach.io.datalog import looks_like_datalog, read_datalog
 from emgcoach.io.delsys_csv import looks_like_delsys, read_delsys_csv
 from emgcoach.io.edf import read_edf
 from emgcoach.io.nexus_csv import looks_like_nexus, read_nexus_csv
+from emgcoach.io.noraxon_csv import looks_like_noraxon, read_noraxon_csv
 from emgcoach.io.csv_reader import check_rate, read_csv
 from emgcoach.io.recording import Recording
 from emgcoach.io.text_reader import read_openbci_txt, read_simple_text
@@ -30,7 +32,7 @@ from emgcoach.io.xdf_reader import read_xdf
 
 
 def detect_format(path: str) -> str:
-    """One of 'xdf', 'c3d', 'nexus', 'delsys', 'openbci', 'simple_text', 'datalog', 'csv', 'edf'; InputError if none fits."""
+    """One of 'xdf', 'c3d', 'nexus', 'delsys', 'noraxon', 'openbci', 'simple_text', 'datalog', 'csv', 'edf'; InputError if none fits."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -74,6 +76,8 @@ def detect_format(path: str) -> str:
         return "openbci"
     if looks_like_nexus(first):
         return "nexus"
+    if looks_like_noraxon(text.lstrip("\ufeff").splitlines()):
+        return "noraxon"
     if first.lower().startswith(("# simple text format", "# opensignals")):
         return "simple_text"
     lines = text.lstrip("\ufeff").splitlines()
@@ -127,6 +131,8 @@ def _read(path: str, fmt: str, rate_hz: float | None, channels: Sequence[Channel
             return read_nexus_csv(path, channels=channels, unit=unit)
         if fmt == "delsys":
             return read_delsys_csv(path, channels=channels, unit=unit)
+        if fmt == "noraxon":
+            return read_noraxon_csv(path, channels=channels, unit=unit)
         if fmt == "openbci":
             return read_openbci_txt(path, channels=channels)
         if fmt == "simple_text":
