@@ -53,6 +53,8 @@ from emgcoach.ui.plots import SignalPlots
 from emgcoach.ui.text import ElidedLabel
 from emgcoach.ui.theme import DEFAULT_THEME, THEME_LABELS, THEMES, apply_palette, theme_named
 from emgcoach.session.drill_set import DrillSet, Replayed, ScoredSet, file_set, set_end
+from emgcoach.session.recorded_coaching import COACHING_MARKERS, RecordedCoaching
+from emgcoach.session.simulated_person import cooperative_effort
 from emgcoach.session.sling_feedback import SlingFeedback, still
 from emgcoach.ui.report_dialog import ReportDialog, open_with_desktop
 from emgcoach.ui.transport import TransportBar
@@ -421,43 +423,24 @@ class MainWindow(QMainWindow):
     def _follow_recorded_coaching(self, rec) -> None:  # noqa: ANN001
         """Use the recording's own calibration (its rest and MVC markers, or the calibration in force when
         it was recorded) and queue its drills; keep its sets' live verdicts for the history."""
-        from emgcoach.analysis import analyze
-        from emgcoach.coach.recorded_sets import recorded_sets
-        from emgcoach.coach.session_analysis import recording_calibration, sling_channels
-
-        starts = [(m.time_s, str(m.payload.get("drill", ""))) for m in rec.markers if m.kind == "drill_start"]
-        self._recorded_drills = [(t, d) for t, d in starts if d in self.library]
-        self._recorded_drills_all = list(self._recorded_drills)
+        recorded = RecordedCoaching(rec, self.library, self._person() or "recording")
+        self._recorded_drills = list(recorded.starts)
+        self._recorded_drills_all = list(recorded.starts)
         # a replayed set saved to the history (when asked for) is saved with the verdicts given live
-        self._replayed_sets = (str(Path(rec.path).resolve()), recorded_sets(rec.markers))
-        if self.engine is not None:  # the app coaches the replay and writes its own set markers
-            self.engine.leave_source_markers_unrecorded(("drill_start", "drill_end", "phase", "rep"))
-        if not any(m.kind == "calibration" for m in rec.markers):
-            return
-        # analysing the file takes about 1 s per 2 minutes of it: on a worker thread, not the Qt thread;
-        # the recorded calibration block comes before the drill, so it is ready long before it is needed
-        import threading
-
-        person = self._person() or "recording"
-        result: dict = {}
-
-        def work() -> None:
-            try:
-                result["cal"] = recording_calibration(rec, sling_channels(rec, analyze(rec)), person)
-            except EmgcoachError as e:
-                result["cal"] = (None, f"The recording's calibration is unusable: {e}")
-
-        worker = threading.Thread(target=work, name="recording-calibration", daemon=True)
-        worker.start()
+        self._replayed_sets = (recorded.path, recorded.sets)
         engine = self.engine
+        if engine is not None:  # the app coaches the replay and writes its own set markers
+            engine.leave_source_markers_unrecorded(COACHING_MARKERS)
+        recorded.find_calibration()
 
         def done() -> None:
-            if worker.is_alive():
+            found = recorded.calibration()
+            if found is None and recorded.has_calibration:
                 QTimer.singleShot(100, done)
                 return
-            if self.engine is not engine:  # another file or sensors since: this calibration is moot
+            if found is None or self.engine is not engine:  # none, or another file or sensors since
                 return
-            cal, note = result["cal"]
+            cal, note = found
             if cal is None:
                 self.status.setText(note)
                 return
@@ -480,25 +463,9 @@ class MainWindow(QMainWindow):
                             "else does bird-dog reps")
 
     def _simulated_cue(self) -> tuple[float, float] | None:
-        """What a cooperative client would be doing now (lat, glute as fractions of MVC), from the
-        calibration wizard's step or the drill set's phase; None when the app asks nothing."""
-        now = self.engine.session_time_s()
-        session = self.wizard.session if self.wizard is not None and self.wizard.isVisible() else False
-        if session is None:
-            return (0.0, 0.0)  # the wizard is open, not started: the client waits, still
-        if session and now < session.end_s:
-            _, step, _ = session.step_at(now)
-            if step is None or step.kind != "mvc":
-                return (0.0, 0.0)
-            return (1.0, 0.0) if step.muscle == LAT else (0.0, 1.0)
-        if self.runner is not None:
-            phase = self.runner.status(now).phase
-            if phase in ("contract", "hold"):
-                t = self.runner.drill.targets
-                lat_pct = (t.lat_lo + t.lat_hi) / 2 if math.isfinite(t.lat_hi) else 1.4 * t.lat_lo
-                return (lat_pct / 100.0, min(1.0, 1.4 * t.glute_min / 100.0))
-            return (0.0, 0.0)
-        return None
+        """What a cooperative client would be doing now (lat, glute as fractions of MVC)."""
+        calibrating = self.wizard.session if self.wizard is not None and self.wizard.isVisible() else False
+        return cooperative_effort(self.engine.session_time_s(), calibrating, self.runner)
 
     def add_lsl_streams(self) -> int:
         """Stream every EMG-type LSL stream found within 2 s; returns how many."""
