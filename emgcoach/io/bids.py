@@ -1,4 +1,4 @@
-"""BIDS-EMG export (the EMG extension of BIDS, released in BIDS 1.11).
+"""BIDS-EMG export and import (the EMG extension of BIDS, released in BIDS 1.11).
 
 Layout written under `out_dir` (the dataset root):
 
@@ -18,6 +18,18 @@ The subject, session and task labels must be alphanumeric (`[A-Za-z0-9]+`): a ps
 'P07', never a name. A new dataset is built in a temporary folder next to `out_dir` and renamed on
 success; into an existing dataset only the new `emg/` folder is added (built under a temporary name and
 renamed) and participants.tsv is replaced atomically. On any error nothing new is left behind.
+
+Import (`read_bids_recording`, which `io.open.read_recording` calls for a folder and for an `*_emg.edf|.bdf`
+with a `*_channels.tsv` beside it; `dataset_recordings` lists a dataset's recordings):
+- Samples from the EDF/BDF (io.edf rules: physical dimension to µV).
+- channels.tsv (same folder, same stem): rows whose `type` is not EMG (ACCEL, TRIG, MISC, ...) are left out
+  of the EMG streams; `target_muscle` ('left latissimus dorsi', 'right gluteus maximus') gives the role,
+  'n/a' leaves the one guessed from the label. `--channel` overrides still win.
+- events.tsv: each row a marker at the file's start + onset. A `trial_type` that is a marker kind with a JSON
+  object `value` (as this export writes) is that marker; any other row a `note` ({"event": trial_type,
+  "value": ..., "duration_s": ..., "source": "bids"}). A row the EDF's own annotations already hold (same
+  kind within 1 ms, as in this export's files) and this export's stream-gap rows are not doubled.
+Sidecars inherited from higher folders (the BIDS inheritance principle) are not looked up.
 """
 
 from __future__ import annotations
@@ -28,12 +40,18 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from emgcoach.io.edf import _edf_label, write_edf
+import numpy as np
+
+from emgcoach.errors import InputError
+from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
+from emgcoach.io.edf import _edf_label, read_edf, write_edf
 from emgcoach.io.recording import Recording
+from emgcoach.types import MARKER_KINDS, MUSCLES, Marker
 
 Progress = Callable[[float], Any] | None
 BIDS_VERSION = "1.11.0"
@@ -271,4 +289,158 @@ def write_bids(
         raise
 
 
-__all__ = ["write_bids", "check_label", "BIDS_VERSION"]
+DATA_ENDINGS = ("_emg.edf", "_emg.bdf")
+NOT_RAW = ("derivatives", "sourcedata", "code")  # folders of a dataset that hold no raw recordings
+
+
+def is_bids_data_file(path: str | os.PathLike[str]) -> bool:
+    """Whether `path` is a BIDS-EMG data file with its channels.tsv beside it."""
+    p = Path(path)
+    return p.name.lower().endswith(DATA_ENDINGS) and _sidecar_path(p, "channels.tsv").is_file()
+
+
+def _sidecar_path(data: Path, what: str) -> Path:
+    return data.with_name(data.name[: -len("emg.edf")] + what)
+
+
+def dataset_recordings(root: str | os.PathLike[str]) -> list[Path]:
+    """Every recording (`*_emg.edf`, `*_emg.bdf`) under `root`, a BIDS dataset or any folder in one, in name
+    order; hidden folders and a dataset's derivatives/, sourcedata/ and code/ are not searched."""
+    top = Path(root)
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(top):
+        at_top = Path(folder) == top
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (at_top and d in NOT_RAW))
+        found.extend(Path(folder) / f for f in sorted(files) if f.lower().endswith(DATA_ENDINGS))
+    return found
+
+
+def _tsv_rows(path: Path, source: str) -> list[dict[str, str]]:
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError:
+        raise InputError(str(path), "not UTF-8 text") from None
+    except OSError as e:
+        raise InputError(source, f"cannot read {path.name}: {e.strerror or e}") from None
+    lines = [ln for ln in lines if ln.strip()]
+    if not lines:
+        return []
+    head = [h.strip() for h in lines[0].split("\t")]
+    return [dict(zip(head, (c.strip() for c in ln.split("\t")))) for ln in lines[1:]]
+
+
+def _target_role(text: str, label: str) -> tuple[str, str]:
+    """(muscle, side) from channels.tsv's target_muscle ('left latissimus dorsi'); the label's guess for n/a."""
+    words = text.strip().lower().replace("_", " ").split()
+    guess = guess_role(label)
+    if not words or words == ["n/a"]:
+        return guess
+    side = {"left": "left", "l": "left", "right": "right", "r": "right"}.get(words[0])
+    rest = words[1:] if side else words
+    muscle = "_".join(rest)
+    if muscle not in MUSCLES:
+        muscle = guess_role(" ".join(rest))[0]
+    return muscle, side or guess[1]
+
+
+def _apply_channels(recording: Recording, rows: list[dict[str, str]], source: str) -> None:
+    """Drop non-EMG channels and set roles from channels.tsv rows, in place."""
+    table = {r.get("name", ""): r for r in rows}
+    streams = []
+    for s in recording.streams:
+        keep, specs = [], []
+        for j, spec in enumerate(s.info.channels):
+            row = table.get(spec.name)
+            if row is not None and row.get("type", "EMG").strip().upper() != "EMG":
+                continue
+            keep.append(j)
+            muscle, side = _target_role(row.get("target_muscle", "n/a"), spec.name) if row else (spec.muscle, spec.side)
+            specs.append(replace(spec, muscle=muscle, side=side))
+        if not keep:
+            continue
+        s.info = replace(s.info, channels=tuple(specs))
+        s.data = np.ascontiguousarray(s.data[:, keep])
+        s.unit_assumed = tuple(keep.index(j) for j in s.unit_assumed if j in keep)
+        streams.append(s)
+    if not streams:
+        raise InputError(source, "channels.tsv lists no EMG channel of the data file")
+    recording.streams = streams
+
+
+def _event_marker(row: dict[str, str], t_start: float) -> Marker | None:
+    try:
+        onset = float(row.get("onset", ""))
+    except ValueError:
+        return None
+    if not math.isfinite(onset):
+        return None
+    kind, value = row.get("trial_type", "n/a"), row.get("value", "n/a")
+    try:
+        payload = json.loads(value) if value not in ("", "n/a") else None
+    except ValueError:
+        payload = None
+    if kind in MARKER_KINDS and isinstance(payload, dict):
+        return Marker(time_s=t_start + onset, kind=kind, payload=payload)
+    note: dict[str, Any] = {"event": kind if kind != "n/a" else value, "source": "bids"}
+    if value not in ("", "n/a") and kind != "n/a":
+        note["value"] = value
+    try:
+        duration = float(row.get("duration", "n/a"))
+        if math.isfinite(duration):
+            note["duration_s"] = duration
+    except ValueError:
+        pass
+    return Marker(time_s=t_start + onset, kind="note", payload=note)
+
+
+def _apply_events(recording: Recording, rows: list[dict[str, str]]) -> None:
+    t_start = min(s.t0 for s in recording.streams)
+    have = [(m.time_s, m.kind) for m in recording.markers]
+    for row in rows:
+        m = _event_marker(row, t_start)
+        if m is None:
+            continue
+        if m.kind == "gap" and "stream" in m.payload:
+            continue  # this export's row for a stream gap: the data file holds the gap itself
+        if any(k == m.kind and abs(t - m.time_s) < 1e-3 for t, k in have):
+            continue
+        recording.markers.append(m)
+    recording.markers.sort(key=lambda mk: mk.time_s)
+
+
+def read_bids_recording(
+    path: str | os.PathLike[str],
+    channels: Sequence[ChannelOverride] | None = None,
+    unit: str | None = None,
+) -> Recording:
+    """Read one BIDS-EMG recording: a data file, or a folder (a dataset or part of one) holding exactly one."""
+    source = str(path)
+    data = Path(path)
+    if data.is_dir():
+        found = dataset_recordings(data)
+        if len(found) != 1:
+            what = "no BIDS-EMG recording (*_emg.edf or *_emg.bdf)" if not found else (
+                f"{len(found)} BIDS-EMG recordings; give one of them, or list them with io.bids.dataset_recordings")
+            raise InputError(source, f"a folder holding {what}")
+        data = found[0]
+    recording = read_edf(data, unit=unit)
+    recording.path = source
+    channels_tsv, events_tsv = _sidecar_path(data, "channels.tsv"), _sidecar_path(data, "events.tsv")
+    if channels_tsv.is_file():
+        _apply_channels(recording, _tsv_rows(channels_tsv, source), source)
+    if events_tsv.is_file():
+        _apply_events(recording, _tsv_rows(events_tsv, source))
+    offset = 0
+    for s in recording.streams:
+        s.info = replace(s.info, channels=apply_overrides(s.info.channels, channels, source, offset))
+        offset += s.info.n_channels
+    check_override_indices([ov for ov in channels or () if not ov.name], offset, source)
+    read_as = (f"BIDS-EMG recording {data.name}" + (" with its channels.tsv" if channels_tsv.is_file() else "")
+               + (" and events.tsv" if events_tsv.is_file() else ""))
+    for s in recording.streams:
+        s.info = replace(s.info, extra={**(s.info.extra or {}), "read_as": read_as})
+    return recording
+
+
+__all__ = ["write_bids", "check_label", "BIDS_VERSION", "dataset_recordings", "read_bids_recording",
+           "is_bids_data_file"]

@@ -4,7 +4,7 @@ XDF ('XDF:' magic, or gzip with .xdfz/.xdf.gz), C3D (.c3d, or a first block with
 exports (a first line 'Devices', 'Trajectories', ...), Delsys Trigno CSV exports (EMGworks: a first line
 'Label: ... Sampling frequency: ...'; Trigno Discover: 'Application:,Trigno Discover ...'), Noraxon MR3
 CSV exports (a 'time,Activity,Marker,...' table header within the first ten lines), OpenBCI GUI text ('%OpenBCI' first line),
-BITalino/OpenSignals text ('# Simple Text Format' / '# OpenSignals' first line, or '#' lines with a
+BIDS-EMG (a folder holding one recording, or an `*_emg.edf|.bdf` with its channels.tsv: io.bids), BITalino/OpenSignals text ('# Simple Text Format' / '# OpenSignals' first line, or '#' lines with a
 sampling rate), Biometrics DataLOG text ('File Name:' then 'Channel N: ...' lines), CSV (.csv/.tsv,
 or a text file whose first row is a header), EDF/EDF+/BDF/BDF+ (via pyedflib). Every problem with the
 file is an InputError naming the file; anything else a reader raises on a damaged file is turned into
@@ -17,6 +17,7 @@ import os
 from collections.abc import Sequence
 
 from emgcoach.errors import InputError
+from emgcoach.io.bids import is_bids_data_file, read_bids_recording
 from emgcoach.io.c3d_reader import read_c3d
 from emgcoach.io.channels import ChannelOverride, check_override_names
 from emgcoach.io.datalog import looks_like_datalog, read_datalog
@@ -113,7 +114,9 @@ def read_recording(
             unit = parse_unit(unit)
         except ValueError as e:
             raise InputError(path, str(e)) from None
-    fmt = detect_format(path)
+    fmt = "bids" if os.path.isdir(path) else detect_format(path)
+    if fmt == "edf" and is_bids_data_file(path):
+        fmt = "bids"
     recording = _read(path, fmt, rate_hz, channels, unit)
     check_override_names(channels, [c.name for s in recording.streams for c in s.info.channels], path)
     return recording
@@ -123,6 +126,8 @@ def _read(path: str, fmt: str, rate_hz: float | None, channels: Sequence[Channel
           unit: str | None) -> Recording:
     """The reader of `fmt` on `path`, anything unforeseen it raises turned into one InputError line."""
     try:
+        if fmt == "bids":
+            return read_bids_recording(path, channels=channels, unit=unit)
         if fmt == "xdf":
             return read_xdf(path, channels=channels, unit=unit)
         if fmt == "c3d":
