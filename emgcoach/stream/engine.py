@@ -54,6 +54,8 @@ class _Stream:
 
     def __init__(self, source: Source, processor: StreamProcessor) -> None:
         self.source, self.processor = source, processor
+        # a live link declares its state and health (checked once: a source's type does not change)
+        self.link: LinkStatus | None = source if isinstance(source, LinkStatus) else None
         self.task: asyncio.Task | None = None
 
     @property
@@ -63,10 +65,6 @@ class _Stream:
     @property
     def info(self) -> StreamInfo:
         return self.processor.info
-
-    @property
-    def link(self) -> LinkStatus | None:
-        return self.source if isinstance(self.source, LinkStatus) else None
 
     def stats(self) -> StreamStats:
         link = self.link
