@@ -9,7 +9,8 @@ Pacing (DESIGN.md, Timing / Lessons): every item has an absolute release time on
 (a Block is released when the clock reaches the time of its *last* sample, a Marker at its `time_s`).
 The wall target is `anchor_wall + (t - anchor_pos) / speed`; the source waits for
 `max(0, target - now)`, racing the clock's 'changed' event so a seek, pause, speed change or
-`close()` takes effect at once. Sleeps are never accumulated, so replay does not drift.
+`close()` takes effect at once. Sleeps are never accumulated, so replay does not drift. The lifecycle
+(closing, one pass per `blocks()`, letting the loop run at full speed) is `stream.paced.PacedSource`'s.
 Pause and speed changes re-anchor the clock, so resuming never floods a catch-up burst.
 
 Conventions that downstream code relies on:
@@ -43,12 +44,13 @@ import bisect
 import math
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from emgcoach.io.recording import RecordedStream, Recording
+from emgcoach.stream.paced import PacedSource, Release
 from emgcoach.types import Block, Marker, StreamInfo
 
 MIN_SPEED = 0.25
@@ -229,7 +231,7 @@ class _Segment:
     lost: int  # samples missing just before this segment
 
 
-class ReplaySource:
+class ReplaySource(PacedSource):
     """A `Source` replaying one stream of a `Recording`, paced by a `ReplayClock`.
 
     recording: the in-memory recording (as readers return it).
@@ -249,6 +251,8 @@ class ReplaySource:
     a new `blocks()` call plays on from the seek target.
     """
 
+    exclusive = True  # the cursor is shared state
+
     def __init__(
         self,
         recording: Recording,
@@ -264,6 +268,7 @@ class ReplaySource:
             raise IndexError(f"recording {recording.path!r} has {len(recording.streams)} streams, no stream {stream_index}")
         if not (block_s > 0 and math.isfinite(block_s)):
             raise ValueError(f"block_s must be a positive number of seconds, not {block_s!r}")
+        super().__init__()
         self._recording = recording
         self._stream: RecordedStream = recording.streams[stream_index]
         self._index = stream_index
@@ -291,8 +296,6 @@ class ReplaySource:
         self._position = self._stream.t0
         self._preroll_s = max(0.0, float(preroll_s))
         self._preroll_to: float | None = None  # after a seek: blocks up to this time go out at once
-        self._closed = False
-        self._running = False
         self._finished = False
 
     # -------------------------------------------------------------- properties
@@ -317,6 +320,11 @@ class ReplaySource:
     @property
     def speed(self) -> float:
         return self._clock.speed
+
+    @property
+    def realtime(self) -> bool:
+        """False at infinite speed (as fast as possible)."""
+        return not math.isinf(self._clock.speed)
 
     @property
     def paused(self) -> bool:
@@ -347,10 +355,6 @@ class ReplaySource:
         """True once the replay reached the end of the stream (and its markers) or was closed."""
         return self._finished
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
     # ---------------------------------------------------------------- commands
     def pause(self) -> None:
         self._clock.pause()
@@ -364,67 +368,65 @@ class ReplaySource:
     def set_speed(self, speed: float | None) -> None:
         self._clock.set_speed(speed)
 
-    async def close(self) -> None:
-        """Stop: a running `blocks()` ends promptly, even while it waits or the clock is paused."""
-        self._closed = True
+    def _on_close(self) -> None:
+        """A running `blocks()` ends promptly, even while it waits or the clock is paused."""
         self._finished = True
         self._clock._notify()  # wake the waiter; other sources just re-check and wait again
 
     # ----------------------------------------------------------------- playing
-    async def blocks(self) -> AsyncIterator[Block | Marker]:
-        """Yield Blocks (and Markers) at their recorded times on the clock."""
-        if self._running:
-            raise RuntimeError("ReplaySource.blocks() is already being iterated")
-        self._running = True
-        clock = self._clock
-        try:
-            clock._bind()
-            clock.start()
-            while not self._closed:
-                if self._gen != clock.generation:
-                    self._gen = clock.generation
-                    self._reposition(clock.seek_target_s)
-                if self._seek_marker is not None:
-                    marker, self._seek_marker = self._seek_marker, None
-                    yield marker
-                    continue
-                item, release = self._peek()
-                if item is None:
-                    self._finished = True
-                    return
-                self._finished = False
-                if not await self._wait_until(release):
-                    continue  # closed, or a seek happened: re-check at the top
-                self._consume(item)
-                clock._note_released(release)
-                yield item
-        finally:
-            self._running = False
+    def _now(self) -> float:
+        return self._clock._time()
 
-    async def _wait_until(self, t_s: float) -> bool:
-        """Wait until the clock reaches `t_s`; False if closed or seeked meanwhile."""
+    def _releases(self) -> Iterator[Release]:
+        """Blocks (and Markers) at their recorded times on the clock; a seek's marker is due at once."""
+        clock = self._clock
+        clock._bind()
+        clock.start()
+        while True:
+            if self._gen != clock.generation:
+                self._gen = clock.generation
+                self._reposition(clock.seek_target_s)
+            if self._seek_marker is not None:
+                marker, self._seek_marker = self._seek_marker, None
+                yield Release(None, marker)
+                continue
+            item, release = self._peek()
+            if item is None:
+                self._finished = True
+                return
+            self._finished = False
+            yield Release(release, item)
+
+    def _take(self, release: Release) -> Block | Marker:
+        item = release.item
+        assert isinstance(item, Block | Marker)
+        if release.due_s is not None:  # a seek's marker is not part of the recording's cursor
+            self._consume(item)
+            self._clock._note_released(release.due_s)
+        return item
+
+    async def _pace(self, due_s: float | None) -> bool:
+        """Wait until the clock reaches `due_s`; False if closed or seeked meanwhile."""
+        if due_s is None:
+            return not self._closed
         clock = self._clock
         gen = self._gen
         while True:
             if self._closed or clock.generation != gen:
                 return False
-            if self._preroll_to is not None and t_s <= self._preroll_to:
+            if self._preroll_to is not None and due_s <= self._preroll_to:
                 return True  # the lead-up to a seek target: due already, even while paused
             ev = clock._event()
             if clock.paused or not clock.started:
                 await ev.wait()  # no busy wait: pause/resume/seek/close all notify
                 continue
             if math.isinf(clock.speed):
-                await asyncio.sleep(0)  # as fast as possible, but let the loop breathe
+                await self._let_loop_run()
                 return not self._closed and clock.generation == gen
-            delay = clock.wall_target(t_s) - clock._time()
+            delay = clock.wall_target(due_s) - self._now()
             if delay <= 0:
                 return True
-            try:
-                async with asyncio.timeout(delay):
-                    await ev.wait()
-            except TimeoutError:
-                pass
+            await _wait_at_most(ev, delay)
 
     # ----------------------------------------------------------------- cursor
     def _make_segments(self) -> list[_Segment]:
@@ -521,6 +523,15 @@ class ReplaySource:
         self._position = t_s
         self._finished = False
         self._seek_marker = Marker(time_s=t_s, kind="note", payload={"event": "seek", "to_s": t_s, "stream": s.info.name})
+
+
+async def _wait_at_most(event: asyncio.Event, timeout_s: float) -> None:
+    """Wait for `event`, or until `timeout_s` has passed (the usual way a due time arrives)."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            await event.wait()
+    except TimeoutError:
+        return  # the due time came before any change of the clock
 
 
 def _recording_start(recording: Recording) -> float:

@@ -18,7 +18,7 @@ import numpy as np
 from emgcoach.coach.drills import Drill, get_drill, load_library
 from emgcoach.errors import EmgcoachError
 from emgcoach.io.xdf_writer import Recorder
-from emgcoach.stream.sim.scenario import Burst, Scenario, scripted_scenario
+from emgcoach.stream.sim.scenario import Burst, Scenario, lat_glute_channels, scripted_scenario
 from emgcoach.stream.sim.source import SimulatorSource
 from emgcoach.types import Block, ChannelSpec, Marker
 
@@ -65,11 +65,7 @@ def drill_scenario(
     for one already on), and both still end together. `duration_s` (if given) sets how many reps fit.
     Markers: calibration steps, drill_start, phase, rep (with the true onsets), drill_end."""
     drill = get_drill(drill_id, library if library is not None else load_library(include_user=False))
-    glute_side = "right" if lat_side == "left" else "left"
-    channels = (
-        ChannelSpec(f"lat_{lat_side[0].upper()}", "latissimus_dorsi", lat_side),
-        ChannelSpec(f"glute_{glute_side[0].upper()}", "gluteus_maximus", glute_side),
-    )
+    channels = lat_glute_channels(lat_side)
     t = LEAD_IN_S
     bursts: list[list[Burst]] = [[], []]
     markers: list[Marker] = []
@@ -82,20 +78,37 @@ def drill_scenario(
             if room < drill.rep_s:
                 raise EmgcoachError(f"--duration {duration_s:g} s is too short for one rep of {drill.id} (needs {t + drill.setup_s + drill.rep_s:g} s)")
             reps = max(1, int(room // drill.rep_s))
+    active_s = drill.phase_s("contract") + drill.phase_s("hold")
+    if partner_onset_ms is not None and not -(drill.phase_s("release") + drill.phase_s("rest")) < partner_onset_ms / 1000.0 < active_s:
+        raise EmgcoachError(f"partner onset {partner_onset_ms:+g} ms falls outside {drill.id}'s rep (it must follow the last rep's "
+                            f"end and precede this one's, within {-1000 * (drill.phase_s('release') + drill.phase_s('rest')):+g} "
+                            f"to {1000 * active_s:+g} ms)")
+    markers.append(Marker(t, "drill_start", {"drill": drill.id, "reps": reps, "lat_channel": 0, "glute_channel": 1}))
+    markers.append(Marker(t, "phase", {"drill": drill.id, "phase": "setup", "rep": -1}))
+    t = _drill_reps(drill, t + drill.setup_s, reps, seed, partner_onset_ms, bursts, markers)
+    markers.append(Marker(t, "drill_end", {"drill": drill.id, "reps": reps}))
+    return scripted_scenario(
+        [bursts[0], bursts[1]], channels=channels, duration_s=t + 1.0, name=drill.id, markers=markers
+    )
+
+
+def _drill_reps(
+    drill: Drill,
+    t: float,
+    reps: int,
+    seed: int,
+    partner_onset_ms: float | None,
+    bursts: list[list[Burst]],
+    markers: list[Marker],
+) -> float:
+    """The reps of `drill_scenario` from time t: bursts and phase and rep markers appended; returns the end."""
     tg = drill.targets
     lat_level = (tg.lat_lo + tg.lat_hi) / 200.0
     glute_level = min(0.9, 1.6 * tg.glute_min / 100.0)
     late_rep = reps // 2 if reps >= 3 else -1
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xD111]))
-    markers.append(Marker(t, "drill_start", {"drill": drill.id, "reps": reps, "lat_channel": 0, "glute_channel": 1}))
-    markers.append(Marker(t, "phase", {"drill": drill.id, "phase": "setup", "rep": -1}))
-    t += drill.setup_s
     active_s = drill.phase_s("contract") + drill.phase_s("hold")
     latest = tg.partner_onset_ms[1]
-    if partner_onset_ms is not None and not -(drill.phase_s("release") + drill.phase_s("rest")) < partner_onset_ms / 1000.0 < active_s:
-        raise EmgcoachError(f"partner onset {partner_onset_ms:+g} ms falls outside {drill.id}'s rep (it must follow the last rep's "
-                            f"end and precede this one's, within {-1000 * (drill.phase_s('release') + drill.phase_s('rest')):+g} "
-                            f"to {1000 * active_s:+g} ms)")
     for i in range(reps):
         offset_ms = float(0.5 * latest + 15.0 * rng.standard_normal())
         if i == late_rep:
@@ -119,10 +132,7 @@ def drill_scenario(
                               "latency_ms": 1000.0 * (glute_on - lat_on), "offset_s": off})
         )
         t += drill.rep_s
-    markers.append(Marker(t, "drill_end", {"drill": drill.id, "reps": reps}))
-    return scripted_scenario(
-        [bursts[0], bursts[1]], channels=channels, duration_s=t + 1.0, name=drill.id, markers=markers
-    )
+    return t
 
 
 async def _pump(source: SimulatorSource, recorder: Recorder) -> tuple[int, int]:

@@ -32,7 +32,7 @@ t_origin + first_index / rate_hz, where t_origin is `clock()` when `blocks()` st
 caller's session clock, e.g. `Engine.clock_s`, and never drift: they are computed from the index, not
 accumulated). With realtime=True (default) each block is released when its last sample exists on the
 clock: `asyncio.sleep(target - clock())` against absolute targets; realtime=False yields as fast as the
-consumer takes them (tests). The cue is asked once per block, at the session time the block ends
+consumer takes them (tests). Closing and pacing follow `stream.paced.PacedSource`. The cue is asked once per block, at the session time the block ends
 (t_origin + end_index / rate_hz, i.e. now when paced); as every response is at least 150 ms away the
 block it is asked after is already final. Deterministic from `seed` for a given cue(t) function.
 
@@ -43,18 +43,20 @@ the simulator's own (`sim.signal`); the band-pass is the app's (`dsp.filters.Ban
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from emgcoach.dsp.filters import BandPass
+from emgcoach.stream.paced import PacedSource, Release
+from emgcoach.stream.sim.scenario import lat_glute_channels
 from emgcoach.stream.sim.signal import ShapedNoise, band_power_fraction, raised_cosine
-from emgcoach.types import Block, ChannelSpec, StreamInfo
+from emgcoach.types import Block, StreamInfo
 
 __all__ = ["SimulatedClient", "Cue"]
 
@@ -228,7 +230,12 @@ class _Person:
         return ((self.rest + self.span * act) * self.scale * shaped).astype(np.float32)
 
 
-class SimulatedClient:
+def _seconds_since(started: float) -> Callable[[], float]:
+    """A clock reading seconds since `started` on `time.monotonic()`."""
+    return lambda: time.monotonic() - started
+
+
+class SimulatedClient(PacedSource):
     """A `Source`: two simulated sensors on a person who follows `cue` live (see the module docstring).
 
     cue(t_session_s) -> (lat, glute) activation asked for, fractions of MVC in 0..1, or None (free
@@ -256,10 +263,9 @@ class SimulatedClient:
     ) -> None:
         if not (rate_hz > 0 and math.isfinite(rate_hz)):
             raise ValueError(f"rate_hz must be positive, got {rate_hz}")
-        if lat_side not in ("left", "right"):
-            raise ValueError("lat_side must be 'left' or 'right'")
         if len(mvc_uv) != 2 or len(rest_uv) != 2 or not all(0 <= r < m for r, m in zip(rest_uv, mvc_uv)):
             raise ValueError("need two levels each, with 0 <= rest_uv < mvc_uv per muscle")
+        super().__init__(realtime)
         self.cue = cue
         self.rate_hz = float(rate_hz)
         self.block_samples = max(1, int(round(block_s * self.rate_hz)))
@@ -268,18 +274,13 @@ class SimulatedClient:
         self.clock = clock
         self.mvc_uv = (float(mvc_uv[0]), float(mvc_uv[1]))
         self.rest_uv = (float(rest_uv[0]), float(rest_uv[1]))
-        self.realtime = bool(realtime)
         self.duration_s = duration_s
-        glute_side = "right" if lat_side == "left" else "left"
         self._info = StreamInfo(
             kind="simulator",
             name="simulator:live",
             address="",
             rate_hz=self.rate_hz,
-            channels=(
-                ChannelSpec(f"lat_{lat_side[0].upper()}", "latissimus_dorsi", lat_side),
-                ChannelSpec(f"glute_{glute_side[0].upper()}", "gluteus_maximus", glute_side),
-            ),
+            channels=lat_glute_channels(lat_side),
             extra={
                 "scenario": "live",
                 "seed": str(self.seed),
@@ -287,8 +288,8 @@ class SimulatedClient:
                 "rest_uv": ",".join(f"{v:g}" for v in self.rest_uv),
             },
         )
-        self._closed = False
         self._person: _Person | None = None
+        self._run_clock: Callable[[], float] = time.monotonic  # the clock of the current `blocks()` run
 
     @property
     def info(self) -> StreamInfo:
@@ -298,36 +299,32 @@ class SimulatedClient:
     def latencies_ms(self) -> list[float]:
         return list(self._person.latencies_ms) if self._person is not None else []
 
-    async def blocks(self) -> AsyncIterator[Block]:
-        if self.clock is None:
-            started = time.monotonic()
-            clock: Callable[[], float] = lambda: time.monotonic() - started  # noqa: E731
-        else:
-            clock = self.clock
+    def _now(self) -> float:
+        return self._run_clock()
+
+    def _releases(self) -> Iterator[Release]:
+        clock = self.clock if self.clock is not None else _seconds_since(time.monotonic())
+        self._run_clock = clock
         person = self._person = _Person(self)
         rate, B = self.rate_hz, self.block_samples
         t_origin = float(clock())
         n_total = None if self.duration_s is None else int(round(self.duration_s * rate))
         steps = np.arange(B, dtype=np.float64)
         first = 0
-        while not self._closed:
+        while True:
             n = B if n_total is None else min(B, n_total - first)
             if n <= 0:
                 return
             end = first + n
-            if self.realtime:
-                delay = t_origin + end / rate - clock()
-                await asyncio.sleep(max(0.0, delay))
-                if self._closed:
-                    return
-            else:
-                await asyncio.sleep(0)  # let other tasks run between blocks
-            t = t_origin + (first + steps[:n]) / rate
-            data = person.render(t)
-            t_end = t_origin + end / rate
-            person.respond(t_end, self.cue(t_end))
-            yield Block(data=data, t0=float(t[0]), rate_hz=rate, first_index=first)
+            # the block is made when due: the cue is asked about the present
+            yield Release(t_origin + end / rate, partial(self._block, person, t_origin, first, steps[:n]))
             first = end
 
-    async def close(self) -> None:
-        self._closed = True
+    def _block(self, person: _Person, t_origin: float, first: int, steps: np.ndarray) -> Block:
+        """The block of samples [first, first + len(steps)), then the person's response to the cue."""
+        rate = self.rate_hz
+        t = t_origin + (first + steps) / rate
+        data = person.render(t)
+        t_end = t_origin + (first + steps.size) / rate
+        person.respond(t_end, self.cue(t_end))
+        return Block(data=data, t0=float(t[0]), rate_hz=rate, first_index=first)

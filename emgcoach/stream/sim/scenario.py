@@ -14,7 +14,7 @@ import numpy as np
 
 from emgcoach.types import ChannelSpec, Marker
 
-__all__ = ["Burst", "Scenario", "bird_dog_scenario", "default_levels_uv", "scripted_scenario"]
+__all__ = ["Burst", "Scenario", "bird_dog_scenario", "default_levels_uv", "lat_glute_channels", "scripted_scenario"]
 
 # Default (rest µV RMS, full-activation µV RMS) per muscle.
 _LEVELS_UV: dict[str, tuple[float, float]] = {
@@ -142,6 +142,17 @@ def scripted_scenario(
     )
 
 
+def lat_glute_channels(lat_side: str = "left") -> tuple[ChannelSpec, ChannelSpec]:
+    """The coached pair: latissimus dorsi on `lat_side` ('lat_L' / 'lat_R'), gluteus maximus opposite."""
+    if lat_side not in ("left", "right"):
+        raise ValueError("lat_side must be 'left' or 'right'")
+    glute_side = "right" if lat_side == "left" else "left"
+    return (
+        ChannelSpec(f"lat_{lat_side[0].upper()}", "latissimus_dorsi", lat_side),
+        ChannelSpec(f"glute_{glute_side[0].upper()}", "gluteus_maximus", glute_side),
+    )
+
+
 def bird_dog_scenario(
     reps: int = 8,
     hold_s: float = 3.0,
@@ -166,15 +177,9 @@ def bird_dog_scenario(
     one `rep` per rep at the lat onset (payload: index, lat_onset_s, glute_onset_s, latency_ms, offset_s),
     `drill_end` at the last release.
     """
-    if lat_side not in ("left", "right"):
-        raise ValueError("lat_side must be 'left' or 'right'")
+    channels = lat_glute_channels(lat_side)
     if reps < 0 or hold_s <= 0 or rest_s < 0 or lead_in_s < 0:
         raise ValueError("bird_dog_scenario: need reps >= 0, hold_s > 0, rest_s >= 0, lead_in_s >= 0")
-    glute_side = "right" if lat_side == "left" else "left"
-    channels = (
-        ChannelSpec(f"lat_{lat_side[0].upper()}", "latissimus_dorsi", lat_side),
-        ChannelSpec(f"glute_{glute_side[0].upper()}", "gluteus_maximus", glute_side),
-    )
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xB1D]))
     jitter = rng.standard_normal(reps) * latency_jitter_ms if latency_jitter_ms > 0 else np.zeros(reps)
     lat_b: list[Burst] = []
