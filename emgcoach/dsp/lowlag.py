@@ -42,7 +42,7 @@ class BayesEnvelope:
 
     Defaults: alpha 0.3/sqrt(s), beta 1/s, 5 ms updates, 128 levels 0.5-1000 µV, evidence 0.5. With
     evidence 1 the filter counted every sample as independent; on the simulator's surface-EMG spectrum
-    (`stream.simulator`, power peaking near 80 Hz, so neighbouring samples at 2 kHz are strongly
+    (`stream.sim`, power peaking near 80 Hz, so neighbouring samples at 2 kHz are strongly
     correlated) that over-confidence made spurious jumps: steady ripple 0.15 against the linear
     envelope's 0.12 and rest spikes (max/mean) 1.6 against 1.3. Halving the evidence removes them and
     keeps the fast rise. Measured through `Pipeline` (band-pass, |x|, this stage; `tests/dsp/

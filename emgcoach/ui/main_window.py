@@ -453,7 +453,7 @@ class MainWindow(QMainWindow):
         """A simulated client wearing two sensors (lat left + glute right), paced like live ones, who does
         what the app asks: rests and pushes through the calibration, follows a drill set's phases, and
         otherwise does bird-dog reps on their own."""
-        from emgcoach.stream.simulated_client import SimulatedClient
+        from emgcoach.stream.sim.client import SimulatedClient
 
         engine = self._new_engine()
         engine.add_source(SimulatedClient(lambda _t: self._sim_cue, rate_hz=2000.0, clock=engine.clock_s))
