@@ -30,7 +30,7 @@ def test_headless_packages_do_not_import_gui_or_ble(folder: str) -> None:
 
 
 def test_dsp_imports_only_numpy_and_scipy() -> None:
-    """DESIGN.md: dsp/ depends on numpy and scipy only. One departure, kept to one module: the compiled
+    """docs/architecture.md: dsp/ depends on numpy and scipy only. One departure, kept to one module: the compiled
     per-sample loops in dsp/compiled.py use numba (the streaming target of 300x real time is out of reach
     with numpy's per-call overhead on 20-sample chunks)."""
     allowed = {"numpy", "scipy", "emgcoach", "__future__", "dataclasses", "typing", "math", "collections", "functools", "enum"}

@@ -1,6 +1,6 @@
 """The engine: sources on one asyncio loop in its own thread, a `StreamProcessor` per stream, fan-out.
 
-Threads (see DESIGN.md): the acquisition thread runs the loop: it reads every source, hands each block to
+Threads (see docs/architecture.md): the acquisition thread runs the loop: it reads every source, hands each block to
 its stream's `StreamProcessor` (processor.py: DSP, ring buffers, onsets, quality, the recorder feed, all
 synchronous), queues the events it gives and calls the subscribers with the processed block. The
 recorder's queue is never waited on for the disk.

@@ -5,7 +5,7 @@ kept, so gaps look exactly like lost BLE packets) and, for stream 0, the recorde
 against a `ReplayClock`. Several sources of one recording share one clock (`replay_sources`), so
 they stay in step and pause, resume, seek and change speed together.
 
-Pacing (DESIGN.md, Timing / Lessons): every item has an absolute release time on the session clock
+Pacing (docs/architecture.md, Threads): every item has an absolute release time on the session clock
 (a Block is released when the clock reaches the time of its *last* sample, a Marker at its `time_s`).
 The wall target is `anchor_wall + (t - anchor_pos) / speed`; the source waits for
 `max(0, target - now)`, racing the clock's 'changed' event so a seek, pause, speed change or

@@ -4,7 +4,7 @@ With `realtime=True` the simulator paces itself like a live sensor, so killing t
 exercises the recorder's crash safety exactly as a real session would.
 
 The drills come from the coaching library (`coach/drills.toml`), which is data only: `stream/` reading it
-is the one place the layers meet in this direction (DESIGN.md has coach above stream), and it is here
+is the one place the layers meet in this direction (docs/architecture.md has coach above stream), and it is here
 because a simulated session is a scripted drill.
 """
 
