@@ -22,7 +22,7 @@ from emgcoach.dsp.filters import detect_mains_hz
 from emgcoach.dsp.normalise import best_window_mean
 from emgcoach.dsp.onset import detect_onsets, onset_defaults
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
-from emgcoach.dsp.quality import assess_quality
+from emgcoach.dsp.quality import QualityReport, assess_quality
 from emgcoach.dsp.rest import burst_levels, find_rest, stretch_rest
 from emgcoach.errors import InputError
 from emgcoach.io.recording import RecordedStream, Recording
@@ -246,54 +246,56 @@ def analyze_stream(
     if mains == "auto":
         mains = detect_mains_hz(raw, rate) if len(raw) >= rate else None
     spans = rest_spans(markers or [])
-    results: list[ChannelResult] = []
     quality = assess_quality(raw, rate, mains_hz=mains)
-    for ch, spec in enumerate(stream.info.channels):
-        x = raw[:, ch : ch + 1]
-        ecg = detect_ecg(x[:, 0], rate)
-        cfg = replace(base, mains_hz=mains, lowlag=False)
-        if ecg.contaminated and cfg.ecg_highpass_hz is None:  # 30 Hz, higher when the QRS is large/sharp
-            cfg = replace(cfg, ecg_highpass_hz=max(ECG_HIGHPASS_HZ, ecg.highpass_hz or 0.0))
-        pipe = Pipeline(rate, cfg)
-        out = pipe.process(x)
-        env = out.envelope[:, 0]
-        onset_env = out.onset_envelope[:, 0]
-        rest = channel_rest(onset_env, times, rate, spans, pipe.band_hz)
-        # quality judges noise in its quietest 0.5 s, which in walking always holds a burst's edge: where
-        # rest was found (in shorter stretches) it is judged on that rest; where none was, not at all
-        q = quality[ch].with_rest_noise(rest.mean_uv / RECTIFIED_MEAN_PER_RMS) if rest.reliable else quality[ch].without_rest()
-        no_signal = "no signal: electrode off or sensor not touching the skin" if q.flatline else ""
-        events, method = ([], None) if no_signal else channel_onsets(onset_env, rate, rest)
-        onsets = [float(times[min(e.index, len(times) - 1)]) for e in events if e.kind == "onset"]
-        offsets = [float(times[min(e.index, len(times) - 1)]) for e in events if e.kind == "offset"]
-        note = f"band-pass {pipe.band_hz[0]:g}-{pipe.band_hz[1]:g} Hz"
-        if pipe.notch_hz:
-            note += f", notch {mains:g} Hz x{len(pipe.notch_hz)}"
-        if cfg.ecg_highpass_hz:
-            note += " (low edge raised against ECG)"
-        results.append(
-            ChannelResult(
-                spec=spec,
-                rate_hz=rate,
-                times_s=times,
-                envelope_uv=env,
-                active=_active_mask(events, len(env)),
-                rms_uv=float(np.sqrt(np.mean(out.filtered[:, 0] ** 2))) if len(x) else float("nan"),
-                envelope_peak_uv=float(env.max()) if len(env) else float("nan"),
-                onsets_s=onsets,
-                offsets_s=offsets,
-                quality=q.to_dict(),
-                ecg={"contaminated": bool(ecg.contaminated), "heart_rate_bpm": _r(ecg.heart_rate_bpm or float("nan"), 1),
-                     "highpass_hz": cfg.ecg_highpass_hz if ecg.contaminated else None},
-                filter_note=note,
-                rest=rest,
-                onset_envelope_uv=onset_env,
-                onset_method=method,
-                no_signal=no_signal,
-                reference_uv=best_window_mean(env, rate),
-            )
-        )
-    return results
+    return [_analyze_channel(spec, raw[:, ch : ch + 1], times, rate, replace(base, mains_hz=mains, lowlag=False),
+                             quality[ch], spans)
+            for ch, spec in enumerate(stream.info.channels)]
+
+
+def _analyze_channel(spec: ChannelSpec, x: np.ndarray, times: np.ndarray, rate: float, cfg: PipelineConfig,
+                     quality: QualityReport, spans: tuple[RestSource, list[tuple[float, float]]]) -> ChannelResult:
+    """One channel (x: (samples, 1), µV) through the pipeline `cfg`, measured: envelopes, rest, onsets,
+    quality judged on its rest, the filter it went through."""
+    ecg = detect_ecg(x[:, 0], rate)
+    if ecg.contaminated and cfg.ecg_highpass_hz is None:  # 30 Hz, higher when the QRS is large/sharp
+        cfg = replace(cfg, ecg_highpass_hz=max(ECG_HIGHPASS_HZ, ecg.highpass_hz or 0.0))
+    pipe = Pipeline(rate, cfg)
+    out = pipe.process(x)
+    env = out.envelope[:, 0]
+    onset_env = out.onset_envelope[:, 0]
+    rest = channel_rest(onset_env, times, rate, spans, pipe.band_hz)
+    # quality judges noise in its quietest 0.5 s, which in walking always holds a burst's edge: where
+    # rest was found (in shorter stretches) it is judged on that rest; where none was, not at all
+    q = quality.with_rest_noise(rest.mean_uv / RECTIFIED_MEAN_PER_RMS) if rest.reliable else quality.without_rest()
+    no_signal = "no signal: electrode off or sensor not touching the skin" if q.flatline else ""
+    events, method = ([], None) if no_signal else channel_onsets(onset_env, rate, rest)
+    onsets = [float(times[min(e.index, len(times) - 1)]) for e in events if e.kind == "onset"]
+    offsets = [float(times[min(e.index, len(times) - 1)]) for e in events if e.kind == "offset"]
+    note = f"band-pass {pipe.band_hz[0]:g}-{pipe.band_hz[1]:g} Hz"
+    if pipe.notch_hz:
+        note += f", notch {cfg.mains_hz:g} Hz x{len(pipe.notch_hz)}"
+    if cfg.ecg_highpass_hz:
+        note += " (low edge raised against ECG)"
+    return ChannelResult(
+        spec=spec,
+        rate_hz=rate,
+        times_s=times,
+        envelope_uv=env,
+        active=_active_mask(events, len(env)),
+        rms_uv=float(np.sqrt(np.mean(out.filtered[:, 0] ** 2))) if len(x) else float("nan"),
+        envelope_peak_uv=float(env.max()) if len(env) else float("nan"),
+        onsets_s=onsets,
+        offsets_s=offsets,
+        quality=q.to_dict(),
+        ecg={"contaminated": bool(ecg.contaminated), "heart_rate_bpm": _r(ecg.heart_rate_bpm or float("nan"), 1),
+             "highpass_hz": cfg.ecg_highpass_hz if ecg.contaminated else None},
+        filter_note=note,
+        rest=rest,
+        onset_envelope_uv=onset_env,
+        onset_method=method,
+        no_signal=no_signal,
+        reference_uv=best_window_mean(env, rate),
+    )
 
 
 MAX_CHANNELS_ALL_PAIRS = 4  # beyond this, without sling roles, pairs only when asked (13 channels: 78 pairs)
