@@ -79,6 +79,18 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or QSettings("emgcoach", "emgcoach")
         self.setWindowTitle("emgcoach")
+        self._init_state()
+        self._make_views()
+        self._make_docks()
+        if self._person():
+            QTimer.singleShot(0, self._person_changed)  # today's calibration of the last client
+        self._make_status()
+        self._make_actions()
+        self._connect()
+        self._start()
+
+    def _init_state(self) -> None:
+        """What the window keeps between frames: the session, the set, the replay it follows."""
         self.engine: Engine | None = None
         self.roles: dict[tuple[int, int], tuple[str, str]] = {}
         self.onset_order = OnsetOrder()
@@ -96,7 +108,20 @@ class MainWindow(QMainWindow):
         self._replay_state: tuple[bool, bool] | None = None  # (paused, ended) the status line says
         self._replay_at = ""  # the position it says (m:ss.s)
         self.errors_shown: list[str] = []
+        self.drill_set: DrillSet | None = None  # the set under way
+        self.calibration: Calibration | None = None
+        self._store: Store | None = None
+        self.last_set: ScoredSet | None = None  # the last set as scored, for its report
+        self.report_dialog: ReportDialog | None = None
+        self.set_scores: list = []  # the reps of the set under way, or of the last one
+        self._recorded_drills: list[tuple[float, str]] = []  # (start s, drill) still to come in a replay
+        self._recorded_drills_all: list[tuple[float, str]] = []  # all of the replayed file's sets
+        self._calibration_from_recording = False
+        self._session_sensors: list[str] = []  # "kind|address|name" of the sensors connected this session
+        self._sensor_engine: Engine | None = None  # the engine those sensors stream into
 
+    def _make_views(self) -> None:
+        """Plots | feedback, side by side in the middle."""
         self.plots = SignalPlots(window_s=self.settings.value("plot_window_s", 10.0))
         self.plots.setMinimumWidth(320)  # a narrow window squeezes the docks, not the plots to nothing
         self.feedback = FeedbackView()
@@ -107,6 +132,8 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(1, 2)
         self.setCentralWidget(split)
 
+    def _make_docks(self) -> None:
+        """Sensors and drill panels on the left, the replay bar under the plots."""
         self.devices = DevicePanel()
         dock = QDockWidget("Sensors", self)
         dock.setObjectName("sensors")
@@ -134,18 +161,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.LeftDockWidgetArea, ddock)
         self.drill_dock = ddock
         self.drill_panel.select(str(self.settings.value("drill", "bird_dog")))
-        self.drill_set: DrillSet | None = None  # the set under way
-        self.calibration: Calibration | None = None
-        self._store: Store | None = None
-        self.last_set: ScoredSet | None = None  # the last set as scored, for its report
-        self.report_dialog: ReportDialog | None = None
-        self.set_scores: list = []  # the reps of the set under way, or of the last one
-        self._recorded_drills: list[tuple[float, str]] = []  # (start s, drill) still to come in a replay
-        self._recorded_drills_all: list[tuple[float, str]] = []  # all of the replayed file's sets
-        self._calibration_from_recording = False
-        if self._person():
-            QTimer.singleShot(0, self._person_changed)  # today's calibration of the last client
-        # one line, elided on a narrow window with the whole message in its tooltip
+
+    def _make_status(self) -> None:
+        """The status line (one line, elided on a narrow window with the whole message in its tooltip),
+        the audio cue, units and theme."""
         self.status = ElidedLabel("Open a recording (Ctrl+O) or add simulated sensors to start")
         self.statusBar().addWidget(self.status, 1)
         self.audio_cue = AudioCue(self, str(self.settings.value("audio_cue_follow", "both")))
@@ -155,14 +174,13 @@ class MainWindow(QMainWindow):
         self._apply_theme()
         self.audio_cue.message.connect(self.status.setText)
 
-        self._make_actions()
+    def _connect(self) -> None:
+        """The panels' and the replay bar's signals to what they ask for."""
         self.devices.role_changed.connect(self._role_changed)
         self.devices.simulate_requested.connect(self.add_simulated_sensors)
         self.devices.scan_requested.connect(self._scan)
         self.devices.reconnect_requested.connect(self.reconnect_last_sensors)
         self.devices.rebuilt.connect(lambda: QTimer.singleShot(0, self._fit_sensors_panel))  # once laid out
-        self._session_sensors: list[str] = []  # "kind|address|name" of the sensors connected this session
-        self._sensor_engine: Engine | None = None  # the engine those sensors stream into
         self.devices.set_last_sensors([e.split("|", 2)[2] or e.split("|", 2)[1] for e in self._last_sensors()])
         self.transport.play_toggled.connect(self.toggle_play)
         self.transport.seek_requested.connect(self.seek)
@@ -173,6 +191,8 @@ class MainWindow(QMainWindow):
         self.drill_panel.report_requested.connect(self.open_report)
         self.drill_panel.person.editingFinished.connect(self._person_changed)
 
+    def _start(self) -> None:
+        """The frame timer, and the window where the user left it."""
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self.tick)
