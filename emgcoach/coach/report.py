@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import io
 import logging
-import os
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +28,7 @@ from emgcoach.coach.drills import Drill, get_drill, load_library
 from emgcoach.coach.recorded_sets import RepSource, is_verdict, on_file_clock
 from emgcoach.coach.scoring import GLUTE, LAT, RepScore
 from emgcoach.coach.session_analysis import SessionReps, SetSummary
+from emgcoach.io.private import private_file
 
 logger = logging.getLogger(__name__)
 
@@ -343,17 +343,6 @@ def matplotlib_line(x0: float, x1: float, y: float, width: float):  # noqa: ANN2
     from matplotlib.lines import Line2D
 
     return Line2D([x0, x1], [y, y], lw=width, color="#bbbbbb")
-
-
-def private_file(path: Path):  # noqa: ANN201
-    """`path` opened for writing (binary), created or truncated with mode 0600: the report is health data,
-    readable by its owner only, like the recordings, exports and the history."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # an existing report written over: private too
-    except (OSError, AttributeError):  # no Unix modes (FAT, some shares; Windows)
-        pass
-    return os.fdopen(fd, "wb")
 
 
 def report_data(

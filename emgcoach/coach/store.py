@@ -10,7 +10,6 @@ the recording's start, latencies in ms.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import statistics
@@ -22,6 +21,7 @@ from pathlib import Path
 from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.scoring import RepScore
 from emgcoach.errors import EmgcoachError
+from emgcoach.io.private import make_private
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -122,9 +122,7 @@ class Store:
         self.path = Path(path) if path is not None else default_path()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not self.path.exists():  # create it private before SQLite writes a byte of health data
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-            os.chmod(self.path, 0o600)
+            make_private(self.path)  # before SQLite writes a byte of health data
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA foreign_keys = ON")

@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from emgcoach.errors import InputError
+from emgcoach.io.private import open_private
 from emgcoach.types import Block, Marker, StreamInfo
 
 TAG_FILE_HEADER = 1
@@ -214,13 +215,7 @@ class XdfWriter:
     def __init__(self, path: str | os.PathLike[str], fsync: bool = False) -> None:
         self.path = str(path)
         self._fsync = fsync
-        # health data: readable by its owner only (0600), like the exports and the history; an existing
-        # file that is overwritten is made private too (O_CREAT's mode applies to new files only)
-        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.fchmod(self._fd, 0o600)
-        except (OSError, AttributeError):  # no Unix modes here (FAT, some shares; Windows): write it anyway
-            pass
+        self._fd: int | None = open_private(self.path)  # health data: readable by its owner only
         self._pending = bytearray()
         self._streams: dict[int, _StreamState] = {}
         self._offsets: dict[int, list[tuple[float, float]]] = {}
