@@ -4,24 +4,20 @@ A file named on the command line is always taken (a missing or unreadable one be
 folder, searched recursively in name order, a file is taken when its name ends in a suffix that
 `io.open.detect_format` reads by extension (`detected_suffixes`). Text formats recognised by their first line
 (OpenBCI GUI, OpenSignals, DataLOG: `.txt`) are taken only when `detect_format` recognises them by it, so
-a `notes.txt` beside the recordings is no failed file (delimited text saved as `.txt` is taken when named). Hidden files and folders, and the sidecar tables of
-a BIDS dataset (`*_channels.tsv`, `*_events.tsv`, ...), are not recordings and are skipped.
+a `notes.txt` beside the recordings is no failed file (delimited text saved as `.txt` is taken when named).
+Hidden files and folders, and the sidecar tables of a BIDS dataset (`*_channels.tsv`, `*_events.tsv`, ...),
+are not recordings and are skipped; a BIDS dataset's root (it holds `dataset_description.json`) gives its
+raw recordings only, not its derivatives/ or sourcedata/.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from emgcoach.errors import InputError
 
-# The suffixes `io.open.detect_format` decides by when they cannot be read from it (`detected_suffixes`).
-SUFFIXES: tuple[str, ...] = (".xdf", ".xdfz", ".xdf.gz", ".edf", ".bdf", ".csv", ".tsv")
-SUFFIX_LITERAL = re.compile(r"""["'](\.[a-z0-9]+(?:\.[a-z0-9]+)?)["']""")
 # Suffixes of formats recognised by content: taken from a folder only when detection says so.
 CONTENT_SUFFIXES: tuple[str, ...] = (".txt",)
 # What detect_format calls any text with a delimiter in its first line: a `.txt` found in a folder must be
@@ -31,6 +27,7 @@ GENERIC_FORMATS: frozenset[str] = frozenset({"csv"})
 SIDECAR_ENDINGS: tuple[str, ...] = ("_channels.tsv", "_events.tsv", "_scans.tsv", "_electrodes.tsv",
                                     "_sessions.tsv", "_markers.csv")
 SIDECAR_NAMES: tuple[str, ...] = ("participants.tsv", "samples.tsv")
+BIDS_DESCRIPTION = "dataset_description.json"  # a folder holding it is a BIDS dataset's root
 
 
 @dataclass(frozen=True)
@@ -43,19 +40,11 @@ class FoundFile:
     path: str
 
 
-@functools.cache
 def detected_suffixes() -> tuple[str, ...]:
-    """The suffixes `io.open.detect_format` recognises, as the quoted '.ext' literals of io/open.py, so
-    that a reader added there joins folder searches with no change here (io/open.py keeps no list of
-    them); SUFFIXES when its source cannot be read (an installation without .py files)."""
-    import emgcoach.io.open as opener
+    """The suffixes of the formats `io.open` reads (a reader added there joins folder searches)."""
+    from emgcoach.io.open import RECORDING_SUFFIXES
 
-    try:
-        source = inspect.getsource(opener)
-    except (OSError, TypeError):
-        return SUFFIXES
-    found = tuple(dict.fromkeys(m.lower() for m in SUFFIX_LITERAL.findall(source)))
-    return tuple(dict.fromkeys((*SUFFIXES, *found)))
+    return RECORDING_SUFFIXES
 
 
 def _has_suffix(name: str, suffixes: tuple[str, ...]) -> bool:
@@ -109,7 +98,12 @@ def find_recordings(paths: list[str]) -> list[FoundFile]:
 
     for given in paths:
         p = Path(given)
-        if p.is_dir():
+        if p.is_dir() and (p / BIDS_DESCRIPTION).is_file():  # a BIDS dataset: its raw recordings only
+            from emgcoach.io.bids import dataset_recordings
+
+            for f in dataset_recordings(p):
+                add(str(f), f)
+        elif p.is_dir():
             for f in _walk(p):
                 if is_recording_name(f):
                     add(str(f), f)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from emgcoach.batch_files import SUFFIXES, detected_suffixes, find_recordings
+from emgcoach.batch_files import detected_suffixes, find_recordings
+from emgcoach.io.open import RECORDING_SUFFIXES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,16 +46,29 @@ def test_files_named_are_taken_as_given_once_each(tmp_path: Path, monkeypatch) -
 
 
 def test_every_suffix_the_format_detection_names_is_searched_for(tmp_path: Path, monkeypatch) -> None:
-    """io/open.py's detect_format decides some formats by suffix: a folder search looks for each of
-    them, a new reader's included, with no list to keep in step."""
+    """io/open.py lists the suffixes of what it reads: each suffix its detection names is in that list (a
+    new reader's too), and a folder search takes a file of each."""
     source = (REPO / "emgcoach" / "io" / "open.py").read_text(encoding="utf-8")
     named = set(re.findall(r"""["'](\.[a-z0-9]+(?:\.[a-z0-9]+)?)["']""", source))
-    assert {".xdf", ".edf", ".bdf", ".csv"} <= named
-    assert named | set(SUFFIXES) == set(detected_suffixes())
+    assert {".xdf", ".edf", ".bdf", ".csv", ".c3d"} <= named <= set(RECORDING_SUFFIXES) | {".txt"}
+    assert detected_suffixes() == RECORDING_SUFFIXES
     monkeypatch.chdir(tmp_path)
-    for suffix in sorted(named):
+    for suffix in RECORDING_SUFFIXES:
         _touch(Path("corpus") / f"rec{suffix}")
-    assert {f.label for f in find_recordings(["corpus"])} == {f"corpus/rec{s}" for s in named}
+    assert {f.label for f in find_recordings(["corpus"])} == {f"corpus/rec{s}" for s in RECORDING_SUFFIXES}
+
+
+def test_a_bids_dataset_gives_its_raw_recordings_only(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _touch(Path("ds/dataset_description.json"), '{"Name": "sling", "BIDSVersion": "1.11.0"}')
+    _touch(Path("ds/sub-01/emg/sub-01_task-birddog_emg.edf"))
+    _touch(Path("ds/sub-01/emg/sub-01_task-birddog_channels.tsv"))
+    _touch(Path("ds/sub-02/emg/sub-02_task-birddog_emg.bdf"))
+    _touch(Path("ds/derivatives/filtered/sub-01/emg/sub-01_task-birddog_emg.edf"))  # not raw
+    _touch(Path("ds/sourcedata/sub-01/raw.xdf"))  # what the dataset was made from
+    found = find_recordings(["ds"])
+    assert [f.label for f in found] == ["ds/sub-01/emg/sub-01_task-birddog_emg.edf",
+                                        "ds/sub-02/emg/sub-02_task-birddog_emg.bdf"]
 
 
 def test_the_batch_modules_run_headless() -> None:

@@ -32,6 +32,12 @@ from emgcoach.io.units import parse_unit
 from emgcoach.io.xdf_reader import read_xdf
 
 
+# The suffixes of the files this module reads (a folder search takes files by them): those it decides by
+# extension, and the delimited-text ones it reads by content. OpenBCI, OpenSignals and DataLOG exports
+# end in .txt and are told by their first line, so .txt is not here.
+RECORDING_SUFFIXES: tuple[str, ...] = (".xdf", ".xdfz", ".xdf.gz", ".c3d", ".edf", ".bdf", ".csv", ".tsv")
+
+
 def detect_format(path: str) -> str:
     """One of 'xdf', 'c3d', 'nexus', 'delsys', 'noraxon', 'openbci', 'simple_text', 'datalog', 'csv', 'edf'; InputError if none fits."""
     try:
