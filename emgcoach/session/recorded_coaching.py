@@ -5,18 +5,15 @@ drills, so it is ready long before it is needed)."""
 
 from __future__ import annotations
 
-import logging
-import threading
 from pathlib import Path
 
+from emgcoach.background import Background
 from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.drills import Drill
 from emgcoach.coach.recorded_sets import RecordedSet, recorded_sets
 from emgcoach.errors import EmgcoachError
 from emgcoach.io.recording import Recording
 from emgcoach.types import MarkerKind
-
-logger = logging.getLogger(__name__)
 
 # the markers a coached replay writes itself: the file's own copies stay out of a recording of it
 COACHING_MARKERS = (MarkerKind.DRILL_START, MarkerKind.DRILL_END, MarkerKind.PHASE, MarkerKind.REP)
@@ -34,29 +31,26 @@ class RecordedCoaching:
         self.starts = [(t, d) for t, d in starts if d in library]
         self.sets: list[RecordedSet] = recorded_sets(rec.markers)
         self.has_calibration = any(m.kind == MarkerKind.CALIBRATION for m in rec.markers)
-        self._result: tuple[Calibration | None, str] | None = None
-        self._worker: threading.Thread | None = None
+        self._finding: Background[tuple[Calibration | None, str]] | None = None
 
     def find_calibration(self) -> None:
         """Start analysing the file for its calibration, on a worker thread."""
-        if self._worker is None and self.has_calibration:
-            self._worker = threading.Thread(target=self._work, name="recording-calibration", daemon=True)
-            self._worker.start()
+        if self._finding is None and self.has_calibration:
+            self._finding = Background(self._find, "finding the recording's calibration")
 
-    def _work(self) -> None:
+    def _find(self) -> tuple[Calibration | None, str]:
         from emgcoach.analysis import analyze
         from emgcoach.coach.session_analysis import recording_calibration, sling_channels
 
         try:
-            self._result = recording_calibration(self.rec, sling_channels(self.rec, analyze(self.rec)), self.person)
+            return recording_calibration(self.rec, sling_channels(self.rec, analyze(self.rec)), self.person)
         except EmgcoachError as e:
-            self._result = (None, f"The recording's calibration is unusable: {e}")
-        except Exception as e:  # a worker's failure must reach the user, not vanish with its thread
-            logger.exception("finding the calibration of %s", self.path)
-            self._result = (None, f"{self.path}: its calibration could not be read ({e})")
+            return None, f"The recording's calibration is unusable: {e}"
 
     def calibration(self) -> tuple[Calibration | None, str] | None:
         """None while it is being found (or was never asked for); then what was found."""
-        if self._worker is None or self._worker.is_alive():
+        done = self._finding.result() if self._finding is not None else None
+        if done is None:
             return None
-        return self._result
+        found, problem = done
+        return found if found is not None else (None, problem)

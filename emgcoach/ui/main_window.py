@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
+from emgcoach.background import Background
 from emgcoach.coach.calibration import Calibration, protocol
 from emgcoach.coach.drills import DrillError, Lead, load_library
 from emgcoach.analysis import check_rates
@@ -534,31 +535,22 @@ class MainWindow(QMainWindow):
     def _scan(self) -> None:
         """Scan for supported sensors (5 s, off the Qt thread), then offer them to connect."""
         import asyncio
-        import threading
 
         from emgcoach.ble.link import scan
 
         self.status.setText("Scanning for Bluetooth sensors (5 s)...")
-        result: dict = {}
-
-        def work() -> None:
-            try:
-                result["found"] = asyncio.run(scan(5.0))
-            except EmgcoachError as e:
-                result["error"] = str(e)
-
-        worker = threading.Thread(target=work, name="ble-scan", daemon=True)
-        worker.start()
+        scanning = Background(lambda: asyncio.run(scan(5.0)), "scanning for Bluetooth sensors")
 
         def done() -> None:
-            if worker.is_alive():
+            result = scanning.result()
+            if result is None:
                 QTimer.singleShot(200, done)
                 return
-            if "error" in result:
-                self.status.setText(result["error"])
-                self._error_box("Bluetooth", result["error"])
+            found, problem = result
+            if problem:
+                self.status.setText(problem)
+                self._error_box("Bluetooth", problem)
                 return
-            found = result["found"]
             if not found:
                 self.status.setText("No supported sensors found: are they on and advertising?")
                 return
