@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := recordings/drills/bird_dog.xdf
 
-.PHONY: demo demo-headless test bench screenshots recordings install clean
+.PHONY: demo demo-headless test lint bench screenshots recordings install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ demo-headless: $(STAMP)
 	$(BIN)/emgcoach analyze $(DEMO)
 
 ## The whole test suite, headless.
-test: $(STAMP)
+test: $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+## ruff (pyproject.toml's [tool.ruff]): unused or undefined names, type hints on functions, no noqa that silences nothing.
+lint: $(STAMP)
+	$(BIN)/ruff check emgcoach tests benchmarks
 
 ## Benchmarks (installs NeuroKit2 as the reference implementation).
 bench: $(STAMP)

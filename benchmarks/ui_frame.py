@@ -26,13 +26,13 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
-from emgcoach.stream.engine import Engine, ProcessedBlock  # noqa: E402
-from emgcoach.stream.sim.scenario import bird_dog_scenario  # noqa: E402
-from emgcoach.stream.sim.source import SimulatorSource  # noqa: E402
-from emgcoach.ui.main_window import MainWindow  # noqa: E402
+from emgcoach.stream.engine import Engine, ProcessedBlock
+from emgcoach.stream.sim.scenario import bird_dog_scenario
+from emgcoach.stream.sim.source import SimulatorSource
+from emgcoach.ui.main_window import MainWindow
 
 
 def main() -> None:

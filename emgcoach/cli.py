@@ -22,6 +22,9 @@ from emgcoach.types import MIN_EMG_RATE_HZ
 if TYPE_CHECKING:
     from emgcoach.analysis import Analysis
     from emgcoach.coach.session_analysis import SessionReps
+    from emgcoach.coach.store import Store
+    from emgcoach.io.channels import ChannelOverride
+    from emgcoach.io.recording import Recording
 
 EXIT_USAGE = 2
 MAX_SIMULATION_RATE_HZ = 100_000.0
@@ -56,7 +59,7 @@ def _option_values_may_look_negative(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def _channel_options(values: list[str] | None, path: str):
+def _channel_options(values: list[str] | None, path: str) -> list[ChannelOverride] | None:
     from emgcoach.io.channels import parse_channel_option
 
     out = []
@@ -103,7 +106,7 @@ def _stderr_note(text: str) -> None:
     print(f"emgcoach: {text}", file=sys.stderr)
 
 
-def _warn_units(recording, note: Callable[[str], None] = _stderr_note) -> None:  # noqa: ANN001
+def _warn_units(recording: Recording, note: Callable[[str], None] = _stderr_note) -> None:
     """One line (`note`, default stderr) per likely unit of the columns read as µV without a stated unit (io.units)."""
     from emgcoach.io.units import unit_warnings
 
@@ -132,7 +135,7 @@ def _mains_option(path: str, text: str) -> float | None | str:
     raise InputError(path, f"--mains {text}: give auto, off, 50 or 60 (Hz)")
 
 
-def _mains_per_stream(path: str, recording, mains: float | None | str,  # noqa: ANN001
+def _mains_per_stream(path: str, recording: Recording, mains: float | None | str,
                       note: Callable[[str], None] = _stderr_note) -> list[float | None | str]:
     """The notch for each stream. A 50/60 Hz notch asked for at a rate where the line is at or near
     Nyquist cannot be built, and is not needed: the band-pass already ends below the line (0.45 x rate).
@@ -309,7 +312,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return run(replay=args.file, speed=args.speed, unit=unit)
 
 
-def _store(path: str | None):  # noqa: ANN202
+def _store(path: str | None) -> Store:
     from emgcoach.coach.store import Store
 
     return Store(path)

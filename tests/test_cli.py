@@ -206,7 +206,7 @@ def test_no_arguments_without_a_display_prints_help_and_says_why() -> None:
     assert r.returncode == 0 and "analyze" in r.stdout and "no display found" in r.stdout
 
 
-def test_has_display_follows_the_session(monkeypatch) -> None:  # noqa: ANN001
+def test_has_display_follows_the_session(monkeypatch) -> None:
     from emgcoach.cli import has_display
 
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")

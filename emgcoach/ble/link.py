@@ -18,6 +18,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from emgcoach.ble.assembler import PacketAssembler
 from emgcoach.ble.devices.base import DecodeError, DeviceProfile
@@ -25,6 +26,9 @@ from emgcoach.ble.devices.registry import match_advertisement
 from emgcoach.errors import EmgcoachError
 from emgcoach.stream.clock import ClockAligner
 from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
+
+if TYPE_CHECKING:  # bleak loads on the first connection
+    from bleak import BleakClient
 
 BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
@@ -117,7 +121,7 @@ class BleSensorSource:
     def info(self) -> StreamInfo:
         return self._info
 
-    async def _connect(self):  # noqa: ANN202
+    async def _connect(self) -> BleakClient:
         from bleak import BleakClient, BleakScanner
         from bleak_retry_connector import establish_connection
 
@@ -151,12 +155,12 @@ class BleSensorSource:
             if self.profile.firmware_uuid:
                 try:
                     options["firmware"] = (await client.read_gatt_char(self.profile.firmware_uuid)).decode(errors="replace")
-                except Exception:  # noqa: BLE001 (no such characteristic: the older firmware)
+                except Exception:  # no such characteristic: the older firmware
                     options["firmware"] = ""
             self.decoder = self.profile.new_decoder(**options)
             try:
                 self.battery_pct = int((await client.read_gatt_char(BATTERY_LEVEL_UUID))[0])
-            except Exception:  # noqa: BLE001 (no standard Battery Service on this sensor)
+            except Exception:  # no standard Battery Service on this sensor
                 self.battery_pct = None
             clock = self.clock
 
@@ -170,7 +174,7 @@ class BleSensorSource:
         except BaseException:
             try:
                 await client.disconnect()
-            except Exception:  # noqa: BLE001 (already gone)
+            except Exception:  # already gone
                 pass
             raise
         return client
@@ -184,7 +188,7 @@ class BleSensorSource:
                 self._client = await self._connect()
             except EmgcoachError:
                 raise
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 if last_arrival is None:  # never streamed yet: say why at once, or after a few tries
                     reason = _unavailable_reason(e)
                     if reason is not None:
@@ -237,7 +241,7 @@ class BleSensorSource:
             if dropped is not None:  # the link is gone: this only releases the client's own D-Bus connection
                 try:
                     await dropped.disconnect()
-                except Exception:  # noqa: BLE001
+                except Exception:
                     pass
             self.state = "reconnecting"
             yield Marker(self.clock(), "gap", {"stream": self._info.name, "reason": "link dropped"})
@@ -252,6 +256,6 @@ class BleSensorSource:
                 for uuid, payload, response in self.profile.stop_commands:
                     await client.write_gatt_char(uuid, payload, response=response)
                 await client.disconnect()
-            except Exception:  # noqa: BLE001 (already gone)
+            except Exception:  # already gone
                 pass
         self._queue.put_nowait(None)

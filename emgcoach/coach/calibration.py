@@ -16,6 +16,7 @@ import numpy as np
 
 from emgcoach.dsp.normalise import best_window_mean
 from emgcoach.errors import EmgcoachError
+from emgcoach.types import Marker
 
 MVC_WINDOW_S = 0.5
 
@@ -162,7 +163,7 @@ def from_recording_markers(
         return None
     out = []
     for muscle, side, times, env, rate in channels:
-        def seg(m) -> np.ndarray:  # noqa: ANN001
+        def seg(m: Marker) -> np.ndarray:
             sel = (times >= m.time_s) & (times < float(m.payload.get("end_s", m.time_s)))
             return env[sel]
 

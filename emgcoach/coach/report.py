@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +30,13 @@ from emgcoach.coach.recorded_sets import RepSource, is_verdict, on_file_clock
 from emgcoach.coach.scoring import GLUTE, LAT, RepScore
 from emgcoach.coach.session_analysis import SessionReps, SetSummary
 from emgcoach.io.private import private_file
+
+if TYPE_CHECKING:  # matplotlib loads on the first figure drawn, not on import
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from emgcoach.analysis import ChannelResult
+    from emgcoach.io.recording import Recording
 
 logger = logging.getLogger(__name__)
 
@@ -96,14 +104,14 @@ def latency_text(ms: float | None) -> str:
     return "-" if ms is None or not np.isfinite(ms) else f"{shown_latency_ms(ms):+.0f}"
 
 
-def _channel(data: ReportData, muscle: str):  # noqa: ANN202
+def _channel(data: ReportData, muscle: str) -> ChannelResult | None:
     for c in data.analysis.channels:
         if c.spec.muscle == muscle:
             return c
     return None
 
 
-def _figure(data: ReportData, width_in: float = 7.5, height_in: float = 3.2):  # noqa: ANN202
+def _figure(data: ReportData, width_in: float = 7.5, height_in: float = 3.2) -> Figure:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -146,7 +154,7 @@ def _row(r: RepScore) -> list[str]:
     # a partner already on has no latency: say so rather than show the '-' of one that never fired
     lat = f"{'glute' if r.lead == 'lat' else 'lat'} already on" if r.partner_already_on else latency_text(r.onset_latency_ms)
     lv = r.mean_pct_mvc if r.calibrated else r.mean_uv
-    fmt = (lambda v: "-" if v is None or not np.isfinite(v) else f"{v:.0f}")  # noqa: E731
+    fmt = (lambda v: "-" if v is None or not np.isfinite(v) else f"{v:.0f}")
     cci = "-" if r.cci is None or not np.isfinite(r.cci) else f"{r.cci:.2f}"
     return [str(r.index + 1), f"{r.start_s:.1f}", lat, fmt(lv["lat"]), fmt(lv["glute"]), cci,
             f"{100 * r.time_in_target:.0f} %", "yes" if r.hit else "no", r.cue or "-"]
@@ -302,7 +310,7 @@ def write_pdf(data: ReportData, path: Path) -> Path:
     return path
 
 
-def _pdf_table(fig, data: ReportData, top: float, bottom: float, left: float = 0.06, right: float = 0.94) -> int:  # noqa: ANN001
+def _pdf_table(fig: Figure, data: ReportData, top: float, bottom: float, left: float = 0.06, right: float = 0.94) -> int:
     """Draw the reps' table on `fig` between `top` and `bottom` (figure fractions): every cell wrapped
     within its column (headers too), rows as tall as their longest cell. Returns how many reps fit."""
     page_w_pt, page_h_pt = fig.get_figwidth() * 72.0, fig.get_figheight() * 72.0
@@ -338,7 +346,7 @@ def _pdf_table(fig, data: ReportData, top: float, bottom: float, left: float = 0
     return shown
 
 
-def matplotlib_line(x0: float, x1: float, y: float, width: float):  # noqa: ANN201
+def matplotlib_line(x0: float, x1: float, y: float, width: float) -> Line2D:
     """A horizontal rule across the table at figure height y."""
     from matplotlib.lines import Line2D
 
@@ -376,7 +384,7 @@ def _mtime(path: str) -> datetime:
     return datetime.fromtimestamp(Path(path).stat().st_mtime)
 
 
-def recording_start(recording) -> str:  # noqa: ANN001
+def recording_start(recording: Recording) -> str:
     """When the session was recorded, 'YYYY-MM-DD HH:MM' local time: the file's own start (XDF header, EDF
     start date) when it states one, else the file's modification time (which is when it ended)."""
     if recording.started_at:

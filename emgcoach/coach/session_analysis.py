@@ -38,7 +38,6 @@ from emgcoach.dsp.onset import detect_onsets
 from emgcoach.dsp.rest import stretch_rest
 from emgcoach.errors import EmgcoachError
 from emgcoach.io.recording import Recording
-from emgcoach.types import Marker, MarkerKind
 
 logger = logging.getLogger(__name__)
 

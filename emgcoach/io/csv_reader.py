@@ -125,7 +125,7 @@ def check_rate(path: str, rate_hz: float | None) -> None:
         raise InputError(path, f"sample rate must be a positive number, not {rate_hz!r}")
 
 
-def load_numeric_table(path: str, lines_skipped: int, delimiter: str | None, usecols=None,
+def load_numeric_table(path: str, lines_skipped: int, delimiter: str | None, usecols: Sequence[int] | None = None,
                        source: str | io.StringIO | None = None) -> np.ndarray:
     """np.loadtxt of `source` (default: the file at `path`) with errors turned into InputError naming the
     row."""

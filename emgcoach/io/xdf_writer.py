@@ -473,11 +473,11 @@ class Recorder:
                 if time.monotonic() - last_flush >= self._flush_interval:
                     w.flush()
                     last_flush = time.monotonic()
-        except BaseException as e:  # noqa: BLE001 - reported to the caller, never lost
+        except BaseException as e:  # reported to the caller, never lost
             self._error = e
             try:
                 w.close()
-            except BaseException:  # noqa: BLE001
+            except BaseException:
                 pass
 
     def close(self) -> None:
@@ -499,7 +499,7 @@ class Recorder:
         else:
             try:
                 self.close()
-            except Exception:  # noqa: BLE001 - the original exception matters more
+            except Exception:  # the original exception matters more
                 pass
 
 

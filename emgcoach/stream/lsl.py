@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from types import ModuleType
 from collections.abc import AsyncIterator, Callable
 
 import numpy as np
@@ -22,7 +23,7 @@ from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
 GAP_S = 0.010
 
 
-def _pylsl():  # noqa: ANN202
+def _pylsl() -> ModuleType:
     try:
         import pylsl
     except (ImportError, RuntimeError) as e:  # RuntimeError: liblsl missing

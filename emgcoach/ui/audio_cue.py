@@ -105,17 +105,17 @@ class ToneDevice(QIODevice):
             return x.astype("<f4").tobytes()
         return np.round(x * 127.0 + 128.0).astype(np.uint8).tobytes()
 
-    def readData(self, maxlen: int) -> bytes:  # noqa: N802 (Qt's name)
+    def readData(self, maxlen: int) -> bytes:  # Qt's name
         """The next whole frames that fit in `maxlen` bytes."""
         return self.encode(self.synth.render(int(maxlen) // self.bytes_per_frame))
 
-    def writeData(self, _data: bytes) -> int:  # noqa: N802
+    def writeData(self, _data: bytes) -> int:
         return -1
 
-    def bytesAvailable(self) -> int:  # noqa: N802
+    def bytesAvailable(self) -> int:
         return (1 << 20) + super().bytesAvailable()  # endless: always something to read
 
-    def isSequential(self) -> bool:  # noqa: N802
+    def isSequential(self) -> bool:
         return True
 
 

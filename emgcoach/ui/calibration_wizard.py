@@ -64,7 +64,7 @@ class LevelMeter(QWidget):
     def text(self) -> str:
         return f"{self.value:.0f} µV" if math.isfinite(self.value) else "- µV"
 
-    def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt's name)
+    def paintEvent(self, _event: object) -> None:  # Qt's name
         p = QPainter(self)
         w, h = self.width(), self.height()
         f = QFont(self.font())

@@ -86,7 +86,7 @@ class TargetBar(QWidget, PaintedText):
         return [(title, fitted_font(self.font(), self.title, w - 6, 16, 8), self.title),
                 (value, fitted_font(self.font(), self.value_text(), w - 6, 22, 8), self.value_text())]
 
-    def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt's name)
+    def paintEvent(self, _event: object) -> None:  # Qt's name
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
         w, h = self.width(), self.height()
@@ -152,7 +152,7 @@ class CciGauge(QWidget, PaintedText):
                         fitted_font(self.font(), level, self.width() - 4, 11, 7, bold=False), level))
         return out
 
-    def paintEvent(self, _event: object) -> None:  # noqa: N802
+    def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
         cx, cy, r = self._arc()
@@ -203,7 +203,7 @@ class Countdown(QWidget):
             self.text = text
             self.update()
 
-    def paintEvent(self, _event: object) -> None:  # noqa: N802
+    def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
         p.setPen(self.palette().windowText().color())

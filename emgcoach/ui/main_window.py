@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -39,9 +40,9 @@ from emgcoach.coach.set_summary import summarise_set
 from emgcoach.coach.store import Store, StoreError
 from emgcoach.errors import EmgcoachError, RateNeeded
 from emgcoach.io.open import read_recording
+from emgcoach.io.recording import Recording
 from emgcoach.stream.engine import Engine
 from emgcoach.stream.replay import replay_sources
-from emgcoach.types import Marker
 from emgcoach.ui.actions import FILE, HELP, ActionSpec, build_actions, make_action
 from emgcoach.ui.audio_cue import FOLLOW, AudioCue
 from emgcoach.ui.calibration_wizard import CalibrationWizard
@@ -59,6 +60,9 @@ from emgcoach.session.simulated_person import cooperative_effort
 from emgcoach.session.sling_feedback import SlingFeedback, still
 from emgcoach.ui.report_dialog import ReportDialog, open_with_desktop
 from emgcoach.ui.transport import TransportBar
+
+if TYPE_CHECKING:  # bleak loads when a sensor is first scanned for, not with the window
+    from emgcoach.ble.link import FoundSensor
 
 logger = logging.getLogger(__name__)
 
@@ -405,7 +409,7 @@ class MainWindow(QMainWindow):
         return True
 
     @staticmethod
-    def _unit_note(rec, path: str | Path) -> str:  # noqa: ANN001 (a Recording)
+    def _unit_note(rec: Recording, path: str | Path) -> str:
         """The CLI's warning for columns that look like mV or V, said for the window (one line; '')."""
         from emgcoach.io.units import unit_warnings
 
@@ -441,7 +445,7 @@ class MainWindow(QMainWindow):
         self._replay_line, self._replay_state = line, (paused, ended)
         self.status.setText(line)
 
-    def _follow_recorded_coaching(self, rec) -> None:  # noqa: ANN001
+    def _follow_recorded_coaching(self, rec: Recording) -> None:
         """Use the recording's own calibration (its rest and MVC markers, or the calibration in force when
         it was recorded) and queue its drills; keep its sets' live verdicts for the history."""
         recorded = RecordedCoaching(rec, self.library, self._person() or "recording")
@@ -561,7 +565,7 @@ class MainWindow(QMainWindow):
 
         QTimer.singleShot(200, done)
 
-    def connect_sensor(self, found) -> None:  # noqa: ANN001 (a ble.link.FoundSensor)
+    def connect_sensor(self, found: FoundSensor) -> None:
         """Stream a scanned sensor: the first gets the lat left role, the second the glute right
         (change them on the panel; the choice is remembered per device)."""
         from emgcoach.ble.devices.registry import profile_for
@@ -1110,11 +1114,11 @@ class MainWindow(QMainWindow):
         if dock.height() < want:
             self.resizeDocks([dock], [want], Qt.Vertical)
 
-    def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
+    def resizeEvent(self, event: object) -> None:  # Qt's name
         super().resizeEvent(event)  # type: ignore[arg-type]
         self._fit_left_panel()
 
-    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
+    def showEvent(self, event: object) -> None:  # Qt's name
         super().showEvent(event)
         if not self._split_restored:
             self._split_restored = True
@@ -1127,7 +1131,7 @@ class MainWindow(QMainWindow):
                 self.split.setSizes([total - int(FEEDBACK_SHARE * total), int(FEEDBACK_SHARE * total)])
         self._fit_left_panel()
 
-    def closeEvent(self, event: object) -> None:  # noqa: N802
+    def closeEvent(self, event: object) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("split_state", self.split.saveState())

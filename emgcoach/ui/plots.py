@@ -85,7 +85,7 @@ class Trace(QGraphicsItem):
         """Copies of what is drawn (for tests and inspection)."""
         return self._xy[:, 0].copy(), self._xy[:, 1].copy()
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
+    def boundingRect(self) -> QRectF:  # Qt's name
         return self.window_rect
 
     def paint(self, p: QPainter, *_: object) -> None:

@@ -24,7 +24,7 @@ class WrappedText(QWidget):
     def text(self) -> str:
         return self._text
 
-    def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name, so callers treat both alike)
+    def setText(self, text: str) -> None:  # QLabel's name, so callers treat both alike
         if text != self._text:
             self._text = text
             self.updateGeometry()
@@ -52,17 +52,17 @@ class WrappedText(QWidget):
     def _line_h(self) -> float:
         return QFontMetricsF(self.font()).lineSpacing()
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802
+    def hasHeightForWidth(self) -> bool:
         return True
 
-    def heightForWidth(self, width: int) -> int:  # noqa: N802
+    def heightForWidth(self, width: int) -> int:
         return math.ceil(len(self._lines(width)) * self._line_h())
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         # a modest width: the text wraps to whatever width its panel has, and must not hold it wide
         return QSize(200, self.heightForWidth(max(self.width(), 200)))
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         n = min(self.min_lines, max(1, len(self._lines(max(self.width(), 100)))))
         return QSize(60, math.ceil(n * self._line_h()))
 
@@ -79,11 +79,11 @@ class WrappedText(QWidget):
             self._tip = tip
             self.setToolTip(tip)
 
-    def resizeEvent(self, event: object) -> None:  # noqa: N802
+    def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         self._update_tip()
 
-    def paintEvent(self, _event: object) -> None:  # noqa: N802
+    def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
         p.setPen(self.palette().windowText().color())
         p.setFont(self.font())
@@ -106,7 +106,7 @@ class ElidedLabel(QLabel):
         self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.setMinimumWidth(40)
 
-    def setText(self, text: str) -> None:  # noqa: N802
+    def setText(self, text: str) -> None:
         super().setText(text)
         self._update_tip()
 
@@ -116,11 +116,11 @@ class ElidedLabel(QLabel):
     def _update_tip(self) -> None:
         self.setToolTip(self.text() if self.is_elided() else "")
 
-    def resizeEvent(self, event: object) -> None:  # noqa: N802
+    def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         self._update_tip()
 
-    def paintEvent(self, _event: object) -> None:  # noqa: N802
+    def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
         p.setPen(self.palette().windowText().color())
         rect = QRectF(self.contentsRect())

@@ -21,7 +21,7 @@ class SeekSlider(QSlider):
     """A seek bar: a click anywhere on the groove puts the handle there (and it can be dragged on from
     there), instead of stepping a page toward the click."""
 
-    def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+    def mousePressEvent(self, ev: QMouseEvent) -> None:  # Qt's name
         if ev.button() == Qt.LeftButton:
             opt = QStyleOptionSlider()
             self.initStyleOption(opt)

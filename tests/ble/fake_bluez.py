@@ -81,7 +81,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
@@ -104,7 +104,7 @@ CCCD_UUID = "00002902-0000-1000-8000-00805f9b34fb"
 # D-Bus signatures as annotations (dbus-fast reads them from typing.Annotated)
 B = Annotated[bool, DBusSignature("b")]
 S = Annotated[str, DBusSignature("s")]
-O = Annotated[str, DBusSignature("o")]  # noqa: E741
+O = Annotated[str, DBusSignature("o")]
 Q = Annotated[int, DBusSignature("q")]
 N = Annotated[int, DBusSignature("n")]
 U = Annotated[int, DBusSignature("u")]
@@ -325,91 +325,91 @@ class _Adapter1(ServiceInterface):
         self.alias = "fake-bluez"
 
     @dbus_method()
-    async def StartDiscovery(self) -> None:  # noqa: N802
+    async def StartDiscovery(self) -> None:
         await self.fake._start_discovery()
 
     @dbus_method()
-    async def StopDiscovery(self) -> None:  # noqa: N802
+    async def StopDiscovery(self) -> None:
         await self.fake._stop_discovery()
 
     @dbus_method()
-    def SetDiscoveryFilter(self, properties: ASV) -> None:  # noqa: N802
+    def SetDiscoveryFilter(self, properties: ASV) -> None:
         self.discovery_filter = {k: v.value for k, v in properties.items()}
 
     @dbus_method()
-    def GetDiscoveryFilters(self) -> AS:  # noqa: N802
+    def GetDiscoveryFilters(self) -> AS:
         return ["UUIDs", "RSSI", "Pathloss", "Transport", "DuplicateData", "Discoverable", "Pattern"]
 
     @dbus_method()
-    async def RemoveDevice(self, device: O) -> None:  # noqa: N802
+    async def RemoveDevice(self, device: O) -> None:
         await self.fake._remove_device(device)
 
     @dbus_property(access=PropertyAccess.READ)
-    def Address(self) -> S:  # noqa: N802
+    def Address(self) -> S:
         return "00:1A:7D:DA:71:13"
 
     @dbus_property(access=PropertyAccess.READ)
-    def AddressType(self) -> S:  # noqa: N802
+    def AddressType(self) -> S:
         return "public"
 
     @dbus_property(access=PropertyAccess.READ)
-    def Name(self) -> S:  # noqa: N802
+    def Name(self) -> S:
         return "fake-bluez"
 
     @dbus_property()
-    def Alias(self) -> S:  # noqa: N802
+    def Alias(self) -> S:
         return self.alias
 
     @Alias.setter
-    def Alias(self, value: S) -> None:  # noqa: N802
+    def Alias(self, value: S) -> None:
         self.alias = value
 
     @dbus_property(access=PropertyAccess.READ)
-    def Class(self) -> U:  # noqa: N802
+    def Class(self) -> U:
         return 0x7C010C
 
     @dbus_property()
-    def Powered(self) -> B:  # noqa: N802
+    def Powered(self) -> B:
         return self.powered
 
     @Powered.setter
-    def Powered(self, value: B) -> None:  # noqa: N802
+    def Powered(self, value: B) -> None:
         self.powered = bool(value)
 
     @dbus_property(access=PropertyAccess.READ)
-    def PowerState(self) -> S:  # noqa: N802
+    def PowerState(self) -> S:
         return "on" if self.powered else "off"
 
     @dbus_property(access=PropertyAccess.READ)
-    def Discoverable(self) -> B:  # noqa: N802
+    def Discoverable(self) -> B:
         return False
 
     @dbus_property(access=PropertyAccess.READ)
-    def DiscoverableTimeout(self) -> U:  # noqa: N802
+    def DiscoverableTimeout(self) -> U:
         return 180
 
     @dbus_property(access=PropertyAccess.READ)
-    def Pairable(self) -> B:  # noqa: N802
+    def Pairable(self) -> B:
         return True
 
     @dbus_property(access=PropertyAccess.READ)
-    def PairableTimeout(self) -> U:  # noqa: N802
+    def PairableTimeout(self) -> U:
         return 0
 
     @dbus_property(access=PropertyAccess.READ)
-    def Discovering(self) -> B:  # noqa: N802
+    def Discovering(self) -> B:
         return self.discovering
 
     @dbus_property(access=PropertyAccess.READ)
-    def UUIDs(self) -> AS:  # noqa: N802
+    def UUIDs(self) -> AS:
         return ["00001800-0000-1000-8000-00805f9b34fb", "00001801-0000-1000-8000-00805f9b34fb"]
 
     @dbus_property(access=PropertyAccess.READ)
-    def Modalias(self) -> S:  # noqa: N802
+    def Modalias(self) -> S:
         return "usb:v1D6Bp0246d0541"
 
     @dbus_property(access=PropertyAccess.READ)
-    def Roles(self) -> AS:  # noqa: N802
+    def Roles(self) -> AS:
         return ["central", "peripheral"]
 
 
@@ -428,111 +428,111 @@ class _Device1(ServiceInterface):
         self.chars: dict[str, _GattCharacteristic1] = {}  # uuid -> characteristic
 
     @dbus_method()
-    async def Connect(self) -> None:  # noqa: N802
+    async def Connect(self) -> None:
         await self.fake._connect(self)
 
     @dbus_method()
-    async def Disconnect(self) -> None:  # noqa: N802
+    async def Disconnect(self) -> None:
         await self.fake._disconnect(self, reason="local")
 
     @dbus_method()
-    def Pair(self) -> None:  # noqa: N802
+    def Pair(self) -> None:
         self.paired = self.bonded = True
         self.emit_properties_changed({"Paired": True, "Bonded": True})
 
     @dbus_method()
-    def CancelPairing(self) -> None:  # noqa: N802
+    def CancelPairing(self) -> None:
         raise DBusError(ERR_DOES_NOT_EXIST, "Does Not Exist")
 
     @dbus_method()
-    def ConnectProfile(self, uuid: S) -> None:  # noqa: N802
+    def ConnectProfile(self, uuid: S) -> None:
         raise DBusError(ERR_NOT_SUPPORTED, "Not Supported")
 
     @dbus_method()
-    def DisconnectProfile(self, uuid: S) -> None:  # noqa: N802
+    def DisconnectProfile(self, uuid: S) -> None:
         raise DBusError(ERR_NOT_SUPPORTED, "Not Supported")
 
     @dbus_property(access=PropertyAccess.READ)
-    def Address(self) -> S:  # noqa: N802
+    def Address(self) -> S:
         return self.sensor.address.upper()
 
     @dbus_property(access=PropertyAccess.READ)
-    def AddressType(self) -> S:  # noqa: N802
+    def AddressType(self) -> S:
         return self.sensor.address_type
 
     @dbus_property(access=PropertyAccess.READ)
-    def Name(self) -> S:  # noqa: N802
+    def Name(self) -> S:
         return self.sensor.name
 
     @dbus_property()
-    def Alias(self) -> S:  # noqa: N802
+    def Alias(self) -> S:
         return self.alias
 
     @Alias.setter
-    def Alias(self, value: S) -> None:  # noqa: N802
+    def Alias(self, value: S) -> None:
         self.alias = value or self.sensor.name
 
     @dbus_property(access=PropertyAccess.READ)
-    def Paired(self) -> B:  # noqa: N802
+    def Paired(self) -> B:
         return self.paired
 
     @dbus_property(access=PropertyAccess.READ)
-    def Bonded(self) -> B:  # noqa: N802
+    def Bonded(self) -> B:
         return self.bonded
 
     @dbus_property()
-    def Trusted(self) -> B:  # noqa: N802
+    def Trusted(self) -> B:
         return self.trusted
 
     @Trusted.setter
-    def Trusted(self, value: B) -> None:  # noqa: N802
+    def Trusted(self, value: B) -> None:
         self.trusted = bool(value)
 
     @dbus_property()
-    def Blocked(self) -> B:  # noqa: N802
+    def Blocked(self) -> B:
         return self.blocked
 
     @Blocked.setter
-    def Blocked(self, value: B) -> None:  # noqa: N802
+    def Blocked(self, value: B) -> None:
         self.blocked = bool(value)
 
     @dbus_property(access=PropertyAccess.READ)
-    def LegacyPairing(self) -> B:  # noqa: N802
+    def LegacyPairing(self) -> B:
         return False
 
     @dbus_property(access=PropertyAccess.READ)
-    def RSSI(self) -> N:  # noqa: N802
+    def RSSI(self) -> N:
         return self.rssi
 
     @dbus_property(access=PropertyAccess.READ)
-    def Connected(self) -> B:  # noqa: N802
+    def Connected(self) -> B:
         return self.connected
 
     @dbus_property(access=PropertyAccess.READ)
-    def UUIDs(self) -> AS:  # noqa: N802
+    def UUIDs(self) -> AS:
         uuids = list(self.sensor.advertised_uuids)
         if self.gatt_exported:  # after service discovery BlueZ lists the GATT services too
             uuids += [s.uuid for s in self.sensor.gatt() if s.uuid not in uuids]
         return uuids
 
     @dbus_property(access=PropertyAccess.READ)
-    def Adapter(self) -> O:  # noqa: N802
+    def Adapter(self) -> O:
         return ADAPTER_PATH
 
     @dbus_property(access=PropertyAccess.READ)
-    def ManufacturerData(self) -> AQV:  # noqa: N802
+    def ManufacturerData(self) -> AQV:
         return {k: Variant("ay", bytes(v)) for k, v in self.sensor.manufacturer_data.items()}
 
     @dbus_property(access=PropertyAccess.READ)
-    def ServiceData(self) -> ASV:  # noqa: N802
+    def ServiceData(self) -> ASV:
         return {k: Variant("ay", bytes(v)) for k, v in self.sensor.service_data.items()}
 
     @dbus_property(access=PropertyAccess.READ)
-    def ServicesResolved(self) -> B:  # noqa: N802
+    def ServicesResolved(self) -> B:
         return self.services_resolved
 
     @dbus_property(access=PropertyAccess.READ)
-    def AdvertisingFlags(self) -> AY:  # noqa: N802
+    def AdvertisingFlags(self) -> AY:
         return bytes([0x06])
 
 
@@ -543,23 +543,23 @@ class _GattService1(ServiceInterface):
         self.path = f"{device.path}/service{handle:04x}"
 
     @dbus_property(access=PropertyAccess.READ)
-    def UUID(self) -> S:  # noqa: N802
+    def UUID(self) -> S:
         return self.spec.uuid
 
     @dbus_property(access=PropertyAccess.READ)
-    def Primary(self) -> B:  # noqa: N802
+    def Primary(self) -> B:
         return self.spec.primary
 
     @dbus_property(access=PropertyAccess.READ)
-    def Device(self) -> O:  # noqa: N802
+    def Device(self) -> O:
         return self.device.path
 
     @dbus_property(access=PropertyAccess.READ)
-    def Includes(self) -> AO:  # noqa: N802
+    def Includes(self) -> AO:
         return []
 
     @dbus_property(access=PropertyAccess.READ)
-    def Handle(self) -> Q:  # noqa: N802
+    def Handle(self) -> Q:
         return self.handle
 
 
@@ -663,7 +663,7 @@ class _GattCharacteristic1(ServiceInterface):
 
     # --- D-Bus -------------------------------------------------------------------------------------
     @dbus_method()
-    def ReadValue(self, options: ASV) -> AY:  # noqa: N802
+    def ReadValue(self, options: ASV) -> AY:
         self._check_connected()
         if "read" not in self.spec.flags:
             raise DBusError(ERR_NOT_PERMITTED, "Read not permitted")
@@ -673,14 +673,14 @@ class _GattCharacteristic1(ServiceInterface):
         return self.value
 
     @dbus_method()
-    def WriteValue(self, value: AY, options: ASV) -> None:  # noqa: N802
+    def WriteValue(self, value: AY, options: ASV) -> None:
         self._check_connected()
         if not {"write", "write-without-response"} & set(self.spec.flags):
             raise DBusError(ERR_NOT_PERMITTED, "Write not permitted")
         self.fake._on_write(self.device.sensor, self.spec.uuid, bytes(value))
 
     @dbus_method()
-    def StartNotify(self) -> None:  # noqa: N802
+    def StartNotify(self) -> None:
         self._check_connected()
         self._maybe_refuse()
         if not self._can_notify():
@@ -693,14 +693,14 @@ class _GattCharacteristic1(ServiceInterface):
             self._emit({"Notifying": True})
 
     @dbus_method()
-    def StopNotify(self) -> None:  # noqa: N802
+    def StopNotify(self) -> None:
         if not self.notifying or self.notify_sock is not None:
             raise DBusError(ERR_FAILED, "No notify session started")
         self.notifying = False
         self._emit({"Notifying": False})
 
     @dbus_method()
-    def AcquireNotify(self, options: ASV) -> FD_MTU:  # noqa: N802
+    def AcquireNotify(self, options: ASV) -> FD_MTU:
         self._check_connected()
         self._maybe_refuse()
         if not self._can_notify():
@@ -714,7 +714,7 @@ class _GattCharacteristic1(ServiceInterface):
         return [fd, self.device.sensor.mtu]
 
     @dbus_method()
-    def AcquireWrite(self, options: ASV) -> FD_MTU:  # noqa: N802
+    def AcquireWrite(self, options: ASV) -> FD_MTU:
         self._check_connected()
         if "write-without-response" not in self.spec.flags:
             raise DBusError(ERR_NOT_SUPPORTED, "Operation is not supported")
@@ -726,43 +726,43 @@ class _GattCharacteristic1(ServiceInterface):
         return [fd, sensor.mtu]
 
     @dbus_property(access=PropertyAccess.READ)
-    def UUID(self) -> S:  # noqa: N802
+    def UUID(self) -> S:
         return self.spec.uuid
 
     @dbus_property(access=PropertyAccess.READ)
-    def Service(self) -> O:  # noqa: N802
+    def Service(self) -> O:
         return self.service.path
 
     @dbus_property(access=PropertyAccess.READ)
-    def Value(self) -> AY:  # noqa: N802
+    def Value(self) -> AY:
         return self.value
 
     @dbus_property(access=PropertyAccess.READ)
-    def Flags(self) -> AS:  # noqa: N802
+    def Flags(self) -> AS:
         return list(self.spec.flags)
 
     @dbus_property(access=PropertyAccess.READ)
-    def Handle(self) -> Q:  # noqa: N802
+    def Handle(self) -> Q:
         return self.handle
 
     @dbus_property(access=PropertyAccess.READ)
-    def MTU(self) -> Q:  # noqa: N802
+    def MTU(self) -> Q:
         return self.device.sensor.mtu
 
 
 class _NotifyMixin:
     @dbus_property(access=PropertyAccess.READ)
-    def Notifying(self) -> B:  # noqa: N802
+    def Notifying(self) -> B:
         return self.notifying  # type: ignore[attr-defined]
 
     @dbus_property(access=PropertyAccess.READ)
-    def NotifyAcquired(self) -> B:  # noqa: N802
+    def NotifyAcquired(self) -> B:
         return self.notify_sock is not None  # type: ignore[attr-defined]
 
 
 class _WriteAcquireMixin:
     @dbus_property(access=PropertyAccess.READ)
-    def WriteAcquired(self) -> B:  # noqa: N802
+    def WriteAcquired(self) -> B:
         return self.write_sock is not None  # type: ignore[attr-defined]
 
 
@@ -805,32 +805,32 @@ class _GattDescriptor1(ServiceInterface):
         return b"\x01\x00" if self.char.notifying else b"\x00\x00"
 
     @dbus_method()
-    def ReadValue(self, options: ASV) -> AY:  # noqa: N802
+    def ReadValue(self, options: ASV) -> AY:
         self.char._check_connected()
         return self._current()
 
     @dbus_method()
-    def WriteValue(self, value: AY, options: ASV) -> None:  # noqa: N802
+    def WriteValue(self, value: AY, options: ASV) -> None:
         raise DBusError(ERR_NOT_PERMITTED, "Write not permitted")  # bluetoothd owns the CCCD
 
     @dbus_property(access=PropertyAccess.READ)
-    def UUID(self) -> S:  # noqa: N802
+    def UUID(self) -> S:
         return CCCD_UUID
 
     @dbus_property(access=PropertyAccess.READ)
-    def Characteristic(self) -> O:  # noqa: N802
+    def Characteristic(self) -> O:
         return self.char.path
 
     @dbus_property(access=PropertyAccess.READ)
-    def Value(self) -> AY:  # noqa: N802
+    def Value(self) -> AY:
         return self._current()
 
     @dbus_property(access=PropertyAccess.READ)
-    def Flags(self) -> AS:  # noqa: N802
+    def Flags(self) -> AS:
         return ["read", "write"]
 
     @dbus_property(access=PropertyAccess.READ)
-    def Handle(self) -> Q:  # noqa: N802
+    def Handle(self) -> Q:
         return self.handle
 
 
@@ -1116,7 +1116,7 @@ class PrivateSystemBus:
         conf = os.path.join(self.dir, "bus.conf")
         with open(conf, "w") as f:
             f.write(_BUS_CONFIG.format(socket=os.path.join(self.dir, "bus")))
-        errlog = open(os.path.join(self.dir, "dbus-daemon.log"), "wb")  # noqa: SIM115
+        errlog = open(os.path.join(self.dir, "dbus-daemon.log"), "wb")
         try:
             self.proc = subprocess.Popen(
                 [daemon, f"--config-file={conf}", "--nofork", "--print-address"],
@@ -1187,7 +1187,7 @@ class FakeBlueZThread:
             asyncio.set_event_loop(loop)
             try:
                 loop.run_until_complete(self.fake.start())
-            except BaseException as e:  # noqa: BLE001
+            except BaseException as e:
                 error.append(e)
                 started.set()
                 loop.close()

@@ -15,10 +15,10 @@ pytest.importorskip("dbus_fast")
 pytest.importorskip("bleak")
 pytest.importorskip("bleak_retry_connector")
 
-from emgcoach.ble.devices.open_profile import CONTROL_UUID, PROFILE  # noqa: E402
-from emgcoach.ble.link import BleSensorSource, scan  # noqa: E402
-from emgcoach.types import Block, Marker  # noqa: E402
-from tests.ble.fake_bluez import OpenProfileSensor  # noqa: E402
+from emgcoach.ble.devices.open_profile import CONTROL_UUID, PROFILE
+from emgcoach.ble.link import BleSensorSource, scan
+from emgcoach.types import Block, Marker
+from tests.ble.fake_bluez import OpenProfileSensor
 
 ADDRESS = OpenProfileSensor.address
 NOTIFY_MODES = ("StartNotify", "AcquireNotify")
@@ -137,7 +137,7 @@ def test_drop_reconnects_and_counts_the_gap(fake_bluez: Any, notify_mode: str) -
     assert connections == [1]
 
 
-def test_record_cli_records_the_sensor_until_ctrl_c(fake_bluez: Any, tmp_path) -> None:  # noqa: ANN001
+def test_record_cli_records_the_sensor_until_ctrl_c(fake_bluez: Any, tmp_path) -> None:
     """`emgcoach record` in its own process, through the same simulated BlueZ: a live status line, and
     on Ctrl-C (SIGINT) a cleanly closed XDF holding the sensor's samples and its muscle."""
     import os

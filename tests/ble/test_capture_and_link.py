@@ -90,7 +90,7 @@ def test_scan_and_record_without_bluetooth_say_so_in_one_line(tmp_path: Path) ->
     assert not (tmp_path / "r.xdf").exists()
 
 
-def test_capture_reader_fuzz(tmp_path_factory) -> None:  # noqa: ANN001
+def test_capture_reader_fuzz(tmp_path_factory) -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
@@ -126,7 +126,7 @@ def test_xdf_packet_capture_decodes_like_the_text_one(tmp_path: Path) -> None:
         for line in text.read_text().splitlines()[1:]:
             t, hexes = line.split(" ", 1)
             rec.put_marker(Marker(float(t), "packet", {"stream": "EMGC-lat", "kind": "open", "hex": hexes.replace(" ", "")}))
-    run = lambda f: subprocess.run([sys.executable, "-m", "emgcoach.cli", "decode", "--device", "open", str(f)],  # noqa: E731
+    run = lambda f: subprocess.run([sys.executable, "-m", "emgcoach.cli", "decode", "--device", "open", str(f)],
                                    cwd=ROOT, capture_output=True, text=True, timeout=60)
     a, b = run(text), run(xdf)
     assert a.returncode == b.returncode == 0, b.stderr

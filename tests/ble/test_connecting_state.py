@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import Any
 
 import pytest
 
@@ -15,11 +14,11 @@ pytest.importorskip("dbus_fast")
 pytest.importorskip("bleak")
 pytest.importorskip("bleak_retry_connector")
 
-from emgcoach.ble.devices.open_profile import PROFILE  # noqa: E402
-from emgcoach.ble.link import BleSensorSource  # noqa: E402
-from emgcoach.stream.engine import Engine  # noqa: E402
-from tests.ble.fake_bluez import FakeBlueZThread, OpenProfileSensor  # noqa: E402
-from tests.waiting import wait_for  # noqa: E402
+from emgcoach.ble.devices.open_profile import PROFILE
+from emgcoach.ble.link import BleSensorSource
+from emgcoach.stream.engine import Engine
+from tests.ble.fake_bluez import FakeBlueZThread, OpenProfileSensor
+from tests.waiting import wait_for
 
 
 class HeldSensor(OpenProfileSensor):

@@ -11,11 +11,11 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("dbus_fast")
 
-from emgcoach.ble.devices.open_profile import PROFILE  # noqa: E402
-from emgcoach.ble.link import BleSensorSource  # noqa: E402
-from emgcoach.stream.engine import Engine  # noqa: E402
-from emgcoach.ui.device_panel import DevicePanel  # noqa: E402
-from tests.ble.fake_bluez import OpenProfileSensor  # noqa: E402
+from emgcoach.ble.devices.open_profile import PROFILE
+from emgcoach.ble.link import BleSensorSource
+from emgcoach.stream.engine import Engine
+from emgcoach.ui.device_panel import DevicePanel
+from tests.ble.fake_bluez import OpenProfileSensor
 
 
 def test_panel_shows_battery_rssi_and_reconnecting(qtbot: Any, fake_bluez: Any) -> None:

@@ -37,7 +37,7 @@ def processed(drill: str, seed: int = 1, calibration: bool = False, partner_onse
     return Processed(sc, x, out.envelope, out.onset_envelope)
 
 
-def feed_runner(runner, drill: str, seed: int = 1, calibration: bool = False, chunk: int = 40,  # noqa: ANN001
+def feed_runner(runner, drill: str, seed: int = 1, calibration: bool = False, chunk: int = 40,
                 partner_onset_ms: float | None = None):
     """Run the live path: the pipeline chunk by chunk (as the engine does), each chunk into the runner."""
     p = processed(drill, seed, calibration, partner_onset_ms)

@@ -45,7 +45,7 @@ class LiveSet:
 
 
 @lru_cache(maxsize=4)
-def _session(drill: str, seed: int):  # noqa: ANN202
+def _session(drill: str, seed: int):
     sc = drill_scenario(drill, seed=seed, calibration=True)
     sim = simulate(sc, rate_hz=RATE, seed=seed)
     cal, _ = recording_calibration(sim.recording, sling_channels(sim.recording, analyze(sim.recording)), "P07")

@@ -19,7 +19,7 @@ from emgcoach.coach.calibration import (
 from tests.coach.conftest import RATE, processed
 
 
-def _calibrate(p):  # noqa: ANN001, ANN202
+def _calibrate(p):
     t = p.times
     marks = [m for m in p.scenario.markers if m.kind == "calibration"]
     channels = [(c.muscle, c.side, t, p.envelope[:, i], RATE) for i, c in enumerate(p.scenario.channels)]

@@ -29,7 +29,7 @@ OLD_RULES = {2: {"hit": False, "misses": ["glute_late"], "cue": "Glute late: pre
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def live(tmp_path_factory: pytest.TempPathFactory):
     return write_live_set(tmp_path_factory.mktemp("live") / "set.xdf", verdict_changes=OLD_RULES)
 
 
@@ -39,7 +39,7 @@ def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_analyze_shows_the_sets_live_verdicts_not_a_rescoring(live, capsys) -> None:  # noqa: ANN001
+def test_analyze_shows_the_sets_live_verdicts_not_a_rescoring(live, capsys) -> None:
     code, out, err = run(capsys, "analyze", str(live.path), "--json")
     assert code == 0, err
     d = json.loads(out)
@@ -59,7 +59,7 @@ def test_analyze_shows_the_sets_live_verdicts_not_a_rescoring(live, capsys) -> N
     assert "as scored live" in text and "6 of 8 reps on target" in text and "%MVC" in text
 
 
-def test_rescore_is_asked_for_and_said(live, capsys) -> None:  # noqa: ANN001
+def test_rescore_is_asked_for_and_said(live, capsys) -> None:
     code, out, err = run(capsys, "analyze", str(live.path), "--json", "--rescore")
     assert code == 0, err
     d = json.loads(out)
@@ -73,7 +73,7 @@ def test_rescore_is_asked_for_and_said(live, capsys) -> None:  # noqa: ANN001
     assert "re-scored with today's rules" in text and "7 of 8 reps on target" in text
 
 
-def test_report_says_what_the_app_said(live, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_report_says_what_the_app_said(live, tmp_path: Path, capsys) -> None:
     import pypdfium2 as pdfium
 
     code, out, err = run(capsys, "report", str(live.path), "-o", str(tmp_path / "r"), "--person", "P07")
@@ -88,7 +88,7 @@ def test_report_says_what_the_app_said(live, tmp_path: Path, capsys) -> None:  #
     assert code == 0 and "7 of 8 reps on target" in out and "re-scored with today's rules" in out
 
 
-def test_report_save_files_the_live_verdicts(live, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_report_save_files_the_live_verdicts(live, tmp_path: Path, capsys) -> None:
     store = tmp_path / "h.sqlite3"
     code, out, err = run(capsys, "report", str(live.path), "-o", str(tmp_path / "r"), "--person", "P07", "--save",
                          "--store", str(store))
@@ -155,7 +155,7 @@ def test_a_rep_starting_after_drill_end_is_no_rep_of_the_set() -> None:
     assert scored is not None and len(scored.reps) == 7 and max(r.start_s for r in scored.reps) < last_onset - 0.5
 
 
-def test_verdict_bookkeeping_copies_strays_and_the_last_rep(live) -> None:  # noqa: ANN001
+def test_verdict_bookkeeping_copies_strays_and_the_last_rep(live) -> None:
     markers = read_recording(live.path).markers
     (s,) = recorded_sets(markers)
     assert len(s.verdicts) == 8 and s.planned == 8 and s.complete

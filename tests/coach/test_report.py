@@ -49,7 +49,7 @@ def test_report_cli_writes_one_page_pdf_and_html_with_the_reps(session: Path, tm
 
 def test_report_from_history_and_missing_reps(session: Path, tmp_path: Path) -> None:
     store = tmp_path / "h.sqlite3"
-    run = lambda *a: subprocess.run([sys.executable, "-m", "emgcoach.cli", *a], cwd=ROOT, capture_output=True,  # noqa: E731
+    run = lambda *a: subprocess.run([sys.executable, "-m", "emgcoach.cli", *a], cwd=ROOT, capture_output=True,
                                     text=True, timeout=120)
     assert run("report", str(session), "--person", "P08", "--save", "--store", str(store), "-o", str(tmp_path / "a")).returncode == 0
     r = run("report", "1", "--store", str(store), "-o", str(tmp_path / "b"))

@@ -52,7 +52,7 @@ def _trace(muscle: str, on: float | None, off: float, level_pct: float, calibrat
 
 
 def score(drill_id: str, partner_ms: float | None, calibrated: bool = True, partner_pct: float = 35.0,
-          lead_pct: float | None = None, partner_off: float = LEAD_OFF, blips: list[tuple[float, float]] = ()):  # noqa: ANN201
+          lead_pct: float | None = None, partner_off: float = LEAD_OFF, blips: list[tuple[float, float]] = ()):
     """One rep of `drill_id`: the lead on at LEAD_ON, the partner `partner_ms` ms after it (None: never)."""
     d = LIB[drill_id]
     t = d.targets

@@ -40,7 +40,7 @@ def test_onset_leads_pair_each_movement_with_the_last_onset_before_it() -> None:
     assert onset_leads_ms([0.5, 0.9, 5.0], [1.0, 3.0, 5.1]) == pytest.approx([100.0, 100.0])
 
 
-def _bench():  # noqa: ANN202
+def _bench():
     spec = importlib.util.spec_from_file_location("onset_reference", ROOT / "benchmarks" / "onset_reference.py")
     mod = importlib.util.module_from_spec(spec)
     assert spec.loader is not None

@@ -53,7 +53,7 @@ def test_the_seed_reads() -> None:
 
 
 @st.composite
-def mutated(draw):  # noqa: ANN201
+def mutated(draw):
     data = bytearray(SEED)
     for _ in range(draw(st.integers(1, 4))):
         op = draw(st.sampled_from(["cut", "flip", "set", "insert", "delete"]))
@@ -86,7 +86,7 @@ def test_random_bytes_after_the_header_start(content: bytes) -> None:
 
 
 @st.composite
-def exports(draw):  # noqa: ANN201
+def exports(draw):
     """A well-formed export: 1-6 EMG columns in one unit, an optional longer goniometer column."""
     n_ch = draw(st.integers(1, 6))
     n = draw(st.integers(1, 60))
@@ -110,7 +110,7 @@ def exports(draw):  # noqa: ANN201
 
 @SETTINGS
 @given(exports())
-def test_generated_exports_read_back(case) -> None:  # noqa: ANN001
+def test_generated_exports_read_back(case) -> None:
     text, emg_uv, angle = case
     path = os.path.join(_TMP, "gen.txt")
     with open(path, "w") as f:

@@ -7,15 +7,13 @@ import asyncio
 import time
 
 import numpy as np
-import pytest
 
-import pylsl  # noqa: E402,F401  (a dependency: its absence is a failure, not a skip)
 
-from emgcoach.stream.engine import Engine  # noqa: E402
-from emgcoach.stream.lsl import LslInletSource, LslOutlet, find_streams  # noqa: E402
-from emgcoach.stream.sim.scenario import bird_dog_scenario  # noqa: E402
-from emgcoach.stream.sim.session import simulate  # noqa: E402
-from emgcoach.stream.sim.source import SimulatorSource  # noqa: E402
+from emgcoach.stream.engine import Engine
+from emgcoach.stream.lsl import LslInletSource, LslOutlet, find_streams
+from emgcoach.stream.sim.scenario import bird_dog_scenario
+from emgcoach.stream.sim.session import simulate
+from emgcoach.stream.sim.source import SimulatorSource
 
 
 def test_outlet_then_inlet_round_trip() -> None:

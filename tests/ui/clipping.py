@@ -16,7 +16,6 @@ SLACK = 1  # px: rounding
 
 def _outside_parents(w: QWidget, top: QWidget) -> str:
     """'' if the widget lies inside each of its parents up to `top`, else which one cuts it."""
-    child: QWidget = w
     parent = w.parentWidget()
     while parent is not None:
         r = QRect(w.mapTo(parent, QPoint(0, 0)), w.size()).adjusted(SLACK, SLACK, -SLACK, -SLACK)
@@ -24,7 +23,7 @@ def _outside_parents(w: QWidget, top: QWidget) -> str:
             return f"cut by {type(parent).__name__} {parent.objectName() or ''}".strip()
         if parent is top:
             return ""
-        child, parent = parent, parent.parentWidget()
+        parent = parent.parentWidget()
     return ""
 
 

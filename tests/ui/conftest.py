@@ -23,7 +23,7 @@ def _modal_warnings_fail(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def settings(tmp_path: Path):  # noqa: ANN201 (a QSettings)
+def settings(tmp_path: Path):  # a QSettings
     """The window's settings in an INI file of the test's own, with its recordings folder and history there."""
     from PySide6.QtCore import QSettings
 
@@ -34,7 +34,7 @@ def settings(tmp_path: Path):  # noqa: ANN201 (a QSettings)
 
 
 @pytest.fixture
-def make_window(qtbot, settings) -> Iterator[Callable[..., object]]:  # noqa: ANN001
+def make_window(qtbot, settings) -> Iterator[Callable[..., object]]:
     """make_window(person="", size=None, **settings_values): a shown MainWindow on `settings` (with those
     values set first), its client typed in; every window made is closed when the test ends."""
     from emgcoach.ui.main_window import MainWindow

@@ -27,11 +27,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PULSE_SERVER"] = "unix:/nonexistent/emgcoach-tests-no-audio"
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QMessageBox
 
-from emgcoach.coach.live_feedback import PCT_TARGETS, Band, Figures  # noqa: E402
-from emgcoach.ui.audio_cue import (  # noqa: E402
+from emgcoach.coach.live_feedback import PCT_TARGETS, Band, Figures
+from emgcoach.ui.audio_cue import (
     FOLLOW,
     FULL_SCALE_PCT_MVC,
     AudioCue,
@@ -40,7 +40,7 @@ from emgcoach.ui.audio_cue import (  # noqa: E402
     cue_activation,
     muscle_activation,
 )
-from emgcoach.ui.audio_synth import (  # noqa: E402
+from emgcoach.ui.audio_synth import (
     CHIME_LEVEL,
     CHIME_NOTES_HZ,
     FADE_S,
@@ -49,7 +49,7 @@ from emgcoach.ui.audio_synth import (  # noqa: E402
     chime,
     pitch_hz,
 )
-from emgcoach.ui.main_window import MainWindow  # noqa: E402
+from emgcoach.ui.main_window import MainWindow
 
 RATE = 48000.0
 DEMO = Path(__file__).resolve().parents[2] / "recordings" / "bird_dog_sim.xdf"
@@ -314,7 +314,7 @@ def test_replay_moves_the_pitch_and_chimes_with_the_reward(qtbot, settings: QSet
     seen: list[tuple[float, bool, float, int]] = []  # (time, both on target, pitch target, chimes so far)
     update = w.audio_cue.update
 
-    def spy(fig, now_s=None):  # noqa: ANN001
+    def spy(fig, now_s=None):
         update(fig, now_s)
         seen.append((time.monotonic(), fig is not None and fig.both_on_target, w.audio_cue.synth.target_hz,
                      w.audio_cue.synth.chimes_rung))

@@ -12,16 +12,16 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
-from emgcoach.coach.calibration import protocol  # noqa: E402
-from emgcoach.coach.calibration_flow import Stage  # noqa: E402
-from emgcoach.ui.main_window import MainWindow  # noqa: E402
+from emgcoach.coach.calibration import protocol
+from emgcoach.coach.calibration_flow import Stage
+from emgcoach.ui.main_window import MainWindow
 
 LAT = ("latissimus_dorsi", "left")
 GLUTE = ("gluteus_maximus", "right")
 
 
 @pytest.fixture
-def window(make_window) -> MainWindow:  # noqa: ANN001
+def window(make_window) -> MainWindow:
     return make_window(person="P21")
 
 

@@ -17,19 +17,19 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QSettings
 
-from emgcoach.coach.calibration import protocol  # noqa: E402
-from emgcoach.coach.store import Store  # noqa: E402
-from emgcoach.io.open import read_recording  # noqa: E402
-from emgcoach.ui.main_window import MainWindow  # noqa: E402
+from emgcoach.coach.calibration import protocol
+from emgcoach.coach.store import Store
+from emgcoach.io.open import read_recording
+from emgcoach.ui.main_window import MainWindow
 
 SESSION = Path(__file__).resolve().parents[2] / "recordings" / "drills" / "bird_dog.xdf"
 MARKERS = read_recording(SESSION).markers
 
 
 @pytest.fixture
-def window(make_window) -> MainWindow:  # noqa: ANN001
+def window(make_window) -> MainWindow:
     return make_window(person="P11", save_replayed_sets=True)
 
 

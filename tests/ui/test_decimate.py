@@ -193,7 +193,7 @@ def test_plot_leaves_lost_samples_blank(plots, qtbot) -> None:
     plot, raw = plots._rows[0][2], plots._rows[0][3]
     image = plots.layout_widget.grab().toImage()
 
-    def pixel_at(t: float, v: float):  # noqa: ANN202
+    def pixel_at(t: float, v: float):
         return plots.layout_widget.mapFromScene(plot.vb.mapViewToScene(QPointF(t, v)))
 
     def column(t: float) -> int:

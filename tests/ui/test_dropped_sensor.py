@@ -14,11 +14,11 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
 
-from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo  # noqa: E402
-from emgcoach.ui.main_window import MainWindow  # noqa: E402
+from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
+from emgcoach.ui.main_window import MainWindow
 
 RATE = 1000.0
 CHUNK = 20
@@ -28,7 +28,7 @@ class DroppingSensor:
     """A live-paced 1 kHz sensor on the session clock that goes quiet for `drop_s` after `drop_at_s`,
     says "reconnecting" meanwhile, then comes back with the samples it missed counted as lost."""
 
-    def __init__(self, name: str, muscle: str, side: str, clock, drop_at_s: float | None = None,  # noqa: ANN001
+    def __init__(self, name: str, muscle: str, side: str, clock, drop_at_s: float | None = None,
                  drop_s: float = 0.0) -> None:
         self.info = StreamInfo("umyo", name, f"AA:{name}", RATE, (ChannelSpec("ch", muscle, side),))
         self.clock, self.drop_at_s, self.drop_s, self.closing = clock, drop_at_s, drop_s, False
@@ -38,7 +38,7 @@ class DroppingSensor:
         return Block((20.0 * self.rng.standard_normal((CHUNK, 1))).astype(np.float32), t0 + index / RATE,
                      RATE, index, lost)
 
-    async def blocks(self):  # noqa: ANN201
+    async def blocks(self):
         t0, i, dropped = self.clock(), 0, False
         while not self.closing:
             now = self.clock()
@@ -64,7 +64,7 @@ class DroppingSensor:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path, monkeypatch):  # noqa: ANN001, ANN201
+def window(qtbot, tmp_path: Path, monkeypatch):
     boxes: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: boxes.append(text))
     w = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))

@@ -18,15 +18,15 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QSettings
 
-from emgcoach.cli import main  # noqa: E402
-from emgcoach.coach.calibration import Calibration, MuscleCalibration  # noqa: E402
-from emgcoach.coach.drills import load_library  # noqa: E402
-from emgcoach.coach.store import Store  # noqa: E402
-from emgcoach.io.open import read_recording  # noqa: E402
-from emgcoach.ui.main_window import MainWindow  # noqa: E402
-from tests.coach.live_recording import write_live_set  # noqa: E402
+from emgcoach.cli import main
+from emgcoach.coach.calibration import Calibration, MuscleCalibration
+from emgcoach.coach.drills import load_library
+from emgcoach.coach.store import Store
+from emgcoach.io.open import read_recording
+from emgcoach.ui.main_window import MainWindow
+from tests.coach.live_recording import write_live_set
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "recordings" / "drills" / "bird_dog.xdf"
@@ -34,13 +34,13 @@ OLD_RULES = {2: {"hit": False, "misses": ["glute_late"], "cue": "Glute late: pre
 
 
 @pytest.fixture(scope="module")
-def live_file(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def live_file(tmp_path_factory: pytest.TempPathFactory):
     """A set recorded live (not bundled): 8 reps, its verdicts 6 on target (one given by older rules)."""
     return write_live_set(tmp_path_factory.mktemp("live") / "client-set.xdf", verdict_changes=OLD_RULES)
 
 
 @pytest.fixture
-def window(make_window) -> MainWindow:  # noqa: ANN001
+def window(make_window) -> MainWindow:
     return make_window(person="P11")
 
 
@@ -49,7 +49,7 @@ def sessions(tmp_path: Path) -> list:
         return store.sessions("P11")
 
 
-def replay_set(qtbot, w: MainWindow, path: Path, drill_start_s: float, speed: float = 16.0) -> None:  # noqa: ANN001
+def replay_set(qtbot, w: MainWindow, path: Path, drill_start_s: float, speed: float = 16.0) -> None:
     """Open `path`, let its calibration be applied, and play from just before its set, which the window
     then coaches by itself."""
     assert w.open_recording(path, speed=speed)
@@ -62,7 +62,7 @@ def replay_set(qtbot, w: MainWindow, path: Path, drill_start_s: float, speed: fl
     qtbot.waitUntil(lambda: w.runner is not None, timeout=5000)
 
 
-def test_a_replay_saves_nothing_unless_asked(qtbot, window: MainWindow, live_file, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_replay_saves_nothing_unless_asked(qtbot, window: MainWindow, live_file, tmp_path: Path) -> None:
     assert not window.save_replays_action.isChecked()  # the default
     replay_set(qtbot, window, live_file.path, live_file.drill_start_s)
     qtbot.waitUntil(lambda: window.runner is None, timeout=30000)
@@ -71,7 +71,7 @@ def test_a_replay_saves_nothing_unless_asked(qtbot, window: MainWindow, live_fil
     assert sessions(tmp_path) == []
 
 
-def test_a_replay_saved_when_asked_holds_its_live_verdicts_once(qtbot, window: MainWindow, live_file,  # noqa: ANN001
+def test_a_replay_saved_when_asked_holds_its_live_verdicts_once(qtbot, window: MainWindow, live_file,
                                                                 tmp_path: Path) -> None:
     window.save_replays_action.trigger()
     assert window.settings.value("save_replayed_sets", type=bool)  # remembered
@@ -95,7 +95,7 @@ def test_a_bundled_recording_is_never_saved(qtbot, window: MainWindow, tmp_path:
     assert sessions(tmp_path) == []
 
 
-def test_a_seek_cuts_a_replayed_set_which_is_then_saved_once_whole(qtbot, window: MainWindow, live_file,  # noqa: ANN001
+def test_a_seek_cuts_a_replayed_set_which_is_then_saved_once_whole(qtbot, window: MainWindow, live_file,
                                                                    tmp_path: Path) -> None:
     window.save_replays_action.setChecked(True)
     replay_set(qtbot, window, live_file.path, live_file.drill_start_s)
@@ -109,7 +109,7 @@ def test_a_seek_cuts_a_replayed_set_which_is_then_saved_once_whole(qtbot, window
     assert row.reps == 8 and row.complete
 
 
-def test_stopping_a_replayed_set_saves_nothing(qtbot, window: MainWindow, live_file, tmp_path: Path) -> None:  # noqa: ANN001
+def test_stopping_a_replayed_set_saves_nothing(qtbot, window: MainWindow, live_file, tmp_path: Path) -> None:
     window.save_replays_action.setChecked(True)
     replay_set(qtbot, window, live_file.path, live_file.drill_start_s)
     qtbot.waitUntil(lambda: len(window.set_scores) >= 1, timeout=15000)
@@ -118,7 +118,7 @@ def test_stopping_a_replayed_set_saves_nothing(qtbot, window: MainWindow, live_f
     assert sessions(tmp_path) == []
 
 
-def test_quitting_during_a_replayed_set_saves_no_partial_twin(qtbot, tmp_path: Path, live_file) -> None:  # noqa: ANN001
+def test_quitting_during_a_replayed_set_saves_no_partial_twin(qtbot, tmp_path: Path, live_file) -> None:
     s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
     s.setValue("store_path", str(tmp_path / "history.sqlite3"))
     s.setValue("save_replayed_sets", True)
@@ -136,7 +136,7 @@ def test_quitting_during_a_replayed_set_saves_no_partial_twin(qtbot, tmp_path: P
     assert row.reps == 8  # the one whole set, no 1-rep partial beside it
 
 
-def _short_drill(w: MainWindow, reps: int = 3):  # noqa: ANN202
+def _short_drill(w: MainWindow, reps: int = 3):
     short = replace(load_library(include_user=False)["bird_dog"], id="bird_dog_short", reps=reps, setup_s=2.0)
     w.drill_panel.drills[short.id] = short
     w.drill_panel.drill.addItem(short.name + f" ({reps} reps)", short.id)

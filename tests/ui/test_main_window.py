@@ -12,11 +12,11 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
 
-from emgcoach.io.xdf_reader import read_xdf  # noqa: E402
-from emgcoach.ui.main_window import MainWindow  # noqa: E402
+from emgcoach.io.xdf_reader import read_xdf
+from emgcoach.ui.main_window import MainWindow
 
 DEMO = Path(__file__).resolve().parents[2] / "recordings" / "bird_dog_sim.xdf"
 

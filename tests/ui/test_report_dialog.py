@@ -13,17 +13,17 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import Qt
 
-from emgcoach.io.open import read_recording  # noqa: E402
-from emgcoach.ui.main_window import MainWindow  # noqa: E402
+from emgcoach.io.open import read_recording
+from emgcoach.ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 SIM = ROOT / "recordings" / "bird_dog_sim.xdf"  # a bird-dog set of simulated sensors, uncalibrated
 
 
 @pytest.fixture
-def window(make_window) -> MainWindow:  # noqa: ANN001
+def window(make_window) -> MainWindow:
     w = make_window(person="P11")
     opened: list[Path] = []
     w.open_file = lambda p: opened.append(Path(p)) or True  # the desktop's PDF viewer, here a list
@@ -31,7 +31,7 @@ def window(make_window) -> MainWindow:  # noqa: ANN001
     return w
 
 
-def run_a_set(qtbot, w: MainWindow, tmp_path: Path, record: bool = False) -> None:  # noqa: ANN001
+def run_a_set(qtbot, w: MainWindow, tmp_path: Path, record: bool = False) -> None:
     """Replay a copy of the simulated set fast; the window coaches the set the file holds."""
     copy = Path(shutil.copy(SIM, tmp_path / "client.xdf"))
     assert w.open_recording(copy, speed=16.0)

@@ -15,17 +15,17 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QFileDialog, QTableWidget  # noqa: E402
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QFileDialog, QTableWidget
 
-from emgcoach.io.xdf_reader import read_xdf  # noqa: E402
-from emgcoach.ui.main_window import MainWindow  # noqa: E402
+from emgcoach.io.xdf_reader import read_xdf
+from emgcoach.ui.main_window import MainWindow
 
 DEMO = Path(__file__).resolve().parents[2] / "recordings" / "bird_dog_sim.xdf"
 
 
 @pytest.fixture
-def window(make_window) -> MainWindow:  # noqa: ANN001
+def window(make_window) -> MainWindow:
     return make_window()
 
 
@@ -87,7 +87,7 @@ def test_replay_state_is_said_as_it_is(qtbot, window: MainWindow) -> None:
     w = window
     assert w.transport.position.text() == "no replay"  # not '0:00 / 0:00'
     assert w.open_recording(DEMO, speed=2.0)
-    status = lambda: w.devices._boxes[0][1].text() if w.devices._boxes else ""  # noqa: E731
+    status = lambda: w.devices._boxes[0][1].text() if w.devices._boxes else ""
     qtbot.waitUntil(lambda: status().startswith("replaying |"), timeout=5000)  # a file, not 'streaming'
     assert w.status.text() == f"Replaying {DEMO.name}"
     w.toggle_play()

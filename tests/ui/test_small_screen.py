@@ -12,19 +12,19 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget  # noqa: E402
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from emgcoach.io.open import read_recording  # noqa: E402
-from emgcoach.ui.feedback import COUNTDOWN_MM  # noqa: E402
-from emgcoach.ui.main_window import MainWindow  # noqa: E402
-from tests.ui.clipping import clipped_text  # noqa: E402
+from emgcoach.io.open import read_recording
+from emgcoach.ui.feedback import COUNTDOWN_MM
+from emgcoach.ui.main_window import MainWindow
+from tests.ui.clipping import clipped_text
 
 SESSION = Path(__file__).resolve().parents[2] / "recordings" / "drills" / "bird_dog.xdf"
 SIZE = (1024, 700)
 
 
 @pytest.fixture
-def window(make_window) -> MainWindow:  # noqa: ANN001
+def window(make_window) -> MainWindow:
     return make_window(person="P07", size=SIZE)
 
 

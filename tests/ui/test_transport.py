@@ -10,13 +10,13 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtCore import QPoint, Qt
 
-from emgcoach.ui.transport import TransportBar  # noqa: E402
+from emgcoach.ui.transport import TransportBar
 
 
 @pytest.fixture
-def bar(qtbot):  # noqa: ANN001, ANN201
+def bar(qtbot):
     b = TransportBar()
     qtbot.addWidget(b)
     b.resize(800, 40)
