@@ -39,10 +39,10 @@ class HistoryDialog(QDialog):
         self.drill = QComboBox()
         self.plots = pg.GraphicsLayoutWidget()
         self.level_plot = self.plots.addPlot(row=0, col=0)
-        self.level_plot.setLabel("left", "glute level")
+        self.level_plot.setLabel("left", "glute")
         self.level_plot.showGrid(y=True, alpha=0.2)
         self.latency_plot = self.plots.addPlot(row=1, col=0)
-        self.latency_plot.setLabel("left", "glute onset after lat", units="ms")
+        self.latency_plot.setLabel("left", "glute lag", units="ms")  # onset after the lat's
         self.latency_plot.setLabel("bottom", "session")
         self.latency_plot.showGrid(y=True, alpha=0.2)
         self.latency_plot.setXLink(self.level_plot)
@@ -106,7 +106,7 @@ class HistoryDialog(QDialog):
             lo, hi = float(np.nanmin(latency)), float(np.nanmax(latency))
             self.latency_plot.setYRange(min(0.0, lo) - 10, max(hi, 0.0) + 20, padding=0)
         unit = rows[-1]["unit"] if rows else "%MVC"
-        self.level_plot.setLabel("left", f"glute level ({unit})")
+        self.level_plot.setLabel("left", f"glute ({unit})")  # short: the two plots' labels share a column
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             cells = [

@@ -49,7 +49,9 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
             return 2
         store = w.store()
         assert store is not None
-        store.save_session("P07", "2026-11-04T10:00:00", scored.reps)  # an earlier set of the same client
+        # two earlier sets of the same client (the replay itself is a bundled recording: never saved)
+        store.save_session("P07", "2026-11-04T10:00:00", scored.reps)
+        store.save_session("P07", "2026-11-18T10:00:00", scored.reps[:6])
         state = {"step": "calibrate"}
 
         def wizard_shot() -> None:
