@@ -506,6 +506,9 @@ def _trace_of(recording: str | Path | None, scores: list[RepScore]) -> tuple[Ana
     except (EmgcoachError, OSError) as e:
         logger.warning("report: the set's recording %s cannot be read (%s): no trace", recording, e)
         return None, f"The recording of this set cannot be read ({name}): no trace", 0.0
+    except Exception:  # a file still being written may end mid-chunk: the report stands without its trace
+        logger.exception("report: reading the set's recording %s", recording)
+        return None, f"The recording of this set cannot be read ({name}): no trace", 0.0
 
 
 def _file_shift(markers: list, scores: list[RepScore]) -> float | None:
