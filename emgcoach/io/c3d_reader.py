@@ -36,10 +36,9 @@ import numpy as np
 from emgcoach.errors import InputError
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
 from emgcoach.io.recording import RecordedStream, Recording
-from emgcoach.io.units import unit_scale
+from emgcoach.io.units import is_volt_unit, stated_scale
 from emgcoach.types import ChannelSpec, Marker, StreamInfo
 
-VOLT_UNITS = {"v": 1e6, "volt": 1e6, "volts": 1e6, "mv": 1e3, "uv": 1.0, "µv": 1.0, "μv": 1.0}
 MUSCLE_WORDS = (
     "lat", "lats", "latissimus", "glute", "glut", "gluteus", "gmax", "gmed", "erector", "oblique", "biceps", "triceps",
     "deltoid", "delt", "trapezius", "trap", "pectoralis", "pec", "rectus", "vastus", "semitendinosus", "semiten",
@@ -62,8 +61,7 @@ def _words(label: str) -> list[str]:
 
 def looks_like_emg(label: str, unit: str) -> bool:
     """Whether an analog channel is EMG by its label and unit (see the module docstring)."""
-    u = unit.strip().lower()
-    if u and u not in VOLT_UNITS:
+    if not is_volt_unit(unit):
         return False
     words = _words(label)
     if "emg" in words or any("emg" in w for w in words):
@@ -234,12 +232,10 @@ def _convert(path: str, values: np.ndarray, labels: list[str], units: list[str],
     data = np.empty((values.shape[1], len(picked)), dtype=np.float64)
     specs, assumed = [], []
     for j, i in enumerate(picked):
-        u = units[i].strip().lower()
-        if u and u not in VOLT_UNITS:
-            raise InputError(path, f"channel {labels[i]!r} is in {units[i]!r}, not a voltage: it cannot be EMG")
-        if not u and unit is None:
+        scale, guessed = stated_scale(path, labels[i], units[i], unit)
+        if guessed:
             assumed.append(j)
-        data[:, j] = values[i] * (VOLT_UNITS[u] if u else unit_scale(unit))
+        data[:, j] = values[i] * scale
         muscle, side = guess_role(labels[i].split(".")[-1] if "." in labels[i] else labels[i])
         if muscle == "other":
             muscle, side2 = guess_role(labels[i])

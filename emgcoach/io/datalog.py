@@ -39,11 +39,10 @@ import numpy as np
 from emgcoach.errors import InputError
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
 from emgcoach.io.recording import RecordedStream, Recording
-from emgcoach.io.units import unit_scale
+from emgcoach.io.units import is_volt_unit, stated_scale
 from emgcoach.types import ChannelSpec, StreamInfo
 
 DATALOG_RATE_HZ = 1000.0
-VOLT_UNITS = {"uv": 1.0, "µv": 1.0, "μv": 1.0, "mv": 1e3, "v": 1e6}
 ANGLE_UNITS = {"deg", "degs", "degree", "degrees", "°"}
 MAX_HEADER_LINES = 64  # the MWX8 has 8 channels; far more header lines means this is not a DataLOG export
 
@@ -88,8 +87,7 @@ class _Column:
 
     @property
     def is_emg(self) -> bool:
-        u = self.unit.strip().lower()
-        return u == "" or u in VOLT_UNITS
+        return is_volt_unit(self.unit)
 
 
 def _muscle(name: str) -> str:
@@ -229,10 +227,10 @@ def _emg_stream(
     data = np.empty((len(values[0]), len(cols)), dtype=np.float64)
     assumed = []
     for j, (c, v) in enumerate(zip(cols, values)):
-        u = c.unit.strip().lower()
-        if u == "" and unit is None:
+        scale, guessed = stated_scale(path, c.name, c.unit, unit)
+        if guessed:
             assumed.append(j)
-        data[:, j] = v * (VOLT_UNITS[u] if u else unit_scale(unit))
+        data[:, j] = v * scale
     if len(data) == 0:
         raise InputError(path, "EMG columns hold no values")
     specs = [ChannelSpec(name=c.name, muscle=_muscle(c.name), side="none") for c in cols]

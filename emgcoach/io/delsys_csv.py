@@ -52,11 +52,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from emgcoach.errors import InputError
-from emgcoach.io.c3d_reader import MAX_SAMPLE_UV, VOLT_UNITS
+from emgcoach.io.c3d_reader import MAX_SAMPLE_UV
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
 from emgcoach.io.csv_reader import gaps_from_times
 from emgcoach.io.recording import RecordedStream, Recording
-from emgcoach.io.units import unit_scale
+from emgcoach.io.units import is_volt_unit, stated_scale
 from emgcoach.types import ChannelSpec, StreamInfo
 
 EMGWORKS, DISCOVER = "EMGworks", "Trigno Discover"
@@ -222,8 +222,7 @@ def _column(path: str, rows: list[list[str]], start: int, k: int, what: str) -> 
 
 def is_emg(channel: _Channel) -> bool:
     words = re.findall(r"[a-z]+", channel.name.lower())
-    unit = channel.unit.lower()
-    if unit and unit not in VOLT_UNITS:
+    if not is_volt_unit(channel.unit):
         return False
     return "emg" in words and not any(w in NON_EMG for w in words)
 
@@ -252,17 +251,15 @@ def _series(path: str, rows: list[list[str]], start: int, ch: _Channel, unit: st
     if abs(float(np.median(step)) * rate - 1) > 0.01:
         raise InputError(path, f"channel {ch.name!r}: the file says {rate:g} Hz but its times step by "
                                f"{float(np.median(step)):.6g} s")
-    u = ch.unit.lower()
-    if u and u not in VOLT_UNITS:
-        raise InputError(path, f"channel {ch.name!r} is in {ch.unit!r}, not a voltage: it cannot be EMG")
+    scale, guessed = stated_scale(path, ch.name, ch.unit, unit)
     with np.errstate(over="ignore", invalid="ignore"):
-        values = raw * (VOLT_UNITS[u] if u else unit_scale(unit))
+        values = raw * scale
     bad = ~np.isfinite(values) | (np.abs(values) > MAX_SAMPLE_UV)
     if bad.any():
         r = int(np.nonzero(bad)[0][0])
         raise InputError(path, f"channel {ch.name!r}: sample {raw[r]:.6g} {ch.unit or ''} at data row {r + 1} "
                                "is not a number within ±1 kV")
-    return _Series(ch, times, values, float(rate), assumed=not u and unit is None)
+    return _Series(ch, times, values, float(rate), assumed=guessed)
 
 
 def _streams(path: str, series: list[_Series], layout: str,

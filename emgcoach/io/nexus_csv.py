@@ -30,10 +30,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from emgcoach.errors import InputError
-from emgcoach.io.c3d_reader import MAX_SAMPLE_UV, VOLT_UNITS, looks_like_emg
+from emgcoach.io.c3d_reader import MAX_SAMPLE_UV, looks_like_emg
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
 from emgcoach.io.recording import RecordedStream, Recording
-from emgcoach.io.units import unit_scale
+from emgcoach.io.units import stated_scale
 from emgcoach.types import ChannelSpec, StreamInfo
 
 BLOCKS = ("Devices", "Trajectories", "Model Outputs", "Joints", "Segments", "Events")
@@ -148,12 +148,10 @@ def _emg(path: str, table: np.ndarray, labels: list[str], units: list[str], pick
     values = np.empty((table.shape[0], len(picked)))
     specs, assumed = [], []
     for j, k in enumerate(picked):
-        u = units[k].strip().lower()
-        if u and u not in VOLT_UNITS:
-            raise InputError(path, f"channel {labels[k]!r} is in {units[k]!r}, not a voltage: it cannot be EMG")
-        if not u and unit is None:
+        scale, guessed = stated_scale(path, labels[k], units[k], unit)
+        if guessed:
             assumed.append(j)
-        values[:, j] = table[:, k] * (VOLT_UNITS[u] if u else unit_scale(unit))
+        values[:, j] = table[:, k] * scale
         muscle, side = guess_role(labels[k])
         specs.append(ChannelSpec(name=labels[k], muscle=muscle, side=side))
     bad = ~np.isfinite(values)

@@ -34,12 +34,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from emgcoach.errors import InputError
-from emgcoach.io.c3d_reader import MAX_SAMPLE_UV, NON_EMG_WORDS, VOLT_UNITS
+from emgcoach.io.c3d_reader import MAX_SAMPLE_UV, NON_EMG_WORDS
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
 from emgcoach.io.csv_reader import gaps_from_times, rate_from_times
 from emgcoach.io.recording import RecordedStream, Recording, local_time_iso
 from emgcoach.types import ChannelSpec, Marker, StreamInfo
-from emgcoach.io.units import unit_scale
+from emgcoach.io.units import is_volt_unit, stated_scale
 
 TEXT_COLUMNS = ("activity", "marker")
 NON_EMG = (*NON_EMG_WORDS, "switch", "velocity", "position", "distance", "platform", "contact", "ecg", "heart",
@@ -121,7 +121,7 @@ def _read(path: str) -> tuple[list[list[str]], int, str]:
 
 
 def _is_emg(name: str, unit: str) -> bool:
-    if unit and unit.lower() not in VOLT_UNITS:
+    if not is_volt_unit(unit):
         return False
     words = re.findall(r"[a-z]+", name.lower())
     return bool(words) and not any(w in NON_EMG for w in words)
@@ -191,11 +191,10 @@ def read_noraxon_csv(
         bare, u = (m.group("name").strip(), m.group("unit").strip()) if m else (full, "")
         if full.lower() not in named and bare.lower() not in named and not _is_emg(bare, u):
             continue
-        if u and u.lower() not in VOLT_UNITS:
-            raise InputError(path, f"channel {full!r} is in {u!r}, not a voltage: it cannot be EMG")
+        scale, guessed = stated_scale(path, full, u, unit)
         picked.append(k)
-        scales.append(VOLT_UNITS[u.lower()] if u else unit_scale(unit))
-        if not u and unit is None:
+        scales.append(scale)
+        if guessed:
             assumed.append(len(specs))
         muscle, side = noraxon_role(bare)
         specs.append(ChannelSpec(name=bare, muscle=muscle, side=side))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emgcoach.errors import InputError
 from emgcoach.io.recording import Recording
 
 UNITS: dict[str, float] = {"uV": 1.0, "mV": 1e3, "V": 1e6}  # factor to µV
@@ -37,6 +38,26 @@ def parse_unit(text: str) -> str:
 def unit_scale(unit: str | None) -> float:
     """Factor from `unit` ('uV', 'mV', 'V', or any spelling parse_unit takes) to µV; 1 for None."""
     return 1.0 if unit is None else UNITS[parse_unit(unit)]
+
+
+# Voltage units as files state them (C3D, vendor CSVs, DataLOG), lower-cased, and their factor to µV.
+VOLT_UNITS = {"v": 1e6, "volt": 1e6, "volts": 1e6, "mv": 1e3, "uv": 1.0, "µv": 1.0, "μv": 1.0}
+
+
+def is_volt_unit(stated: str) -> bool:
+    """Whether a unit a file states for a channel ('' when it states none) can be EMG's."""
+    u = stated.strip().lower()
+    return not u or u in VOLT_UNITS
+
+
+def stated_scale(path: str, name: str, stated: str, unit: str | None) -> tuple[float, bool]:
+    """The factor to µV of channel `name`, whose file states `stated` ('' for none), and whether it was
+    assumed (no unit stated, none given): the stated unit wins, else `unit` (--unit), else µV.
+    InputError naming the file when the stated unit is no voltage."""
+    u = stated.strip().lower()
+    if u and u not in VOLT_UNITS:
+        raise InputError(path, f"channel {name!r} is in {stated!r}, not a voltage: it cannot be EMG")
+    return (VOLT_UNITS[u] if u else unit_scale(unit)), (not u and unit is None)
 
 
 def likely_unit(x: np.ndarray, rate_hz: float) -> tuple[str, float] | None:

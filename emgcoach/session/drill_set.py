@@ -88,11 +88,12 @@ class DrillSet:
         """Stop feeding the runner; a set that did not run to its end gets a `drill_end` marked stopped.
         Returns the events still queued."""
         self.engine.unsubscribe(self._on_block)
-        if not self.runner.done:
-            reps = list(self.runner.scores)
+        events = self.drain()
+        if not self.done:  # the drill_end states the reps as shown (`scores`)
             self.engine.put_marker(Marker(self.engine.session_time_s(), MarkerKind.DRILL_END, {
-                "drill": self.drill.id, "reps": len(reps), "hits": sum(s.hit for s in reps), "stopped": True}))
-        return self.drain()
+                "drill": self.drill.id, "reps": len(self.scores), "hits": sum(s.hit for s in self.scores),
+                "stopped": True}))
+        return events
 
 
 @dataclass(frozen=True)

@@ -320,7 +320,7 @@ class StreamProcessor:
 
     def stats(self, battery_pct: int | None = None, rssi_dbm: int | None = None) -> StreamStats:
         rate = float("nan")
-        arrivals = list(self.arrivals)
+        arrivals = self.arrivals
         if len(arrivals) >= 2:
             (t0, n0), (t1, n1) = arrivals[0], arrivals[-1]
             if t1 > t0:
@@ -439,10 +439,7 @@ class StreamProcessor:
         gap_t = block.t0 - lost / block.rate_hz
         detail: dict[str, Any] = {"lost": lost} if reason is None else {"lost": lost, "reason": reason}
         if not self.gap_marked:
-            payload = {"lost": lost, "stream": self.info.name}
-            if reason is not None:
-                payload["reason"] = reason
-            self.sink.put_marker(Marker(gap_t, MarkerKind.GAP, payload))
+            self.sink.put_marker(Marker(gap_t, MarkerKind.GAP, {**detail, "stream": self.info.name}))
         return [self._event(EventKind.GAP, detail, gap_t)]
 
     def _count(self, block: Block) -> None:
