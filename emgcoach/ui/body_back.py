@@ -16,8 +16,8 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QColor, QPainterPath, QTransform
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QTransform
 
 from emgcoach.coach.placement import BodySide, Landmark, Muscle, electrode_offsets_mm, site_rule
 from emgcoach.ui.theme import Theme
@@ -298,3 +298,26 @@ def frame(rect: QRectF, bottom: float = 1.0) -> QTransform:
     ox = rect.center().x() - b.center().x() * scale
     oy = rect.center().y() - b.center().y() * scale
     return QTransform(scale, 0.0, 0.0, scale, ox, oy)
+
+
+def paint_body(p: QPainter, t: QTransform, c: BodyColours, muscles: bool = True) -> None:
+    """The silhouette, its anatomical lines and (muscles) the four regions with their fibres, neutral."""
+    p.setPen(QPen(c.outline, 1.4))
+    p.setBrush(c.fill)
+    p.drawPath(t.map(silhouette()))
+    p.setPen(QPen(c.detail, 1.0))
+    p.setBrush(Qt.NoBrush)
+    p.drawPath(t.map(details()))
+    if not muscles:
+        return
+    for m in Muscle:
+        for s in BodySide:
+            area = t.map(region(m, s))
+            p.setPen(QPen(c.muscle_edge, 1.0))
+            p.setBrush(c.muscle)
+            p.drawPath(area)
+            p.save()
+            p.setClipPath(area)  # the fibres stop at the muscle's edge
+            p.setPen(QPen(c.muscle_edge, 0.8))
+            p.drawPath(t.map(fibres(m, s)))
+            p.restore()

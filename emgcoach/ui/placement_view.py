@@ -30,7 +30,7 @@ from emgcoach.coach.placement import (
     sling_partner,
 )
 from emgcoach.ui import body_back
-from emgcoach.ui.body_back import BodyColours, body_colours
+from emgcoach.ui.body_back import BodyColours, body_colours, paint_body
 from emgcoach.ui.feedback import PaintedText
 from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme
 
@@ -418,29 +418,6 @@ class PlacementView(QWidget, PaintedText):
         p.setPen(QPen(c.muscle_edge, 1.2, Qt.DashLine))
         p.drawLine(centre - d, centre + d)
         self._draw_pair(p, centre, scale, angle, c.highlight)
-
-
-def paint_body(p: QPainter, t: QTransform, c: BodyColours, muscles: bool = True) -> None:
-    """The silhouette, its anatomical lines and (muscles) the four regions with their fibres, neutral."""
-    p.setPen(QPen(c.outline, 1.4))
-    p.setBrush(c.fill)
-    p.drawPath(t.map(body_back.silhouette()))
-    p.setPen(QPen(c.detail, 1.0))
-    p.setBrush(Qt.NoBrush)
-    p.drawPath(t.map(body_back.details()))
-    if not muscles:
-        return
-    for m in Muscle:
-        for s in BodySide:
-            region = t.map(body_back.region(m, s))
-            p.setPen(QPen(c.muscle_edge, 1.0))
-            p.setBrush(c.muscle)
-            p.drawPath(region)
-            p.save()
-            p.setClipPath(region)
-            p.setPen(QPen(c.muscle_edge, 0.8))
-            p.drawPath(t.map(body_back.fibres(m, s)))
-            p.restore()
 
 
 class PlacementDialog(QDialog):
