@@ -10,7 +10,6 @@ first run).
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
 
@@ -33,8 +32,6 @@ from emgcoach.ui import body_back
 from emgcoach.ui.body_back import BodyColours, body_colours, paint_body
 from emgcoach.ui.feedback import PaintedText
 from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme
-
-logger = logging.getLogger(__name__)
 
 BODY_BOTTOM = 0.74  # the body is drawn from the head to just below the knees: the sites are all above
 PAD_MARGIN_MM = 4.0  # the sensor's body round its electrodes, as drawn
@@ -116,11 +113,13 @@ class PlacementView(QWidget, PaintedText):
         self.colours: BodyColours = body_colours(self.theme)
         self.setMinimumSize(600, 420)  # the words fit at 8 pt, without the magnified pair and sources
         self._cache: tuple[tuple[int, int, Muscle, BodySide], _Layout] | None = None
+        self.setToolTip(instructions(self.muscle, self.side).sources)  # also where a small view drops them
 
     # --- what tests and the dialog use
     def set_sensor(self, muscle: Muscle | str, side: BodySide | str) -> None:
         """Light the site of the sensor on `muscle`, `side` (its sling partner is shown dimmer)."""
         self.muscle, self.side = Muscle(muscle), BodySide(side)
+        self.setToolTip(instructions(self.muscle, self.side).sources)
         self._cache = None
         self.update()
 
@@ -138,7 +137,11 @@ class PlacementView(QWidget, PaintedText):
 
     def site_point(self, muscle: Muscle | str, side: BodySide | str) -> QPointF:
         """A site's centre (the middle of its electrode pair) in widget coordinates."""
-        return self._layout().t.map(body_back.site(muscle, side))
+        return self.to_widget(body_back.site(muscle, side))
+
+    def to_widget(self, point: QPointF) -> QPointF:
+        """A point in body coordinates (`ui.body_back`) where this view draws it."""
+        return self._layout().t.map(point)
 
     def px_per_mm(self) -> float:
         return self._layout().t.m11() * body_back.mm(1.0)
@@ -243,7 +246,6 @@ class PlacementView(QWidget, PaintedText):
     def _column(self, col: QRectF) -> tuple[list[_Text], QRectF]:
         """The words at the largest size (12 pt down to 8) at which they fit the column; on a small view
         the magnified pair, then the sources (kept in the tooltip), give way before the words get smaller."""
-        self.setToolTip(instructions(self.muscle, self.side).sources)
         out: list[_Text] = []
         detail = QRectF()
         for with_detail, with_sources in ((True, True), (False, True), (False, False)):
@@ -495,8 +497,6 @@ def open_placement(parent: QWidget | None, muscle: Muscle | str, side: BodySide 
                    theme: Theme | None = None) -> PlacementDialog:
     """Show the placement dialog for one sensor (not modal: it can stay open while the electrodes go on)."""
     dialog = PlacementDialog(muscle, side, theme, parent)
-    dialog.setAttribute(Qt.WA_DeleteOnClose, False)
     dialog.show()
-    logger.info("placement shown for %s %s", side, muscle)
     return dialog
 

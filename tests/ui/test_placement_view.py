@@ -56,7 +56,7 @@ def test_the_lit_site_is_highlighted_and_the_other_sides_is_not(view: PlacementV
 
 
 def test_a_right_lat_moves_the_lit_site_to_the_viewers_right(view: PlacementView) -> None:
-    midline = view._layout().t.map(QPointF(0.0, 0.0)).x()
+    midline = view.to_widget(QPointF(0.0, 0.0)).x()
     left_site = view.site_point(Muscle.LAT, L)
     view.set_sensor("latissimus_dorsi", "right")
     assert view.lit_site() == (Muscle.LAT, R)
@@ -80,8 +80,7 @@ def test_a_glute_site_lights_too(view: PlacementView) -> None:
 
 
 def test_the_pair_is_drawn_to_scale(view: PlacementView) -> None:
-    t = view._layout().t
-    a, b = (t.map(e) for e in bb.electrodes(Muscle.LAT, L))
+    a, b = (view.to_widget(e) for e in bb.electrodes(Muscle.LAT, L))
     assert math.hypot(a.x() - b.x(), a.y() - b.y()) == pytest.approx(INTER_ELECTRODE_MM * view.px_per_mm())
     # an electrode's centre is white (the pad round it is the highlight)
     image = view.grab().toImage()
