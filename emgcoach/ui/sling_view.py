@@ -1,0 +1,291 @@
+"""The sling feedback view, an alternative to the bars: the body from behind with the coached lat and the
+opposite glute filled by their levels, their target bands marked on them, and the line between them
+(along the thoracolumbar fascia) lighting up when both are on target together. The levels are written
+above the body, each on its muscle's side, in big digits to be read from 3 metres.
+
+It takes the same figures as `FeedbackView.show_figures`, so the window can show either.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QTransform
+from PySide6.QtWidgets import QWidget
+
+from emgcoach.coach.live_feedback import Band, Figures
+from emgcoach.coach.placement import BodySide, Muscle, sling_sides
+from emgcoach.ui import body_back
+from emgcoach.ui.body_back import BodyColours, body_colours, mix, paint_body
+from emgcoach.ui.feedback import AMBER, GREEN, PaintedText
+from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme
+
+BODY_BOTTOM = 0.62  # head to mid-thigh: the glutes whole, the body as large as the column allows
+NO_PAIR = "Assign a lat and an opposite-side glute channel to see feedback"
+ON_TARGET = "Both on target!"
+
+
+def _value_text(value: float, unit: str) -> str:
+    return f"{value:.0f} {unit}" if math.isfinite(value) else "-"
+
+
+def _band_texts(band: Band, unit: str) -> list[str]:
+    """'target 20-40 %MVC' and shorter ways of saying it for a narrow view; none with no band yet."""
+    if not math.isfinite(band.lo):
+        return [""]
+    span = f"{band.lo:.0f}–{band.hi:.0f}" if math.isfinite(band.hi) else f"≥ {band.lo:.0f}"
+    return [f"target {span} {unit}", f"{span} {unit}", span]
+
+
+def fit(base: QFont, texts: list[str], width: float, height: float, points: int, smallest: int,
+        bold: bool = True) -> tuple[QFont, str]:
+    """The largest size from `points` down to `smallest` at which one of `texts` (longest first) fits
+    `width` x `height` px, with the longest text that fits at it: a shorter wording stays readable where
+    the long one would shrink. The last text at `smallest` if none fits (clipped: `clipped_texts` says so)."""
+    f = QFont(base)
+    f.setBold(bold)
+    for pt in range(points, smallest - 1, -1):
+        f.setPointSize(pt)
+        fm = QFontMetricsF(f)
+        for text in texts:
+            if fm.horizontalAdvance(text) <= width and fm.height() <= height:
+                return QFont(f), text
+    f.setPointSize(smallest)
+    return f, texts[-1]
+
+
+def next_scale(current: float, value: float, band: Band, unit: str) -> float:
+    """The level that fills a region, as the bars choose it (`TargetBar.set_value`): room above the band's
+    top and the value, at least 10 µV or 60 %MVC, kept unless the want is above it or under half of it
+    (so the fill does not jump with every frame)."""
+    top = band.hi if math.isfinite(band.hi) else band.lo * 2 if math.isfinite(band.lo) else 0.0
+    want = max(top * 1.25, value * 1.1 if math.isfinite(value) else 0.0, 10.0 if unit == "µV" else 60.0)
+    return want if want > current or want < 0.5 * current else current
+
+
+@dataclass(frozen=True)
+class _Readout:
+    """One muscle's words: its name, its level (big) and its target, stacked."""
+
+    title: tuple[QRectF, QFont, str]
+    value: tuple[QRectF, QFont, str]
+    band: tuple[QRectF, QFont, str]
+    align: Qt.AlignmentFlag
+
+
+class SlingView(QWidget, PaintedText):
+    """The body with the sling's lat and opposite glute filled by their levels."""
+
+    def __init__(self, lat_side: BodySide | str = BodySide.LEFT, theme: Theme | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lat_side, self.glute_side = sling_sides(lat_side)
+        self.theme = theme or THEMES[DEFAULT_THEME]
+        self.colours: BodyColours = body_colours(self.theme)
+        self.fig: Figures | None = None
+        self.labels = {Muscle.LAT: "Lat", Muscle.GLUTE: "Glute"}
+        self.warning = ""
+        self.scale = {Muscle.LAT: 100.0, Muscle.GLUTE: 100.0}
+        self.setMinimumSize(160, 240)
+
+    def set_sling(self, lat_side: BodySide | str) -> None:
+        """Coach the sling of the lat on `lat_side` and the glute on the other side."""
+        self.lat_side, self.glute_side = sling_sides(lat_side)
+        self.update()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.colours = body_colours(theme)
+        self.update()
+
+    def show_figures(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute",
+                     warning: str = "") -> None:
+        """One frame of feedback (None: no lat + glute pair assigned); `warning` replaces the status line."""
+        self.fig = fig
+        self.labels = {Muscle.LAT: lat_label, Muscle.GLUTE: glute_label}
+        self.warning = warning
+        if fig is not None:
+            for m in Muscle:
+                self.scale[m] = next_scale(self.scale[m], self._value(m), self._band(m), fig.unit)
+        self.update()
+
+    # --- what tests read
+    def line_lit(self) -> bool:
+        """Whether the line lat-to-glute is lit: both on target together."""
+        return self.fig is not None and self.fig.both_on_target
+
+    def fill_fraction(self, muscle: Muscle | str) -> float:
+        """How far up its region a muscle is filled, 0-1: its level over the region's scale."""
+        m = Muscle(muscle)
+        v = self._value(m)
+        return min(max(v / self.scale[m], 0.0), 1.0) if math.isfinite(v) else 0.0
+
+    def line_points(self) -> tuple[QPointF, QPointF]:
+        """The lit line's ends, on the lat's and the glute's sensor sites, in widget coordinates."""
+        t = self._frame()
+        return (t.map(body_back.site(Muscle.LAT, self.lat_side)), t.map(body_back.site(Muscle.GLUTE, self.glute_side)))
+
+    def region_rect(self, muscle: Muscle | str) -> QRectF:
+        """A muscle's region's bounds in widget coordinates (on its side of the sling)."""
+        m = Muscle(muscle)
+        return self._frame().map(body_back.region(m, self._side(m))).boundingRect()
+
+    def texts(self) -> list[tuple[QRectF, QFont, str]]:
+        out: list[tuple[QRectF, QFont, str]] = []
+        for r in self._readouts().values():
+            out += [r.title, r.value, r.band]
+        out.append(self._status())
+        return [t for t in out if t[2]]
+
+    # --- figures
+    def _side(self, muscle: Muscle) -> BodySide:
+        return self.lat_side if muscle is Muscle.LAT else self.glute_side
+
+    def _value(self, muscle: Muscle) -> float:
+        if self.fig is None:
+            return float("nan")
+        return self.fig.lat if muscle is Muscle.LAT else self.fig.glute
+
+    def _band(self, muscle: Muscle) -> Band:
+        if self.fig is None:
+            return Band(float("inf"))
+        return self.fig.lat_band if muscle is Muscle.LAT else self.fig.glute_band
+
+    # --- layout
+    def _heights(self) -> tuple[float, float, float, float]:
+        """(title, value, band, status) line heights for this size."""
+        h = float(self.height())
+        return (min(max(h * 0.045, 16.0), 30.0), min(max(h * 0.09, 24.0), 72.0), min(max(h * 0.035, 14.0), 22.0),
+                min(max(h * 0.05, 16.0), 34.0))
+
+    def _body_rect(self) -> QRectF:
+        title_h, value_h, band_h, status_h = self._heights()
+        band = title_h + value_h + band_h
+        return QRectF(4.0, band + 4.0, self.width() - 8.0, self.height() - band - status_h - 8.0)
+
+    def _frame(self) -> QTransform:
+        return body_back.frame(self._body_rect(), BODY_BOTTOM)
+
+    def _readouts(self) -> dict[Muscle, _Readout]:
+        """Each muscle's words above the body on its side (the lat's and the glute's are on opposite sides),
+        so the body below can be as large as the view."""
+        title_h, value_h, band_h, _ = self._heights()
+        w = float(self.width())
+        unit = self.fig.unit if self.fig is not None else ""
+        out: dict[Muscle, _Readout] = {}
+        for m in Muscle:
+            left = self._side(m) is BodySide.LEFT
+            col = QRectF(6.0 if left else w / 2 + 8, 0.0, w / 2 - 14, 0.0)  # a gap between the two
+            width = col.width() - 2
+            title_f, title = fit(self.font(), [self.labels[m]], width, title_h, 16, 7)
+            value_f, value = fit(self.font(), [_value_text(self._value(m), unit)], width, value_h, 40, 8)
+            band_f, band = fit(self.font(), _band_texts(self._band(m), unit), width, band_h, 11, 7, bold=False)
+            out[m] = _Readout(
+                (QRectF(col.left(), 0.0, col.width(), title_h), title_f, title),
+                (QRectF(col.left(), title_h, col.width(), value_h), value_f, value),
+                (QRectF(col.left(), title_h + value_h, col.width(), band_h), band_f, band),
+                Qt.AlignLeft if left else Qt.AlignRight)
+        return out
+
+    def _status(self) -> tuple[QRectF, QFont, str]:
+        _, _, _, status_h = self._heights()
+        text = NO_PAIR if self.fig is None else self.warning or (ON_TARGET if self.line_lit() else "")
+        if self.fig is None and self.warning:
+            text = self.warning
+        w = float(self.width())
+        rect = QRectF(4.0, self.height() - status_h - 2.0, w - 8.0, status_h)
+        font, _ = fit(self.font(), [text], w - 10, status_h, 16 if text == ON_TARGET else 11, 7, bold=text == ON_TARGET)
+        return rect, font, self._elided(text, font, w - 10)
+
+    @staticmethod
+    def _elided(text: str, font: QFont, width: float) -> str:
+        """A warning too long for the line even at the smallest size ends in '…' (the window logs it whole)."""
+        fm = QFontMetricsF(font)
+        return fm.elidedText(text, Qt.ElideRight, width) if fm.horizontalAdvance(text) > width else text
+
+    # --- painting
+    def paintEvent(self, _event: object) -> None:  # Qt's name
+        p = QPainter(self)
+        p.setRenderHint(QPainter.Antialiasing)
+        p.fillRect(self.rect(), QColor(self.theme.window))
+        c = self.colours
+        t = self._frame()
+        paint_body(p, t, c, muscles=False)
+        fascia = QColor(c.detail)
+        fascia.setAlphaF(0.35)
+        p.setPen(Qt.NoPen)
+        p.setBrush(fascia)
+        p.drawPath(t.map(body_back.fascia()))
+        for m in Muscle:  # the muscles off the sling: faint
+            p.setPen(QPen(c.detail, 1.0))
+            p.setBrush(Qt.NoBrush)
+            p.drawPath(t.map(body_back.region(m, self._side(m).other())))
+        for m in Muscle:
+            self._paint_muscle(p, t, m)
+        self._paint_line(p)
+        for m, r in self._readouts().items():
+            on = self._band(m).contains(self._value(m))
+            for (rect, font, text), colour in ((r.title, c.text), (r.value, GREEN if on else c.text),
+                                               (r.band, c.faint_text)):
+                p.setFont(font)
+                p.setPen(colour)
+                p.drawText(rect, int(r.align | Qt.AlignVCenter), text)
+        rect, font, text = self._status()
+        p.setFont(font)
+        p.setPen(GREEN if text == ON_TARGET else QColor(self.theme.text))
+        p.drawText(rect, int(Qt.AlignCenter), text)
+
+    def _paint_muscle(self, p: QPainter, t: QTransform, m: Muscle) -> None:
+        """The region empty, filled from its bottom up to its level (green in band, amber out of it), the
+        band's edges as dashed lines across it, and a green rim while the level is in the band."""
+        c = self.colours
+        region = t.map(body_back.region(m, self._side(m)))
+        bounds = region.boundingRect()
+        p.setPen(Qt.NoPen)
+        p.setBrush(mix(c.fill, QColor(self.theme.window), 0.6))  # an empty well in either theme
+        p.drawPath(region)
+        value, band = self._value(m), self._band(m)
+        on = band.contains(value)
+
+        def y_of(level: float) -> float:
+            return bounds.bottom() - bounds.height() * min(max(level / self.scale[m], 0.0), 1.0)
+
+        p.save()
+        p.setClipPath(region)
+        frac = self.fill_fraction(m)
+        if frac > 0:
+            level = QPainterPath()
+            level.addRect(QRectF(bounds.left(), bounds.bottom() - bounds.height() * frac, bounds.width(),
+                                 bounds.height() * frac + 1))
+            p.setBrush(GREEN if on else AMBER)
+            p.drawPath(level)
+        if math.isfinite(band.lo):
+            p.setPen(QPen(QColor(self.theme.text), 2.0, Qt.DashLine))
+            for edge in (band.lo, band.hi):
+                if math.isfinite(edge):
+                    y = y_of(edge)
+                    p.drawLine(QPointF(bounds.left(), y), QPointF(bounds.right(), y))
+        p.restore()
+        p.setBrush(Qt.NoBrush)
+        p.setPen(QPen(GREEN, 4.0) if on else QPen(c.muscle_edge, 1.5))
+        p.drawPath(region)
+
+    def _paint_line(self, p: QPainter) -> None:
+        """Lat to glute across the fascia: thick and green when both are on target, a thin dashed line else."""
+        a, b = self.line_points()
+        if self.line_lit():
+            glow = QColor(GREEN)
+            glow.setAlphaF(0.35)
+            width = max(8.0, self.width() * 0.025)
+            p.setPen(QPen(glow, width * 2.2, Qt.SolidLine, Qt.RoundCap))
+            p.drawLine(a, b)
+            p.setPen(QPen(GREEN, width, Qt.SolidLine, Qt.RoundCap))
+        else:
+            p.setPen(QPen(self.colours.outline, 2.0, Qt.DashLine, Qt.RoundCap))
+        p.drawLine(a, b)
+        p.setPen(Qt.NoPen)
+        p.setBrush(QColor(self.theme.text))
+        for end in (a, b):  # the two sensors
+            p.drawEllipse(end, 4.0, 4.0)
