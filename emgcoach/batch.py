@@ -87,7 +87,8 @@ def analyze_one(index: int, found: FoundFile, options: AnalyzeOptions) -> FileOu
     Warnings and notes name the file by its label and are kept on its file row."""
     from threadpoolctl import threadpool_limits
 
-    from emgcoach.cli import analyze_file, report_json
+    from emgcoach.cli import analyze_file
+    from emgcoach.coach.session_analysis import analysis_dict
 
     notes: list[str] = []
     t0 = time.perf_counter()
@@ -98,7 +99,7 @@ def analyze_one(index: int, found: FoundFile, options: AnalyzeOptions) -> FileOu
         with threadpool_limits(limits=1):
             result, scored = analyze_file(options.namespace(found.path),
                                           lambda text: notes.append(text.replace(found.path, found.label)))
-        rows = report_rows(found.label, report_json(result, scored), notes)
+        rows = report_rows(found.label, analysis_dict(result, scored), notes)
     except InputError as e:
         return _failure(index, found, e.problem, time.perf_counter() - t0)
     except EmgcoachError as e:

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 EXIT_USAGE = 2
 MAX_SIMULATION_RATE_HZ = 100_000.0
-NOTCH_MAX_FRACTION = 0.475  # dsp.filters.Notch: a notch must sit below 0.95 x Nyquist = 0.475 x rate
 VALUE_OPTIONS = ("--channel", "--sensor", "--rate", "--duration")  # values may start with '-' (-1:lat:left, -1e3)
 
 
@@ -135,28 +134,11 @@ def _mains_option(path: str, text: str) -> float | None | str:
     raise InputError(path, f"--mains {text}: give auto, off, 50 or 60 (Hz)")
 
 
-def _mains_per_stream(path: str, recording: Recording, mains: float | None | str,
-                      note: Callable[[str], None] = _stderr_note) -> list[float | None | str]:
-    """The notch for each stream. A 50/60 Hz notch asked for at a rate where the line is at or near
-    Nyquist cannot be built, and is not needed: the band-pass already ends below the line (0.45 x rate).
-    It is skipped with a one-line note (`note`, default stderr), so a site-wide `--mains 50` works on every file."""
-    out: list[float | None | str] = []
-    for stream in recording.streams:
-        rate = stream.info.rate_hz
-        if isinstance(mains, float) and mains >= NOTCH_MAX_FRACTION * rate:
-            note(f"note: {path}: no {mains:g} Hz notch at {rate:g} Hz: the line lies above the "
-                 f"band-pass, which ends at {0.45 * rate:g} Hz (a notch needs a rate above {mains / NOTCH_MAX_FRACTION:.1f} Hz)")
-            out.append(None)
-        else:
-            out.append(mains)
-    return out
-
-
 def analyze_file(args: argparse.Namespace, note: Callable[[str], None] = _stderr_note) -> tuple[Analysis, SessionReps | None]:
     """`analyze`'s work on one file (args.file, with its options as given): read, check, analyse, score
     its reps. Warnings and notes go to `note` (default stderr); a problem with the file is an InputError."""
-    from emgcoach.analysis import analyze, check_rates
-    from emgcoach.dsp.pipeline import PipelineConfig
+    from emgcoach.analysis import check_rates, notch_per_stream
+    from emgcoach.coach.session_analysis import analyze_with_reps
     from emgcoach.io.open import read_recording
 
     rate = _rate_option(args.file, args.rate)
@@ -168,30 +150,19 @@ def analyze_file(args: argparse.Namespace, note: Callable[[str], None] = _stderr
     check_rates(recording)  # each stream's own rate, and the length
     _warn_units(recording, note)
     # streams at different rates, where only some can take the notch, get a setting each
-    result = analyze(recording, PipelineConfig(), mains=_mains_per_stream(args.file, recording, mains, note), pairs=args.pairs)
-    from emgcoach.coach.session_analysis import session_reps
-
-    scored = session_reps(recording, result, drill_id=args.drill, rescore=args.rescore)
-    if scored is not None:
-        result.reps, result.calibration = scored.to_list(), scored.calibration_note
-    return result, scored
-
-
-def report_json(result: Analysis, scored: SessionReps | None) -> dict:
-    """What `analyze --json` prints for one file."""
-    out = result.to_dict()
-    if scored is not None:  # beside the reps: where they come from, and each set
-        out["source"] = str(scored.source)
-        out["sets"] = [s.to_dict() for s in scored.sets]
-    return out
+    settings, notes = notch_per_stream(recording, mains)
+    for line in notes:
+        note(f"note: {line}")
+    return analyze_with_reps(recording, settings, pairs=args.pairs, drill_id=args.drill, rescore=args.rescore)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from emgcoach.analysis import format_text
+    from emgcoach.coach.session_analysis import analysis_dict
 
     result, scored = analyze_file(args)
     if args.json:
-        print(json.dumps(report_json(result, scored), allow_nan=False))
+        print(json.dumps(analysis_dict(result, scored), allow_nan=False))
     else:
         print(format_text(result, scored.source_note if scored is not None else ""))
     return 0
@@ -321,6 +292,7 @@ def _store(path: str | None) -> Store:
 def cmd_report(args: argparse.Namespace) -> int:
     from emgcoach.coach.report import default_report_base, report_data, write_report_checked
     from emgcoach.coach.store import check_label
+    from emgcoach.session.filed_recording import file_recording
 
     person, notes, recording_path, session_id = args.person, args.notes, args.session, None
     if args.session.isdigit() and not Path(args.session).exists():  # a session of the history
@@ -344,17 +316,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         html_path, pdf_path = write_report_checked(data, out)
         print(f"{html_path}\n{pdf_path}\n{data.summary()} ({scored.source_note}; {scored.calibration_note})")
         if store is not None:
-            recording = str(Path(recording_path).resolve())
-            already = store.saved_from(person, recording, scored.reps)
-            if already is not None:
-                print(f"not saved again: session {already} of {person} in {store.path} is this recording's set already")
+            filed = file_recording(store, person, recording_path, data.started_at or "", scored, notes or "")
+            if filed.already:
+                print(f"not saved again: session {filed.session_id} of {person} in {store.path} is this recording's set already")
                 return 0
-            cal_id = store.save_calibration(scored.calibration) if scored.calibration else None
-            complete = all(st.complete for st in scored.sets)  # a set stopped early is filed as such
-            planned = scored.sets[0].planned if len(scored.sets) == 1 else None
-            sid = store.save_session(person, data.started_at or "", scored.reps, recording, cal_id, notes or "",
-                                     complete=complete, planned_reps=planned)
-            print(f"saved as session {sid} of {person} in {store.path}")
+            print(f"saved as session {filed.session_id} of {person} in {store.path}")
     finally:
         if store is not None:
             store.close()
