@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from emgcoach.coach.store import Store
     from emgcoach.io.channels import ChannelOverride
     from emgcoach.io.recording import Recording
+    from emgcoach.stream.engine import Engine
 
 EXIT_USAGE = 2
 MAX_SIMULATION_RATE_HZ = 100_000.0
@@ -396,61 +397,19 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    import asyncio
-    import time
-
-    from emgcoach.ble.devices.registry import profile_for
-    from emgcoach.ble.link import BleSensorSource, scan, sensor_channels
-    from emgcoach.io.channels import parse_channel_option
+    from emgcoach.ble.sensor_setup import add_sensor, parse_sensor_option, resolve_kind, scan_kinds
     from emgcoach.stream.engine import Engine
 
-    wanted = []
-    for opt in args.sensor:
-        parts = opt.rsplit(":", 2)
-        if len(parts) != 3:
-            raise EmgcoachError(f"--sensor {opt}: give ADDRESS:MUSCLE:SIDE, e.g. C4:64:E3:12:34:56:lat:left")
-        try:
-            role = parse_channel_option(f"0:{parts[1]}:{parts[2]}")
-        except ValueError as e:
-            raise EmgcoachError(f"--sensor {opt}: {e}") from None
-        wanted.append((parts[0], role))
-    kinds = {}
-    if args.kind is None:
-        kinds = {s.address.upper(): s.kind for s in asyncio.run(scan(5.0))}
+    wanted = [parse_sensor_option(opt) for opt in args.sensor]
+    kinds = scan_kinds() if args.kind is None else {}
     engine = Engine(buffer_s=30.0).start()
-    t0 = time.monotonic()
-    sources: list = []
     try:
-        for address, role in wanted:
-            kind = args.kind or kinds.get(address.upper())
-            if kind is None:
-                raise EmgcoachError(f"{address}: not seen while scanning (on, in range, advertising?)")
-            try:
-                profile = profile_for(kind)
-            except KeyError as e:
-                raise EmgcoachError(str(e.args[0])) from None
-            channels = sensor_channels(profile, role.muscle, role.side, f"{role.muscle}_{role.side}")
-            source = BleSensorSource(address, profile, channels, clock=lambda: time.monotonic() - t0,
-                                     capture=args.capture_packets)
-            sources.append(source)
-            engine.add_source(source)
+        for sensor in wanted:
+            add_sensor(engine, sensor.address, resolve_kind(sensor.address, kinds, args.kind), sensor.muscle,
+                       sensor.side, capture=args.capture_packets, channel_name=sensor.channel_name)
         engine.start_recording(args.output)
         print(f"recording to {args.output}; Ctrl-C to stop", file=sys.stderr)
-        while True:
-            time.sleep(1.0)
-            for ev in engine.drain_events():
-                if ev.kind == "error":
-                    raise EmgcoachError(ev.payload.get("message", "sensor error"))
-            parts = []
-            for s in range(engine.n_streams):
-                st = engine.stream_stats(s)
-                q = ",".join(c.get("grade", "?") for c in st.quality) or "-"
-                loss = 100.0 * st.lost / max(1, st.lost + st.samples)
-                battery = sources[s].battery_pct
-                bat = "" if battery is None else f", battery {battery} %"
-                parts.append(f"{st.name}: {st.state} {st.rate_measured_hz:.0f} Hz, lost {loss:.1f} %{bat}, quality {q}")
-            sys.stderr.write("\r" + " | ".join(parts)[:200])
-            sys.stderr.flush()
+        _show_status(engine)
     except KeyboardInterrupt:
         pass
     finally:
@@ -459,6 +418,23 @@ def cmd_record(args: argparse.Namespace) -> int:
         if path:
             print(f"\nsaved {path}", file=sys.stderr)
     return 0
+
+
+def _show_status(engine: Engine) -> None:
+    """Every second, redraw one line on stderr with each stream's health, until Ctrl-C; a sensor's error
+    (`engine` event) ends the recording as an EmgcoachError."""
+    import time
+
+    from emgcoach.ble.sensor_setup import stream_status
+
+    while True:
+        time.sleep(1.0)
+        for ev in engine.drain_events():
+            if ev.kind == "error":
+                raise EmgcoachError(ev.payload.get("message", "sensor error"))
+        line = " | ".join(stream_status(engine.stream_stats(s)) for s in range(engine.n_streams))
+        sys.stderr.write("\r" + line[:200])
+        sys.stderr.flush()
 
 
 def has_display() -> bool:
