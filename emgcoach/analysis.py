@@ -167,6 +167,28 @@ def _stream_times(stream: RecordedStream) -> np.ndarray:
 
 Mains = float | None | Literal["auto"]
 
+NOTCH_MAX_FRACTION = 0.475  # dsp.filters.Notch: a notch must sit below 0.95 x Nyquist = 0.475 x rate
+
+
+def notch_per_stream(recording: Recording, mains: Mains) -> tuple[list[Mains], list[str]]:
+    """The notch for each stream of `recording` (a setting per stream, as `analyze` takes it), and a note
+    for each stream that goes without. A 50/60 Hz notch asked for at a rate where the line is at or near
+    Nyquist cannot be built, and is not needed: the band-pass already ends below the line (0.45 x rate).
+    That stream gets no notch and a one-line note naming the file, so one site-wide setting works on
+    every file; "auto" and None apply to every stream as given."""
+    settings: list[Mains] = []
+    notes: list[str] = []
+    for stream in recording.streams:
+        rate = stream.info.rate_hz
+        if isinstance(mains, float) and mains >= NOTCH_MAX_FRACTION * rate:
+            notes.append(f"{recording.path}: no {mains:g} Hz notch at {rate:g} Hz: the line lies above the "
+                         f"band-pass, which ends at {0.45 * rate:g} Hz (a notch needs a rate above "
+                         f"{mains / NOTCH_MAX_FRACTION:.1f} Hz)")
+            settings.append(None)
+        else:
+            settings.append(mains)
+    return settings, notes
+
 
 def rest_spans(markers: list[Marker]) -> tuple[RestSource, list[tuple[float, float]]]:
     """Where a recording says its muscles rest (session s): the calibration's rest steps, else the drills'

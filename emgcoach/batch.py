@@ -1,6 +1,6 @@
 """Analyse many recordings at once: on N local processes, or on an existing Dask distributed cluster.
 
-Each file gets exactly `emgcoach analyze FILE`'s work (`cli.analyze_file`: read, check, the DSP chain of
+Each file gets exactly `emgcoach analyze FILE`'s work (`cli.analyze.analyze_file`: read, check, the DSP chain of
 `analysis.analyze`, reps by `coach.session_analysis.session_reps`), done where the file is read (a
 worker process, or a Dask worker that reads it by its absolute path), and only its table rows come back.
 A file that fails gives one error row and the batch goes on. Results arrive as they finish (for
@@ -43,7 +43,7 @@ class AnalyzeOptions:
     pairs: str | None = None  # all, or A:B,C:D
 
     def namespace(self, path: str) -> argparse.Namespace:
-        """The arguments `cli.analyze_file` takes for `path`."""
+        """The arguments `cli.analyze.analyze_file` takes for `path`."""
         return argparse.Namespace(file=path, rate=self.rate, channel=list(self.channel) or None, mains=self.mains,
                                   drill=self.drill, rescore=self.rescore, unit=self.unit, pairs=self.pairs)
 
@@ -87,7 +87,8 @@ def analyze_one(index: int, found: FoundFile, options: AnalyzeOptions) -> FileOu
     Warnings and notes name the file by its label and are kept on its file row."""
     from threadpoolctl import threadpool_limits
 
-    from emgcoach.cli import analyze_file, report_json
+    from emgcoach.cli.analyze import analyze_file
+    from emgcoach.coach.session_analysis import analysis_dict
 
     notes: list[str] = []
     t0 = time.perf_counter()
@@ -98,7 +99,7 @@ def analyze_one(index: int, found: FoundFile, options: AnalyzeOptions) -> FileOu
         with threadpool_limits(limits=1):
             result, scored = analyze_file(options.namespace(found.path),
                                           lambda text: notes.append(text.replace(found.path, found.label)))
-        rows = report_rows(found.label, report_json(result, scored), notes)
+        rows = report_rows(found.label, analysis_dict(result, scored), notes)
     except InputError as e:
         return _failure(index, found, e.problem, time.perf_counter() - t0)
     except EmgcoachError as e:

@@ -148,10 +148,10 @@ def test_export_of_a_bad_file_leaves_no_output(tmp_path: Path) -> None:
 
 
 def test_progress_bar_draws_on_a_terminal(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
-    from emgcoach import cli
+    from emgcoach.cli.export import ProgressBar
 
-    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True)
-    bar = cli.ProgressBar("export edf", width=10)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    bar = ProgressBar("export edf", width=10)
     for f in (0.0, 0.5, 0.5, 1.0):
         bar(f)
     err = capsys.readouterr().err
@@ -207,7 +207,7 @@ def test_no_arguments_without_a_display_prints_help_and_says_why() -> None:
 
 
 def test_has_display_follows_the_session(monkeypatch) -> None:
-    from emgcoach.cli import has_display
+    from emgcoach.cli.app import has_display
 
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
     monkeypatch.setenv("DISPLAY", ":0")
@@ -237,3 +237,26 @@ def test_a_rest_only_recording_has_no_co_contraction_index(tmp_path: Path) -> No
     text = run("analyze", str(f))
     assert text.returncode == 0 and "co-contraction index None" not in text.stdout
     assert "co-contraction index - (neither muscle active)" in text.stdout
+
+
+def test_python_m_emgcoach_is_the_command() -> None:
+    r = subprocess.run([sys.executable, "-m", "emgcoach", "--version"], capture_output=True, text=True, cwd=ROOT,
+                       timeout=60)
+    from emgcoach import __version__
+
+    assert r.returncode == 0 and r.stdout.strip() == f"emgcoach {__version__}"
+
+
+def test_every_command_module_adds_its_own_parser() -> None:
+    """emgcoach/cli/ holds one module per command, each registered once (a new one not forgotten), and
+    `--help` lists them in the order it always has."""
+    import pkgutil
+
+    import emgcoach.cli as cli
+
+    helpers = {"common", "parsing", "__main__"}
+    modules = {m.name for m in pkgutil.iter_modules(cli.__path__)} - helpers
+    assert {c.__name__.rsplit(".", 1)[1] for c in cli.COMMANDS} == modules and len(cli.COMMANDS) == len(modules)
+    sub = next(a for a in cli.build_parser()._actions if a.dest == "command")
+    assert list(sub.choices) == ["analyze", "export", "app", "replay", "report", "scan", "record", "decode",
+                                 "drills", "history", "simulate"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emgcoach.analysis import MIN_SETUP_REST_S, Analysis, ChannelResult, muscle_pairs
+from emgcoach.analysis import MIN_SETUP_REST_S, Analysis, ChannelResult, Mains, analyze, muscle_pairs
 from emgcoach.coach.calibration import Calibration, CalibrationError, from_recording_markers
 from emgcoach.coach.drills import Drill, get_drill, load_library
 from emgcoach.coach.recorded_sets import (
@@ -243,6 +243,28 @@ def session_reps(
     cal, note = first_cal
     windows = [(d, t0, t1) for d, t0, t1, _ in sets]
     return SessionReps(reps, cal, note, windows, combined_source(s.source for s in summaries), summaries)
+
+
+def analyze_with_reps(recording: Recording, mains: Mains | list[Mains] = "auto", pairs: str | None = None,
+                      drill_id: str | None = None, rescore: bool = False) -> tuple[Analysis, SessionReps | None]:
+    """A recording's analysis (`analysis.analyze`: `mains` and `pairs` as it takes them) with its sets'
+    reps (`session_reps`: `drill_id`, `rescore`) put in it: the reps and the note on their calibration.
+    The reps are also returned whole (None when the file holds no set and no drill is named)."""
+    result = analyze(recording, mains=mains, pairs=pairs)
+    scored = session_reps(recording, result, drill_id=drill_id, rescore=rescore)
+    if scored is not None:
+        result.reps, result.calibration = scored.to_list(), scored.calibration_note
+    return result, scored
+
+
+def analysis_dict(result: Analysis, scored: SessionReps | None) -> dict:
+    """A recording's analysis as data (what `emgcoach analyze --json` prints, and a batch's table rows
+    are made of): `Analysis.to_dict`, and beside its reps where they come from and each set's summary."""
+    out = result.to_dict()
+    if scored is not None:
+        out["source"] = str(scored.source)
+        out["sets"] = [s.to_dict() for s in scored.sets]
+    return out
 
 
 def _score_set(recording: Recording, channels: tuple[ChannelResult, ChannelResult], cal: Calibration | None,

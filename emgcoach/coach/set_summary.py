@@ -35,11 +35,12 @@ class SetSummary:
     def title(self) -> str:
         return "Set stopped" if self.stopped else "Set complete"
 
-    def score_line(self) -> str:
+    def score_line(self, planned: bool = True) -> str:
+        """'5 of 6 reps on target (8 planned)'; without `planned`, the part in brackets goes."""
         if not self.reps:
             return "No reps found"
         return f"{self.hits} of {self.reps} reps on target" + (
-            f" ({self.planned} planned)" if self.reps != self.planned else "")
+            f" ({self.planned} planned)" if planned and self.reps != self.planned else "")
 
     def latency_line(self) -> str:
         if self.median_latency_ms is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -26,14 +26,25 @@ def _set_text(label: QLabel, text: str) -> None:
         label.setText(text)
 
 
-def fitted_font(base: QFont, text: str, width: float, points: int, smallest: int, bold: bool = True) -> QFont:
-    """`base` at `points` (bold), shrunk a point at a time until `text` fits `width` px or `smallest` is reached."""
+def fitted_font(base: QFont, text: str, width: float, points: int, smallest: int, bold: bool = True,
+                pixels: bool = False) -> QFont:
+    """`base` at `points` (bold), shrunk a point at a time until `text` fits `width` px or `smallest` is
+    reached; with `pixels`, the sizes are pixel sizes (the client screen sizes text in mm, through pixels)."""
     f = QFont(base)
     f.setBold(bold)
-    f.setPointSize(points)
+    size = f.setPixelSize if pixels else f.setPointSize
+    size(points)
     while points > smallest and QFontMetrics(f).horizontalAdvance(text) > width:
         points -= 1
-        f.setPointSize(points)
+        size(points)
+    return f
+
+
+def pixel_font(base: QFont, px: int, bold: bool = True) -> QFont:
+    """`base` at `px` pixels (bold)."""
+    f = QFont(base)
+    f.setBold(bold)
+    f.setPixelSize(px)
     return f
 
 
@@ -66,10 +77,55 @@ class TargetBar(QWidget, PaintedText):
         self.unit = "µV"
         self.scale_max = 100.0
         self.track = TRACK
+        self.text_px: tuple[int, int] | None = None  # set_text_px; None: the point sizes of texts()
+        self.fit_also: tuple[str, ...] = ()  # after set_text_px: texts the font must fit too (a neighbour's title)
+        self._px_cache: tuple[object, QFont] | None = None
         self.setMinimumSize(100, 150)
+
+    def set_text_px(self, largest: int, smallest: int) -> None:
+        """Draw title and value in one pixel size, the largest from `largest` down to `smallest` at which
+        both fit the bar's width (a value as wide as any the unit gives, and `fit_also`), so the size does
+        not jump with the value; the rows above and below the bar are as tall as that font."""
+        self.text_px = (largest, smallest)
+        self._fit_minimum()
+        self.update()
+
+    def _fit_minimum(self) -> None:
+        """No narrower than title and widest value need at the smallest size (a layout then never
+        squeezes them into clipping)."""
+        assert self.text_px is not None
+        fm = QFontMetrics(pixel_font(self.font(), self.text_px[1]))
+        want = QSize(max(fm.horizontalAdvance(t) for t in self._fitted()) + 8, 2 * fm.height() + 60)
+        if self.minimumSize() != want:
+            self.setMinimumSize(want)
+
+    def _fitted(self) -> tuple[str, ...]:
+        return (self.title, self._widest_value(), *self.fit_also)
+
+    def _widest_value(self) -> str:
+        """As wide a value as the unit gives (levels run to 4 digits in µV, 3 in %MVC)."""
+        return "8888 µV" if self.unit == "µV" else f"888 {self.unit}"
+
+    def _px_font(self) -> QFont:
+        assert self.text_px is not None
+        key = (self.width(), self.text_px, self._fitted())
+        if self._px_cache is None or self._px_cache[0] != key:  # (painted 20 times a second: fit once)
+            largest, smallest = self.text_px
+            fits = [fitted_font(self.font(), t, self.width() - 8, largest, smallest, pixels=True) for t in key[2]]
+            self._px_cache = (key, min(fits, key=lambda f: f.pixelSize()))
+        return self._px_cache[1]
+
+    def _rows(self) -> tuple[float, float]:
+        """The heights (px) of the title row above the bar and the value row below it."""
+        if self.text_px is None:
+            return self.TITLE_H, self.VALUE_H
+        h = QFontMetrics(self._px_font()).height() + 4
+        return h, h
 
     def set_value(self, value: float, band: Band, unit: str) -> None:
         self.value, self.band, self.unit = value, band, unit
+        if self.text_px is not None:
+            self._fit_minimum()  # the unit or the title may have changed
         top = band.hi if math.isfinite(band.hi) else band.lo * 2 if math.isfinite(band.lo) else 0.0
         want = max(top * 1.25, value * 1.1 if math.isfinite(value) else 0.0, 10.0 if unit == "µV" else 60.0)
         self.scale_max = want if want > self.scale_max or want < 0.5 * self.scale_max else self.scale_max
@@ -79,10 +135,15 @@ class TargetBar(QWidget, PaintedText):
         return f"{self.value:.0f} {self.unit}" if math.isfinite(self.value) else "-"
 
     def texts(self) -> list[tuple[QRectF, QFont, str]]:
-        """The title above the bar and the value below it, each as large as fits (22 and 16 pt at most)."""
+        """The title above the bar and the value below it, each as large as fits (22 and 16 pt at most;
+        after set_text_px, both in that one pixel size)."""
         w, h = self.width(), self.height()
-        title = QRectF(0, 0, w, self.TITLE_H)
-        value = QRectF(0, h - self.VALUE_H, w, self.VALUE_H)
+        title_h, value_h = self._rows()
+        title = QRectF(0, 0, w, title_h)
+        value = QRectF(0, h - value_h, w, value_h)
+        if self.text_px is not None:
+            font = self._px_font()
+            return [(title, font, self.title), (value, font, self.value_text())]
         return [(title, fitted_font(self.font(), self.title, w - 6, 16, 8), self.title),
                 (value, fitted_font(self.font(), self.value_text(), w - 6, 22, 8), self.value_text())]
 
@@ -90,7 +151,8 @@ class TargetBar(QWidget, PaintedText):
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
         w, h = self.width(), self.height()
-        bar = QRectF(w * 0.25, self.TITLE_H, w * 0.5, h - self.TITLE_H - self.VALUE_H)
+        title_h, value_h = self._rows()
+        bar = QRectF(w * 0.25, title_h, w * 0.5, h - title_h - value_h)
         p.setPen(Qt.NoPen)
         p.setBrush(self.track)
         p.drawRoundedRect(bar, 8, 8)
@@ -126,7 +188,34 @@ class CciGauge(QWidget, PaintedText):
         self.level_pct = float("nan")
         self.unit = "%MVC"
         self.track = TRACK
+        self.pen = self.PEN
+        self.text_px: tuple[int, int] | None = None  # set_text_px; None: the index inside the arc
+        self._px_cache: tuple[object, QFont] | None = None
         self.setMinimumSize(180, 100)
+
+    WIDEST = "CCI 0.00"
+
+    def set_text_px(self, largest: int, smallest: int) -> None:
+        """Draw the index on its own row under the arc, in one pixel size from `largest` down to
+        `smallest` (as wide as any index), and no level line: the client screen's gauge, whose arc is
+        too narrow to hold text that size. The arc's stroke grows with the text."""
+        self.text_px = (largest, smallest)
+        self.pen = max(self.PEN, round(largest / 3))
+        fm = QFontMetrics(pixel_font(self.font(), smallest))
+        self.setMinimumSize(fm.horizontalAdvance(self.WIDEST) + 8, fm.height() + 4 + 2 * self.pen + 40)
+        self.update()
+
+    def _px_font(self) -> QFont:
+        assert self.text_px is not None
+        key = (self.width(), self.text_px)
+        if self._px_cache is None or self._px_cache[0] != key:
+            largest, smallest = self.text_px
+            self._px_cache = (key, fitted_font(self.font(), self.WIDEST, self.width() - 8, largest, smallest, pixels=True))
+        return self._px_cache[1]
+
+    def _below_arc(self) -> float:
+        """The height (px) under the arc's baseline: the level line, or (set_text_px) the index's row."""
+        return self.LEVEL_H if self.text_px is None else QFontMetrics(self._px_font()).height() + 4
 
     def set_value(self, value: float, level_pct: float = float("nan"), unit: str = "%MVC") -> None:
         """The index (0-1) and the activation both muscles share, in `unit` (% of MVC or of peak)."""
@@ -136,14 +225,16 @@ class CciGauge(QWidget, PaintedText):
     def _arc(self) -> tuple[float, float, float]:
         """(centre x, centre y, radius) of the arc: the widest half circle above the level line."""
         w, h = self.width(), self.height()
-        cy = h - self.LEVEL_H - 4
-        r = max(10.0, min(w / 2 - self.PEN, cy - self.PEN / 2 - 2))
+        cy = h - self._below_arc() - 4
+        r = max(10.0, min(w / 2 - self.pen, cy - self.pen / 2 - 2))
         return w / 2, cy, r
 
     def texts(self) -> list[tuple[QRectF, QFont, str]]:
         cx, cy, r = self._arc()
-        inner = 2 * (r - self.PEN) * 0.9  # the index sits inside the arc
         text = f"CCI {self.value:.2f}" if math.isfinite(self.value) else "CCI -"
+        if self.text_px is not None:
+            return [(QRectF(0, cy + 4, self.width(), self._below_arc()), self._px_font(), text)]
+        inner = 2 * (r - self.pen) * 0.9  # the index sits inside the arc
         out = [(QRectF(cx - inner / 2, cy - 36, inner, 36), fitted_font(self.font(), text, inner, 22, 8), text)]
         if math.isfinite(self.value) and math.isfinite(self.level_pct):
             # the index is 1.0 for both muscles at 5 % and at 60 %: the shared level tells which
@@ -157,11 +248,11 @@ class CciGauge(QWidget, PaintedText):
         p.setRenderHint(QPainter.Antialiasing)
         cx, cy, r = self._arc()
         rect = QRectF(cx - r, cy - r, 2 * r, 2 * r)
-        p.setPen(QPen(self.track, self.PEN, Qt.SolidLine, Qt.FlatCap))
+        p.setPen(QPen(self.track, self.pen, Qt.SolidLine, Qt.FlatCap))
         p.drawArc(rect, 0, 180 * 16)
         if math.isfinite(self.value):
             v = min(max(self.value, 0.0), 1.0)
-            p.setPen(QPen(GREEN if v >= 0.5 else AMBER, self.PEN, Qt.SolidLine, Qt.FlatCap))
+            p.setPen(QPen(GREEN if v >= 0.5 else AMBER, self.pen, Qt.SolidLine, Qt.FlatCap))
             p.drawArc(rect, 180 * 16, int(-180 * 16 * v))
         p.setPen(self.palette().windowText().color())
         for rect_, font, text in self.texts():
@@ -186,16 +277,24 @@ class Countdown(QWidget):
         self._size_font()
 
     def _size_font(self) -> None:
-        want = COUNTDOWN_MM / 25.4 * max(self.logicalDpiY(), 72)
+        self.set_digit_px(COUNTDOWN_MM / 25.4 * max(self.logicalDpiY(), 72))
+
+    def set_digit_px(self, want: float) -> None:
+        """Draw the digits `want` px tall (at least), and take the room two of them need."""
         self.digit_font.setPixelSize(100)
         per_px = QFontMetrics(self.digit_font).tightBoundingRect("0123456789").height() / 100.0
         self.digit_font.setPixelSize(math.ceil(want / max(per_px, 0.1)))
         fm = QFontMetrics(self.digit_font)
         self.setFixedSize(fm.horizontalAdvance("88") + 8, fm.height())
+        self.update()
+
+    def digit_height_px(self) -> int:
+        """How tall the digits are drawn, in px (their ink, top of the tallest to the baseline)."""
+        return QFontMetrics(self.digit_font).tightBoundingRect("0123456789").height()
 
     def digit_height_mm(self) -> float:
         """How tall the digits are drawn, in mm at the screen's logical resolution."""
-        return QFontMetrics(self.digit_font).tightBoundingRect("0123456789").height() / self.logicalDpiY() * 25.4
+        return self.digit_height_px() / self.logicalDpiY() * 25.4
 
     def set_seconds(self, seconds: int) -> None:
         text = str(seconds)
@@ -213,9 +312,10 @@ class Countdown(QWidget):
 
 class PhaseBanner(QWidget):
     """A running set, for the client across the room: the phase, the seconds left in it in big digits,
-    the rep, and what to do."""
+    the rep, and what to do. `one_row`: countdown, phase and rep on one line and no cue (the client
+    screen, where a sentence at a size read from 3 m would take the bars' room)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, one_row: bool = False) -> None:
         super().__init__(parent)
         self.countdown = Countdown()
         self.phase = QLabel("")
@@ -227,19 +327,27 @@ class PhaseBanner(QWidget):
             f.setBold(bold)
             lab.setFont(f)
             lab.setWordWrap(True)
-        words = QVBoxLayout()
-        words.setSpacing(0)
-        words.addWidget(self.phase)
-        words.addWidget(self.rep)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.countdown)
-        top.addLayout(words, 1)
+        if one_row:
+            top.setSpacing(16)  # digits and word apart: '10Contract' reads as one
+            self.phase.setWordWrap(False)  # one word: it keeps its line, the rep gives way
+            self.rep.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            top.addWidget(self.phase, 1)
+            top.addWidget(self.rep)
+        else:
+            words = QVBoxLayout()
+            words.setSpacing(0)
+            words.addWidget(self.phase)
+            words.addWidget(self.rep)
+            top.addLayout(words, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 0, 4, 0)
         lay.setSpacing(2)
         lay.addLayout(top)
         lay.addWidget(self.cue)
+        self.cue.setVisible(not one_row)
 
     def show_status(self, phase: str, remaining_s: float, rep: int, reps: int, cue: str) -> None:
         _set_text(self.phase, PHASE_NAMES.get(phase, phase))
@@ -286,28 +394,43 @@ class SetSummaryView(QWidget):
 
 class FeedbackView(QWidget):
     """Bars for lat and glute, the CCI gauge, the onset-order cue and the reward banner; during a set the
-    phase with its countdown on top, and at its end the set's summary there."""
+    phase with its countdown on top, and at its end the set's summary there.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    `controls` False leaves out what is the therapist's: the mode line (units, calibration, a pairing
+    warning) and the audio cue's button (`mode` and `audio_button` are then None). A subclass lays the
+    same widgets out its own way by overriding `_lay_out` (the client screen)."""
+
+    def __init__(self, parent: QWidget | None = None, controls: bool = True, one_row_banner: bool = False) -> None:
         super().__init__(parent)
         self.lat_bar = TargetBar("Lat")
         self.glute_bar = TargetBar("Glute")
         self.gauge = CciGauge()
-        self.banner = PhaseBanner()
+        self.banner = PhaseBanner(one_row=one_row_banner)
         self.summary = SetSummaryView()
         self.banner.setVisible(False)
         self.summary.setVisible(False)
         self.onset_label = QLabel("Onset order: waiting for a rep")
         self.onset_label.setToolTip("The last rep's onset order: which muscle fired first, and by how many ms")
         self.reward = QLabel("")
-        self.mode = QLabel("")
+        self.mode: QLabel | None = QLabel("") if controls else None
+        self.audio_button: QToolButton | None = None
+        if controls:
+            self.audio_button = QToolButton()  # the window gives it its "Audio cue" action (setDefaultAction)
+            self.audio_button.setToolButtonStyle(Qt.ToolButtonTextOnly)
         for lab, size in ((self.onset_label, 16), (self.reward, 24), (self.mode, 10)):
+            if lab is None:
+                continue
             f = lab.font()
             f.setPointSize(size)
             f.setBold(size > 12)
             lab.setFont(f)
             lab.setAlignment(Qt.AlignCenter)
             lab.setWordWrap(True)
+        self.rewarded = False
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        """A column: phase or summary on top, the bars, the gauge, the onset cue, the reward, the footer."""
         bars = QHBoxLayout()
         bars.addWidget(self.lat_bar)
         bars.addWidget(self.glute_bar)
@@ -319,13 +442,11 @@ class FeedbackView(QWidget):
         lay.addWidget(self.gauge, 2)
         lay.addWidget(self.onset_label)
         lay.addWidget(self.reward)
-        self.audio_button = QToolButton()  # the window gives it its "Audio cue" action (setDefaultAction)
-        self.audio_button.setToolButtonStyle(Qt.ToolButtonTextOnly)
-        foot = QHBoxLayout()
-        foot.addWidget(self.mode, 1)
-        foot.addWidget(self.audio_button, 0, Qt.AlignVCenter)
-        lay.addLayout(foot)
-        self.rewarded = False
+        if self.mode is not None and self.audio_button is not None:
+            foot = QHBoxLayout()
+            foot.addWidget(self.mode, 1)
+            foot.addWidget(self.audio_button, 0, Qt.AlignVCenter)
+            lay.addLayout(foot)
 
     def set_theme(self, theme: Theme) -> None:
         """Draw the bars' and the gauge's empty parts in the theme's colour (text follows the palette)."""
@@ -348,7 +469,7 @@ class FeedbackView(QWidget):
 
     def hide_phase(self) -> None:
         """No set runs: the countdown goes (a summary on show stays)."""
-        if self.banner.isVisible():
+        if not self.banner.isHidden():  # (not isVisible: a view not on show, the client screen closed, hides it too)
             self.banner.setVisible(False)
 
     def show_figures(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute",
@@ -356,7 +477,8 @@ class FeedbackView(QWidget):
         """One frame of feedback (None: no lat + glute pair assigned); `warning` replaces the mode line."""
         self.lat_bar.title, self.glute_bar.title = lat_label, glute_label
         if fig is None:
-            _set_text(self.mode, "Assign a lat and an opposite-side glute channel to see feedback")
+            if self.mode is not None:
+                _set_text(self.mode, "Assign a lat and an opposite-side glute channel to see feedback")
             return
         self.lat_bar.set_value(fig.lat, fig.lat_band, fig.unit)
         self.glute_bar.set_value(fig.glute, fig.glute_band, fig.unit)
@@ -366,6 +488,8 @@ class FeedbackView(QWidget):
         style = f"color: {GREEN.name()};" if fig.both_on_target else ""
         if self.reward.styleSheet() != style:  # restyling re-polishes the widget: only on a change
             self.reward.setStyleSheet(style)
+        if self.mode is None:
+            return
         if fig.unit == "%MVC":
             mode = "Calibrated: levels in %MVC"
         elif fig.calibrated:
