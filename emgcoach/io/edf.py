@@ -607,8 +607,8 @@ def _read_edf(path: str, channels: Sequence[Any] | None, unit: str | None = None
             rate = float(reader.getSampleFrequency(i))
             if not (rate > 0 and math.isfinite(rate)):
                 raise InputError(path, f"signal {i} ({reader.getLabel(i).strip()!r}) has sample rate {rate}")
-            unit = reader.getPhysicalDimension(i).strip().lower().replace("\u00b5", "µ")
-            if unit not in _UNIT_TO_UV:
+            dim = reader.getPhysicalDimension(i).strip().lower().replace("\u00b5", "µ")
+            if dim not in _UNIT_TO_UV:
                 skipped.append(reader.getLabel(i).strip())
                 continue
             groups.setdefault(round(rate, 6), []).append(i)

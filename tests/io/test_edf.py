@@ -172,6 +172,27 @@ def test_read_foreign_units_and_labels(tmp_path):
     np.testing.assert_allclose(s.data[:, 0], x * 1000.0, atol=10 / 65535 * 1000 * 1.01)  # mV -> µV
 
 
+
+@pytest.mark.parametrize("dims", [("", ""), ("uV", ""), ("", "uV"), ("mV", "")])
+def test_empty_dimension_is_uv_or_the_unit_given(tmp_path, dims):
+    """A signal with an empty physical dimension is µV (listed as assumed), or in the `unit` given; a
+    stated dimension wins. (The reader once overwrote `unit` with the last signal's dimension, so any
+    file with an empty one was unreadable.)"""
+    path = tmp_path / "dims.edf"
+    w = pyedflib.EdfWriter(str(path), 2, pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([dict(label=f"EMG{i}", dimension=d, sample_frequency=100, physical_max=100.0,
+                             physical_min=-100.0, digital_max=32767, digital_min=-32768, transducer="", prefilter="")
+                        for i, d in enumerate(dims)])
+    w.writeSamples([np.full(200, 50.0), np.full(200, 50.0)])
+    w.close()
+    stated = {"uV": 1.0, "mV": 1e3}
+    plain = read_edf(path).streams[0]
+    assert plain.data[0].tolist() == pytest.approx([50.0 * stated.get(d, 1.0) for d in dims], rel=1e-3)
+    assert plain.unit_assumed == tuple(i for i, d in enumerate(dims) if not d)
+    in_mv = read_edf(path, unit="mV").streams[0]
+    assert in_mv.data[0].tolist() == pytest.approx([50.0 * stated.get(d, 1e3) for d in dims], rel=1e-3)
+    assert in_mv.unit_assumed == ()
+
 def test_mixed_rates_export_and_read(tmp_path):
     rec = make_recording()
     t = np.arange(10_000) / 1000.0
