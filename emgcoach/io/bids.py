@@ -49,7 +49,8 @@ import numpy as np
 
 from emgcoach.errors import InputError
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
-from emgcoach.io.edf import _edf_label, read_edf, write_edf
+from emgcoach.io.edf import read_edf, write_edf
+from emgcoach.io.edf_writer import edf_label
 from emgcoach.io.recording import Recording
 from emgcoach.types import MARKER_KINDS, MUSCLES, Marker
 
@@ -148,7 +149,7 @@ def _channels_rows(recording: Recording) -> list[list[Any]]:
         ex = s.info.extra or {}
         for spec in s.info.channels:
             rows.append([
-                _edf_label(spec, used),
+                edf_label(spec, used),
                 "EMG",
                 "uV",
                 float(s.info.rate_hz),

@@ -11,7 +11,8 @@ import pyedflib
 import pytest
 
 from emgcoach.errors import InputError
-from emgcoach.io.edf import _record_duration, choose_format, read_edf, write_edf
+from emgcoach.io.edf import choose_format, read_edf, write_edf
+from emgcoach.io.edf_writer import _record_duration
 from emgcoach.io.recording import RecordedStream, Recording
 from emgcoach.types import ChannelSpec, Marker, StreamInfo
 
