@@ -16,7 +16,6 @@ equals pyxdf's synchronize_clocks on well-behaved files; ours are all zero, so n
 
 from __future__ import annotations
 
-import json
 import os
 import struct
 import xml.etree.ElementTree as ET
@@ -30,9 +29,10 @@ import numpy as np
 from emgcoach.errors import InputError
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
 from emgcoach.io.csv_reader import gaps_from_times
+from emgcoach.io.marker_text import marker_from_json
 from emgcoach.io.recording import RecordedStream, Recording, local_time_iso
 from emgcoach.io.units import unit_scale
-from emgcoach.types import MARKER_KINDS, ChannelSpec, Marker, StreamInfo
+from emgcoach.types import ChannelSpec, Marker, StreamInfo
 
 BOUNDARY_UUID = bytes(
     [0x43, 0xA5, 0x46, 0xDC, 0xCB, 0xF5, 0x41, 0x0F, 0xB3, 0x0E, 0xD5, 0x46, 0x73, 0x83, 0xCB, 0xE4]
@@ -463,13 +463,10 @@ def _channel_specs(s: XdfStream, unit: str | None = None) -> tuple[tuple[Channel
 
 
 def _marker_from_text(t: float, text: str, stream_name: str) -> Marker:
-    try:
-        obj = json.loads(text)
-    except (ValueError, RecursionError):
-        obj = None
-    if isinstance(obj, dict) and obj.get("kind") in MARKER_KINDS:
-        payload = {k: v for k, v in obj.items() if k != "kind"}
-        return Marker(time_s=t, kind=obj["kind"], payload=payload)
+    """Our marker's JSON text (io/marker_text.py) as that marker; any other string as a 'note' with it."""
+    marker = marker_from_json(t, text)
+    if marker is not None:
+        return marker
     payload: dict[str, Any] = {"text": text}
     if stream_name and stream_name != "emgcoach-markers":
         payload["stream"] = stream_name
