@@ -24,13 +24,16 @@ Writing (`write_edf`)
   'gap' annotation of the gap's duration, so no sample is shifted. The last data record is padded with
   zeros (at most one record); that padding is not annotated.
 * Markers become EDF+ annotations: onset in s from the file start (0.1 ms resolution), duration from
-  payload['duration_s'] if present else -1 (none), text '<kind> <key=value ...> <free text>': a string
-  value as itself, any other value (numbers, lists, nested objects, strings that look like numbers) as
-  compact JSON, with '%', spaces and control characters percent-escaped; a note's plain 'text' as free
-  words. A text longer than 40 bytes (the EDF+ writer's limit) goes on in further annotations at the same
-  onset that start with '+' (cut before a space where one is in reach); the reader joins them back, so
-  every marker and its whole payload round-trip. Markers before the file start cannot be stored in EDF+
-  and are dropped.
+  payload['duration_s'] if present else -1 (none), text the marker's JSON as in XDF (io/marker_text.py:
+  '{"kind": "rep", "n": 1, ...}', ASCII, so never EDF+'s delimiter bytes 0x00/0x14/0x15). A stream gap's
+  annotation is '{"kind": "gap", "stream": <index>, "n": <samples>}' ('"text": "start"' for a later
+  start). A text longer than 40 bytes (the EDF+ writer's limit) goes on in further annotations at the
+  same onset that start with '+' (cut before a space where one is in reach); the reader joins them back,
+  so every marker and its whole payload round-trip. edflib holds one annotation per annotation signal
+  of a data record, so the file gets as many annotation signals as the pieces need, up to edflib's 64;
+  beyond that (captured packets, tens a second, overflow it) the markers that do not fit whole are left
+  out, with a logged warning. Markers before the file start cannot be stored in EDF+ and are
+  dropped.
 * Patient and recording fields are pseudonymous: patient 'X X X X', equipment 'emgcoach <device kinds>'.
 * The file is written under a temporary name next to the target and renamed on success; on any error
   (including one raised by `progress`) the temporary file is removed and the target is left untouched.
@@ -40,8 +43,8 @@ Reading (`read_edf`)
 One RecordedStream per sample rate (in order of first appearance); roles from labels or overrides;
 'uV'/'µV'/'mV'/'V'/'nV' converted to µV (signals with other dimensions, e.g. accelerometers, are skipped,
 an empty dimension is taken as µV, or as the reader's `unit`); annotations become Markers (continuations
-joined, values decoded; other tools' annotations become 'note' markers with their text). Every problem is an InputError naming
-the file.
+joined; our JSON text, or the '<kind> key=value ...' text of files written before it; other tools'
+annotations become 'note' markers with their text). Every problem is an InputError naming the file.
 """
 
 from __future__ import annotations

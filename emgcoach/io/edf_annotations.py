@@ -1,10 +1,12 @@
 """EDF+ annotation texts: a marker as text, the text cut into pieces edflib can write, and back.
 
-See io/edf.py for the format as a whole. A marker is one text '<kind> <key=value ...> <free text>': a
-string value as itself, any other value (numbers, lists, nested objects, strings that look like numbers)
-as compact JSON, with '%', spaces and control characters percent-escaped; a note's plain 'text' as free
-words. A text longer than ANNOTATION_MAX_CHARS bytes goes on in further annotations at the same onset
-that start with CONTINUATION; the reader joins them back.
+See io/edf.py for the format as a whole. A marker's text is its JSON (io/marker_text.py, as in XDF):
+'{"kind": "rep", "n": 1}'. A text longer than ANNOTATION_MAX_CHARS bytes goes on in further annotations
+at the same onset that start with CONTINUATION; the reader joins them back.
+
+Files written before the JSON text (emgcoach up to issue 15) carry '<kind> <key=value ...> <free text>':
+a string value as itself, any other value as compact JSON, '%', spaces and control characters
+percent-escaped, a note's plain 'text' as free words. `annotation_marker` still reads them.
 """
 
 from __future__ import annotations
@@ -12,69 +14,30 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
+from emgcoach.io.marker_text import TEXT_START, marker_from_json
 from emgcoach.types import MARKER_KINDS, Marker
 
 ANNOTATION_MAX_CHARS = 40  # edflib's limit for one annotation text
 CONTINUATION = "+"  # an annotation that goes on with the previous marker's text (same onset)
+MAX_DURATION_S = 1e9  # edflib keeps durations as 64-bit counts of 0.1 ms: about 9e14 s, so well inside
 
 
 # ----------------------------------------------------------------------------------------------- writing
 
 
-def _escape(text: str, extra: str = "") -> str:
-    """Percent-escape '%', spaces, control characters (and `extra`) so a value is one word of the text."""
-    out = []
-    for ch in text:
-        if ch == "%" or ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F or ch in extra:
-            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _value_text(v: Any) -> str:
-    """A payload value as one word: a plain string as itself, anything else (and a string that would read
-    back as another type) as compact JSON; spaces and '%' percent-escaped."""
-    if isinstance(v, str):
-        try:
-            json.loads(v)
-        except ValueError:
-            return _escape(v)
-    return _escape(json.dumps(v, separators=(",", ":"), ensure_ascii=False, default=str))
-
-
-def _plain_words(v: Any) -> bool:
-    """Whether a 'text' value can be written as free words (and read back as the same string)."""
-    return (isinstance(v, str) and bool(v) and v == " ".join(v.split())
-            and not any("=" in w or "%" in w for w in v.split()))
-
-
 def annotation_duration(payload: dict[str, Any]) -> float:
-    """The annotation's duration in s: payload['duration_s'] when it is a positive number, else -1 (none)."""
+    """The annotation's duration in s: payload['duration_s'] when it is a positive number edflib can write
+    (below MAX_DURATION_S), else -1 (none). The text keeps duration_s whatever it is."""
     dur = payload.get("duration_s", -1)
     try:
         dur = float(dur)
     except (TypeError, ValueError):
         return -1.0
-    return dur if math.isfinite(dur) and dur > 0 else -1.0
-
-
-def payload_text(kind: str, payload: dict[str, Any]) -> str:
-    """The whole marker as one text: '<kind> <key=value ...> <free text>' (see `annotation_pieces`).
-    duration_s stays in the text too: the annotation's own duration keeps only 0.1 ms."""
-    parts = [kind]
-    free = ""
-    for k, v in payload.items():
-        if k == "text" and _plain_words(v):
-            free = v
-            continue
-        parts.append(f"{_escape(str(k), '=')}={_value_text(v)}")
-    if free:
-        parts.append(free)
-    return " ".join(parts)
+    return dur if math.isfinite(dur) and 0 < dur < MAX_DURATION_S else -1.0
 
 
 def _cut(text: str, limit: int) -> int:
@@ -115,7 +78,7 @@ def _value_from_text(text: str) -> Any:
     raw = unquote(text)
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (a plain string), or nested too deep to be ours
         return raw
 
 
@@ -133,14 +96,30 @@ def join_pieces(onsets: Sequence[float], durations: Sequence[float], texts: Sequ
             out[-1] = (out[-1][0], out[-1][1], out[-1][2] + text[len(CONTINUATION):])
             continue
         out.append((onset, float(dur), text))
-        first = text.strip().split(maxsplit=1)
-        can_continue = bool(first) and first[0] in MARKER_KINDS  # only our markers go on
+        can_continue = _is_ours(text)  # only our markers go on
     return out
 
 
+def _is_ours(text: str) -> bool:
+    """Whether an annotation starts one of our markers: its JSON, or (older files) its kind and a space."""
+    if text.startswith(TEXT_START):
+        return True
+    first = text.strip().split(maxsplit=1)
+    return bool(first) and first[0] in MARKER_KINDS
+
+
 def annotation_marker(onset: float, duration: float, text: str, t0: float) -> Marker:
-    """The marker of one (joined) annotation: ours by its kind and key=value words, any other tool's as a
-    'note' with its text; time t0 + onset (s), duration_s from the annotation when the text has none."""
+    """The marker of one (joined) annotation at t0 + onset (s): ours from its JSON, or from its kind and
+    key=value words (older files); any other tool's as a 'note' with its text. The annotation's duration
+    (s) becomes duration_s when the text has none."""
+    marker = marker_from_json(t0 + float(onset), text) or _legacy_marker(t0 + float(onset), text)
+    if "duration_s" not in marker.payload and duration is not None and math.isfinite(duration) and duration > 0:
+        return replace(marker, payload={**marker.payload, "duration_s": float(duration)})
+    return marker
+
+
+def _legacy_marker(time_s: float, text: str) -> Marker:
+    """The marker of a '<kind> <key=value ...> <free text>' annotation, or a 'note' with any other text."""
     words = text.strip().split()
     payload: dict[str, Any] = {}
     if words and words[0] in MARKER_KINDS:
@@ -158,6 +137,4 @@ def annotation_marker(onset: float, duration: float, text: str, t0: float) -> Ma
     else:
         kind = "note"
         payload["text"] = text.strip()
-    if "duration_s" not in payload and duration is not None and math.isfinite(duration) and duration > 0:
-        payload["duration_s"] = float(duration)
-    return Marker(time_s=t0 + float(onset), kind=kind, payload=payload)
+    return Marker(time_s=time_s, kind=kind, payload=payload)

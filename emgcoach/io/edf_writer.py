@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from emgcoach.io.edf_annotations import annotation_duration, annotation_pieces, payload_text
+from emgcoach.io.edf_annotations import annotation_duration, annotation_pieces
+from emgcoach.io.marker_text import marker_to_json
 from emgcoach.io.recording import RecordedStream, Recording
-from emgcoach.types import ChannelSpec, StreamInfo
+from emgcoach.types import ChannelSpec, Marker, StreamInfo
 
 if TYPE_CHECKING:
     import pyedflib
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[float], Any] | None
 Annotation = tuple[float, float, str]  # onset s from the file start, duration s (-1: none), text
+StreamGap = tuple[float, float, dict[str, Any]]  # onset s from the file start, duration s, 'gap' payload
 
 # symmetric digital ranges (one code short of the format's full range) so that 0 µV is exactly code 0:
 # gaps written as zeros read back as exact zeros.
@@ -131,22 +133,22 @@ def _record_duration(rates: Sequence[float]) -> float:
     return min((1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0), key=lambda d: (worst(d), d))
 
 
-def _placed_timelines(streams: Sequence[RecordedStream], t_start: float) -> tuple[list[np.ndarray], list[Annotation]]:
+def _placed_timelines(streams: Sequence[RecordedStream], t_start: float) -> tuple[list[np.ndarray], list[StreamGap]]:
     """Each stream's timeline from the file start (zeros before a later start and over gaps), and a 'gap'
-    annotation for each stretch of zeros that stands for missing samples."""
+    for each stretch of zeros that stands for missing samples."""
     timelines: list[np.ndarray] = []
-    gap_annots: list[Annotation] = []
+    stream_gaps: list[StreamGap] = []
     for si, s in enumerate(streams):
         tl, gaps = _timeline(s)
         lead = int(round((s.t0 - t_start) * s.info.rate_hz))
         if lead > 0:
             tl = np.concatenate([np.zeros((lead, tl.shape[1]), np.float32), tl])
-            gap_annots.append((0.0, lead / s.info.rate_hz, f"gap stream={si} start"))
+            stream_gaps.append((0.0, lead / s.info.rate_hz, {"stream": si, "text": "start"}))
         for off, n in gaps:
             onset = (lead + off) / s.info.rate_hz
-            gap_annots.append((onset, n / s.info.rate_hz, f"gap stream={si} n={n}"))
+            stream_gaps.append((onset, n / s.info.rate_hz, {"stream": si, "n": n}))
         timelines.append(tl)
-    return timelines, gap_annots
+    return timelines, stream_gaps
 
 
 # ----------------------------------------------------------------------------------------------- signals
@@ -259,22 +261,43 @@ def _digital_signals(timelines: Sequence[np.ndarray], spr: Sequence[int], scale:
 # ----------------------------------------------------------------------------------------------- annotations
 
 
-def _annotations(recording: Recording, t_start: float, gap_annots: Sequence[Annotation]) -> list[Annotation]:
-    """Gap annotations first, then every marker's pieces (skipping 'gap' markers a stream gap already
+def _pieces(marker: Marker, onset: float, duration: float) -> list[Annotation]:
+    """A marker's text (its JSON, as in XDF) as annotations at `onset` s, in order: edflib keeps it."""
+    return [(onset, duration, piece) for piece in annotation_pieces(marker_to_json(marker))]
+
+
+def _marker_annotations(recording: Recording, t_start: float, stream_gaps: Sequence[StreamGap]) -> list[list[Annotation]]:
+    """Each stream gap's annotations, then each marker's (skipping 'gap' markers a stream gap already
     covers, and markers before the file start, which EDF+ cannot hold)."""
-    annots = list(gap_annots)
+    groups = [_pieces(Marker(t_start + onset, "gap", payload), onset, dur) for onset, dur, payload in stream_gaps]
     for m in recording.markers:
         onset = m.time_s - t_start
         if onset < 0 or not math.isfinite(onset):
             logger.info("%s marker at %.3f s is before the file start: not exported", m.kind, m.time_s)
             continue
-        if m.kind == "gap" and any(abs(a[0] - onset) < 1e-3 for a in gap_annots):
+        if m.kind == "gap" and any(abs(g[0] - onset) < 1e-3 for g in stream_gaps):
             continue
         payload = dict(m.payload) if isinstance(m.payload, dict) else {}
-        dur = annotation_duration(payload)
-        for piece in annotation_pieces(payload_text(m.kind, payload)):  # in order: edflib keeps it
-            annots.append((onset, dur, piece))
-    return annots
+        groups.append(_pieces(Marker(m.time_s, m.kind, payload), onset, annotation_duration(payload)))
+    return groups
+
+
+def _annotations(groups: Sequence[list[Annotation]], n_records: int, out: Path) -> list[Annotation]:
+    """The markers' annotations that fit: edflib writes one annotation per annotation signal of a record,
+    at most MAX_ANNOTATION_SIGNALS a record, and drops the rest (cutting a marker's text short). A marker
+    that does not fit whole is left out instead, with a warning."""
+    capacity = n_records * MAX_ANNOTATION_SIGNALS
+    kept: list[Annotation] = []
+    dropped = 0
+    for pieces in groups:
+        if len(kept) + len(pieces) <= capacity:
+            kept.extend(pieces)
+        else:
+            dropped += 1
+    if dropped:
+        logger.warning("%s: %d of %d markers left out: %d data records hold at most %d annotations",
+                       out, dropped, len(groups), n_records, capacity)
+    return kept
 
 
 def _n_annotation_signals(n_annotations: int, n_records: int) -> int:
@@ -311,7 +334,7 @@ def _streams_to_write(recording: Recording, fmt: str) -> list[RecordedStream]:
     return streams
 
 
-def _plan(recording: Recording, fmt: str) -> _EdfPlan:
+def _plan(recording: Recording, fmt: str, out: Path) -> _EdfPlan:
     import pyedflib
 
     streams = _streams_to_write(recording, fmt)
@@ -321,10 +344,10 @@ def _plan(recording: Recording, fmt: str) -> _EdfPlan:
     t_start = min(s.t0 for s in streams)
     rec_dur = _record_duration([float(s.info.rate_hz) for s in streams])
     spr = [int(round(float(s.info.rate_hz) * rec_dur)) for s in streams]
-    timelines, gap_annots = _placed_timelines(streams, t_start)
+    timelines, stream_gaps = _placed_timelines(streams, t_start)
     n_records = max(1, max(math.ceil(tl.shape[0] / k) for tl, k in zip(timelines, spr)))
     headers, scale = _signal_headers(streams, dmin, dmax)
-    annots = _annotations(recording, t_start, gap_annots)
+    annots = _annotations(_marker_annotations(recording, t_start, stream_gaps), n_records, out)
     started = datetime.fromisoformat(recording.started_at) if recording.started_at else None
     kinds = sorted({s.info.kind for s in streams})
     return _EdfPlan(
@@ -420,5 +443,5 @@ def write_edf(recording: Recording, out_path: str | os.PathLike, fmt: str = "aut
     leaves no file behind.
     """
     out = Path(out_path)
-    _write_plan(_plan(recording, fmt), out, progress)
+    _write_plan(_plan(recording, fmt, out), out, progress)
     return out

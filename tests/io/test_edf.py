@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from datetime import datetime
 
@@ -88,16 +89,18 @@ def test_export_values_annotations_gap(tmp_path, fmt, bits):
             assert abs(x[GAP_AT - 1] - exp[GAP_AT - 1, ch]) <= step
         onsets, durations, texts = r.readAnnotations()
     ann = list(zip(onsets, durations, texts))
-    gaps = [a for a in ann if a[2].startswith("gap")]
+    gaps = [a for a in ann if a[2].startswith('{"kind": "gap"')]
     assert len(gaps) == 1
+    assert json.loads(gaps[0][2]) == {"kind": "gap", "stream": 0, "n": GAP_N}
     assert abs(gaps[0][0] - GAP_AT / RATE) < 1e-3
     assert abs(gaps[0][1] - GAP_N / RATE) < 1e-3
     for m in rec.markers:
-        hits = [a for a in ann if a[2].split()[0] == m.kind]
+        hits = [a for a in ann if a[2].startswith(f'{{"kind": "{m.kind}"')]
         assert hits, m.kind
         assert abs(hits[0][0] - (m.time_s - T0)) <= 1e-3
-    assert any("cue: brace" in a[2] for a in ann)
-    assert any("drill=bird_dog" in a[2] for a in ann)
+    assert '{"kind": "note", "text": "cue: brace"}' in texts
+    i = list(texts).index('{"kind": "drill_start", "drill":')  # 44 bytes: cut before a space, goes on with "+"
+    assert texts[i + 1] == '+ "bird_dog"}' and onsets[i + 1] == onsets[i]
 
 
 def test_measured_quantisation_error_vs_step(tmp_path):

@@ -9,14 +9,7 @@ from hypothesis import strategies as st
 
 from emgcoach.io.marker_text import TEXT_START, marker_from_json, marker_to_json
 from emgcoach.types import MARKER_KINDS, Marker
-
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=12,
-)
-PAYLOADS = st.dictionaries(st.text(max_size=10) | st.sampled_from(["kind", "_kind", "__kind", "text", "duration_s"]),
-                           JSON_VALUES, max_size=6)
+from tests.io.marker_payloads import PAYLOADS
 
 
 @settings(max_examples=200, deadline=None)
