@@ -53,6 +53,7 @@ def read_edf(path: str | os.PathLike, channels: Sequence[Any] | None = None, uni
         raise InputError(path, "not a readable EDF/BDF file (header asks for more memory than available)") from None
     except Exception as e:  # pyedflib's OSError and anything a damaged file provokes
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        msg = msg.removeprefix(f"{path}: ")  # pyedflib names the file too: once is enough
         raise InputError(path, f"not a readable EDF/BDF file: {msg}") from None
 
 
