@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEMO   := recordings/drills/bird_dog.xdf
+DEMO   := emgcoach/data/demo/bird_dog.xdf  # package data: a wheel and the bundle carry it (emgcoach.data.demo_recording)
 
 .PHONY: demo demo-headless test lint bench screenshots recordings install clean
 
@@ -19,12 +19,7 @@ install: $(STAMP)
 ## Open the app replaying the bundled bird-dog session: calibration, then a coached set of 8 reps
 ## (without a screen: its analysis instead).
 demo: $(STAMP)
-	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
-		$(BIN)/emgcoach replay $(DEMO); \
-	else \
-		echo "No screen found: printing the session's analysis (make demo-headless)."; \
-		$(BIN)/emgcoach analyze $(DEMO); \
-	fi
+	$(BIN)/python -m emgcoach.demo
 
 ## The same session's analysis as text, for machines without a screen.
 demo-headless: $(STAMP)
@@ -47,11 +42,13 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/batch.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/ui_frame.py
 
-## Regenerate the simulated session of every drill in recordings/drills/ (deterministic: seed 7).
+## Regenerate the simulated session of every drill in recordings/drills/ (deterministic: seed 7); the
+## bird-dog's is the demo, written into the package.
 recordings: $(STAMP)
 	mkdir -p recordings/drills
 	for d in $$($(BIN)/python -c "from emgcoach.coach.drills import load_library; print(' '.join(load_library(include_user=False)))"); do \
-		$(BIN)/python -m emgcoach.cli simulate --drill $$d --rate 1000 --seed 7 -o recordings/drills/$$d.xdf || exit 1; done
+		out=recordings/drills/$$d.xdf; if [ $$d = bird_dog ]; then out=$(DEMO); fi; \
+		$(BIN)/python -m emgcoach.cli simulate --drill $$d --rate 1000 --seed 7 -o $$out || exit 1; done
 
 ## Render the main views to docs/screenshots/*.png (offscreen).
 screenshots: $(STAMP)
