@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := emgcoach/data/demo/bird_dog.xdf  # package data: a wheel and the bundle carry it (emgcoach.data.demo_recording)
 
-.PHONY: demo demo-headless test lint bench screenshots recordings install clean
+.PHONY: demo demo-headless test lint bench screenshots recordings icons install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ test: $(STAMP) lint
 
 ## ruff (pyproject.toml's [tool.ruff]): unused or undefined names, type hints on functions, no noqa that silences nothing.
 lint: $(STAMP)
-	$(BIN)/ruff check emgcoach tests benchmarks
+	$(BIN)/ruff check emgcoach tests benchmarks tools
 
 ## Benchmarks (installs NeuroKit2 as the reference implementation).
 bench: $(STAMP)
@@ -49,6 +49,10 @@ recordings: $(STAMP)
 	for d in $$($(BIN)/python -c "from emgcoach.coach.drills import load_library; print(' '.join(load_library(include_user=False)))"); do \
 		out=recordings/drills/$$d.xdf; if [ $$d = bird_dog ]; then out=$(DEMO); fi; \
 		$(BIN)/python -m emgcoach.cli simulate --drill $$d --rate 1000 --seed 7 -o $$out || exit 1; done
+
+## Render the app's icon (emgcoach/resources/icons/emgcoach.svg) to its PNG sizes beside it (offscreen).
+icons: $(STAMP)
+	$(BIN)/python tools/render_icons.py
 
 ## Render the main views to docs/screenshots/*.png (offscreen).
 screenshots: $(STAMP)
