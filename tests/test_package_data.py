@@ -13,7 +13,7 @@ import pytest
 
 import emgcoach
 from emgcoach.data import demo_recording
-from emgcoach.resources import ICON_SIZES
+from emgcoach.resources import APP_ID, ICON_SIZES
 
 PACKAGE = Path(emgcoach.__file__).resolve().parent
 ROOT = PACKAGE.parent
@@ -44,7 +44,8 @@ def test_every_file_the_package_holds_beside_its_modules_is_package_data(monkeyp
                if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".py", ".pyc")}
     assert present - shipped == set()
     assert {"emgcoach/data/demo/bird_dog.xdf", "emgcoach/coach/drills.toml", "emgcoach/resources/icons/emgcoach.svg",
-            *(f"emgcoach/resources/icons/emgcoach-{n}.png" for n in ICON_SIZES)} <= shipped
+            *(f"emgcoach/resources/icons/emgcoach-{n}.png" for n in ICON_SIZES),
+            f"emgcoach/resources/desktop/{APP_ID}.desktop", f"emgcoach/resources/desktop/{APP_ID}.metainfo.xml"} <= shipped
 
 
 def test_the_demo_is_found_through_the_package() -> None:
