@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := emgcoach/data/demo/bird_dog.xdf  # package data: a wheel and the bundle carry it (emgcoach.data.demo_recording)
 
-.PHONY: demo demo-headless test lint bench screenshots recordings icons install clean
+.PHONY: demo demo-headless test lint bench screenshots recordings icons bundle install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ test: $(STAMP) lint
 
 ## ruff (pyproject.toml's [tool.ruff]): unused or undefined names, type hints on functions, no noqa that silences nothing.
 lint: $(STAMP)
-	$(BIN)/ruff check emgcoach tests benchmarks tools
+	$(BIN)/ruff check emgcoach tests benchmarks tools packaging
 
 ## Benchmarks (installs NeuroKit2 as the reference implementation).
 bench: $(STAMP)
@@ -54,9 +54,23 @@ recordings: $(STAMP)
 icons: $(STAMP)
 	$(BIN)/python tools/render_icons.py
 
+## The desktop app frozen into one folder, dist/emgcoach/ (PyInstaller: packaging/emgcoach.spec), built from an
+## install of the package in its own venv (the gui and bundle extras only), then its smoke test run as a user
+## would: no venv on PATH, no PYTHONPATH, no display.
+BUNDLE_VENV := build/bundle-venv
+bundle:
+	test -x $(BUNDLE_VENV)/bin/python || $(PYTHON) -m venv $(BUNDLE_VENV)
+	$(BUNDLE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BUNDLE_VENV)/bin/python -m pip install --quiet '.[gui,bundle]'
+	$(BUNDLE_VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/emgcoach.spec
+	env -i HOME="$$HOME" LANG=C.UTF-8 PATH=/usr/bin:/bin dist/emgcoach/emgcoach -c \
+		"import bleak, ezc3d, pyedflib, pylsl, matplotlib.backends.backend_pdf; print('bundle: libraries load')"
+	env -i HOME="$$HOME" LANG=C.UTF-8 PATH=/usr/bin:/bin dist/emgcoach/emgcoach --self-test
+	@du -sh dist/emgcoach
+
 ## Render the main views to docs/screenshots/*.png (offscreen).
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m emgcoach.ui.screenshots docs/screenshots
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
