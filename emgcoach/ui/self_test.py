@@ -43,7 +43,8 @@ def run_self_test(seconds: float = 4.0, speed: float = 4.0, recording: Path | No
         problem, figures = _replay_and_look(seconds, speed, recording)
     except Exception as e:  # an app that cannot start: one line, the traceback in the log
         logger.exception("self-test")
-        problem, figures = f"{type(e).__name__}: {e}", ""
+        why = f"{type(e).__name__}: {e}" if str(e) else f"{type(e).__name__} (its traceback is on stderr)"
+        problem, figures = why, ""
     finally:
         watchdog.cancel()
     took = time.monotonic() - started
