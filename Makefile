@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEMO   := emgcoach/data/demo/bird_dog.xdf  # package data: a wheel and the bundle carry it (emgcoach.data.demo_recording)
+# the demo session is package data, so a wheel and the bundle carry it (emgcoach.data.demo_recording)
+DEMO   := emgcoach/data/demo/bird_dog.xdf
 
 .PHONY: demo demo-headless test lint bench screenshots recordings icons bundle install clean
 
