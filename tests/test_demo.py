@@ -3,6 +3,8 @@ otherwise exactly the text `emgcoach analyze` prints for it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import emgcoach.demo as demo
@@ -49,3 +51,21 @@ def test_why_no_window(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
     monkeypatch.setenv("DISPLAY", ":0")
     assert demo.window_problem() is None
+
+
+def test_from_a_zip_the_demo_is_copied_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Imported from a zip archive the package data is no file: the readers get a copy in the user's cache."""
+    import zipfile
+
+    import platformdirs
+
+    import emgcoach.data
+
+    archive = tmp_path / "emgcoach.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(demo_recording(), "emgcoach/data/demo/bird_dog.xdf")
+    monkeypatch.setattr(platformdirs, "user_cache_path", lambda name: tmp_path / "cache" / name)
+    inside = zipfile.Path(archive, "emgcoach/data/demo/bird_dog.xdf")
+    copy = emgcoach.data._extracted(inside)
+    assert copy.is_file() and copy.read_bytes() == demo_recording().read_bytes() and copy.is_relative_to(tmp_path / "cache")
+    assert emgcoach.data._extracted(inside) == copy
