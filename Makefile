@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEMO   := recordings/drills/bird_dog.xdf
+# the demo session is package data, so a wheel and the bundle carry it (emgcoach.data.demo_recording)
+DEMO   := emgcoach/data/demo/bird_dog.xdf
 
-.PHONY: demo demo-headless test lint bench screenshots recordings install clean
+.PHONY: demo demo-headless test lint bench screenshots recordings icons bundle install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,12 +20,7 @@ install: $(STAMP)
 ## Open the app replaying the bundled bird-dog session: calibration, then a coached set of 8 reps
 ## (without a screen: its analysis instead).
 demo: $(STAMP)
-	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
-		$(BIN)/emgcoach replay $(DEMO); \
-	else \
-		echo "No screen found: printing the session's analysis (make demo-headless)."; \
-		$(BIN)/emgcoach analyze $(DEMO); \
-	fi
+	$(BIN)/python -m emgcoach.demo
 
 ## The same session's analysis as text, for machines without a screen.
 demo-headless: $(STAMP)
@@ -36,7 +32,7 @@ test: $(STAMP) lint
 
 ## ruff (pyproject.toml's [tool.ruff]): unused or undefined names, type hints on functions, no noqa that silences nothing.
 lint: $(STAMP)
-	$(BIN)/ruff check emgcoach tests benchmarks
+	$(BIN)/ruff check emgcoach tests benchmarks tools packaging
 
 ## Benchmarks (installs NeuroKit2 as the reference implementation).
 bench: $(STAMP)
@@ -47,15 +43,35 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/batch.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/ui_frame.py
 
-## Regenerate the simulated session of every drill in recordings/drills/ (deterministic: seed 7).
+## Regenerate the simulated session of every drill in recordings/drills/ (deterministic: seed 7); the
+## bird-dog's is the demo, written into the package.
 recordings: $(STAMP)
 	mkdir -p recordings/drills
 	for d in $$($(BIN)/python -c "from emgcoach.coach.drills import load_library; print(' '.join(load_library(include_user=False)))"); do \
-		$(BIN)/python -m emgcoach.cli simulate --drill $$d --rate 1000 --seed 7 -o recordings/drills/$$d.xdf || exit 1; done
+		out=recordings/drills/$$d.xdf; if [ $$d = bird_dog ]; then out=$(DEMO); fi; \
+		$(BIN)/python -m emgcoach.cli simulate --drill $$d --rate 1000 --seed 7 -o $$out || exit 1; done
+
+## Render the app's icon (emgcoach/resources/icons/emgcoach.svg) to its PNG sizes beside it (offscreen).
+icons: $(STAMP)
+	$(BIN)/python tools/render_icons.py
+
+## The desktop app frozen into one folder, dist/emgcoach/ (PyInstaller: packaging/emgcoach.spec), built from an
+## install of the package in its own venv (the gui and bundle extras only), then its smoke test run as a user
+## would: no venv on PATH, no PYTHONPATH, no display.
+BUNDLE_VENV := build/bundle-venv
+bundle:
+	test -x $(BUNDLE_VENV)/bin/python || $(PYTHON) -m venv $(BUNDLE_VENV)
+	$(BUNDLE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BUNDLE_VENV)/bin/python -m pip install --quiet '.[gui,bundle]'
+	$(BUNDLE_VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/emgcoach.spec
+	env -i HOME="$$HOME" LANG=C.UTF-8 PATH=/usr/bin:/bin dist/emgcoach/emgcoach -c \
+		"import bleak, ezc3d, pyedflib, pylsl, matplotlib.backends.backend_pdf; print('bundle: libraries load')"
+	env -i HOME="$$HOME" LANG=C.UTF-8 PATH=/usr/bin:/bin dist/emgcoach/emgcoach --self-test
+	@du -sh dist/emgcoach
 
 ## Render the main views to docs/screenshots/*.png (offscreen).
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m emgcoach.ui.screenshots docs/screenshots
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

@@ -1,4 +1,5 @@
-"""`python -m emgcoach`: the `emgcoach` command."""
+"""`python -m emgcoach`: the same as the `emgcoach` command (a menu entry falls back to it when no
+launcher is found)."""
 
 import sys
 

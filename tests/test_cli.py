@@ -124,7 +124,7 @@ def test_export_edf_reads_back_with_roles_and_markers(tmp_path: Path) -> None:
         assert f.signals_in_file == 2
         assert f.getSampleFrequency(0) == 2000
         onsets, _, texts = f.readAnnotations()
-        assert sum(t.startswith("rep ") for t in texts) == 8
+        assert sum(t.startswith('{"kind": "rep"') for t in texts) == 8
         assert f.getSignalLabels() == ["EMG lat L", "EMG glute R"]
 
 

@@ -10,8 +10,8 @@ line's words. No Qt: the rules are tested without a display (`tests/coach/test_h
   sets to be saved (the "Save replayed sets to the client's history" setting), and then only whole
   (a replayed set cut short by a seek, a stop, quitting or the file's end is not saved) and only once
   (the window checks the history for the same set first: `Store.saved_from`).
-- A bundled recording (under the project's `recordings/`: demos and test sessions, nobody's data) is
-  never saved, whatever the setting.
+- A bundled recording (the demo inside the package, or under the project's `recordings/`: test
+  sessions, nobody's data) is never saved, whatever the setting.
 - A set without reps, or without a client pseudonym, is not saved.
 """
 
@@ -22,12 +22,13 @@ from enum import StrEnum
 from pathlib import Path
 
 import emgcoach
+from emgcoach.data import demo_recording
 
-# the bundled demo and test sessions: the project's recordings/ folder (beside the package, in a checkout
-# or an editable install), and one inside the package if a build ever ships them there
+# the bundled demo and test sessions: the demo's folder inside the package (wherever it is installed), and
+# the project's recordings/ folder (beside the package, in a checkout or an editable install)
 BUNDLED_DIRS: tuple[Path, ...] = (
+    demo_recording().resolve().parent,
     Path(emgcoach.__file__).resolve().parent.parent / "recordings",
-    Path(emgcoach.__file__).resolve().parent / "recordings",
 )
 
 

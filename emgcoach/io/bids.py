@@ -49,7 +49,8 @@ import numpy as np
 
 from emgcoach.errors import InputError
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
-from emgcoach.io.edf import _edf_label, read_edf, write_edf
+from emgcoach.io.edf import read_edf, write_edf
+from emgcoach.io.edf_writer import edf_label
 from emgcoach.io.recording import Recording
 from emgcoach.types import MARKER_KINDS, MUSCLES, Marker
 
@@ -148,7 +149,7 @@ def _channels_rows(recording: Recording) -> list[list[Any]]:
         ex = s.info.extra or {}
         for spec in s.info.channels:
             rows.append([
-                _edf_label(spec, used),
+                edf_label(spec, used),
                 "EMG",
                 "uV",
                 float(s.info.rate_hz),
@@ -195,6 +196,79 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def _is_existing_dataset(root: Path, rel: Path) -> bool:
+    """Whether `root` is a dataset to add `rel` to (False: a new dataset goes there); raises when it is
+    neither a new folder nor a BIDS dataset without `rel`."""
+    existing = root.exists() and any(root.iterdir()) if root.is_dir() else root.exists()
+    if root.exists() and not root.is_dir():
+        raise NotADirectoryError(f"{root} exists and is not a folder")
+    if existing and not (root / "dataset_description.json").exists():
+        raise FileExistsError(f"{root} is not empty and not a BIDS dataset; choose a new folder")
+    if existing and (root / rel).exists():
+        raise FileExistsError(f"{root / rel} already exists; choose another subject/session")
+    return existing
+
+
+def _write_emg_folder(recording: Recording, emg_dir: Path, stem: str, task: str, fmt: str,
+                      progress: Progress) -> Path:
+    """The data file (EDF+, or BDF+ named .bdf) and its sidecars in `emg_dir`; returns the data file."""
+    emg_dir.mkdir(parents=True)
+
+    def edf_progress(f: float) -> None:
+        if progress is not None:
+            progress(0.95 * f)
+
+    data_path = write_edf(recording, emg_dir / f"{stem}_emg.edf", fmt=fmt, progress=edf_progress)
+    if data_path.read_bytes()[:1] == b"\xff":  # BDF: the extension must say so
+        data_path = data_path.rename(data_path.with_suffix(".bdf"))
+    _write_text(emg_dir / f"{stem}_emg.json", json.dumps(_sidecar(recording, task), indent=2) + "\n")
+    _write_text(emg_dir / f"{stem}_channels.tsv", _tsv(_channels_rows(recording)))
+    _write_text(emg_dir / f"{stem}_events.tsv", _tsv(_events_rows(recording)))
+    return data_path
+
+
+def _finish_new_dataset(build: Path, root: Path, subject: str, progress: Progress) -> None:
+    """Give the finished `build` the dataset's own files and rename it to `root`."""
+    desc = {"Name": "emgcoach recording", "BIDSVersion": BIDS_VERSION, "DatasetType": "raw",
+            "GeneratedBy": [{"Name": "emgcoach"}]}
+    _write_text(build / "dataset_description.json", json.dumps(desc, indent=2) + "\n")
+    _write_text(build / "participants.tsv", _tsv([["participant_id"], [f"sub-{subject}"]]))
+    if root.exists():
+        root.rmdir()  # empty folder: replaced by the finished build
+    if progress is not None:
+        progress(0.99)
+    os.replace(build, root)
+
+
+def _participants_lines(root: Path, subject: str) -> list[str]:
+    """participants.tsv of the dataset at `root` with `sub-<subject>` added (n/a in its other columns)."""
+    ptsv = root / "participants.tsv"
+    lines = ptsv.read_text(encoding="utf-8").splitlines() if ptsv.exists() else ["participant_id"]
+    ids = {ln.split("\t", 1)[0] for ln in lines[1:]}
+    if f"sub-{subject}" not in ids:
+        lines.append(f"sub-{subject}" + "\t" * (lines[0].count("\t")) + ("n/a" if "\t" in lines[0] else ""))
+    return lines
+
+
+def _add_to_dataset(build: Path, emg_dir: Path, root: Path, rel: Path, subject: str, progress: Progress) -> None:
+    """Move the new `emg_dir` into the dataset at `root` and swap in its participants.tsv, written next to
+    the old one first so that a failure leaves the old one (and no temporary file) behind."""
+    fd, tmp = tempfile.mkstemp(prefix=".participants.", suffix=".part", dir=str(root))
+    os.close(fd)
+    participants_tmp = Path(tmp)
+    try:
+        participants_tmp.write_text("\n".join(_participants_lines(root, subject)) + "\n", encoding="utf-8")
+        if progress is not None:
+            progress(0.99)
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(emg_dir, root / rel)
+        os.replace(participants_tmp, root / "participants.tsv")
+    except BaseException:
+        participants_tmp.unlink(missing_ok=True)
+        raise
+    shutil.rmtree(build, ignore_errors=True)
+
+
 def write_bids(
     recording: Recording,
     out_dir: str | os.PathLike,
@@ -218,75 +292,22 @@ def write_bids(
     root = Path(out_dir)
     rel = Path(f"sub-{subject}") / (f"ses-{session}" if session else "") / "emg"
     stem = f"sub-{subject}" + (f"_ses-{session}" if session else "") + f"_task-{task}"
-
-    existing = root.exists() and any(root.iterdir()) if root.is_dir() else root.exists()
-    if root.exists() and not root.is_dir():
-        raise NotADirectoryError(f"{root} exists and is not a folder")
-    if existing and not (root / "dataset_description.json").exists():
-        raise FileExistsError(f"{root} is not empty and not a BIDS dataset; choose a new folder")
-    if existing and (root / rel).exists():
-        raise FileExistsError(f"{root / rel} already exists; choose another subject/session")
-
+    existing = _is_existing_dataset(root, rel)
     parent = root.parent if not existing else root
     parent.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".part", dir=str(parent)))
-    participants_tmp: Path | None = None
     try:
-        emg_dir = build / rel
-        emg_dir.mkdir(parents=True)
-
-        def edf_progress(f: float) -> None:
-            if progress is not None:
-                progress(0.95 * f)
-
-        data_path = write_edf(recording, emg_dir / f"{stem}_emg.edf", fmt=fmt, progress=edf_progress)
-        if data_path.read_bytes()[:1] == b"\xff":  # BDF: the extension must say so
-            data_path = data_path.rename(data_path.with_suffix(".bdf"))
-        _write_text(emg_dir / f"{stem}_emg.json", json.dumps(_sidecar(recording, task), indent=2) + "\n")
-        _write_text(emg_dir / f"{stem}_channels.tsv", _tsv(_channels_rows(recording)))
-        _write_text(emg_dir / f"{stem}_events.tsv", _tsv(_events_rows(recording)))
-
-        if not existing:
-            desc = {"Name": "emgcoach recording", "BIDSVersion": BIDS_VERSION, "DatasetType": "raw",
-                    "GeneratedBy": [{"Name": "emgcoach"}]}
-            _write_text(build / "dataset_description.json", json.dumps(desc, indent=2) + "\n")
-            _write_text(build / "participants.tsv", _tsv([["participant_id"], [f"sub-{subject}"]]))
-            if root.exists():
-                root.rmdir()  # empty folder: replaced by the finished build
-            if progress is not None:
-                progress(0.99)
-            os.replace(build, root)
-            final = root / rel / data_path.name
+        data_path = _write_emg_folder(recording, build / rel, stem, task, fmt, progress)
+        if existing:
+            _add_to_dataset(build, build / rel, root, rel, subject, progress)
         else:
-            # new participants.tsv next to the old one, then move the emg folder and swap the table in
-            ptsv = root / "participants.tsv"
-            lines = ptsv.read_text(encoding="utf-8").splitlines() if ptsv.exists() else ["participant_id"]
-            ids = {ln.split("\t", 1)[0] for ln in lines[1:]}
-            if f"sub-{subject}" not in ids:
-                lines.append(f"sub-{subject}" + "\t" * (lines[0].count("\t")) + ("n/a" if "\t" in lines[0] else ""))
-            fd, tmp = tempfile.mkstemp(prefix=".participants.", suffix=".part", dir=str(root))
-            os.close(fd)
-            participants_tmp = Path(tmp)
-            participants_tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            if progress is not None:
-                progress(0.99)
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(emg_dir, root / rel)
-            os.replace(participants_tmp, ptsv)
-            participants_tmp = None
-            shutil.rmtree(build, ignore_errors=True)
-            final = root / rel / data_path.name
-        if progress is not None:
-            progress(1.0)
-        return final
+            _finish_new_dataset(build, root, subject, progress)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
-        if participants_tmp is not None:
-            try:
-                participants_tmp.unlink()
-            except FileNotFoundError:
-                pass
         raise
+    if progress is not None:
+        progress(1.0)
+    return root / rel / data_path.name
 
 
 DATA_ENDINGS = ("_emg.edf", "_emg.bdf")

@@ -228,16 +228,9 @@ def _read_plain(path: str, head: list[str]) -> tuple[list[str], np.ndarray]:
     return [f"ch{i}" for i in range(len(cells))], load_numeric_table(path, skip, delim)
 
 
-def read_csv(
-    path: str | os.PathLike[str],
-    rate_hz: float | None = None,
-    channels: Sequence[ChannelOverride] | None = None,
-    unit: str | None = None,
-) -> Recording:
-    """Read a CSV (see the module docstring) into one stream in µV; `unit` is the unit of the columns
-    whose names state none."""
-    path = str(path)
-    check_rate(path, rate_hz)
+def _load_table(path: str) -> tuple[list[str], np.ndarray, Dialect | None]:
+    """(column names, values as float64 rows, the dialect that read them or None) of a table with data
+    rows as wide as its header."""
     head = first_lines(path, 64)
     dialect = detect_dialect(head)
     if dialect is not None:
@@ -248,35 +241,53 @@ def read_csv(
         raise InputError(path, "no data rows")
     if data.shape[1] != len(names):
         raise InputError(path, f"rows have {data.shape[1]} values but the header names {len(names)} columns")
+    return names, data, dialect
 
-    norm = [_norm(n) for n in names]
-    time_col = None
-    time_scale = 1.0
+
+def _time_column(norm: Sequence[str]) -> tuple[int | None, float]:
+    """(index of the time column or None, its factor to s) from the normalised column names."""
     for i, n in enumerate(norm):
         if n in TIME_NAMES:
-            time_col = i
-            break
+            return i, 1.0
         if n in TIME_MS_NAMES:
-            time_col, time_scale = i, 1e-3
-            break
-    chan_cols = [i for i, n in enumerate(norm) if i != time_col and n not in INDEX_NAMES]
-    if not chan_cols:
-        raise InputError(path, "no channel columns (only time/index columns)")
+            return i, 1e-3
+    return None, 1.0
 
-    ts = None
-    if time_col is not None:
-        ts = data[:, time_col] * time_scale
+
+def _sample_rate(path: str, ts: np.ndarray | None, rate_hz: float | None) -> float:
+    """The sample rate (Hz): `rate_hz` when given (checked against the time column's `ts` in s when there
+    are two rows or more), else measured from `ts`."""
+    if ts is not None:
         if rate_hz is not None and len(ts) < 2:  # one row: nothing to check the given rate against
-            rate = float(rate_hz)
-        else:
-            est = rate_from_times(path, ts)
-            rate = float(rate_hz) if rate_hz is not None else est
-    elif rate_hz is None:
+            return float(rate_hz)
+        est = rate_from_times(path, ts)
+        return float(rate_hz) if rate_hz is not None else est
+    if rate_hz is None:
         raise RateNeeded(path, "no time column: give its sample rate (--rate)")
-    else:
-        rate = float(rate_hz)
+    return float(rate_hz)
 
-    values = data[:, chan_cols]
+
+def _check_values(path: str, values: np.ndarray, names: Sequence[str]) -> None:
+    """Refuse NaN/infinite samples and samples beyond ±1 kV (µV), naming the first row and column."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        r, c = (int(x) for x in np.argwhere(bad)[0])
+        raise InputError(
+            path, f"{int(bad.sum())} NaN/infinite sample value(s); first at data row {r + 1}, column {names[c]!r}"
+        )
+    huge = np.abs(values) > MAX_SAMPLE_UV
+    if huge.any():
+        r, c = (int(x) for x in np.argwhere(huge)[0])
+        raise InputError(
+            path,
+            f"{int(huge.sum())} sample value(s) beyond ±1 kV, which no electrode gives (damaged file or wrong unit?); "
+            f"first {values[r, c]:.6g} µV at data row {r + 1}, column {names[c]!r}",
+        )
+
+
+def _channels_uv(path: str, names: Sequence[str], data: np.ndarray, chan_cols: Sequence[int],
+                 unit: str | None) -> tuple[np.ndarray, list[ChannelSpec], list[int]]:
+    """(the channel columns as float32 µV, their specs, the channels whose unit was assumed)."""
     specs = []
     scale = np.ones(len(chan_cols))
     assumed = []
@@ -287,32 +298,41 @@ def read_csv(
         scale[j] = stated if stated is not None else unit_scale(unit)
         muscle, side = guess_role(bare)
         specs.append(ChannelSpec(name=bare or f"ch{j}", muscle=muscle, side=side))
+    values = data[:, chan_cols]
     with np.errstate(over="ignore", invalid="ignore"):  # huge values are reported below, not warned about
         if np.any(scale != 1.0):
             values = values * scale
-        bad = ~np.isfinite(values)
-        if bad.any():
-            r, c = (int(x) for x in np.argwhere(bad)[0])
-            raise InputError(
-                path, f"{int(bad.sum())} NaN/infinite sample value(s); first at data row {r + 1}, column {names[chan_cols[c]]!r}"
-            )
-        huge = np.abs(values) > MAX_SAMPLE_UV
-        if huge.any():
-            r, c = (int(x) for x in np.argwhere(huge)[0])
-            raise InputError(
-                path,
-                f"{int(huge.sum())} sample value(s) beyond ±1 kV, which no electrode gives (damaged file or wrong unit?); "
-                f"first {values[r, c]:.6g} µV at data row {r + 1}, column {names[chan_cols[c]]!r}",
-            )
+        _check_values(path, values, [names[i] for i in chan_cols])
         values = np.ascontiguousarray(values, dtype=np.float32)
+    return values, specs, assumed
+
+
+def read_csv(
+    path: str | os.PathLike[str],
+    rate_hz: float | None = None,
+    channels: Sequence[ChannelOverride] | None = None,
+    unit: str | None = None,
+) -> Recording:
+    """Read a CSV (see the module docstring) into one stream in µV; `unit` is the unit of the columns
+    whose names state none."""
+    path = str(path)
+    check_rate(path, rate_hz)
+    names, data, dialect = _load_table(path)
+    norm = [_norm(n) for n in names]
+    time_col, time_scale = _time_column(norm)
+    chan_cols = [i for i, n in enumerate(norm) if i != time_col and n not in INDEX_NAMES]
+    if not chan_cols:
+        raise InputError(path, "no channel columns (only time/index columns)")
+    ts = data[:, time_col] * time_scale if time_col is not None else None
+    rate = _sample_rate(path, ts, rate_hz)
+    values, specs, assumed = _channels_uv(path, names, data, chan_cols, unit)
     check_override_indices(channels, len(specs), path)
     specs_t = apply_overrides(specs, channels, path)
     extra = {"read_as": read_as(dialect, names[time_col] if time_col is not None else None)} if dialect else {}
     info = StreamInfo(kind="file", name=os.path.basename(path), address=path, rate_hz=rate, channels=specs_t, extra=extra)
     if ts is not None:
-        rel = ts - ts[0]
-        stream = RecordedStream(info=info, data=values, t0=0.0, gaps=gaps_from_times(ts, rate, path), timestamps=rel,
-                                unit_assumed=tuple(assumed))
+        stream = RecordedStream(info=info, data=values, t0=0.0, gaps=gaps_from_times(ts, rate, path),
+                                timestamps=ts - ts[0], unit_assumed=tuple(assumed))
     else:
         stream = RecordedStream(info=info, data=values, t0=0.0, unit_assumed=tuple(assumed))
     shift = float(ts[0]) if ts is not None else 0.0

@@ -16,7 +16,6 @@ equals pyxdf's synchronize_clocks on well-behaved files; ours are all zero, so n
 
 from __future__ import annotations
 
-import json
 import os
 import struct
 import xml.etree.ElementTree as ET
@@ -30,9 +29,10 @@ import numpy as np
 from emgcoach.errors import InputError
 from emgcoach.io.channels import ChannelOverride, apply_overrides, check_override_indices, guess_role
 from emgcoach.io.csv_reader import gaps_from_times
+from emgcoach.io.marker_text import marker_from_json
 from emgcoach.io.recording import RecordedStream, Recording, local_time_iso
 from emgcoach.io.units import unit_scale
-from emgcoach.types import MARKER_KINDS, ChannelSpec, Marker, StreamInfo
+from emgcoach.types import ChannelSpec, Marker, StreamInfo
 
 BOUNDARY_UUID = bytes(
     [0x43, 0xA5, 0x46, 0xDC, 0xCB, 0xF5, 0x41, 0x0F, 0xB3, 0x0E, 0xD5, 0x46, 0x73, 0x83, 0xCB, 0xE4]
@@ -148,33 +148,43 @@ def _parse_header(sid: int, xml: bytes) -> XdfStream:
     return XdfStream(sid, root, _text(root, "name"), _text(root, "type"), fmt, nch, srate)
 
 
-def _parse_numeric(s: XdfStream, buf: bytes, pos: int, end: int, truncated: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Samples of a numeric stream in buf[pos:end] (after the stream id)."""
-    n, pos = _varlen(buf, pos, end)
-    dt = s.dtype
-    assert dt is not None
-    vbytes = s.n_channels * dt.itemsize
-    avail = end - pos
-    if n > avail // (1 + vbytes) + 1:
-        if not truncated:
-            raise _Corrupt(f"sample count {n} does not fit the chunk")
-        n = avail // (1 + vbytes)
-    arr = np.frombuffer(buf, dtype=np.uint8, count=avail, offset=pos)
-    # fast paths: every timestamp explicit (ours) or every timestamp deduced (regular LSL streams)
+@dataclass
+class _SampleBytes:
+    """The sample part of a numeric Samples chunk: `n` samples announced, `avail` bytes from `pos`."""
+
+    buf: bytes
+    pos: int
+    avail: int
+    n: int
+    truncated: bool
+    dt: np.dtype  # one value's type
+    n_channels: int
+
+    @property
+    def vbytes(self) -> int:
+        return self.n_channels * self.dt.itemsize
+
+    @property
+    def arr(self) -> np.ndarray:
+        return np.frombuffer(self.buf, dtype=np.uint8, count=self.avail, offset=self.pos)
+
+
+def _all_alike(s: XdfStream, c: _SampleBytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """Fast path: every timestamp explicit (ours) or every timestamp deduced (regular LSL streams)."""
     for tsize in (8, 0):
-        rec = 1 + tsize + vbytes
-        if (n * rec == avail or (truncated and n * rec > avail)) and n > 0:
-            m = min(n, avail // rec)
+        rec = 1 + tsize + c.vbytes
+        if (c.n * rec == c.avail or (c.truncated and c.n * rec > c.avail)) and c.n > 0:
+            m = min(c.n, c.avail // rec)
             if m == 0:
                 continue
-            flags = arr[: m * rec : rec]
+            flags = c.arr[: m * rec : rec]
             if tsize == 8 and not np.all(flags == 8) or tsize == 0 and not np.all(flags == 0):
                 continue
-            rdt = np.dtype([("flag", "u1"), ("t", "<f8"), ("v", dt, (s.n_channels,))]) if tsize else np.dtype(
-                [("flag", "u1"), ("v", dt, (s.n_channels,))]
+            rdt = np.dtype([("flag", "u1"), ("t", "<f8"), ("v", c.dt, (c.n_channels,))]) if tsize else np.dtype(
+                [("flag", "u1"), ("v", c.dt, (c.n_channels,))]
             )
-            recs = np.frombuffer(buf, dtype=rdt, count=m, offset=pos)
-            values = np.array(recs["v"], dtype=dt.newbyteorder("="))
+            recs = np.frombuffer(c.buf, dtype=rdt, count=m, offset=c.pos)
+            values = np.array(recs["v"], dtype=c.dt.newbyteorder("="))
             if tsize:
                 stamps = np.array(recs["t"], dtype=np.float64)
             else:
@@ -182,40 +192,47 @@ def _parse_numeric(s: XdfStream, buf: bytes, pos: int, end: int, truncated: bool
             if m:
                 s.last_timestamp = float(stamps[-1])
             return stamps, values
-    # fast path: the first sample stamped, the rest deduced (our blocks, and LabRecorder's chunks)
-    rec0, rec = 9 + vbytes, 1 + vbytes
-    if n > 1 and avail >= rec0 and arr[0] == 8 and (avail - rec0 == (n - 1) * rec or truncated):
-        m = min(n - 1, (avail - rec0) // rec)
-        rest = arr[rec0 : rec0 + m * rec]
-        if np.all(rest[::rec] == 0):
-            t0 = struct.unpack_from("<d", buf, pos + 1)[0]
-            first = np.frombuffer(buf, dtype=dt, count=s.n_channels, offset=pos + 9)
-            rdt = np.dtype([("flag", "u1"), ("v", dt, (s.n_channels,))])
-            recs = np.frombuffer(buf, dtype=rdt, count=m, offset=pos + rec0)
-            values = np.concatenate((first[None, :], recs["v"])).astype(dt.newbyteorder("="))
-            stamps = t0 + s.tdiff * np.arange(m + 1, dtype=np.float64)
-            s.last_timestamp = float(stamps[-1])
-            return stamps, values
-    # general path: mixed flags, walk the flag bytes
-    stamps = np.zeros(n)
-    starts = np.zeros(n, dtype=np.int64)
+    return None
+
+
+def _first_stamped(s: XdfStream, c: _SampleBytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """Fast path: the first sample stamped, the rest deduced (our blocks, and LabRecorder's chunks)."""
+    rec0, rec = 9 + c.vbytes, 1 + c.vbytes
+    arr = c.arr
+    if not (c.n > 1 and c.avail >= rec0 and arr[0] == 8 and (c.avail - rec0 == (c.n - 1) * rec or c.truncated)):
+        return None
+    m = min(c.n - 1, (c.avail - rec0) // rec)
+    if not np.all(arr[rec0 : rec0 + m * rec][::rec] == 0):
+        return None
+    t0 = struct.unpack_from("<d", c.buf, c.pos + 1)[0]
+    first = np.frombuffer(c.buf, dtype=c.dt, count=c.n_channels, offset=c.pos + 9)
+    rdt = np.dtype([("flag", "u1"), ("v", c.dt, (c.n_channels,))])
+    recs = np.frombuffer(c.buf, dtype=rdt, count=m, offset=c.pos + rec0)
+    values = np.concatenate((first[None, :], recs["v"])).astype(c.dt.newbyteorder("="))
+    stamps = t0 + s.tdiff * np.arange(m + 1, dtype=np.float64)
+    s.last_timestamp = float(stamps[-1])
+    return stamps, values
+
+
+def _walk_flags(s: XdfStream, c: _SampleBytes) -> tuple[np.ndarray, np.ndarray]:
+    """General path: mixed flags, walked one sample at a time."""
+    arr, vbytes = c.arr, c.vbytes
+    stamps = np.zeros(c.n)
+    starts = np.zeros(c.n, dtype=np.int64)
     p = 0
     k = 0
     last = s.last_timestamp
-    tdiff = s.tdiff
-    while k < n:
-        if p >= avail:
-            break
+    while k < c.n and p < c.avail:
         flag = arr[p]
         if flag == 8:
-            if p + 9 + vbytes > avail:
+            if p + 9 + vbytes > c.avail:
                 break
-            last = struct.unpack_from("<d", buf, pos + p + 1)[0]
+            last = struct.unpack_from("<d", c.buf, c.pos + p + 1)[0]
             p += 9
         elif flag == 0:
-            if p + 1 + vbytes > avail:
+            if p + 1 + vbytes > c.avail:
                 break
-            last = last + tdiff
+            last = last + s.tdiff
             p += 1
         else:
             raise _Corrupt(f"invalid timestamp flag {flag}")
@@ -223,13 +240,25 @@ def _parse_numeric(s: XdfStream, buf: bytes, pos: int, end: int, truncated: bool
         starts[k] = p
         p += vbytes
         k += 1
-    if k < n and not truncated:
+    if k < c.n and not c.truncated:
         raise _Corrupt("samples run past the chunk end")
-    stamps = stamps[:k]
     idx = starts[:k, None] + np.arange(vbytes)[None, :]
-    values = arr[idx].reshape(k, vbytes).copy().view(dt).reshape(k, s.n_channels).astype(dt.newbyteorder("="))
+    values = arr[idx].reshape(k, vbytes).copy().view(c.dt).reshape(k, c.n_channels).astype(c.dt.newbyteorder("="))
     s.last_timestamp = last
-    return stamps, values
+    return stamps[:k], values
+
+
+def _parse_numeric(s: XdfStream, buf: bytes, pos: int, end: int, truncated: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Samples of a numeric stream in buf[pos:end] (after the stream id): (timestamps s, values)."""
+    n, pos = _varlen(buf, pos, end)
+    dt = s.dtype
+    assert dt is not None
+    c = _SampleBytes(buf, pos, end - pos, n, truncated, dt, s.n_channels)
+    if n > c.avail // (1 + c.vbytes) + 1:
+        if not truncated:
+            raise _Corrupt(f"sample count {n} does not fit the chunk")
+        c.n = c.avail // (1 + c.vbytes)
+    return _all_alike(s, c) or _first_stamped(s, c) or _walk_flags(s, c)
 
 
 def _parse_strings(s: XdfStream, buf: bytes, pos: int, end: int, truncated: bool) -> tuple[np.ndarray, list]:
@@ -294,6 +323,82 @@ def _load_bytes(path: str) -> bytes:
     return data
 
 
+def _chunk_at(buf: bytes, pos: int, end: int, out: XdfFile) -> tuple[int | None, int, int, bool] | None:
+    """The chunk at `pos`: (tag, content start, content end, cut short), tag None for a chunk to skip (the
+    third item is then where to go on); None when nothing more can be read. Problems go to out.problems."""
+    try:
+        length, p = _varlen(buf, pos, end)
+    except EOFError:
+        out.truncated = True
+        out.problems.append(f"file cut inside a chunk length at byte {pos}")
+        return None
+    except _Corrupt as e:  # go on at the next boundary chunk, if any
+        nxt = buf.find(BOUNDARY_UUID, pos)
+        out.problems.append(f"damaged chunk at byte {pos} ({e})")
+        return None if nxt < 0 else (None, pos, nxt + len(BOUNDARY_UUID), False)
+    cend = p + length
+    truncated = cend > end
+    if truncated:
+        out.truncated = True
+        out.problems.append(f"file cut inside the last chunk (byte {pos})")
+        cend = end
+    if length < 2 or p + 2 > cend:
+        if truncated:
+            return None
+        out.problems.append(f"chunk with length {length} at byte {pos}")
+        return None, pos, cend, False
+    return int.from_bytes(buf[p : p + 2], "little"), p + 2, cend, truncated
+
+
+def _stream_chunk(out: XdfFile, tag: int, buf: bytes, p: int, cend: int, truncated: bool) -> None:
+    """A StreamHeader (2), Samples (3), ClockOffset (4) or StreamFooter (6) chunk's content into `out`."""
+    if p + 4 > cend:
+        raise _Corrupt("chunk too short for a stream id")
+    sid = int.from_bytes(buf[p : p + 4], "little")
+    p += 4
+    if tag == 2:
+        if truncated:
+            raise _Corrupt("stream header cut")
+        if sid in out.streams:
+            raise _Corrupt(f"stream {sid} declared twice")
+        out.streams[sid] = _parse_header(sid, buf[p:cend])
+    elif sid not in out.streams:
+        raise _Corrupt(f"chunk for undeclared stream {sid}")
+    elif tag == 3:
+        s = out.streams[sid]
+        if s.fmt == "string":
+            st, vals = _parse_strings(s, buf, p, cend, truncated)
+        else:
+            st, vals = _parse_numeric(s, buf, p, cend, truncated)
+        if len(st):
+            s.stamps.append(st)
+            s.values.append(vals)
+    elif tag == 4:
+        if cend - p < 16:
+            raise _Corrupt("clock offset chunk too short")
+        t, v = struct.unpack_from("<dd", buf, p)
+        if np.isfinite(t) and np.isfinite(v):
+            out.streams[sid].clock_times.append(t)
+            out.streams[sid].clock_values.append(v)
+    elif tag == 6 and not truncated:
+        try:
+            out.streams[sid].footer = ET.fromstring(bytes(buf[p:cend]).decode("utf-8", "replace"))
+        except ET.ParseError:
+            out.problems.append(f"damaged footer of stream {sid}")
+
+
+def _chunk(out: XdfFile, tag: int, buf: bytes, p: int, cend: int, truncated: bool) -> None:
+    """One chunk's content (from `p` to `cend`) into `out`; unknown tags (Boundary, ...) are skipped."""
+    if tag == 1:
+        if not truncated:
+            try:
+                out.file_header = ET.fromstring(bytes(buf[p:cend]).decode("utf-8", "replace"))
+            except ET.ParseError:
+                out.problems.append("damaged file header")
+    elif tag in (2, 3, 4, 6):
+        _stream_chunk(out, tag, buf, p, cend, truncated)
+
+
 def parse_xdf(path: str | os.PathLike[str]) -> XdfFile:
     """Parse every chunk of an XDF file; tolerate a cut or damaged tail (noted in `problems`)."""
     path = str(path)
@@ -303,76 +408,15 @@ def parse_xdf(path: str | os.PathLike[str]) -> XdfFile:
     out = XdfFile(streams={}, file_header=None)
     pos, end = 4, len(buf)
     while pos < end:
-        try:
-            length, p = _varlen(buf, pos, end)
-        except EOFError:
-            out.truncated = True
-            out.problems.append(f"file cut inside a chunk length at byte {pos}")
+        head = _chunk_at(buf, pos, end, out)
+        if head is None:
             break
-        except _Corrupt as e:
-            nxt = buf.find(BOUNDARY_UUID, pos)
-            out.problems.append(f"damaged chunk at byte {pos} ({e})")
-            if nxt < 0:
-                break
-            pos = nxt + len(BOUNDARY_UUID)
-            continue
-        cend = p + length
-        truncated = cend > end
-        if truncated:
-            out.truncated = True
-            out.problems.append(f"file cut inside the last chunk (byte {pos})")
-            cend = end
-        if length < 2 or p + 2 > cend:
-            if truncated:
-                break
-            out.problems.append(f"chunk with length {length} at byte {pos}")
-            pos = cend
-            continue
-        tag = int.from_bytes(buf[p : p + 2], "little")
-        p += 2
-        try:
-            if tag == 1:
-                if not truncated:
-                    try:
-                        out.file_header = ET.fromstring(bytes(buf[p:cend]).decode("utf-8", "replace"))
-                    except ET.ParseError:
-                        out.problems.append("damaged file header")
-            elif tag in (2, 3, 4, 6):
-                if p + 4 > cend:
-                    raise _Corrupt("chunk too short for a stream id")
-                sid = int.from_bytes(buf[p : p + 4], "little")
-                p += 4
-                if tag == 2:
-                    if truncated:
-                        raise _Corrupt("stream header cut")
-                    if sid in out.streams:
-                        raise _Corrupt(f"stream {sid} declared twice")
-                    out.streams[sid] = _parse_header(sid, buf[p:cend])
-                elif sid not in out.streams:
-                    raise _Corrupt(f"chunk for undeclared stream {sid}")
-                elif tag == 3:
-                    s = out.streams[sid]
-                    if s.fmt == "string":
-                        st, vals = _parse_strings(s, buf, p, cend, truncated)
-                    else:
-                        st, vals = _parse_numeric(s, buf, p, cend, truncated)
-                    if len(st):
-                        s.stamps.append(st)
-                        s.values.append(vals)
-                elif tag == 4:
-                    if cend - p < 16:
-                        raise _Corrupt("clock offset chunk too short")
-                    t, v = struct.unpack_from("<dd", buf, p)
-                    if np.isfinite(t) and np.isfinite(v):
-                        out.streams[sid].clock_times.append(t)
-                        out.streams[sid].clock_values.append(v)
-                elif tag == 6 and not truncated:
-                    try:
-                        out.streams[sid].footer = ET.fromstring(bytes(buf[p:cend]).decode("utf-8", "replace"))
-                    except ET.ParseError:
-                        out.problems.append(f"damaged footer of stream {sid}")
-        except (_Corrupt, EOFError, ValueError, struct.error) as e:
-            out.problems.append(f"damaged chunk (tag {tag}) at byte {pos}: {e}")
+        tag, p, cend, truncated = head
+        if tag is not None:
+            try:
+                _chunk(out, tag, buf, p, cend, truncated)
+            except (_Corrupt, EOFError, ValueError, struct.error) as e:
+                out.problems.append(f"damaged chunk (tag {tag}) at byte {pos}: {e}")
         if truncated:
             break
         pos = cend
@@ -419,13 +463,10 @@ def _channel_specs(s: XdfStream, unit: str | None = None) -> tuple[tuple[Channel
 
 
 def _marker_from_text(t: float, text: str, stream_name: str) -> Marker:
-    try:
-        obj = json.loads(text)
-    except (ValueError, RecursionError):
-        obj = None
-    if isinstance(obj, dict) and obj.get("kind") in MARKER_KINDS:
-        payload = {k: v for k, v in obj.items() if k != "kind"}
-        return Marker(time_s=t, kind=obj["kind"], payload=payload)
+    """Our marker's JSON text (io/marker_text.py) as that marker; any other string as a 'note' with it."""
+    marker = marker_from_json(t, text)
+    if marker is not None:
+        return marker
     payload: dict[str, Any] = {"text": text}
     if stream_name and stream_name != "emgcoach-markers":
         payload["stream"] = stream_name
@@ -443,13 +484,8 @@ def check_finite(path: str, data: np.ndarray, what: str = "") -> None:
         )
 
 
-def read_xdf(
-    path: str | os.PathLike[str], channels: Sequence[ChannelOverride] | None = None, unit: str | None = None
-) -> Recording:
-    """Read an XDF file: EMG streams (µV, gaps from timestamps) and marker streams. Channels with a
-    <unit> are converted from it; `unit` ('uV', 'mV', 'V'; µV when None) is that of channels without."""
-    path = str(path)
-    xf = parse_xdf(path)
+def _emg_streams(xf: XdfFile, path: str) -> list[XdfStream]:
+    """The EMG streams with samples: those typed EMG, else every numeric stream with a rate."""
     numeric = [s for s in xf.streams.values() if s.fmt != "string"]
     emg = [s for s in numeric if "emg" in s.type.lower()]
     if not emg:
@@ -459,52 +495,64 @@ def read_xdf(
         names = ", ".join(f"{s.name or '?'} ({s.type or 'no type'})" for s in xf.streams.values()) or "none"
         cut = " (file cut short before any samples)" if xf.truncated else ""
         raise InputError(path, f"no EMG stream with samples{cut}; streams found: {names}")
+    return emg
 
-    total = sum(s.n_channels for s in emg)
-    check_override_indices(channels, total, path)
 
-    prepared = []
-    for s in emg:
-        ts = _clock_correct(s, s.time_stamps())
-        data = s.time_series()
-        specs, scale, assumed = _channel_specs(s, unit)
-        data = data.astype(np.float64) * scale if np.any(scale != 1.0) else data
-        data = np.ascontiguousarray(data, dtype=np.float32)
-        check_finite(path, data, f" in stream {s.name!r}")
-        if not np.all(np.isfinite(ts)):
-            raise InputError(path, f"stream {s.name!r}: NaN/infinite timestamps")
-        rate = s.srate
-        if rate <= 0:
-            d = np.diff(ts)
-            d = d[d > 0]
-            rate = float(1.0 / np.median(d)) if len(d) else 0.0
-            if not (rate > 0 and np.isfinite(rate)):
-                raise InputError(path, f"stream {s.name!r}: sample rate is 0 and cannot be measured")
-        prepared.append((s, ts, data, specs, rate, assumed))
+@dataclass
+class _Prepared:
+    """One EMG stream's samples read and checked: timestamps (s, file clock), data (µV), roles, rate (Hz)."""
 
-    origin = min(float(ts[0]) for _, ts, _, _, _, _ in prepared)
-    streams: list[RecordedStream] = []
-    offset = 0
-    for s, ts, data, specs, rate, assumed in prepared:
-        specs = apply_overrides(specs, channels, path, offset)
-        offset += len(specs)
-        kind = _text(s.header, "desc/device/kind") or "xdf"
-        address = _text(s.header, "desc/device/address") or _text(s.header, "source_id")
-        extra = {
-            "xdf_stream_id": str(s.stream_id),
-            "xdf_type": s.type,
-            "xdf_time_origin": repr(origin),
-        }
-        for item in s.header.findall("./desc/extra/item"):
-            k = _text(item, "key")
-            if k:
-                extra.setdefault(k, _text(item, "value"))
-        info = StreamInfo(kind=kind, name=s.name or f"stream{s.stream_id}", address=address, rate_hz=rate,
-                          channels=specs, extra=extra)
-        rel = ts - origin
-        streams.append(RecordedStream(info=info, data=data, t0=float(rel[0]), first_index=0,
-                                      gaps=gaps_from_times(ts, rate, path), timestamps=rel, unit_assumed=assumed))
+    stream: XdfStream
+    ts: np.ndarray
+    data: np.ndarray
+    specs: tuple[ChannelSpec, ...]
+    rate: float
+    assumed: tuple[int, ...]
 
+
+def _prepare(s: XdfStream, path: str, unit: str | None) -> _Prepared:
+    """Clock-corrected timestamps and float32 µV samples of `s`; the rate measured when the header's is 0."""
+    ts = _clock_correct(s, s.time_stamps())
+    data = s.time_series()
+    specs, scale, assumed = _channel_specs(s, unit)
+    data = data.astype(np.float64) * scale if np.any(scale != 1.0) else data
+    data = np.ascontiguousarray(data, dtype=np.float32)
+    check_finite(path, data, f" in stream {s.name!r}")
+    if not np.all(np.isfinite(ts)):
+        raise InputError(path, f"stream {s.name!r}: NaN/infinite timestamps")
+    rate = s.srate
+    if rate <= 0:
+        d = np.diff(ts)
+        d = d[d > 0]
+        rate = float(1.0 / np.median(d)) if len(d) else 0.0
+        if not (rate > 0 and np.isfinite(rate)):
+            raise InputError(path, f"stream {s.name!r}: sample rate is 0 and cannot be measured")
+    return _Prepared(s, ts, data, specs, rate, assumed)
+
+
+def _recorded_stream(p: _Prepared, specs: tuple[ChannelSpec, ...], origin: float, path: str) -> RecordedStream:
+    """A prepared stream with times from `origin` (s on the file clock) and its header's device and extras."""
+    s = p.stream
+    kind = _text(s.header, "desc/device/kind") or "xdf"
+    address = _text(s.header, "desc/device/address") or _text(s.header, "source_id")
+    extra = {
+        "xdf_stream_id": str(s.stream_id),
+        "xdf_type": s.type,
+        "xdf_time_origin": repr(origin),
+    }
+    for item in s.header.findall("./desc/extra/item"):
+        k = _text(item, "key")
+        if k:
+            extra.setdefault(k, _text(item, "value"))
+    info = StreamInfo(kind=kind, name=s.name or f"stream{s.stream_id}", address=address, rate_hz=p.rate,
+                      channels=specs, extra=extra)
+    rel = p.ts - origin
+    return RecordedStream(info=info, data=p.data, t0=float(rel[0]), first_index=0,
+                          gaps=gaps_from_times(p.ts, p.rate, path), timestamps=rel, unit_assumed=p.assumed)
+
+
+def _markers(xf: XdfFile, origin: float) -> list[Marker]:
+    """Every string stream's samples as markers, times from `origin` (s on the file clock), in time order."""
     markers: list[Marker] = []
     for s in xf.streams.values():
         if s.fmt != "string":
@@ -514,5 +562,25 @@ def read_xdf(
             if np.isfinite(t):
                 markers.append(_marker_from_text(float(t) - origin, row[0] if row else "", s.name))
     markers.sort(key=lambda m: m.time_s)
+    return markers
+
+
+def read_xdf(
+    path: str | os.PathLike[str], channels: Sequence[ChannelOverride] | None = None, unit: str | None = None
+) -> Recording:
+    """Read an XDF file: EMG streams (µV, gaps from timestamps) and marker streams. Channels with a
+    <unit> are converted from it; `unit` ('uV', 'mV', 'V'; µV when None) is that of channels without."""
+    path = str(path)
+    xf = parse_xdf(path)
+    emg = _emg_streams(xf, path)
+    check_override_indices(channels, sum(s.n_channels for s in emg), path)
+    prepared = [_prepare(s, path, unit) for s in emg]
+    origin = min(float(p.ts[0]) for p in prepared)
+    streams: list[RecordedStream] = []
+    offset = 0
+    for p in prepared:
+        specs = apply_overrides(p.specs, channels, path, offset)
+        offset += len(specs)
+        streams.append(_recorded_stream(p, specs, origin, path))
     started_at = local_time_iso(_text(xf.file_header, "datetime")) if xf.file_header is not None else None
-    return Recording(path=path, streams=streams, markers=markers, started_at=started_at)
+    return Recording(path=path, streams=streams, markers=_markers(xf, origin), started_at=started_at)

@@ -19,7 +19,6 @@ read by our own reader, which keeps every complete sample.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import queue
@@ -35,6 +34,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from emgcoach.errors import InputError
+from emgcoach.io.marker_text import marker_to_json
 from emgcoach.io.private import open_private
 from emgcoach.types import Block, Marker, StreamInfo
 
@@ -184,12 +184,6 @@ def string_samples_content(stream_id: int, times: Sequence[float], values: Seque
         raw = s.encode("utf-8")
         parts.append(b"\x08" + struct.pack("<d", t) + varlen(len(raw)) + raw)
     return b"".join(parts)
-
-
-def marker_to_json(marker: Marker) -> str:
-    d = {"kind": marker.kind}
-    d.update((k, v) for k, v in marker.payload.items() if k != "kind")
-    return json.dumps(d, default=str)
 
 
 @dataclass

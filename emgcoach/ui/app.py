@@ -18,18 +18,14 @@ def run(replay: str | None = None, speed: float = 1.0, unit: str | None = None) 
               file=sys.stderr)
         return 2
     try:
-        from PySide6.QtWidgets import QApplication
+        import PySide6.QtWidgets  # noqa: F401  (whether the gui extra is installed)
     except ImportError:
         print("emgcoach: the desktop app needs PySide6 and pyqtgraph: pip install 'emgcoach[gui]'", file=sys.stderr)
         return 2
-    import pyqtgraph as pg
-
+    from emgcoach.ui.application import application
     from emgcoach.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("emgcoach")
-    app.setOrganizationName("emgcoach")
-    pg.setConfigOptions(antialias=False)  # colours come from the theme (View > Theme)
+    app = application()
     window = MainWindow()
     window.show()
     if replay and not window.open_recording(replay, speed=speed, unit=unit):

@@ -17,7 +17,8 @@ import tempfile
 from pathlib import Path
 
 
-def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/bird_dog.xdf") -> int:
+def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int:
+    """Write the screenshots to `out_dir`, replaying `recording` (default: the demo session)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
@@ -26,9 +27,11 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
     from emgcoach.coach.calibration import protocol
     from emgcoach.coach.report import ReportData, write_report
     from emgcoach.coach.session_analysis import session_reps
+    from emgcoach.data import demo_recording
     from emgcoach.io.open import read_recording
     from emgcoach.ui.main_window import MainWindow
 
+    recording = recording or str(demo_recording())
     app = QApplication.instance() or QApplication([])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
-"""Every drill has a bundled simulated session (recordings/drills/), and `analyze --json` scores its reps
-against the truth the simulator wrote into it."""
+"""Every drill has a bundled simulated session (recordings/drills/; bird_dog's is the demo, inside the
+package: emgcoach/data/demo/), and `analyze --json` scores its reps against the truth the simulator wrote
+into it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from emgcoach.coach.drills import load_library
+from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +22,7 @@ LIB = load_library(include_user=False)
 
 @pytest.mark.parametrize("drill", sorted(LIB))
 def test_bundled_session_analyses_to_its_truth(drill: str) -> None:
-    path = ROOT / "recordings" / "drills" / f"{drill}.xdf"
+    path = demo_recording() if drill == "bird_dog" else ROOT / "recordings" / "drills" / f"{drill}.xdf"
     r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "analyze", str(path), "--json"], cwd=ROOT,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
@@ -62,7 +64,7 @@ def test_a_recordings_calibration_is_dated_when_it_was_recorded(tmp_path: Path) 
     from emgcoach.analysis import analyze
 
     copy = tmp_path / "bird_dog.xdf"
-    shutil.copy(ROOT / "recordings" / "drills" / "bird_dog.xdf", copy)
+    shutil.copy(demo_recording(), copy)
     os.utime(copy, (1e9, 1e9))  # 2001
     rec = read_recording(copy)
     cal, _ = recording_calibration(rec, sling_channels(rec, analyze(rec)), "P07")

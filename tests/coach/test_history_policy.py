@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from emgcoach.coach.history_policy import HistoryAction, SetEnd, history_decision, is_bundled_recording
+from emgcoach.data import demo_recording
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,10 +42,18 @@ def test_no_reps_or_no_client_saves_nothing() -> None:
     assert decide(person="") is HistoryAction.SKIP
 
 
-@pytest.mark.parametrize("name", ["bird_dog_sim.xdf", "drills/bird_dog.xdf"])
+@pytest.mark.parametrize("name", ["bird_dog_sim.xdf", "drills/prone_hip_extension.xdf"])
 def test_bundled_recordings_are_known_by_where_they_are(name: str, tmp_path: Path) -> None:
     assert is_bundled_recording(ROOT / "recordings" / name)
     assert is_bundled_recording(f"{ROOT}/recordings/drills/../{name}")  # however the path is spelled
     copy = tmp_path / "bird_dog.xdf"
     copy.write_bytes((ROOT / "recordings" / name).read_bytes())
     assert not is_bundled_recording(copy) and not is_bundled_recording(None)
+
+
+def test_the_demo_inside_the_package_is_bundled(tmp_path: Path) -> None:
+    demo = demo_recording()
+    assert is_bundled_recording(demo) and is_bundled_recording(demo.parent / ".." / "demo" / demo.name)
+    copy = tmp_path / demo.name
+    copy.write_bytes(demo.read_bytes())
+    assert not is_bundled_recording(copy)

@@ -20,6 +20,7 @@ from emgcoach.cli import main
 from emgcoach.coach.recorded_sets import RepSource, is_verdict, recorded_sets
 from emgcoach.coach.session_analysis import session_reps
 from emgcoach.coach.store import Store
+from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
 from emgcoach.types import Marker
 from tests.coach.live_recording import CALIBRATED_AT, write_live_set
@@ -133,7 +134,7 @@ def test_a_stopped_set_is_shown_and_saved_as_incomplete(tmp_path: Path, capsys) 
 
 
 def test_simulated_truth_markers_are_not_verdicts() -> None:
-    sim = ROOT / "recordings" / "drills" / "bird_dog.xdf"
+    sim = demo_recording()
     rec = read_recording(sim)
     truth = [m for m in rec.markers if m.kind == "rep"]
     assert truth and not any(is_verdict(m.payload) for m in truth)
@@ -147,7 +148,7 @@ def test_simulated_truth_markers_are_not_verdicts() -> None:
 def test_a_rep_starting_after_drill_end_is_no_rep_of_the_set() -> None:
     """Re-scored, a burst that begins after the set's drill_end is not one of its reps (the offline
     windows used to run a second past drill_end)."""
-    rec = read_recording(ROOT / "recordings" / "drills" / "bird_dog.xdf")
+    rec = read_recording(demo_recording())
     last_onset = 110.0  # the set's 8th rep starts here; its drill_end is at 118 s
     early_end = [Marker(last_onset - 0.5, m.kind, m.payload) if m.kind == "drill_end" else m for m in rec.markers]
     cut = replace(rec, markers=early_end)

@@ -414,3 +414,17 @@ def test_deduced_timestamps_fast_path_matches_pyxdf(tmp_path):
     assert np.allclose(ps["time_series"][-10:] * 1000, s.data[-10:])
     assert np.max(np.abs(ps["time_stamps"] - ps["time_stamps"][0] - s.timestamps)) < 1e-6
     assert s.gaps == [(300, 40)]
+
+
+def test_a_packet_markers_sensor_kind_survives_an_xdf(tmp_path):
+    """The payload's own "kind" (a captured packet's sensor) is kept beside the marker's kind."""
+    path = tmp_path / "packets.xdf"
+    packet = Marker(0.5, "packet", {"stream": "umyo-1", "kind": "umyo", "hex": "ab" * 20})
+    with XdfWriter(path) as w:
+        sid = w.add_stream(make_info())
+        w.write_block(sid, Block(np.zeros((100, 2), np.float32), 0.0, 1000.0))
+        w.write_marker(packet, w.add_marker_stream())
+    (back,) = read_xdf(path).markers
+    assert (back.kind, back.payload) == (packet.kind, packet.payload)
+    (markers,) = [s for s in pyxdf.load_xdf(str(path))[0] if s["info"]["type"] == ["Markers"]]
+    assert markers["time_series"][0][0].startswith('{"kind": "packet"')

@@ -13,12 +13,13 @@ import pytest
 from emgcoach.coach.drills import load_library
 from emgcoach.coach.history_policy import SetEnd
 from emgcoach.coach.store import Store
+from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
 from emgcoach.session.drill_set import DrillSet, Replayed, file_set, set_end
 from emgcoach.stream.engine import Engine
 from emgcoach.stream.replay import replay_sources
 
-SIM = Path(__file__).resolve().parents[2] / "recordings" / "drills" / "bird_dog.xdf"
+SIM = demo_recording()
 REC = read_recording(SIM)
 DRILL_START = next(m.time_s for m in REC.markers if m.kind == "drill_start")
 TRUTH = [m for m in REC.markers if m.kind == "rep"]

@@ -11,6 +11,7 @@ import pytest
 from emgcoach.coach.calibration import CalibrationSession, protocol
 from emgcoach.coach.drills import load_library
 from emgcoach.coach.runner import DrillRunner
+from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
 from emgcoach.session.recorded_coaching import RecordedCoaching
 from emgcoach.session.simulated_person import cooperative_effort
@@ -21,7 +22,7 @@ LAT, GLUTE = ("latissimus_dorsi", "left"), ("gluteus_maximus", "right")
 
 
 def test_a_coached_recording_gives_its_sets_and_its_calibration() -> None:
-    rc = RecordedCoaching(read_recording(RECORDINGS / "drills" / "bird_dog.xdf"), LIB, "P07")
+    rc = RecordedCoaching(read_recording(demo_recording()), LIB, "P07")
     assert rc.starts == [(49.0, "bird_dog")] and rc.has_calibration
     assert rc.calibration() is None  # not asked for yet
     rc.find_calibration()

@@ -21,10 +21,11 @@ from PySide6.QtCore import QSettings
 
 from emgcoach.coach.calibration import protocol
 from emgcoach.coach.store import Store
+from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
 from emgcoach.ui.main_window import MainWindow
 
-SESSION = Path(__file__).resolve().parents[2] / "recordings" / "drills" / "bird_dog.xdf"
+SESSION = demo_recording()
 MARKERS = read_recording(SESSION).markers
 
 
@@ -152,7 +153,7 @@ def test_a_recordings_calibration_does_not_follow_into_the_next_file(qtbot, wind
     w = window
     assert w.open_recording(SESSION, speed=4.0)
     qtbot.waitUntil(lambda: w.calibration is not None, timeout=10000)
-    other = SESSION.parents[1] / "bird_dog_sim.xdf"  # no calibration in it
+    other = Path(__file__).resolve().parents[2] / "recordings" / "bird_dog_sim.xdf"  # no calibration in it
     assert w.open_recording(other, speed=4.0)
     assert w.calibration is None and "Not calibrated" in w.drill_panel.calibration.text()
     qtbot.waitUntil(lambda: w.feedback.lat_bar.unit == "µV" and w.engine.stream_stats(0).samples > 4000, timeout=10000)

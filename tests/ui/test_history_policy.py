@@ -24,12 +24,13 @@ from emgcoach.cli import main
 from emgcoach.coach.calibration import Calibration, MuscleCalibration
 from emgcoach.coach.drills import load_library
 from emgcoach.coach.store import Store
+from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
 from emgcoach.ui.main_window import MainWindow
 from tests.coach.live_recording import write_live_set
 
 ROOT = Path(__file__).resolve().parents[2]
-BUNDLED = ROOT / "recordings" / "drills" / "bird_dog.xdf"
+BUNDLED = demo_recording()
 OLD_RULES = {2: {"hit": False, "misses": ["glute_late"], "cue": "Glute late: press the leg back as the arm starts to reach"}}
 
 

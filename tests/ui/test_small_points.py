@@ -18,6 +18,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QFileDialog, QTableWidget
 
+from emgcoach.data import demo_recording
 from emgcoach.io.xdf_reader import read_xdf
 from emgcoach.ui.main_window import MainWindow
 
@@ -179,7 +180,7 @@ def test_during_a_set_the_onset_cue_says_what_the_rep_verdict_says(qtbot, window
     # the big 'Lat first, glute +N ms' and the drill panel's 'glute +N ms' come from one onset detector,
     # on the set's own baseline (not the calibration's prone rest), so client and therapist read one number
     w = window
-    assert w.open_recording(DEMO.parent / "drills" / "bird_dog.xdf", speed=8.0)  # calibrated, then a set
+    assert w.open_recording(demo_recording(), speed=8.0)  # calibrated, then a set
     qtbot.waitUntil(lambda: w.calibration is not None, timeout=15000)
     qtbot.waitUntil(lambda: w.runner is not None, timeout=20000)
     cues: list[str] = []
@@ -207,7 +208,7 @@ def test_an_empty_history_says_so_and_the_dialog_closes(qtbot, window: MainWindo
 
 def test_typing_the_client_keeps_a_replays_own_calibration(qtbot, window: MainWindow) -> None:
     w = window
-    assert w.open_recording(DEMO.parent / "drills" / "bird_dog.xdf", speed=4.0)  # calibrated in the file
+    assert w.open_recording(demo_recording(), speed=4.0)  # calibrated in the file
     qtbot.waitUntil(lambda: w.calibration is not None, timeout=15000)
     cal = w.calibration
     w.drill_panel.person.setText("P09")  # a client with no calibration of their own today

@@ -14,12 +14,13 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
 from emgcoach.ui.feedback import COUNTDOWN_MM
 from emgcoach.ui.main_window import MainWindow
 from tests.ui.clipping import clipped_text
 
-SESSION = Path(__file__).resolve().parents[2] / "recordings" / "drills" / "bird_dog.xdf"
+SESSION = demo_recording()
 SIZE = (1024, 700)
 
 

@@ -1,0 +1,29 @@
+"""The QApplication as the app runs it: made once, named, with its icon and desktop id (`ui/app.py` and
+the bundle's self-test both start from it)."""
+
+from __future__ import annotations
+
+import sys
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QApplication
+
+from emgcoach.resources import APP_ID
+from emgcoach.ui.icon import app_icon
+
+
+def application() -> QApplication:
+    """The process's QApplication (made on first call), set up: its names (QSettings keeps the
+    settings under them), the window icon, the desktop id, pyqtgraph's options; and the DSP loops
+    compiled (or loaded from numba's cache) before any stream needs them."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("emgcoach")
+    app.setOrganizationName("emgcoach")
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName(APP_ID)  # Wayland's app id: the compositor finds the menu entry, and its icon, by it
+    pg.setConfigOptions(antialias=False)  # colours come from the theme (View > Theme)
+    # The DSP loops compile here, on first start (later starts load numba's disk cache): compiled on the
+    # engine's thread instead, when the first stream starts, a first compile (5 s and more on a slow
+    # machine) outlasts the 5 s the engine gives a new source, and the first recording fails to open.
+    import emgcoach.dsp.compiled  # noqa: F401
+    return app  # type: ignore[return-value]  (instance() is typed as QCoreApplication)
