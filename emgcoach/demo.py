@@ -25,11 +25,10 @@ def window_problem() -> str | None:
     if platform in HEADLESS_PLATFORMS:
         # a window there would replay for nobody and never close
         return f"Qt is set to draw offscreen (QT_QPA_PLATFORM={platform})"
-    # With ui/display_check.py (issue 13, point 2) this becomes:
-    # return getattr(display_problem(), "message", None)
-    from emgcoach.ui.app import can_open_window
+    from emgcoach.ui.display_check import display_problem
 
-    return None if can_open_window() else "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set)"
+    problem = display_problem()
+    return None if problem is None else problem.message
 
 
 def run_demo(speed: float = 1.0) -> int:

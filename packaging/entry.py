@@ -1,5 +1,5 @@
-"""The frozen desktop bundle's entry point (PyInstaller, packaging/emgcoach.spec): `emgcoach --self-test`
-runs the app's smoke test (emgcoach.ui.self_test); anything else is the `emgcoach` command line.
+"""The frozen desktop bundle's entry point (PyInstaller, packaging/emgcoach.spec): the `emgcoach` command line
+(`emgcoach --self-test` is the app's smoke test).
 
 A bundle has no Python of its own to start, so two things Python would do are done here: the batch's
 worker processes (multiprocessing, spawn) start through this executable, and so does the C3D reader's
@@ -35,10 +35,6 @@ def main() -> int:
     multiprocessing.freeze_support()  # a spawned batch worker runs its task here and exits
     _numba_cache()
     args = sys.argv[1:]
-    if args == ["--self-test"]:
-        from emgcoach.ui.self_test import run_self_test
-
-        return run_self_test()
     if getattr(sys, "frozen", False) and len(args) >= 2 and args[0] == "-c":
         return _python_c(args[1], args[2:])
     from emgcoach.cli import main as cli_main

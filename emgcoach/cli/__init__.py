@@ -12,11 +12,26 @@ import sys
 from collections.abc import Sequence
 
 from emgcoach import __version__
-from emgcoach.cli import analyze, app, decode, drills, export, history, record, replay, report, scan, simulate
+from emgcoach.cli import (
+    analyze,
+    app,
+    decode,
+    demo,
+    desktop,
+    drills,
+    export,
+    history,
+    record,
+    replay,
+    report,
+    scan,
+    simulate,
+)
 from emgcoach.cli.parsing import EXIT_USAGE, CliParser, option_values_may_look_negative
 from emgcoach.errors import EmgcoachError
 
-COMMANDS = (analyze, export, app, replay, report, scan, record, decode, drills, history, simulate)  # --help's order
+COMMANDS = (demo, analyze, export, app, replay, report, scan, record, decode, drills, history, simulate,
+            desktop)  # --help's order
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"emgcoach {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
+    p.add_argument("--self-test", action="store_true",
+                   help="open the window offscreen, replay the demo a few seconds, check a frame was drawn; exit 0 if so")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.add_parser(sub)
@@ -38,6 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     (one line), 2 for bad input or usage (one line), 130 when interrupted."""
     parser = build_parser()
     args = parser.parse_args(option_values_may_look_negative(sys.argv[1:] if argv is None else list(argv)))
+    if args.self_test:
+        from emgcoach.ui.self_test import run_self_test
+
+        return run_self_test()
     if args.command is None:
         if app.has_display():
             return app.cmd_app(args)

@@ -6,14 +6,16 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from emgcoach.data import demo_recording
 from emgcoach.ui.display_check import display_problem, find_plugin, install_advice, missing_libraries
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "recordings" / "drills" / "bird_dog.xdf"
+DEMO = demo_recording()
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 platform plugin checks")
 
 
@@ -97,3 +99,21 @@ def test_platforms_that_need_no_display_pass_and_other_systems_are_not_checked()
     assert display_problem({}, "darwin") is None
     problem = display_problem({}, "linux")
     assert problem is not None and "DISPLAY and WAYLAND_DISPLAY are not set" in problem.message
+
+
+@linux_only
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
+def test_a_running_x_server_with_the_libraries_present_passes(tmp_path: Path) -> None:
+    server = subprocess.Popen(["Xvfb", ":94", "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        env = _desktop_env(DISPLAY=":94")
+        deadline = time.monotonic() + 20
+        problem = display_problem(env, "linux")
+        while problem is not None and time.monotonic() < deadline:  # until the server accepts connections
+            time.sleep(0.1)
+            problem = display_problem(env, "linux")
+        assert problem is None, problem.message
+    finally:
+        server.terminate()
+        server.wait(10)
