@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
@@ -43,8 +41,9 @@ from emgcoach.io.open import read_recording
 from emgcoach.io.recording import Recording
 from emgcoach.stream.engine import Engine
 from emgcoach.stream.replay import replay_sources
+from emgcoach.ui import window_layout
 from emgcoach.ui.actions import FILE, HELP, ActionSpec, build_actions, make_action
-from emgcoach.ui.audio_cue import FOLLOW, AudioCue
+from emgcoach.ui.audio_cue import AudioCue
 from emgcoach.ui.calibration_wizard import CalibrationWizard
 from emgcoach.ui.device_panel import DevicePanel
 from emgcoach.ui.drill_panel import DrillPanel
@@ -52,8 +51,8 @@ from emgcoach.ui.help import about_dialog, shortcuts_dialog
 from emgcoach.ui.history import HistoryDialog
 from emgcoach.ui.feedback import FeedbackView
 from emgcoach.ui.plots import SignalPlots
+from emgcoach.ui.preferences import Preferences
 from emgcoach.ui.text import ElidedLabel
-from emgcoach.ui.theme import DEFAULT_THEME, THEME_LABELS, THEMES, apply_palette, theme_named
 from emgcoach.session.drill_set import DrillSet, Replayed, ScoredSet, file_set, set_end
 from emgcoach.session.recorded_coaching import COACHING_MARKERS, RecordedCoaching
 from emgcoach.session.simulated_person import cooperative_effort
@@ -69,11 +68,7 @@ logger = logging.getLogger(__name__)
 FRAME_MS = 16  # ~60 Hz
 FEEDBACK_EVERY = 3  # bars, gauge and onset cue: every 3rd frame (20 Hz), quick enough to follow a contraction
 SLOW_EVERY = 15  # device panel and transport: every 15th frame (4 Hz)
-PLOT_WINDOWS_S = (5.0, 10.0, 20.0, 30.0)
 PREROLL_S = 30.0  # a seek in a replay first fills the plots' longest window with the lead-up to the target
-UNITS = {"pct": "%MVC when calibrated", "uv": "µV (targets carried over from the calibration)"}
-LEFT_PANEL_SHARE = 0.25  # of the window's width, at most, when the window is narrow
-FEEDBACK_SHARE = 0.42  # of plots + feedback, at first (then as the user drags it)
 
 
 class MainWindow(QMainWindow):
@@ -173,10 +168,7 @@ class MainWindow(QMainWindow):
         self.status = ElidedLabel("Open a recording (Ctrl+O) or add simulated sensors to start")
         self.statusBar().addWidget(self.status, 1)
         self.audio_cue = AudioCue(self, str(self.settings.value("audio_cue_follow", "both")))
-        units = str(self.settings.value("units", "pct"))
-        self.units = units if units in UNITS else "pct"
-        self.theme = theme_named(self.settings.value("theme", DEFAULT_THEME))
-        self._apply_theme()
+        self.preferences = Preferences(self)
         self.audio_cue.message.connect(self.status.setText)
 
     def _connect(self) -> None:
@@ -206,7 +198,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self._first_size()
+            window_layout.first_size(self)
         state = self.settings.value("window_state")
         if state is not None:
             self.restoreState(state)
@@ -231,32 +223,9 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(make_action(self, ActionSpec("quit", "Quit", lambda w: w.close(), "Ctrl+Q")))
 
-        # the audio cue: off by default, one click on (toolbar, Feedback menu or the feedback view's button)
-        self.audio_action = QAction("Audio cue", self)
-        self.audio_action.setCheckable(True)
-        self.audio_action.setShortcut(QKeySequence("A"))
-        self.audio_action.setToolTip("A tone whose pitch follows activation and a chime when both muscles are on "
-                                     "target, for when you cannot watch the screen (A)")
-        # pressed means sounding: a click turns the cue on or off, and the button shows whether it plays
-        self.audio_action.triggered.connect(lambda _checked=False: self._toggle_audio_cue(not self.audio_cue.enabled))
-        self.audio_cue.state_changed.connect(self._show_audio_state)
-        self.addAction(self.audio_action)
-        bar.addAction(self.audio_action)
-        self.feedback.audio_button.setDefaultAction(self.audio_action)
-        fmenu = self.menuBar().addMenu("F&eedback")
-        fmenu.addAction(self.audio_action)
-        follow = {key: text[0].upper() + text[1:] for key, text in FOLLOW.items()}
-        self.audio_follow_actions = self._choice_menu(fmenu, "Tone follows", follow, self.audio_cue.follow,
-                                                      self._set_audio_follow)
-        self.units_actions = self._choice_menu(fmenu, "Levels in", UNITS, self.units, self.set_units)
-        vmenu = self.menuBar().addMenu("&View")
-        self.theme_actions = self._choice_menu(vmenu, "Theme", THEME_LABELS, self.theme.name, self.set_theme)
-        windows = {f"{s:g}": f"{s:g} s" for s in PLOT_WINDOWS_S}
-        self.window_actions = self._choice_menu(vmenu, "Plot window", windows, f"{self.plots.window_s:g}",
-                                                lambda key: self.set_plot_window(float(key)))
+        self.preferences.make_menus(bar)
         self.menuBar().addMenu(help_menu)
-        if self.settings.value("audio_cue", False, type=bool):
-            self._toggle_audio_cue(True)
+        self.preferences.restore_audio_cue()
 
     def show_shortcuts(self) -> QDialog:
         """A window listing every action that has a shortcut."""
@@ -269,73 +238,6 @@ class MainWindow(QMainWindow):
 
         self.help_dialog = about_dialog(self, self.recordings_folder(), self.settings.value("store_path") or default_path())
         return self.help_dialog
-
-    def _choice_menu(
-        self, menu: QMenu, title: str, options: dict[str, str], current: str, choose: Callable[[str], None]
-    ) -> dict[str, QAction]:
-        """A submenu of exclusive, checkable choices (key -> label); `choose(key)` when one is picked."""
-        sub = menu.addMenu(title)
-        group = QActionGroup(self)
-        actions: dict[str, QAction] = {}
-        for key, label in options.items():
-            a = actions[key] = sub.addAction(label)
-            a.setCheckable(True)
-            a.setChecked(key == current)
-            a.triggered.connect(lambda _=False, k=key: choose(k))
-            group.addAction(a)
-        return actions
-
-    def set_plot_window(self, seconds: float) -> None:
-        """Show the last `seconds` of signal in the plots (5-30 s); remembered."""
-        self.plots.set_window(seconds)
-        self.settings.setValue("plot_window_s", self.plots.window_s)
-        action = self.window_actions.get(f"{self.plots.window_s:g}")
-        if action is not None:
-            action.setChecked(True)
-
-    def set_units(self, units: str) -> None:
-        """Show the feedback levels in %MVC when calibrated ('pct') or always in µV ('uv'); remembered."""
-        if units not in UNITS:
-            raise ValueError(f"units must be one of {sorted(UNITS)}, got {units!r}")
-        self.units = units
-        self.settings.setValue("units", units)
-        self.units_actions[units].setChecked(True)
-
-    def _toggle_audio_cue(self, on: bool) -> None:
-        self.settings.setValue("audio_cue", on)
-        self.audio_cue.set_enabled(on)
-        self._show_audio_state()
-
-    def _show_audio_state(self) -> None:
-        """The audio cue's button is pressed only while the cue sounds; on but without an output (it
-        starts when one appears), it says so."""
-        playing = self.audio_cue.enabled and self.audio_cue.playing
-        if self.audio_action.isChecked() != playing:
-            self.audio_action.setChecked(playing)  # (nothing listens to toggled: no loop)
-        waiting = self.audio_cue.enabled and not playing
-        text = "Audio cue (no output)" if waiting else "Audio cue"
-        if self.audio_action.text() != text:
-            self.audio_action.setText(text)
-
-    def set_theme(self, name: str) -> None:
-        """Switch to the 'dark' or 'light' theme: window, plots and feedback view; remembered."""
-        if name not in THEMES:
-            raise ValueError(f"theme must be one of {sorted(THEMES)}, got {name!r}")
-        self.theme = THEMES[name]
-        self.settings.setValue("theme", name)
-        self.theme_actions[name].setChecked(True)
-        self._apply_theme()
-
-    def _apply_theme(self) -> None:
-        apply_palette(self.theme)
-        # plots made later (the history view's) take these
-        pg.setConfigOptions(background=self.theme.plot_background, foreground=self.theme.plot_foreground)
-        self.plots.set_theme(self.theme)
-        self.feedback.set_theme(self.theme)
-
-    def _set_audio_follow(self, follow: str) -> None:
-        self.audio_cue.set_follow(follow)
-        self.settings.setValue("audio_cue_follow", follow)
 
     # ------------------------------------------------------------------ sources
 
@@ -829,7 +731,7 @@ class MainWindow(QMainWindow):
             return
         lat, glute = sling
         drill = self.runner.drill if self.runner is not None else self.drill_panel.current_drill()
-        fig = self.sling_feedback.figures(engine, lat, glute, drill, self.units == "pct")
+        fig = self.sling_feedback.figures(engine, lat, glute, drill, self.preferences.units == "pct")
         if fig is None:
             self.audio_cue.update(None)
             return
@@ -1083,36 +985,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ closing
 
-    def _first_size(self) -> None:
-        """1400 x 850 where the screen has room, else all of it (a 1024 x 768 clinic laptop)."""
-        screen = self.screen().availableGeometry() if self.screen() is not None else None
-        if screen is None or screen.width() < 1400 or screen.height() < 850:
-            w, h = (screen.width(), screen.height()) if screen is not None else (1024, 700)
-            self.resize(min(1400, w), min(850, h))
-        else:
-            self.resize(1400, 850)
-
     def _fit_left_panel(self) -> None:
-        """The left panel gives way on a narrow window: at most a quarter of its width (or the least the
-        panel can take), so the plots and the feedback keep theirs."""
-        docks = [d for d in (self.sensors_dock, self.drill_dock)
-                 if d.isVisible() and not d.isFloating() and self.dockWidgetArea(d) == Qt.LeftDockWidgetArea]
-        if not docks:
-            return
-        least = max(d.minimumSizeHint().width() for d in docks)
-        limit = max(least, int(LEFT_PANEL_SHARE * self.width()))
-        if max(d.width() for d in docks) > limit:
-            self.resizeDocks(docks, [limit] * len(docks), Qt.Horizontal)
-            self.layout().activate()  # now, not on the next event loop pass: the split is sized after this
+        window_layout.fit_left_panel(self, (self.sensors_dock, self.drill_dock))
 
     def _fit_sensors_panel(self) -> None:
         """Give the sensors panel the height its boxes need (the drill panel below gives way)."""
-        dock = self.sensors_dock
-        if dock.isFloating() or not dock.isVisible() or self.dockWidgetArea(dock) != Qt.LeftDockWidgetArea:
-            return
-        want = self.devices.sizeHint().height() + (dock.height() - self.devices.height())
-        if dock.height() < want:
-            self.resizeDocks([dock], [want], Qt.Vertical)
+        window_layout.fit_dock_height(self, self.sensors_dock)
 
     def resizeEvent(self, event: object) -> None:  # Qt's name
         super().resizeEvent(event)  # type: ignore[arg-type]
@@ -1125,10 +1003,9 @@ class MainWindow(QMainWindow):
             split_state = self.settings.value("split_state")
             if split_state is not None:
                 self.split.restoreState(split_state)
-            else:  # the feedback column is read from across the room: give it two fifths
+            else:
                 self._fit_left_panel()
-                total = sum(self.split.sizes())
-                self.split.setSizes([total - int(FEEDBACK_SHARE * total), int(FEEDBACK_SHARE * total)])
+                window_layout.first_split(self.split)
         self._fit_left_panel()
 
     def closeEvent(self, event: object) -> None:

@@ -100,7 +100,7 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
             w.grab().save(str(out / "main_window.png"))
             w.feedback.grab().save(str(out / "feedback.png"))
             w.devices.grab().save(str(out / "sensors.png"))
-            w.set_theme("light")  # the same moment in the light theme (View > Theme)
+            w.preferences.set_theme("light")  # the same moment in the light theme (View > Theme)
             app.processEvents()  # deliver the palette change
             w.frames = -1
             w.tick()  # the plots are rebuilt in the new colours: let their layout settle, draw again
@@ -108,7 +108,7 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
             w.frames = -1
             w.tick()
             w.grab().save(str(out / "main_window_light.png"))
-            w.set_theme("dark")
+            w.preferences.set_theme("dark")
             w.resize(1024, 700)  # a clinic laptop: the left panel gives way, nothing is clipped
             app.processEvents()
             w.frames = -1

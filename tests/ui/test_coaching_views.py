@@ -176,10 +176,10 @@ def test_broken_user_drills_file_gives_one_message_and_the_builtins(qtbot, tmp_p
 
 def test_levels_in_microvolts_keep_the_calibrated_targets(qtbot, window: MainWindow, tmp_path: Path) -> None:
     w = window
-    assert w.units == "pct" and w.units_actions["pct"].isChecked()  # the default
+    assert w.preferences.units == "pct" and w.preferences.units_actions["pct"].isChecked()  # the default
     assert w.open_recording(SESSION, speed=4.0)
     qtbot.waitUntil(lambda: w.feedback.lat_bar.unit == "%MVC", timeout=15000)
-    w.units_actions["uv"].trigger()  # Feedback > Levels in > µV
+    w.preferences.units_actions["uv"].trigger()  # Feedback > Levels in > µV
     qtbot.waitUntil(lambda: w.feedback.lat_bar.unit == "µV", timeout=3000)
     assert "Calibrated: levels in µV" in w.feedback.mode.text()
     lat, _ = w._sling()
@@ -191,7 +191,7 @@ def test_levels_in_microvolts_keep_the_calibrated_targets(qtbot, window: MainWin
     assert band.hi == pytest.approx(rest + t.lat_hi / 100 * (mvc - rest))
     again = MainWindow(w.settings)  # remembered
     qtbot.addWidget(again)
-    assert again.units == "uv" and again.units_actions["uv"].isChecked()
+    assert again.preferences.units == "uv" and again.preferences.units_actions["uv"].isChecked()
     again.close()
 
 

@@ -158,7 +158,7 @@ def test_theme_switches_window_plots_and_bars_and_persists(qtbot, window: MainWi
     from PySide6.QtWidgets import QApplication
 
     w = window
-    assert w.theme.name == "dark" and w.theme_actions["dark"].isChecked()  # the default
+    assert w.preferences.theme.name == "dark" and w.preferences.theme_actions["dark"].isChecked()  # the default
     assert w.open_recording(DEMO, speed=4.0)
     qtbot.waitUntil(lambda: w.plots.points_drawn > 0, timeout=10000)
 
@@ -173,16 +173,16 @@ def test_theme_switches_window_plots_and_bars_and_persists(qtbot, window: MainWi
                 _lightness(bar, bar.width() // 2, 50))
 
     dark = looks()
-    w.theme_actions["light"].trigger()  # View > Theme > Light
+    w.preferences.theme_actions["light"].trigger()  # View > Theme > Light
     qtbot.waitUntil(lambda: w.plots.points_drawn > 0 and w.plots._layout_key != (), timeout=5000)
     light = looks()
     assert all(d < 90 for d in dark), dark
     assert all(v > 180 for v in light), light
     again = MainWindow(settings)  # remembered
     qtbot.addWidget(again)
-    assert again.theme.name == "light" and again.theme_actions["light"].isChecked()
+    assert again.preferences.theme.name == "light" and again.preferences.theme_actions["light"].isChecked()
     again.close()
-    w.set_theme("dark")
+    w.preferences.set_theme("dark")
 
 
 def test_device_panel_follows_a_new_file(qtbot, window: MainWindow) -> None:
@@ -232,7 +232,7 @@ def test_plot_window_and_layout_persist(qtbot, settings: QSettings) -> None:
     w = MainWindow(settings)
     qtbot.addWidget(w)
     w.show()
-    w.window_actions["20"].trigger()  # View > Plot window > 20 s
+    w.preferences.window_actions["20"].trigger()  # View > Plot window > 20 s
     assert w.plots.window_s == 20.0
     w.split.setSizes([500, 456])  # a wider feedback view, for reading across the room
     sizes = w.split.sizes()
@@ -242,7 +242,7 @@ def test_plot_window_and_layout_persist(qtbot, settings: QSettings) -> None:
     qtbot.addWidget(w2)
     w2.resize(size)  # (the offscreen screen is smaller than the window: restoreGeometry would shrink it)
     w2.show()
-    assert w2.plots.window_s == 20.0 and w2.window_actions["20"].isChecked()
+    assert w2.plots.window_s == 20.0 and w2.preferences.window_actions["20"].isChecked()
     assert w2.split.sizes() == sizes
     w2.close()
     settings.setValue("plot_window_s", "120")  # hand-edited or from an older version: held to 5-30 s
