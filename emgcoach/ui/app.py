@@ -38,6 +38,6 @@ def run(replay: str | None = None, speed: float = 1.0, unit: str | None = None) 
     pg.setConfigOptions(antialias=False)  # colours come from the theme (View > Theme)
     window = MainWindow()
     window.show()
-    if replay and not window.open_recording(replay, speed=speed, unit=unit):
+    if replay and not window.replay.open_recording(replay, speed=speed, unit=unit):
         return 2
     return app.exec()

@@ -45,7 +45,7 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
         w.resize(1600, 950)
         w.show()
         w.drill_panel.person.setText("P07")
-        if not w.open_recording(recording, speed=4.0):
+        if not w.replay.open_recording(recording, speed=4.0):
             return 2
         store = w.store()
         assert store is not None
@@ -57,14 +57,14 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
         def wizard_shot() -> None:
             w.calibration_wizard.grab().save(str(out / "calibration.png"))
             w.calibration_wizard.reject()
-            w.apply_calibration(scored.calibration)
+            w.calibrator.apply_calibration(scored.calibration)
             w.engine.pause()
-            w.seek(drill_start)
+            w.replay.seek(drill_start)
             QTimer.singleShot(300, begin_drill)
 
         def begin_drill() -> None:
-            if w.runner is None:  # the replay starts the file's own set by itself at its start
-                w.start_drill()
+            if w.drills.runner is None:  # the replay starts the file's own set by itself at its start
+                w.drills.start_drill()
             w.engine.resume()
             state["step"] = "drill"
             QTimer.singleShot(100, poll)
@@ -73,13 +73,13 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
             now = w.engine.replay_clock.now_s()
             if state["step"] == "calibrate":
                 w.engine.pause()
-                w.seek(cal_start)
+                w.replay.seek(cal_start)
                 state["step"] = "seeking"
                 QTimer.singleShot(300, poll)
                 return
             if state["step"] == "seeking":  # the recorded calibration follows this protocol
                 steps = protocol([("latissimus_dorsi", "left"), ("gluteus_maximus", "right")], rest_s=5, effort_s=4, recover_s=3)
-                w.calibration_wizard = w.open_calibration(steps, paced=False)
+                w.calibration_wizard = w.calibrator.open_calibration(steps, paced=False)
                 w.calibration_wizard.start()
                 w.engine.resume()
                 state["step"] = "wizard"
@@ -115,7 +115,7 @@ def main(out_dir: str = "docs/screenshots", recording: str = "recordings/drills/
             w.tick()
             app.processEvents()
             w.grab().save(str(out / "main_window_1024x700.png"))
-            w.stop_drill()
+            w.drills.stop_drill()
             history = w.open_history()
             history.resize(760, 600)
             history.grab().save(str(out / "history.png"))

@@ -320,7 +320,7 @@ def test_replay_moves_the_pitch_and_chimes_with_the_reward(qtbot, settings: QSet
                      w.audio_cue.synth.chimes_rung))
 
     w.audio_cue.update = spy
-    assert w.open_recording(DEMO, speed=8.0)
+    assert w.replay.open_recording(DEMO, speed=8.0)
     qtbot.waitUntil(lambda: w.engine.replay_clock.now_s() > 40.0, timeout=20000)
     on = np.array([s[1] for s in seen])
     hz = np.array([s[2] for s in seen])
@@ -331,7 +331,7 @@ def test_replay_moves_the_pitch_and_chimes_with_the_reward(qtbot, settings: QSet
     assert 2 <= len(chimes) <= len(entries)
     assert set(chimes) <= set(entries)  # each chime on a frame where the reward has just appeared
     assert rung[-1] == len(chimes)  # one at a time
-    w.toggle_play()  # paused: the bars stand still and the tone fades out
+    w.replay.toggle_play()  # paused: the bars stand still and the tone fades out
     qtbot.waitUntil(lambda: w.audio_cue.synth._target_fade == 0.0, timeout=2000)
     w.close()
 
