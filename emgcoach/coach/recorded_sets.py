@@ -1,6 +1,6 @@
 """The sets a recording says were coached, with the verdicts the app gave live: read from its markers.
 
-A coached set is written into the recording as it happens (`coach/runner.py`, `ui/main_window.py`):
+A coached set is written into the recording as it happens (`coach/runner.py`, `session/drill_set.py`):
 `drill_start` (payload: drill, reps planned, person), `phase` markers, one `rep` marker per scored rep
 whose payload is `RepScore.to_dict()`, and `drill_end` (payload: drill, reps, hits; `stopped: true`
 when the set was cut short). Those rep markers are the set's one truth: what the drill panel showed, what

@@ -1,6 +1,7 @@
 """The window's commands as one table (as napari declares its actions): text, shortcut, tooltip, where
-each shows (menu, toolbar) and what it calls on the window. `build_actions` makes the QActions and sets
-each as `window.<name>_action`; the Help menu's list of shortcuts is read from them."""
+each shows (menu, toolbar) and what it calls (on the window's controller for it, or the window).
+`build_actions` makes the QActions and sets each as `window.<name>_action`; the Help menu's list of
+shortcuts is read from them."""
 
 from __future__ import annotations
 
@@ -33,20 +34,21 @@ class ActionSpec:
 FILE, HELP = "&File", "&Help"
 
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("open", "Open recording...", lambda w: w._open_dialog(), "Ctrl+O", menu=FILE, toolbar=True),
-    ActionSpec("sim", "Simulated sensors", lambda w: w.add_simulated_sensors(), "Ctrl+N", menu=FILE, toolbar=True),
-    ActionSpec("record", "Record", lambda w: w.toggle_recording(), "R", "Start / stop recording to XDF",
+    ActionSpec("open", "Open recording...", lambda w: w.replay.open_dialog(), "Ctrl+O", menu=FILE, toolbar=True),
+    ActionSpec("sim", "Simulated sensors", lambda w: w.sensors.add_simulated_sensors(), "Ctrl+N", menu=FILE,
+               toolbar=True),
+    ActionSpec("record", "Record", lambda w: w.recording.toggle_recording(), "R", "Start / stop recording to XDF",
                menu=FILE, toolbar=True, checkable=True),
-    ActionSpec("mark", "Mark", lambda w: w.mark("note", {"text": "mark"}), "M", "Put a mark in the recording",
+    ActionSpec("mark", "Mark", lambda w: w.recording.mark("note", {"text": "mark"}), "M", "Put a mark in the recording",
                menu=FILE, toolbar=True),
-    ActionSpec("play", "Play / pause", lambda w: w.toggle_play(), "Space", menu=FILE),
-    ActionSpec("drill", "Start / stop drill", lambda w: w.toggle_drill(), "S",
+    ActionSpec("play", "Play / pause", lambda w: w.replay.toggle_play(), "Space", menu=FILE),
+    ActionSpec("drill", "Start / stop drill", lambda w: w.drills.toggle_drill(), "S",
                "Start or stop a set of the chosen drill", menu=FILE),
-    ActionSpec("report", "Report on the last set...", lambda w: w.open_report(), "Ctrl+P",
+    ActionSpec("report", "Report on the last set...", lambda w: w.drills.open_report(), "Ctrl+P",
                "Write a report of the last set, with notes, where you choose", menu=FILE, enabled=False),
-    ActionSpec("lsl_in", "Add LSL EMG streams", lambda w: w.add_lsl_streams(), None,
+    ActionSpec("lsl_in", "Add LSL EMG streams", lambda w: w.sensors.add_lsl_streams(), None,
                "Stream every EMG-type LSL stream on the network", menu=FILE, separator=True),
-    ActionSpec("lsl_out", "Publish over LSL (network)", lambda w: w.toggle_lsl_outlet(), None,
+    ActionSpec("lsl_out", "Publish over LSL (network)", lambda w: w.sensors.toggle_lsl_outlet(), None,
                "Publish raw and envelope streams for lab tools; off by default, it opens network sockets",
                menu=FILE, checkable=True),
     ActionSpec("shortcuts", "Keyboard shortcuts", lambda w: w.show_shortcuts(), "F1", "Every shortcut of the window",

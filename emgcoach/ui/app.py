@@ -28,6 +28,6 @@ def run(replay: str | None = None, speed: float = 1.0, unit: str | None = None) 
     app = application()
     window = MainWindow()
     window.show()
-    if replay and not window.open_recording(replay, speed=speed, unit=unit):
+    if replay and not window.replay.open_recording(replay, speed=speed, unit=unit):
         return 2
     return app.exec()

@@ -130,20 +130,7 @@ class CalibrationWizard(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.table.setVisible(False)
-        self.start_button = QPushButton("Start")
-        self.ready_button = QPushButton("Ready")
-        self.ready_button.setToolTip("The client is in position: count down 3 s, then push")
-        self.shorten_button = QPushButton("Shorten rest")
-        self.shorten_button.setToolTip("End this rest now: the client is ready for the next effort")
-        self.accept_button = QPushButton("Accept")
-        self.redo_buttons = {key: QPushButton(f"Redo {self.meters[key].title.lower()}") for key in muscles}
-        self.redo_all_button = QPushButton("Redo all")
-        self.cancel_button = QPushButton("Cancel")
-        row = QHBoxLayout()
-        row.addStretch(1)
-        for b in (self.start_button, self.ready_button, self.shorten_button, self.accept_button,
-                  *self.redo_buttons.values(), self.redo_all_button, self.cancel_button):
-            row.addWidget(b)
+        row = self._make_buttons()
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
         lay.addWidget(self.headline)
@@ -158,6 +145,25 @@ class CalibrationWizard(QDialog):
         self.timer = QTimer(self)
         self.timer.setInterval(50)
         self.timer.timeout.connect(self._tick)
+        self._show(self.flow.prompt(self._now()))
+        self.timer.start()
+
+    def _make_buttons(self) -> QHBoxLayout:
+        """The wizard's buttons in one row, each connected to what it does."""
+        self.start_button = QPushButton("Start")
+        self.ready_button = QPushButton("Ready")
+        self.ready_button.setToolTip("The client is in position: count down 3 s, then push")
+        self.shorten_button = QPushButton("Shorten rest")
+        self.shorten_button.setToolTip("End this rest now: the client is ready for the next effort")
+        self.accept_button = QPushButton("Accept")
+        self.redo_buttons = {key: QPushButton(f"Redo {self.meters[key].title.lower()}") for key in self.muscles}
+        self.redo_all_button = QPushButton("Redo all")
+        self.cancel_button = QPushButton("Cancel")
+        row = QHBoxLayout()
+        row.addStretch(1)
+        for b in (self.start_button, self.ready_button, self.shorten_button, self.accept_button,
+                  *self.redo_buttons.values(), self.redo_all_button, self.cancel_button):
+            row.addWidget(b)
         self.start_button.clicked.connect(self.start)
         self.ready_button.clicked.connect(self.ready)
         self.shorten_button.clicked.connect(self.shorten_rest)
@@ -166,8 +172,7 @@ class CalibrationWizard(QDialog):
             b.clicked.connect(lambda _=False, k=key: self.redo(k))
         self.redo_all_button.clicked.connect(lambda: self.redo(None))
         self.cancel_button.clicked.connect(self.reject)
-        self._show(self.flow.prompt(self._now()))
-        self.timer.start()
+        return row
 
     @property
     def session(self) -> CalibrationSession | None:

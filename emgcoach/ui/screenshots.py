@@ -14,7 +14,16 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from emgcoach.coach.calibration import Calibration
+    from emgcoach.coach.report import ReportData
+    from emgcoach.ui.main_window import MainWindow
 
 
 def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int:
@@ -24,8 +33,7 @@ def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int
     from PySide6.QtWidgets import QApplication
 
     from emgcoach.analysis import analyze
-    from emgcoach.coach.calibration import protocol
-    from emgcoach.coach.report import ReportData, write_report
+    from emgcoach.coach.report import ReportData
     from emgcoach.coach.session_analysis import session_reps
     from emgcoach.data import demo_recording
     from emgcoach.io.open import read_recording
@@ -48,84 +56,15 @@ def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int
         w.resize(1600, 950)
         w.show()
         w.drill_panel.person.setText("P07")
-        if not w.open_recording(recording, speed=4.0):
+        if not w.replay.open_recording(recording, speed=4.0):
             return 2
         store = w.store()
         assert store is not None
         # two earlier sets of the same client (the replay itself is a bundled recording: never saved)
         store.save_session("P07", "2026-11-04T10:00:00", scored.reps)
         store.save_session("P07", "2026-11-18T10:00:00", scored.reps[:6])
-        state = {"step": "calibrate"}
-
-        def wizard_shot() -> None:
-            w.calibration_wizard.grab().save(str(out / "calibration.png"))
-            w.calibration_wizard.reject()
-            w.apply_calibration(scored.calibration)
-            w.engine.pause()
-            w.seek(drill_start)
-            QTimer.singleShot(300, begin_drill)
-
-        def begin_drill() -> None:
-            if w.runner is None:  # the replay starts the file's own set by itself at its start
-                w.start_drill()
-            w.engine.resume()
-            state["step"] = "drill"
-            QTimer.singleShot(100, poll)
-
-        def poll() -> None:
-            now = w.engine.replay_clock.now_s()
-            if state["step"] == "calibrate":
-                w.engine.pause()
-                w.seek(cal_start)
-                state["step"] = "seeking"
-                QTimer.singleShot(300, poll)
-                return
-            if state["step"] == "seeking":  # the recorded calibration follows this protocol
-                steps = protocol([("latissimus_dorsi", "left"), ("gluteus_maximus", "right")], rest_s=5, effort_s=4, recover_s=3)
-                w.calibration_wizard = w.open_calibration(steps, paced=False)
-                w.calibration_wizard.start()
-                w.engine.resume()
-                state["step"] = "wizard"
-                QTimer.singleShot(50, poll)
-                return
-            if state["step"] == "wizard":
-                _, step, left = w.calibration_wizard.session.step_at(now)
-                if step is None or step.kind != "mvc" or left > 2.5:
-                    QTimer.singleShot(50, poll)
-                    return
-                wizard_shot()
-                return
-            if state["step"] == "drill" and now < drill_start + 5.0 + 2 * 8.0 + 2.6:  # the third rep's hold
-                QTimer.singleShot(50, poll)
-                return
-            w.frames = -1  # the next tick refreshes feedback and panels too
-            w.tick()
-            w.grab().save(str(out / "main_window.png"))
-            w.feedback.grab().save(str(out / "feedback.png"))
-            w.devices.grab().save(str(out / "sensors.png"))
-            w.set_theme("light")  # the same moment in the light theme (View > Theme)
-            app.processEvents()  # deliver the palette change
-            w.frames = -1
-            w.tick()  # the plots are rebuilt in the new colours: let their layout settle, draw again
-            app.processEvents()
-            w.frames = -1
-            w.tick()
-            w.grab().save(str(out / "main_window_light.png"))
-            w.set_theme("dark")
-            w.resize(1024, 700)  # a clinic laptop: the left panel gives way, nothing is clipped
-            app.processEvents()
-            w.frames = -1
-            w.tick()
-            app.processEvents()
-            w.grab().save(str(out / "main_window_1024x700.png"))
-            w.stop_drill()
-            history = w.open_history()
-            history.resize(760, 600)
-            history.grab().save(str(out / "history.png"))
-            history.close()
-            app.quit()
-
-        QTimer.singleShot(300, poll)
+        tour = _Tour(app, w, out, scored.calibration, drill_start, cal_start)
+        QTimer.singleShot(300, tour.poll)
         app.exec()
         w.close()
         # delete the window while Python is whole: left to interpreter shutdown, Qt tears pyqtgraph's
@@ -133,15 +72,117 @@ def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int
         w.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
         data = ReportData("P07", "2026-11-25 10:00", recording, result, scored, "Glute cue from rep 5 on.")
-        _, pdf = write_report(data, Path(tmp) / "report")
-        try:
-            import pypdfium2 as pdfium
-
-            pdfium.PdfDocument(str(pdf))[0].render(scale=1.2).to_pil().save(str(out / "report.png"))
-        except ImportError:
-            print("pypdfium2 not installed: report.png not rendered", file=sys.stderr)
+        _render_report(data, Path(tmp), out)
     print(f"screenshots in {out}/: main_window, main_window_light, main_window_1024x700, feedback, sensors, calibration, history, report (.png)")
     return 0
+
+
+class _Tour:
+    """The replay walked through for the pictures: seek to the file's calibration and shoot the wizard
+    mid-effort, then seek to its set and shoot the window (two themes, two sizes) during the third rep's
+    hold, then the history; quits the app when done. Times are session seconds."""
+
+    def __init__(self, app: QApplication, w: MainWindow, out: Path, calibration: Calibration, drill_start: float,
+                 cal_start: float) -> None:
+        self.app, self.w, self.out, self.calibration = app, w, out, calibration
+        self.drill_start, self.cal_start = drill_start, cal_start
+        self.step = "calibrate"
+
+    def _later(self, ms: int, then: Callable[[], None]) -> None:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(ms, then)
+
+    def poll(self) -> None:
+        """One look at the replay's position; the next step when it is there, else a look again soon."""
+        from emgcoach.coach.calibration import protocol
+
+        w = self.w
+        now = w.engine.replay_clock.now_s()
+        if self.step == "calibrate":
+            w.engine.pause()
+            w.replay.seek(self.cal_start)
+            self.step = "seeking"
+            self._later(300, self.poll)
+            return
+        if self.step == "seeking":  # the recorded calibration follows this protocol
+            steps = protocol([("latissimus_dorsi", "left"), ("gluteus_maximus", "right")], rest_s=5, effort_s=4, recover_s=3)
+            w.calibration_wizard = w.calibrator.open_calibration(steps, paced=False)
+            w.calibration_wizard.start()
+            w.engine.resume()
+            self.step = "wizard"
+            self._later(50, self.poll)
+            return
+        if self.step == "wizard":
+            _, step, left = w.calibration_wizard.session.step_at(now)
+            if step is None or step.kind != "mvc" or left > 2.5:
+                self._later(50, self.poll)
+                return
+            self._wizard_shot()
+            return
+        if self.step == "drill" and now < self.drill_start + 5.0 + 2 * 8.0 + 2.6:  # the third rep's hold
+            self._later(50, self.poll)
+            return
+        self._window_shots()
+
+    def _wizard_shot(self) -> None:
+        w = self.w
+        w.calibration_wizard.grab().save(str(self.out / "calibration.png"))
+        w.calibration_wizard.reject()
+        w.calibrator.apply_calibration(self.calibration)
+        w.engine.pause()
+        w.replay.seek(self.drill_start)
+        self._later(300, self._begin_drill)
+
+    def _begin_drill(self) -> None:
+        w = self.w
+        if w.drills.runner is None:  # the replay starts the file's own set by itself at its start
+            w.drills.start_drill()
+        w.engine.resume()
+        self.step = "drill"
+        self._later(100, self.poll)
+
+    def _redraw(self) -> None:
+        self.w.frames = -1  # the next tick refreshes feedback and panels too
+        self.w.tick()
+
+    def _window_shots(self) -> None:
+        w, out, app = self.w, self.out, self.app
+        self._redraw()
+        w.grab().save(str(out / "main_window.png"))
+        w.feedback.grab().save(str(out / "feedback.png"))
+        w.devices.grab().save(str(out / "sensors.png"))
+        w.preferences.set_theme("light")  # the same moment in the light theme (View > Theme)
+        app.processEvents()  # deliver the palette change
+        self._redraw()  # the plots are rebuilt in the new colours: let their layout settle, draw again
+        app.processEvents()
+        self._redraw()
+        w.grab().save(str(out / "main_window_light.png"))
+        w.preferences.set_theme("dark")
+        w.resize(1024, 700)  # a clinic laptop: the left panel gives way, nothing is clipped
+        app.processEvents()
+        self._redraw()
+        app.processEvents()
+        w.grab().save(str(out / "main_window_1024x700.png"))
+        w.drills.stop_drill()
+        history = w.open_history()
+        history.resize(760, 600)
+        history.grab().save(str(out / "history.png"))
+        history.close()
+        app.quit()
+
+
+def _render_report(data: ReportData, tmp: Path, out: Path) -> None:
+    """report.png: the first page of the session's PDF report (when pypdfium2 is installed)."""
+    from emgcoach.coach.report import write_report
+
+    _, pdf = write_report(data, tmp / "report")
+    try:
+        import pypdfium2 as pdfium
+
+        pdfium.PdfDocument(str(pdf))[0].render(scale=1.2).to_pil().save(str(out / "report.png"))
+    except ImportError:
+        print("pypdfium2 not installed: report.png not rendered", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -56,9 +56,9 @@ def test_last_sensors_reconnect_with_one_click(qtbot: Any, fake_bluez: Any, tmp_
     first = MainWindow(settings)
     qtbot.addWidget(first)
     assert not first.devices.reconnect_button.isVisibleTo(first)  # nothing remembered yet
-    first.connect_sensor(FoundSensor(OpenProfileSensor.address, "EMGC-sim", "open", -58))
+    first.sensors.connect_sensor(FoundSensor(OpenProfileSensor.address, "EMGC-sim", "open", -58))
     qtbot.waitUntil(lambda: first.engine.stream_stats(0).samples > 200, timeout=15000)
-    first._role_changed(0, 0, "gluteus_maximus", "right")  # the user makes it the glute
+    first.sensors.role_changed(0, 0, "gluteus_maximus", "right")  # the user makes it the glute
     first.close()
     qtbot.waitUntil(lambda: not fake_bluez.sensor().connected, timeout=10000)
 

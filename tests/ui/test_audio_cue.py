@@ -260,34 +260,34 @@ def test_off_by_default_one_click_on_persists_and_says_no_device(qtbot, settings
     w = MainWindow(settings)
     qtbot.addWidget(w)
     w.show()
-    assert not w.audio_action.isChecked() and not w.audio_cue.enabled
-    assert w.feedback.audio_button.defaultAction() is w.audio_action
+    assert not w.preferences.audio_action.isChecked() and not w.audio_cue.enabled
+    assert w.feedback.audio_button.defaultAction() is w.preferences.audio_action
     qtbot.mouseClick(w.feedback.audio_button, Qt.LeftButton)  # one click, on the feedback view
     assert w.audio_cue.enabled
     status = w.status.text()
     assert any(why in status for why in NO_SOUND) and "\n" not in status
     # on, but nothing to sound on: the button is not left pressed, and it says why
-    assert not w.audio_action.isChecked() and not w.feedback.audio_button.isChecked()
-    assert w.audio_action.text() == "Audio cue (no output)"
+    assert not w.preferences.audio_action.isChecked() and not w.feedback.audio_button.isChecked()
+    assert w.preferences.audio_action.text() == "Audio cue (no output)"
     assert boxes == [] and w.errors_shown == []
-    assert w.audio_cue.follow == "both" and w.audio_follow_actions["both"].isChecked()
-    w.audio_follow_actions["glute"].trigger()  # Feedback > Tone follows > Glute
-    assert w.audio_cue.follow == "glute" and not w.audio_follow_actions["both"].isChecked()
+    assert w.audio_cue.follow == "both" and w.preferences.audio_follow_actions["both"].isChecked()
+    w.preferences.audio_follow_actions["glute"].trigger()  # Feedback > Tone follows > Glute
+    assert w.audio_cue.follow == "glute" and not w.preferences.audio_follow_actions["both"].isChecked()
     w.close()
 
     w2 = MainWindow(settings)
     qtbot.addWidget(w2)
-    assert w2.audio_cue.enabled and w2.audio_action.text() == "Audio cue (no output)"  # remembered
-    assert w2.audio_cue.follow == "glute" and w2.audio_follow_actions["glute"].isChecked()
-    w2.audio_action.trigger()  # the toolbar / menu action: off again, still usable
-    assert not w2.audio_cue.enabled and w2.status.text() == "Audio cue off" and w2.audio_action.text() == "Audio cue"
-    w2.audio_action.trigger()
+    assert w2.audio_cue.enabled and w2.preferences.audio_action.text() == "Audio cue (no output)"  # remembered
+    assert w2.audio_cue.follow == "glute" and w2.preferences.audio_follow_actions["glute"].isChecked()
+    w2.preferences.audio_action.trigger()  # the toolbar / menu action: off again, still usable
+    assert not w2.audio_cue.enabled and w2.status.text() == "Audio cue off" and w2.preferences.audio_action.text() == "Audio cue"
+    w2.preferences.audio_action.trigger()
     assert w2.audio_cue.enabled and any(why in w2.status.text() for why in NO_SOUND)
-    w2.audio_action.trigger()
+    w2.preferences.audio_action.trigger()
     w2.close()
     w3 = MainWindow(settings)
     qtbot.addWidget(w3)
-    assert not w3.audio_action.isChecked() and not w3.audio_cue.enabled
+    assert not w3.preferences.audio_action.isChecked() and not w3.audio_cue.enabled
     w3.close()
     assert boxes == []
 
@@ -296,11 +296,11 @@ def test_without_qt_multimedia_one_line_and_the_action_stays_usable(qtbot, setti
     monkeypatch.setitem(sys.modules, "PySide6.QtMultimedia", None)  # as if it cannot be imported
     w = MainWindow(settings)
     qtbot.addWidget(w)
-    w.audio_action.trigger()
-    assert w.audio_cue.enabled and not w.audio_action.isChecked()  # not pressed: it cannot sound
+    w.preferences.audio_action.trigger()
+    assert w.audio_cue.enabled and not w.preferences.audio_action.isChecked()  # not pressed: it cannot sound
     status = w.status.text()
     assert status.startswith("Audio cue unavailable: Qt Multimedia cannot load") and "\n" not in status
-    w.audio_action.trigger()
+    w.preferences.audio_action.trigger()
     assert not w.audio_cue.enabled and w.status.text() == "Audio cue off"
     w.close()
 
@@ -320,7 +320,7 @@ def test_replay_moves_the_pitch_and_chimes_with_the_reward(qtbot, settings: QSet
                      w.audio_cue.synth.chimes_rung))
 
     w.audio_cue.update = spy
-    assert w.open_recording(DEMO, speed=8.0)
+    assert w.replay.open_recording(DEMO, speed=8.0)
     qtbot.waitUntil(lambda: w.engine.replay_clock.now_s() > 40.0, timeout=20000)
     on = np.array([s[1] for s in seen])
     hz = np.array([s[2] for s in seen])
@@ -331,7 +331,7 @@ def test_replay_moves_the_pitch_and_chimes_with_the_reward(qtbot, settings: QSet
     assert 2 <= len(chimes) <= len(entries)
     assert set(chimes) <= set(entries)  # each chime on a frame where the reward has just appeared
     assert rung[-1] == len(chimes)  # one at a time
-    w.toggle_play()  # paused: the bars stand still and the tone fades out
+    w.replay.toggle_play()  # paused: the bars stand still and the tone fades out
     qtbot.waitUntil(lambda: w.audio_cue.synth._target_fade == 0.0, timeout=2000)
     w.close()
 

@@ -27,10 +27,10 @@ def window(make_window) -> MainWindow:
 
 def test_a_client_can_follow_the_wizard(qtbot, window: MainWindow) -> None:
     w = window
-    w.add_simulated_sensors()
+    w.sensors.add_simulated_sensors()
     qtbot.waitUntil(lambda: w.engine.stream_stats(0).samples > 4000, timeout=10000)
     steps = protocol([LAT, GLUTE], rest_s=2.0, efforts=1, effort_s=2.0, recover_s=30.0)
-    wizard = w.open_calibration(steps)
+    wizard = w.calibrator.open_calibration(steps)
     assert wizard.start_button.isVisible() and not wizard.ready_button.isVisible()
     qtbot.waitUntil(lambda: wizard.meters[LAT].value > 0, timeout=3000)  # levels show before Start
     qtbot.wait(1500)  # the client settles, as one would before Start
@@ -73,9 +73,9 @@ def test_a_client_can_follow_the_wizard(qtbot, window: MainWindow) -> None:
 
 def test_cancel_leaves_no_calibration_and_no_subscriber(qtbot, window: MainWindow) -> None:
     w = window
-    w.add_simulated_sensors()
+    w.sensors.add_simulated_sensors()
     qtbot.waitUntil(lambda: w.engine.stream_stats(0).samples > 2000, timeout=10000)
-    wizard = w.open_calibration(protocol([LAT, GLUTE], rest_s=2.0, efforts=1, effort_s=2.0, recover_s=5.0))
+    wizard = w.calibrator.open_calibration(protocol([LAT, GLUTE], rest_s=2.0, efforts=1, effort_s=2.0, recover_s=5.0))
     wizard.start_button.click()
     qtbot.waitUntil(lambda: wizard.ready_button.isEnabled(), timeout=10000)
     wizard.cancel_button.click()

@@ -37,7 +37,7 @@ def window(make_window) -> MainWindow:
 def _jump(qtbot, w: MainWindow, t_s: float) -> None:
     """Pause, seek to t_s and wait until the clock is there (so a step started now starts at t_s)."""
     w.engine.pause()
-    w.seek(t_s)
+    w.replay.seek(t_s)
     qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - t_s) < 0.05, timeout=5000)
 
 
@@ -50,12 +50,12 @@ def client_file(tmp_path: Path) -> Path:
 def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, window: MainWindow, tmp_path: Path,
                                                                      client_file: Path) -> None:
     w = window
-    assert w.open_recording(client_file, speed=8.0, follow_drills=False)
+    assert w.replay.open_recording(client_file, speed=8.0, follow_drills=False)
     qtbot.waitUntil(lambda: w.engine.stream_stats(0).samples > 0, timeout=5000)
     cal_start = next(m.time_s for m in MARKERS if m.kind == "calibration")
     _jump(qtbot, w, cal_start)
     steps = protocol([("latissimus_dorsi", "left"), ("gluteus_maximus", "right")], rest_s=5, efforts=3, effort_s=4, recover_s=3)
-    wizard = w.open_calibration(steps, paced=False)  # the steps as the recording did them, back to back
+    wizard = w.calibrator.open_calibration(steps, paced=False)  # the steps as the recording did them, back to back
     assert wizard is not None
     wizard.start()
     w.engine.resume()
@@ -70,8 +70,8 @@ def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, wind
     drill_start = next(m.time_s for m in MARKERS if m.kind == "drill_start")
     _jump(qtbot, w, drill_start)
     w.drill_panel.select("bird_dog")
-    assert w.toggle_recording()  # record the set so it can be reported
-    assert w.start_drill()
+    assert w.recording.toggle_recording()  # record the set so it can be reported
+    assert w.drills.start_drill()
     w.engine.resume()
     qtbot.waitUntil(lambda: "Contract" in w.drill_panel.phase.text(), timeout=10000)
     qtbot.waitUntil(lambda: w.feedback.lat_bar.unit == "%MVC", timeout=10000)
@@ -79,8 +79,8 @@ def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, wind
     targets = w.drill_panel.current_drill().targets
     assert (w.feedback.lat_bar.band.lo, w.feedback.lat_bar.band.hi) == (targets.lat_lo, targets.lat_hi)
     assert w.feedback.glute_bar.band.lo == targets.glute_min
-    qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
-    scores = w.set_scores
+    qtbot.waitUntil(lambda: w.drills.runner is None, timeout=30000)
+    scores = w.drills.set_scores
     assert len(scores) == 8
     missed = [s for s in scores if not s.hit]
     assert len(missed) == 1 and missed[0].misses == ("glute_late",)
@@ -91,8 +91,8 @@ def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, wind
     # the report, with the recording still running: it reads the trace so far and leaves the file alone
     recording = w.engine.recording_path
     opened = []
-    w.open_file = lambda p: opened.append(p) or True
-    report = w.open_report()
+    w.drills.open_file = lambda p: opened.append(p) or True
+    report = w.drills.open_report()
     report.folder.setText(str(tmp_path / "reports"))
     report.write_button.click()
     assert report.written is not None and all(Path(p).stat().st_size > 10_000 for p in report.written)
@@ -106,7 +106,7 @@ def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, wind
 
 
 def test_drill_without_sensors_says_why(qtbot, window: MainWindow) -> None:
-    assert not window.start_drill()
+    assert not window.drills.start_drill()
     assert "needs sensors" in window.status.text()
     assert not window.drill_panel.start_button.isChecked()
 
@@ -114,7 +114,7 @@ def test_drill_without_sensors_says_why(qtbot, window: MainWindow) -> None:
 def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, window: MainWindow,
                                                                        client_file: Path) -> None:
     w = window
-    assert w.open_recording(client_file, speed=16.0)
+    assert w.replay.open_recording(client_file, speed=16.0)
     qtbot.waitUntil(lambda: w.calibration is not None, timeout=10000)  # analysed off the Qt thread
     assert "Calibrated" in w.drill_panel.calibration.text()
     drill_start = next(m.time_s for m in MARKERS if m.kind == "drill_start")
@@ -122,39 +122,39 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
     w.engine.seek(drill_start - 1.0)  # the set starts by itself at its recorded start
     qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start - 1.0)) < 0.05, timeout=5000)
     w.engine.resume()
-    qtbot.waitUntil(lambda: w.runner is not None, timeout=5000)
-    assert w.runner.start_s == drill_start
-    qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
-    assert len(w.set_scores) == 8 and sum(s.hit for s in w.set_scores) == 7
+    qtbot.waitUntil(lambda: w.drills.runner is not None, timeout=5000)
+    assert w.drills.runner.start_s == drill_start
+    qtbot.waitUntil(lambda: w.drills.runner is None, timeout=30000)
+    assert len(w.drills.set_scores) == 8 and sum(s.hit for s in w.drills.set_scores) == 7
     # the set goes into the client's history once, dated when it was recorded; replayed again: no twin
     store = w.store()
     (row,) = store.sessions("P11")
     recorded = read_recording(SESSION).started_at  # the file header's date, not the day of the replay
     assert recorded and row.started.startswith(recorded[:10]) and row.recording == str(client_file.resolve())
-    later = [replace(sc, start_s=sc.start_s + 60.0) for sc in w.set_scores]  # another set of the file
+    later = [replace(sc, start_s=sc.start_s + 60.0) for sc in w.drills.set_scores]  # another set of the file
     assert store.saved_from("P11", row.recording, later) is None
-    assert w.open_recording(client_file, speed=16.0)
+    assert w.replay.open_recording(client_file, speed=16.0)
     w.engine.pause()
-    w.seek(drill_start - 1.0)
+    w.replay.seek(drill_start - 1.0)
     qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start - 1.0)) < 0.05, timeout=5000)
     w.engine.resume()
-    qtbot.waitUntil(lambda: w.runner is not None, timeout=5000)
-    qtbot.waitUntil(lambda: len(w.set_scores) >= 2, timeout=10000)
-    w.seek(drill_start - 1.0)  # back: the set is cut short (not kept) and coached again from its start
-    assert w.runner is None and "cut short by the seek, not saved" in w.status.text()
+    qtbot.waitUntil(lambda: w.drills.runner is not None, timeout=5000)
+    qtbot.waitUntil(lambda: len(w.drills.set_scores) >= 2, timeout=10000)
+    w.replay.seek(drill_start - 1.0)  # back: the set is cut short (not kept) and coached again from its start
+    assert w.drills.runner is None and "cut short by the seek, not saved" in w.status.text()
     assert w.drill_panel.phase.text() == "Set stopped" and w.drill_panel.reps.text() == ""
-    qtbot.waitUntil(lambda: w.runner is not None, timeout=5000)
-    qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
-    assert len(w.set_scores) == 8
+    qtbot.waitUntil(lambda: w.drills.runner is not None, timeout=5000)
+    qtbot.waitUntil(lambda: w.drills.runner is None, timeout=30000)
+    assert len(w.drills.set_scores) == 8
     assert len(store.sessions("P11")) == 1 and "already in P11's history" in w.status.text()
 
 
 def test_a_recordings_calibration_does_not_follow_into_the_next_file(qtbot, window: MainWindow) -> None:
     w = window
-    assert w.open_recording(SESSION, speed=4.0)
+    assert w.replay.open_recording(SESSION, speed=4.0)
     qtbot.waitUntil(lambda: w.calibration is not None, timeout=10000)
     other = Path(__file__).resolve().parents[2] / "recordings" / "bird_dog_sim.xdf"  # no calibration in it
-    assert w.open_recording(other, speed=4.0)
+    assert w.replay.open_recording(other, speed=4.0)
     assert w.calibration is None and "Not calibrated" in w.drill_panel.calibration.text()
     qtbot.waitUntil(lambda: w.feedback.lat_bar.unit == "µV" and w.engine.stream_stats(0).samples > 4000, timeout=10000)
 
@@ -177,13 +177,13 @@ def test_broken_user_drills_file_gives_one_message_and_the_builtins(qtbot, tmp_p
 
 def test_levels_in_microvolts_keep_the_calibrated_targets(qtbot, window: MainWindow, tmp_path: Path) -> None:
     w = window
-    assert w.units == "pct" and w.units_actions["pct"].isChecked()  # the default
-    assert w.open_recording(SESSION, speed=4.0)
+    assert w.preferences.units == "pct" and w.preferences.units_actions["pct"].isChecked()  # the default
+    assert w.replay.open_recording(SESSION, speed=4.0)
     qtbot.waitUntil(lambda: w.feedback.lat_bar.unit == "%MVC", timeout=15000)
-    w.units_actions["uv"].trigger()  # Feedback > Levels in > µV
+    w.preferences.units_actions["uv"].trigger()  # Feedback > Levels in > µV
     qtbot.waitUntil(lambda: w.feedback.lat_bar.unit == "µV", timeout=3000)
     assert "Calibrated: levels in µV" in w.feedback.mode.text()
-    lat, _ = w._sling()
+    lat, _ = w.sensors.sling()
     rest, mvc = w.engine.calibration_uv(*lat)
     assert 0 <= rest < mvc
     band = w.feedback.lat_bar.band  # the drill's lat band (%MVC), in µV through the lat's own calibration
@@ -192,7 +192,7 @@ def test_levels_in_microvolts_keep_the_calibrated_targets(qtbot, window: MainWin
     assert band.hi == pytest.approx(rest + t.lat_hi / 100 * (mvc - rest))
     again = MainWindow(w.settings)  # remembered
     qtbot.addWidget(again)
-    assert again.units == "uv" and again.units_actions["uv"].isChecked()
+    assert again.preferences.units == "uv" and again.preferences.units_actions["uv"].isChecked()
     again.close()
 
 
@@ -204,14 +204,14 @@ def test_the_clients_calibration_holds_for_live_sensors_and_follows_role_changes
     cal = Calibration("P07", "2026-11-30T09:00:00", (
         MuscleCalibration("latissimus_dorsi", "left", 3.0, 1.0, 3.0, 1.0, 200.0, (200.0,)),
         MuscleCalibration("gluteus_maximus", "right", 3.0, 1.0, 3.0, 1.0, 120.0, (120.0,))))
-    window.apply_calibration(cal)  # as at start-up for the last client: no session yet
-    window.add_simulated_sensors()
+    window.calibrator.apply_calibration(cal)  # as at start-up for the last client: no session yet
+    window.sensors.add_simulated_sensors()
     engine = window.engine
     qtbot.waitUntil(lambda: engine.stream_stats(0).samples > 2000, timeout=10000)
     assert engine.stream_stats(0).calibrated and engine.calibration_uv(0, 0) == (3.0, 200.0)
     assert engine.calibration_uv(0, 1) == (3.0, 120.0)
     qtbot.waitUntil(lambda: window.feedback.lat_bar.unit == "%MVC", timeout=5000)
-    window._role_changed(0, 1, "gluteus_maximus", "left")  # glute channel now the (uncalibrated) left glute
+    window.sensors.role_changed(0, 1, "gluteus_maximus", "left")  # glute channel now the (uncalibrated) left glute
     qtbot.waitUntil(lambda: np.isnan(engine.calibration_uv(0, 1)[1]), timeout=5000)
     assert engine.calibration_uv(0, 0) == (3.0, 200.0)
 
@@ -222,11 +222,11 @@ def test_simulated_sensors_follow_the_calibration_and_a_drill_set(qtbot, window:
     from emgcoach.coach.drills import load_library
 
     w = window
-    w.add_simulated_sensors()
+    w.sensors.add_simulated_sensors()
     qtbot.waitUntil(lambda: w.engine.stream_stats(0).samples > 4000, timeout=10000)
     steps = protocol([("latissimus_dorsi", "left"), ("gluteus_maximus", "right")], rest_s=3, efforts=1,
                      effort_s=3, recover_s=2)
-    wizard = w.open_calibration(steps)
+    wizard = w.calibrator.open_calibration(steps)
     qtbot.wait(1500)  # the wizard open: the client settles, as one would before pressing Start
     wizard.start_button.click()
 
@@ -243,7 +243,7 @@ def test_simulated_sensors_follow_the_calibration_and_a_drill_set(qtbot, window:
     w.drill_panel.drills[short.id] = short
     w.drill_panel.drill.addItem(short.name + " (3 reps)", short.id)
     w.drill_panel.select(short.id)
-    assert w.start_drill()
-    qtbot.waitUntil(lambda: w.runner is None, timeout=40000)
-    assert len(w.set_scores) == 3 and all(s.calibrated for s in w.set_scores)
-    assert sum(s.hit for s in w.set_scores) >= 2  # one rep in eight comes late on purpose
+    assert w.drills.start_drill()
+    qtbot.waitUntil(lambda: w.drills.runner is None, timeout=40000)
+    assert len(w.drills.set_scores) == 3 and all(s.calibrated for s in w.drills.set_scores)
+    assert sum(s.hit for s in w.drills.set_scores) >= 2  # one rep in eight comes late on purpose

@@ -83,10 +83,10 @@ def _right_edge_s(w: MainWindow, row: int) -> float:
 
 
 def test_one_of_two_sensors_drops(qtbot, window: MainWindow) -> None:
-    e = window._new_engine()
+    e = window.new_engine()
     e.add_source(DroppingSensor("lat", "latissimus_dorsi", "left", e.clock_s))
     e.add_source(DroppingSensor("glute", "gluteus_maximus", "right", e.clock_s, drop_at_s=1.5, drop_s=2.5))
-    window._load_roles(e)
+    window.sensors.load_roles(e)
     qtbot.waitUntil(lambda: e.stream_stats(1).state == "reconnecting", timeout=5000)
     qtbot.wait(1500)  # 1.5 s into the drop
     window.devices.refresh(e, window.roles)
@@ -103,9 +103,9 @@ def test_one_of_two_sensors_drops(qtbot, window: MainWindow) -> None:
 
 
 def test_a_lone_sensor_dropping_leaves_its_gap_growing(qtbot, window: MainWindow) -> None:
-    e = window._new_engine()
+    e = window.new_engine()
     e.add_source(DroppingSensor("lat", "latissimus_dorsi", "left", e.clock_s, drop_at_s=1.0, drop_s=3.0))
-    window._load_roles(e)
+    window.sensors.load_roles(e)
     qtbot.waitUntil(lambda: e.stream_stats(0).state == "reconnecting", timeout=5000)
     qtbot.wait(1500)
     assert -2.0 < _right_edge_s(window, 0) < -1.0  # the axis follows the session clock

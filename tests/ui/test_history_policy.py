@@ -53,21 +53,21 @@ def sessions(tmp_path: Path) -> list:
 def replay_set(qtbot, w: MainWindow, path: Path, drill_start_s: float, speed: float = 16.0) -> None:
     """Open `path`, let its calibration be applied, and play from just before its set, which the window
     then coaches by itself."""
-    assert w.open_recording(path, speed=speed)
+    assert w.replay.open_recording(path, speed=speed)
     if any(m.kind == "calibration" for m in read_recording(path).markers):
         qtbot.waitUntil(lambda: w.calibration is not None, timeout=15000)
     w.engine.pause()
-    w.seek(drill_start_s - 1.0)
+    w.replay.seek(drill_start_s - 1.0)
     qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start_s - 1.0)) < 0.05, timeout=5000)
     w.engine.resume()
-    qtbot.waitUntil(lambda: w.runner is not None, timeout=5000)
+    qtbot.waitUntil(lambda: w.drills.runner is not None, timeout=5000)
 
 
 def test_a_replay_saves_nothing_unless_asked(qtbot, window: MainWindow, live_file, tmp_path: Path) -> None:
     assert not window.save_replays_action.isChecked()  # the default
     replay_set(qtbot, window, live_file.path, live_file.drill_start_s)
-    qtbot.waitUntil(lambda: window.runner is None, timeout=30000)
-    assert len(window.set_scores) == 8
+    qtbot.waitUntil(lambda: window.drills.runner is None, timeout=30000)
+    assert len(window.drills.set_scores) == 8
     assert "a replay, not saved" in window.status.text()
     assert sessions(tmp_path) == []
 
@@ -77,13 +77,13 @@ def test_a_replay_saved_when_asked_holds_its_live_verdicts_once(qtbot, window: M
     window.save_replays_action.trigger()
     assert window.settings.value("save_replayed_sets", type=bool)  # remembered
     replay_set(qtbot, window, live_file.path, live_file.drill_start_s)
-    qtbot.waitUntil(lambda: window.runner is None, timeout=30000)
-    assert sum(s.hit for s in window.set_scores) == 7  # what the replay's scoring made of it today...
+    qtbot.waitUntil(lambda: window.drills.runner is None, timeout=30000)
+    assert sum(s.hit for s in window.drills.set_scores) == 7  # what the replay's scoring made of it today...
     (row,) = sessions(tmp_path)
     assert (row.reps, row.hits, row.complete) == (8, 6, True)  # ...but the history holds what the app said live
     assert "6 of 8 reps on target" in window.status.text() and "saved to P11's history" in window.status.text()
     replay_set(qtbot, window, live_file.path, live_file.drill_start_s)  # the same set again: no twin
-    qtbot.waitUntil(lambda: window.runner is None, timeout=30000)
+    qtbot.waitUntil(lambda: window.drills.runner is None, timeout=30000)
     assert len(sessions(tmp_path)) == 1 and "already in P11's history" in window.status.text()
 
 
@@ -91,8 +91,8 @@ def test_a_bundled_recording_is_never_saved(qtbot, window: MainWindow, tmp_path:
     window.save_replays_action.setChecked(True)
     start = next(m.time_s for m in read_recording(BUNDLED).markers if m.kind == "drill_start")
     replay_set(qtbot, window, BUNDLED, start)
-    qtbot.waitUntil(lambda: window.runner is None, timeout=30000)
-    assert len(window.set_scores) == 8 and "bundled recording, never saved" in window.status.text()
+    qtbot.waitUntil(lambda: window.drills.runner is None, timeout=30000)
+    assert len(window.drills.set_scores) == 8 and "bundled recording, never saved" in window.status.text()
     assert sessions(tmp_path) == []
 
 
@@ -100,12 +100,12 @@ def test_a_seek_cuts_a_replayed_set_which_is_then_saved_once_whole(qtbot, window
                                                                    tmp_path: Path) -> None:
     window.save_replays_action.setChecked(True)
     replay_set(qtbot, window, live_file.path, live_file.drill_start_s)
-    qtbot.waitUntil(lambda: len(window.set_scores) >= 2, timeout=15000)
-    window.seek(live_file.drill_start_s - 1.0)
-    assert window.runner is None and "cut short by the seek, not saved" in window.status.text()
+    qtbot.waitUntil(lambda: len(window.drills.set_scores) >= 2, timeout=15000)
+    window.replay.seek(live_file.drill_start_s - 1.0)
+    assert window.drills.runner is None and "cut short by the seek, not saved" in window.status.text()
     assert sessions(tmp_path) == []
-    qtbot.waitUntil(lambda: window.runner is not None, timeout=5000)  # coached again from its start
-    qtbot.waitUntil(lambda: window.runner is None, timeout=30000)
+    qtbot.waitUntil(lambda: window.drills.runner is not None, timeout=5000)  # coached again from its start
+    qtbot.waitUntil(lambda: window.drills.runner is None, timeout=30000)
     (row,) = sessions(tmp_path)
     assert row.reps == 8 and row.complete
 
@@ -113,9 +113,9 @@ def test_a_seek_cuts_a_replayed_set_which_is_then_saved_once_whole(qtbot, window
 def test_stopping_a_replayed_set_saves_nothing(qtbot, window: MainWindow, live_file, tmp_path: Path) -> None:
     window.save_replays_action.setChecked(True)
     replay_set(qtbot, window, live_file.path, live_file.drill_start_s)
-    qtbot.waitUntil(lambda: len(window.set_scores) >= 1, timeout=15000)
-    window.toggle_drill()  # S
-    assert window.runner is None and "replayed set stopped early, not saved" in window.status.text()
+    qtbot.waitUntil(lambda: len(window.drills.set_scores) >= 1, timeout=15000)
+    window.drills.toggle_drill()  # S
+    assert window.drills.runner is None and "replayed set stopped early, not saved" in window.status.text()
     assert sessions(tmp_path) == []
 
 
@@ -128,10 +128,10 @@ def test_quitting_during_a_replayed_set_saves_no_partial_twin(qtbot, tmp_path: P
     w.show()
     w.drill_panel.person.setText("P11")
     replay_set(qtbot, w, live_file.path, live_file.drill_start_s)
-    qtbot.waitUntil(lambda: w.runner is None, timeout=30000)  # the whole set: saved
+    qtbot.waitUntil(lambda: w.drills.runner is None, timeout=30000)  # the whole set: saved
     assert len(sessions(tmp_path)) == 1
     replay_set(qtbot, w, live_file.path, live_file.drill_start_s)
-    qtbot.waitUntil(lambda: len(w.set_scores) >= 1, timeout=15000)
+    qtbot.waitUntil(lambda: len(w.drills.set_scores) >= 1, timeout=15000)
     w.close()  # Ctrl+Q in the middle of the set
     (row,) = sessions(tmp_path)
     assert row.reps == 8  # the one whole set, no 1-rep partial beside it
@@ -148,20 +148,20 @@ def _short_drill(w: MainWindow, reps: int = 3):
 
 def test_a_live_set_cut_short_is_saved_marked_incomplete(qtbot, window: MainWindow, tmp_path: Path) -> None:
     w = window
-    w.add_simulated_sensors()
+    w.sensors.add_simulated_sensors()
     qtbot.waitUntil(lambda: w.engine.stream_stats(0).samples > 2000, timeout=10000)
     _short_drill(w)
-    assert w.start_drill()
-    qtbot.waitUntil(lambda: len(w.set_scores) >= 1, timeout=30000)
-    w.toggle_drill()  # stopped with S after a rep or two of three
+    assert w.drills.start_drill()
+    qtbot.waitUntil(lambda: len(w.drills.set_scores) >= 1, timeout=30000)
+    w.drills.toggle_drill()  # stopped with S after a rep or two of three
     assert "saved as incomplete" in w.status.text() or "saved to P11's history as incomplete" in w.status.text()
     (row,) = sessions(tmp_path)
     assert not row.complete and 1 <= row.reps < 3
     with Store(tmp_path / "history.sqlite3") as store:
         (progress,) = store.progress("P11", "bird_dog_short")
     assert progress["complete"] is False and progress["planned_reps"] == 3
-    assert w.start_drill()  # and quitting during a live set keeps what the client did, marked so
-    qtbot.waitUntil(lambda: len(w.set_scores) >= 1, timeout=30000)
+    assert w.drills.start_drill()  # and quitting during a live set keeps what the client did, marked so
+    qtbot.waitUntil(lambda: len(w.drills.set_scores) >= 1, timeout=30000)
     w.close()
     first, second = sessions(tmp_path)
     assert not second.complete and second.reps >= 1
@@ -174,18 +174,18 @@ def test_a_recording_started_after_calibration_reads_in_pct_mvc(qtbot, window: M
     w = window
     copy = tmp_path / "uncalibrated.xdf"  # a set with no calibration in its file
     shutil.copy(ROOT / "recordings" / "bird_dog_sim.xdf", copy)
-    assert w.open_recording(copy, speed=8.0)
+    assert w.replay.open_recording(copy, speed=8.0)
     w.engine.pause()
     cal = Calibration("P11", "2026-12-02T10:00:00", (
         MuscleCalibration("latissimus_dorsi", "left", 3.0, 1.0, 3.0, 1.0, 1000.0, (1000.0,)),
         MuscleCalibration("gluteus_maximus", "right", 3.0, 1.0, 3.0, 1.0, 400.0, (400.0,))))
-    w.apply_calibration(cal)
-    recording = w.toggle_recording()
+    w.calibrator.apply_calibration(cal)
+    recording = w.recording.toggle_recording()
     assert recording
     w.engine.resume()
-    qtbot.waitUntil(lambda: w.runner is not None, timeout=10000)
-    qtbot.waitUntil(lambda: w.runner is None, timeout=30000)  # the file ends inside the library's longer set
-    w.toggle_recording()
+    qtbot.waitUntil(lambda: w.drills.runner is not None, timeout=10000)
+    qtbot.waitUntil(lambda: w.drills.runner is None, timeout=30000)  # the file ends inside the library's longer set
+    w.recording.toggle_recording()
     markers = read_recording(recording).markers
     applied = [m for m in markers if m.kind == "calibration"]
     assert applied and applied[0].payload["step"] == "applied"

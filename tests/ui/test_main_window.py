@@ -38,7 +38,7 @@ def window(qtbot, settings: QSettings):
 
 
 def test_replay_fills_plots_moves_bars_and_gauge(qtbot, window: MainWindow) -> None:
-    assert window.open_recording(DEMO, speed=8.0)
+    assert window.replay.open_recording(DEMO, speed=8.0)
     seen: list[tuple[float, ...]] = []  # (replay s, gauge, lat bar, glute bar, reward) per frame
 
     def sample() -> bool:
@@ -66,36 +66,36 @@ def test_replay_fills_plots_moves_bars_and_gauge(qtbot, window: MainWindow) -> N
 
 
 def test_transport_seeks_and_pauses(qtbot, window: MainWindow) -> None:
-    window.open_recording(DEMO, speed=1.0)
+    window.replay.open_recording(DEMO, speed=1.0)
     clock = window.engine.replay_clock
     qtbot.waitUntil(lambda: window.engine.stream_stats(0).samples > 0, timeout=5000)
-    window.seek(40.0)
+    window.replay.seek(40.0)
     qtbot.waitUntil(lambda: clock.now_s() >= 40.0, timeout=3000)
     qtbot.waitUntil(lambda: window.plots.newest_t >= 40.0, timeout=3000)
     assert window.plots.newest_t < 41.5  # landed at the seek, not played through to it
-    window.toggle_play()
+    window.replay.toggle_play()
     qtbot.waitUntil(lambda: clock.paused, timeout=2000)
     n = window.engine.stream_stats(0).samples
     qtbot.wait(300)
     assert window.engine.stream_stats(0).samples == n
     # a seek while paused shows the new position at once, with the plot window's lead-up to it
-    window.seek(25.0)  # (back: the file is 51 s long)
+    window.replay.seek(25.0)  # (back: the file is 51 s long)
     qtbot.waitUntil(lambda: abs(window.plots.newest_t - 25.0) < 0.1, timeout=3000)
     x, y = window.plots._rows[0][3].xy()
     drawn = x[np.isfinite(y)]
     assert clock.paused and drawn.min() < -0.9 * window.plots.window_s  # the whole window is filled
-    window.toggle_play()
+    window.replay.toggle_play()
     qtbot.waitUntil(lambda: window.plots.newest_t > 25.5, timeout=3000)
 
 
 def test_record_button_writes_a_readable_xdf(qtbot, window: MainWindow, tmp_path: Path) -> None:
-    window.open_recording(DEMO, speed=4.0)
+    window.replay.open_recording(DEMO, speed=4.0)
     qtbot.waitUntil(lambda: window.engine.stream_stats(0).samples > 0, timeout=5000)
-    path = window.toggle_recording()
+    path = window.recording.toggle_recording()
     assert path and window.record_action.isChecked()
-    window.mark("note", {"text": "good rep"})
+    window.recording.mark("note", {"text": "good rep"})
     qtbot.wait(1500)
-    assert window.toggle_recording() == path and not window.record_action.isChecked()
+    assert window.recording.toggle_recording() == path and not window.record_action.isChecked()
     rec = read_xdf(path)
     assert rec.streams[0].n_samples > 2000 * 3  # ~1.5 s at 4x
     assert any(m.payload.get("text") == "good rep" for m in rec.markers)
@@ -106,7 +106,7 @@ def test_bad_file_gives_one_message_box(qtbot, window: MainWindow, tmp_path: Pat
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text: shown.append((title, text)))
     bad = tmp_path / "broken.xdf"
     bad.write_bytes(b"XDF:" + b"\x00" * 7)
-    assert not window.open_recording(bad)
+    assert not window.replay.open_recording(bad)
     assert len(shown) == 1 and "broken.xdf" in shown[0][1]
     assert window.engine is None  # nothing half-opened
 
@@ -114,7 +114,7 @@ def test_bad_file_gives_one_message_box(qtbot, window: MainWindow, tmp_path: Pat
 def test_roles_persist_between_runs(qtbot, settings: QSettings) -> None:
     w = MainWindow(settings)
     qtbot.addWidget(w)
-    w.open_recording(DEMO, speed=16.0)
+    w.replay.open_recording(DEMO, speed=16.0)
     assert w.roles[(0, 0)] == ("latissimus_dorsi", "left")
     w.devices.refresh(w.engine, w.roles)
     combo = w.devices._boxes[0][3][0]
@@ -123,13 +123,13 @@ def test_roles_persist_between_runs(qtbot, settings: QSettings) -> None:
     w.close()
     w2 = MainWindow(settings)
     qtbot.addWidget(w2)
-    w2.open_recording(DEMO, speed=16.0)
+    w2.replay.open_recording(DEMO, speed=16.0)
     assert w2.roles[(0, 0)] == ("latissimus_dorsi", "right")
     w2.close()
 
 
 def test_quality_lights_explain_themselves(qtbot, window: MainWindow) -> None:
-    window.open_recording(DEMO, speed=16.0)
+    window.replay.open_recording(DEMO, speed=16.0)
     qtbot.waitUntil(lambda: bool(window.engine.stream_stats(0).quality), timeout=5000)
     window.devices.refresh(window.engine, window.roles)
     light = window.devices._boxes[0][2][0]
@@ -143,7 +143,7 @@ def test_scan_without_bluetooth_shows_one_message(qtbot, window: MainWindow, mon
     monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", f"unix:path={tmp_path}/no-bus")
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
-    window._scan()
+    window.sensors.scan()
     qtbot.waitUntil(lambda: len(shown) == 1, timeout=15000)
     qtbot.wait(500)
     assert len(shown) == 1 and "Bluetooth" in shown[0] and "\n" not in shown[0]
@@ -158,8 +158,8 @@ def test_theme_switches_window_plots_and_bars_and_persists(qtbot, window: MainWi
     from PySide6.QtWidgets import QApplication
 
     w = window
-    assert w.theme.name == "dark" and w.theme_actions["dark"].isChecked()  # the default
-    assert w.open_recording(DEMO, speed=4.0)
+    assert w.preferences.theme.name == "dark" and w.preferences.theme_actions["dark"].isChecked()  # the default
+    assert w.replay.open_recording(DEMO, speed=4.0)
     qtbot.waitUntil(lambda: w.plots.points_drawn > 0, timeout=10000)
 
     def looks() -> tuple[int, int, int]:
@@ -173,26 +173,26 @@ def test_theme_switches_window_plots_and_bars_and_persists(qtbot, window: MainWi
                 _lightness(bar, bar.width() // 2, 50))
 
     dark = looks()
-    w.theme_actions["light"].trigger()  # View > Theme > Light
+    w.preferences.theme_actions["light"].trigger()  # View > Theme > Light
     qtbot.waitUntil(lambda: w.plots.points_drawn > 0 and w.plots._layout_key != (), timeout=5000)
     light = looks()
     assert all(d < 90 for d in dark), dark
     assert all(v > 180 for v in light), light
     again = MainWindow(settings)  # remembered
     qtbot.addWidget(again)
-    assert again.theme.name == "light" and again.theme_actions["light"].isChecked()
+    assert again.preferences.theme.name == "light" and again.preferences.theme_actions["light"].isChecked()
     again.close()
-    w.set_theme("dark")
+    w.preferences.set_theme("dark")
 
 
 def test_device_panel_follows_a_new_file(qtbot, window: MainWindow) -> None:
     """Opening another file with as many streams rebuilds the panel: its stream's name and channels,
     not the previous file's."""
     other = Path(__file__).resolve().parents[2] / "recordings" / "drills" / "prone_hip_extension.xdf"
-    window.open_recording(DEMO, speed=16.0)
+    window.replay.open_recording(DEMO, speed=16.0)
     window.devices.refresh(window.engine, window.roles)
     first = window.devices._boxes[0][0]
-    window.open_recording(other, speed=16.0)
+    window.replay.open_recording(other, speed=16.0)
     window.devices.refresh(window.engine, window.roles)
     box = window.devices._boxes[0][0]
     assert box is not first and window.engine.info(0).name in box.title()
@@ -202,7 +202,7 @@ def test_keyboard_shortcuts_play_record_mark_and_drill(qtbot, window: MainWindow
     """Space play/pause, R record, M mark (the status says whether it is kept), S start/stop the drill."""
     from PySide6.QtCore import Qt
 
-    window.open_recording(DEMO, speed=4.0, follow_drills=False)
+    window.replay.open_recording(DEMO, speed=4.0, follow_drills=False)
     clock = window.engine.replay_clock
     qtbot.waitUntil(lambda: window.engine.stream_stats(0).samples > 0, timeout=5000)
     window.activateWindow()
@@ -220,9 +220,9 @@ def test_keyboard_shortcuts_play_record_mark_and_drill(qtbot, window: MainWindow
     assert window.status.text().startswith("Marked ") and "in the recording" in window.status.text()
     qtbot.wait(800)  # samples into the file
     qtbot.keyClick(window, Qt.Key_S)
-    assert window.runner is not None
+    assert window.drills.runner is not None
     qtbot.keyClick(window, Qt.Key_S)
-    assert window.runner is None
+    assert window.drills.runner is None
     qtbot.keyClick(window, Qt.Key_R)
     assert not window.record_action.isChecked()
     assert sum(m.kind == "note" and m.payload.get("text") == "mark" for m in read_xdf(path).markers) == 1
@@ -232,7 +232,7 @@ def test_plot_window_and_layout_persist(qtbot, settings: QSettings) -> None:
     w = MainWindow(settings)
     qtbot.addWidget(w)
     w.show()
-    w.window_actions["20"].trigger()  # View > Plot window > 20 s
+    w.preferences.window_actions["20"].trigger()  # View > Plot window > 20 s
     assert w.plots.window_s == 20.0
     w.split.setSizes([500, 456])  # a wider feedback view, for reading across the room
     sizes = w.split.sizes()
@@ -242,7 +242,7 @@ def test_plot_window_and_layout_persist(qtbot, settings: QSettings) -> None:
     qtbot.addWidget(w2)
     w2.resize(size)  # (the offscreen screen is smaller than the window: restoreGeometry would shrink it)
     w2.show()
-    assert w2.plots.window_s == 20.0 and w2.window_actions["20"].isChecked()
+    assert w2.plots.window_s == 20.0 and w2.preferences.window_actions["20"].isChecked()
     assert w2.split.sizes() == sizes
     w2.close()
     settings.setValue("plot_window_s", "120")  # hand-edited or from an older version: held to 5-30 s
@@ -261,11 +261,11 @@ def test_a_csv_without_times_asks_for_its_rate(qtbot, window: MainWindow, tmp_pa
     np.savetxt(path, x, delimiter=",", header="lat_left,glute_right", comments="", fmt="%.4f")
     asked: list[str] = []
     monkeypatch.setattr(QInputDialog, "getDouble", lambda _p, _t, label, *a: (asked.append(label), (0.0, False))[1])
-    assert not window.open_recording(path) and window.engine is None
+    assert not window.replay.open_recording(path) and window.engine is None
     assert "needs its sample rate" in window.status.text() and window.errors_shown == []
     monkeypatch.setattr(QInputDialog, "getDouble", lambda *a: (2000.0, True))
-    assert window.open_recording(path)
-    assert window.engine.info(0).rate_hz == 2000.0 and window.replay_duration_s == pytest.approx(2.0, abs=0.01)
+    assert window.replay.open_recording(path)
+    assert window.engine.info(0).rate_hz == 2000.0 and window.replay.duration_s == pytest.approx(2.0, abs=0.01)
     assert "no_times.csv" in asked[0]
 
 
@@ -277,13 +277,13 @@ def test_a_file_too_slow_for_emg_gives_one_message_box(qtbot, window: MainWindow
     x = np.random.default_rng(2).standard_normal((int(20 * rate), 2)) * 20.0
     np.savetxt(path, np.column_stack([np.arange(len(x)) / rate, x]), delimiter=",",
                header="time_s,lat_left,glute_right", comments="", fmt="%.5f")
-    assert not window.open_recording(path) and window.engine is None
+    assert not window.replay.open_recording(path) and window.engine is None
     assert len(shown) == 1 and "slow.csv" in shown[0] and "at least 100 Hz" in shown[0]
 
 
 def test_the_end_of_a_replay_stops_the_bar_and_play_starts_it_again(qtbot, window: MainWindow) -> None:
-    assert window.open_recording(DEMO, speed=16.0)
-    qtbot.waitUntil(window._replay_ended, timeout=15000)
+    assert window.replay.open_recording(DEMO, speed=16.0)
+    qtbot.waitUntil(window.replay.ended, timeout=15000)
     qtbot.wait(600)  # the clock runs on; the bar must not
     window.tick()
     for _ in range(15):
@@ -291,18 +291,18 @@ def test_the_end_of_a_replay_stops_the_bar_and_play_starts_it_again(qtbot, windo
     bar = window.transport
     assert bar.position.text() == "0:51 / 0:51" and bar.play.text() == "Play"
     assert bar.slider.value() == bar.slider.maximum()
-    window.toggle_play()  # at the end: from the start again
-    qtbot.waitUntil(lambda: not window._replay_ended() and window.engine.stream_stats(0).samples > 0, timeout=5000)
+    window.replay.toggle_play()  # at the end: from the start again
+    qtbot.waitUntil(lambda: not window.replay.ended() and window.engine.stream_stats(0).samples > 0, timeout=5000)
     assert window.engine.replay_clock.now_s() < 10.0
-    qtbot.waitUntil(window._replay_ended, timeout=15000)
-    window.seek(20.0)  # after the end: the file again, from there
+    qtbot.waitUntil(window.replay.ended, timeout=15000)
+    window.replay.seek(20.0)  # after the end: the file again, from there
     qtbot.waitUntil(lambda: 20.0 <= window.plots.newest_t < 30.0, timeout=5000)
 
 
 def test_a_same_side_pair_is_coached_with_a_warning(qtbot, window: MainWindow) -> None:
-    window.open_recording(DEMO, speed=4.0)
+    window.replay.open_recording(DEMO, speed=4.0)
     qtbot.waitUntil(lambda: window.engine.stream_stats(0).samples > 4000, timeout=5000)
-    window._role_changed(0, 1, "gluteus_maximus", "left")  # next to the left lat
+    window.sensors.role_changed(0, 1, "gluteus_maximus", "left")  # next to the left lat
     qtbot.waitUntil(lambda: "same side" in window.feedback.mode.text(), timeout=3000)
-    window._role_changed(0, 1, "gluteus_maximus", "right")
+    window.sensors.role_changed(0, 1, "gluteus_maximus", "right")
     qtbot.waitUntil(lambda: "same side" not in window.feedback.mode.text(), timeout=3000)

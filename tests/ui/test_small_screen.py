@@ -57,15 +57,15 @@ def test_nothing_is_clipped_at_1024_x_700(qtbot, window: MainWindow, tmp_path: P
     w = window
     assert (w.width(), w.height()) == SIZE  # it fits: the window's minimum is no wider or taller
     assert _settled(qtbot, w) == []  # before any session
-    assert w.open_recording(SESSION, speed=8.0)
+    assert w.replay.open_recording(SESSION, speed=8.0)
     qtbot.waitUntil(lambda: w.calibration is not None, timeout=15000)
     start = next(m.time_s for m in read_recording(SESSION).markers if m.kind == "drill_start")
     w.engine.pause()
-    w.seek(start - 1.0)
+    w.replay.seek(start - 1.0)
     qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (start - 1.0)) < 0.05, timeout=5000)
     w.engine.resume()
-    qtbot.waitUntil(lambda: w.runner is not None and len(w.set_scores) >= 1
-                    and w.runner.status(w.engine.replay_clock.now_s()).phase == "hold", timeout=20000)
+    qtbot.waitUntil(lambda: w.drills.runner is not None and len(w.drills.set_scores) >= 1
+                    and w.drills.runner.status(w.engine.replay_clock.now_s()).phase == "hold", timeout=20000)
     w.engine.pause()
     assert w.feedback.banner.isVisible()
     problems = _settled(qtbot, w)
@@ -75,7 +75,7 @@ def test_nothing_is_clipped_at_1024_x_700(qtbot, window: MainWindow, tmp_path: P
     assert w.plots.width() >= 400 and w.feedback.width() >= 0.3 * SIZE[0]
     w.grab().save(str(tmp_path / "midset.png"))
     w.engine.resume()
-    qtbot.waitUntil(lambda: w.runner is None, timeout=30000)
+    qtbot.waitUntil(lambda: w.drills.runner is None, timeout=30000)
     assert w.feedback.summary.isVisible()
     assert _settled(qtbot, w) == []  # the set's summary in the feedback column
 
