@@ -104,7 +104,7 @@ def _replay_and_look(seconds: float, speed: float, recording: Path | None) -> tu
         try:
             window.resize(1280, 800)
             window.show()
-            if not window.open_recording(recording or demo_recording(), speed=speed):
+            if not window.replay.open_recording(recording or demo_recording(), speed=speed):
                 return "the recording did not open: " + "; ".join(window.errors_shown or boxes or ["no reason given"]), ""
             QTimer.singleShot(int(seconds * 1000), loop.quit)
             loop.exec()
