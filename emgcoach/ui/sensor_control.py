@@ -153,21 +153,22 @@ class SensorControl:
 
         QTimer.singleShot(200, done)
 
-    def connect_sensor(self, found: FoundSensor) -> None:
-        """Stream a scanned sensor: the first gets the lat left role, the second the glute right
-        (change them on the panel; the choice is remembered per device)."""
-        from emgcoach.ble.devices.registry import profile_for
-        from emgcoach.ble.link import BleSensorSource, sensor_channels
+    def connect_sensor(self, found: FoundSensor, role: tuple[str, str] | None = None) -> Channel:
+        """Stream a scanned sensor, its first channel on `role` (muscle, side); without one the first
+        sensor gets the lat left role and the second the glute right (change them on the panel; the
+        choice is remembered per device). Returns the (stream, channel) the role is on."""
+        from emgcoach.ble.sensor_setup import add_sensor
 
         w = self.window
         engine = w.engine
         if engine is None or engine.replay_clock is not None:
             engine = w.new_engine()
-        profile = profile_for(found.kind)
-        muscle, side = (("latissimus_dorsi", "left"), ("gluteus_maximus", "right"))[min(engine.n_streams, 1)]
-        channels = sensor_channels(profile, muscle, side)
-        engine.add_source(BleSensorSource(found.address, profile, channels, clock=engine.clock_s, name=found.name))
+        muscle, side = role or ((LAT, "left"), (GLUTE, "right"))[min(engine.n_streams, 1)]
+        add_sensor(engine, found.address, found.kind, muscle, side, name=found.name)
+        stream = engine.n_streams - 1
         self.load_roles(engine)
+        if role is not None:  # said by the user for this sensor: it wins over what was remembered
+            self.role_changed(stream, 0, muscle, side)
         w.status.setText(f"Connecting to {found.name or found.address}...")
         if engine is not self._sensor_engine:  # a new session: its sensors replace the remembered ones
             self._sensor_engine, self._session_sensors = engine, []
@@ -176,6 +177,7 @@ class SensorControl:
             self._session_sensors.append(entry)
         self.settings.setValue("last_sensors", list(self._session_sensors))
         w.devices.set_last_sensors([])  # connected: nothing to reconnect
+        return (stream, 0)
 
     def last_sensors(self) -> list[str]:
         """The remembered sensors as "kind|address|name" (QSettings gives a str for a one-item list);
