@@ -206,87 +206,129 @@ class OnsetDetector:
         n, n_ch = a.shape
         if self.active is None:
             self._init(n_ch, first_index)
-        assert self.active is not None and self._up is not None and self._down is not None
-        assert self._last is not None and self._hist is not None
+        assert self._up is not None and self._down is not None
         if n == 0:
             return []
+        released: list[tuple[int, int, str]] = []
         if self._next_index is not None and first_index != self._next_index:
-            # samples were lost (or the count restarted): runs do not span the gap, no search reaches back
-            for st in (self._up, self._down):
-                st[1] = st[0].copy()
-                st[2][:] = first_index
-            self._last[:] = first_index
-            released = self._release(np.inf)  # no dip is merged across lost samples
-        else:
-            released = []
+            released = self._close_gap(first_index)
         self._next_index = first_index + n
+        # checked inline, built in a method only when needed: a 20-sample chunk should pay no extra call
         if self._thresholds_ch is None or len(self._thresholds_ch[0]) != n_ch:
-            self._thresholds_ch = tuple(  # type: ignore[assignment]
-                np.array(np.broadcast_to(t, (n_ch,)), dtype=float)
-                for t in (self.threshold_uv, self.off_threshold_uv, self.mean_uv, self.sd_uv)
-            )
+            self._spread_thresholds(n_ch)
         assert self._thresholds_ch is not None
         t_on, t_off, mean, sd = self._thresholds_ch
         if len(self._ev_index) < n * n_ch + n_ch:
-            size = n * n_ch + n_ch
-            self._ev_index = np.empty(size, dtype=np.int64)
-            self._ev_channel = np.empty(size, dtype=np.int64)
-            self._ev_onset = np.empty(size, dtype=bool)
+            self._grow_event_room(n * n_ch + n_ch)
         # candidates: runs above the onset threshold (min_on) and runs below the offset threshold (min_off)
         cands = self._run(a, t_on, first_index, self.min_on, 1, self._up, True)
         cands += self._run(a, t_off, first_index, 1, self.min_off, self._down, False)
-        hist = self._hist
-        h = self._hist_len
         ext = None
         events: list[tuple[int, int, str]] = []
         if cands:
-            cands.sort()
-            ext = np.concatenate([hist, a], axis=0) if h else a  # ext[j] is absolute index first_index - h + j
-            base = first_index - h
-            for idx, c, is_onset in cands:
-                if is_onset == bool(self.active[c]) or idx < self._last[c]:
-                    continue  # an onset while on, an offset while off: not a change of state
-                self.active[c] = is_onset
-                lo = max(int(self._last[c]), idx - self.max_back)
-                self._last[c] = idx
-                at = idx
-                if self.start_k is not None:
-                    col = ext[:, c]
-                    if is_onset:  # back to where the envelope last stood at or below the start level
-                        rise = float(np.max(col[idx - base : idx + self.min_on - base])) - mean[c]
-                        level_sd = self.start_k
-                        if sd[c] > 0:
-                            level_sd = min(self.k, max(self.start_k, self.start_fraction * rise / sd[c]))
-                        self._level[c] = level = mean[c] + level_sd * sd[c]
-                        below = np.flatnonzero(col[lo - base : idx - base] <= level)
-                        # no foot within the bound (a slow ramp, or a step up from a raised level): the
-                        # crossing itself, which is where a slow ramp's timing is least uncertain
-                        at = lo + int(below[-1]) + 1 if len(below) else idx
-                    else:  # from the last drop below the onset threshold, the first sample at the start level
-                        above = np.flatnonzero(col[lo - base : idx - base] > t_on[c])
-                        drop = lo + int(above[-1]) + 1 if len(above) else idx
-                        end = idx + self.min_off  # the confirming sample is idx + min_off - 1
-                        low = np.flatnonzero(col[drop - base : end - base] <= self._level[c])
-                        at = drop + int(low[0]) if len(low) else drop
-                if not is_onset:  # (nothing is held here: the onset before released or merged it)
-                    self._held[c] = at
-                elif self._held[c] >= 0 and at - self._held[c] < self.min_off:
-                    self._held[c] = -1  # a dip shorter than the minimum off-time: one burst, not two
-                else:
-                    events += self._release(np.inf, c)
-                    events.append((max(0, at - self.delay), c, "onset"))
-        if h:  # keep the last h samples for the next chunk's searches
-            if n >= h:
-                hist[:] = a[n - h :]
-            elif ext is not None:
-                hist[:] = ext[len(ext) - h :]
-            else:
-                hist[: h - n] = hist[n:]
-                hist[h - n :] = a
+            h = self._hist_len
+            ext = np.concatenate([self._hist, a], axis=0) if h else a  # ext[j] is absolute index first_index - h + j
+            events = self._switch(sorted(cands), ext, first_index - h, t_on, mean, sd)
+        if self._hist_len:
+            self._keep_history(a, ext)
         # a held offset is final once any onset still to come would be timed at least min_off after it:
         # a run not yet confirmed began within min_on of the end, and is traced back at most max_back
         events += released + self._release(first_index + n - self.min_on - self.max_back - self.min_off)
         return self._events(events)
+
+    def _close_gap(self, first_index: int) -> list[tuple[int, int, str]]:
+        """Samples were lost (or the count restarted) before `first_index`: end the runs in progress, let
+        no search reach back across the gap, and release the held offsets (no dip is merged across lost
+        samples)."""
+        assert self._up is not None and self._down is not None and self._last is not None
+        for st in (self._up, self._down):
+            st[1] = st[0].copy()
+            st[2][:] = first_index
+        self._last[:] = first_index
+        return self._release(np.inf)
+
+    def _spread_thresholds(self, n_ch: int) -> None:
+        """Onset and offset thresholds, rest mean and SD (µV) as one float array each over `n_ch` channels."""
+        self._thresholds_ch = tuple(  # type: ignore[assignment]
+            np.array(np.broadcast_to(t, (n_ch,)), dtype=float)
+            for t in (self.threshold_uv, self.off_threshold_uv, self.mean_uv, self.sd_uv)
+        )
+
+    def _grow_event_room(self, size: int) -> None:
+        """Room for `size` events from the compiled kernel (a chunk's samples x channels, plus channels)."""
+        self._ev_index = np.empty(size, dtype=np.int64)
+        self._ev_channel = np.empty(size, dtype=np.int64)
+        self._ev_onset = np.empty(size, dtype=bool)
+
+    def _switch(self, cands: list[tuple[int, int, bool]], ext: np.ndarray, base: int, t_on: np.ndarray,
+                mean: np.ndarray, sd: np.ndarray) -> list[tuple[int, int, str]]:
+        """Apply the candidate runs (index, channel, is_onset; sorted by index) that change a channel's
+        state; return the events they release. ext: the kept history and this chunk, ext[j] at absolute
+        index base + j; t_on, mean, sd: per channel (µV)."""
+        assert self.active is not None and self._last is not None
+        events: list[tuple[int, int, str]] = []
+        for idx, c, is_onset in cands:
+            if is_onset == bool(self.active[c]) or idx < self._last[c]:
+                continue  # an onset while on, an offset while off: not a change of state
+            self.active[c] = is_onset
+            lo = max(int(self._last[c]), idx - self.max_back)
+            self._last[c] = idx
+            at = idx
+            if self.start_k is not None:
+                if is_onset:
+                    at = self._onset_foot(ext[:, c], base, lo, idx, c, mean[c], sd[c])
+                else:
+                    at = self._offset_end(ext[:, c], base, lo, idx, c, t_on[c])
+            events += self._settle(c, at, is_onset)
+        return events
+
+    def _onset_foot(self, col: np.ndarray, base: int, lo: int, idx: int, c: int, mean: float, sd: float) -> int:
+        """Where the excursion confirmed as an onset at `idx` began (absolute index): the sample after the
+        envelope last stood at or below this burst's start level, searched back to `lo`; the level (µV) is
+        kept for the burst's offset. col: channel c's envelope, col[j] at absolute index base + j."""
+        assert self.start_k is not None
+        rise = float(np.max(col[idx - base : idx + self.min_on - base])) - mean
+        level_sd = self.start_k
+        if sd > 0:
+            level_sd = min(self.k, max(self.start_k, self.start_fraction * rise / sd))
+        self._level[c] = level = mean + level_sd * sd
+        below = np.flatnonzero(col[lo - base : idx - base] <= level)
+        # no foot within the bound (a slow ramp, or a step up from a raised level): the crossing itself,
+        # which is where a slow ramp's timing is least uncertain
+        return lo + int(below[-1]) + 1 if len(below) else idx
+
+    def _offset_end(self, col: np.ndarray, base: int, lo: int, idx: int, c: int, t_on: float) -> int:
+        """Where the burst whose offset is confirmed at `idx` ended (absolute index): from its last drop below
+        the onset threshold `t_on`, the first sample at or below the burst's start level."""
+        above = np.flatnonzero(col[lo - base : idx - base] > t_on)
+        drop = lo + int(above[-1]) + 1 if len(above) else idx
+        end = idx + self.min_off  # the confirming sample is idx + min_off - 1
+        low = np.flatnonzero(col[drop - base : end - base] <= self._level[c])
+        return drop + int(low[0]) if len(low) else drop
+
+    def _settle(self, c: int, at: int, is_onset: bool) -> list[tuple[int, int, str]]:
+        """A change of channel c's state timed at `at`: hold an offset back (a dip may follow), merge an
+        onset within min_off of the held offset into one burst, else release that offset and the onset."""
+        assert self._held is not None
+        if not is_onset:  # (nothing is held here: the onset before released or merged it)
+            self._held[c] = at
+            return []
+        if self._held[c] >= 0 and at - self._held[c] < self.min_off:
+            self._held[c] = -1  # a dip shorter than the minimum off-time: one burst, not two
+            return []
+        return [*self._release(np.inf, c), (max(0, at - self.delay), c, "onset")]
+
+    def _keep_history(self, a: np.ndarray, ext: np.ndarray | None) -> None:
+        """Keep the last _hist_len envelope samples for the next chunk's searches (ext: history and chunk
+        together, when this chunk made it)."""
+        hist, h, n = self._hist, self._hist_len, len(a)
+        if n >= h:
+            hist[:] = a[n - h :]
+        elif ext is not None:
+            hist[:] = ext[len(ext) - h :]
+        else:
+            hist[: h - n] = hist[n:]
+            hist[h - n :] = a
 
     def flush(self) -> list[OnsetEvent]:
         """The offsets still held back to see whether a dip follows (end of the signal)."""
