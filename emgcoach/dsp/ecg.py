@@ -151,17 +151,9 @@ def _no(beats: int, message: str, ratio: float = 0.0, rest_s: float = 0.0, regul
     return EcgReport(False, None, beats, ratio, message, rest_s, regular)
 
 
-def detect_ecg(x: np.ndarray, rate_hz: float, min_duration_s: float = 5.0) -> EcgReport:
-    """Look for regular, isolated QRS-like spikes at 40-200 bpm on the rest stretches of raw or
-    band-passed EMG (µV, 1-D, or the first channel of a 2-D array) of at least `min_duration_s` (s),
-    with at least half that much rest."""
-    a = np.asarray(x, dtype=np.float64)
-    x = a[:, 0] if a.ndim == 2 else a.ravel()
-    rate = float(rate_hz)
-    if rate < MIN_RATE_HZ:
-        return _no(0, f"Sample rate too low to check for ECG (needs {MIN_RATE_HZ:g} Hz)")
-    if len(x) < min_duration_s * rate or not np.all(np.isfinite(x)):
-        return _no(0, "Too short to check for ECG")
+def _cleaned_with_rest(x: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x without wander below 1 Hz and, when found at rest, mains hum; its 60-250 Hz EMG band, zero-phase;
+    the rest mask, per sample) for one channel of µV at `rate` Hz."""
     x = signal.sosfiltfilt(signal.butter(1, 1.0, "highpass", fs=rate, output="sos"), x - x.mean())  # wander
     emg_sos = signal.butter(2, (EMG_BAND_HZ[0], min(EMG_BAND_HZ[1], 0.45 * rate)), "bandpass", fs=rate, output="sos")
     hi = signal.sosfiltfilt(emg_sos, x)
@@ -170,11 +162,12 @@ def detect_ecg(x: np.ndarray, rate_hz: float, min_duration_s: float = 5.0) -> Ec
     if mains:  # hum leaks into the QRS band and raises the noise floor; the pipeline notches it too
         x = signal.sosfiltfilt(Notch(rate, mains).sos, x)
         hi = signal.sosfiltfilt(emg_sos, x)
-    rest_s = float(rest.sum()) / rate
-    if rest_s < 0.5 * min_duration_s:
-        return _no(0, "Too little rest to check for ECG", rest_s=rest_s)
-    y = np.abs(signal.sosfiltfilt(signal.butter(2, QRS_BAND_HZ, "bandpass", fs=rate, output="sos"), x))
-    sigma = 1.4826 * float(np.median(y[rest])) + 1e-12
+    return x, hi, rest
+
+
+def _qrs_spikes(y: np.ndarray, hi: np.ndarray, rest: np.ndarray, rate: float, sigma: float) -> np.ndarray:
+    """Sample indices of the isolated, QRS-like spikes at rest (steps 2 and 3 of the module docstring).
+    y: the rectified 8-40 Hz band, hi: the 60-250 Hz band (µV), sigma: y's robust SD at rest."""
     lo_bg, hi_bg = float(np.median(y[rest] ** 2)), float(np.median(hi[rest] ** 2))
     at_rest = y.copy()
     at_rest[~rest] = 0.0
@@ -190,22 +183,53 @@ def detect_ecg(x: np.ndarray, rate_hz: float, min_duration_s: float = 5.0) -> Ec
         if np.mean(y[seg] ** 2) - lo_bg <= np.mean(hi[seg] ** 2) - hi_bg:
             continue  # its energy is EMG's (above 60 Hz), not a QRS's
         spikes.append(p)
-    s = np.asarray(spikes, dtype=np.int64)
+    return np.asarray(spikes, dtype=np.int64)
+
+
+def _rest_rr(spikes: np.ndarray, rest: np.ndarray, rate: float) -> np.ndarray:
+    """RR intervals (s) between consecutive spikes of the same rest stretch (no contraction in between)."""
+    run_id = np.cumsum(np.concatenate([[0], (~rest[1:] & rest[:-1]).astype(np.int64)]))
+    same = run_id[spikes[1:]] == run_id[spikes[:-1]]
+    return (np.diff(spikes) / rate)[same]
+
+
+def _rhythm(rr: np.ndarray) -> tuple[float, float]:
+    """(beat period in s, share of RR intervals within 15 % of a whole multiple of it): the period NaN when
+    there is none, the share 0 when fewer than 4 intervals are within 3.5 periods."""
+    period = _beat_period(rr)
+    if not np.isfinite(period):
+        return period, 0.0
+    rr = rr[rr <= (MAX_MULTIPLE + 0.5) * period]
+    if len(rr) < 4:
+        return period, 0.0
+    k = np.clip(np.round(rr / period), 1, MAX_MULTIPLE)
+    return period, float(np.mean(np.abs(rr - k * period) <= RR_TOLERANCE * period))
+
+
+def detect_ecg(x: np.ndarray, rate_hz: float, min_duration_s: float = 5.0) -> EcgReport:
+    """Look for regular, isolated QRS-like spikes at 40-200 bpm on the rest stretches of raw or
+    band-passed EMG (µV, 1-D, or the first channel of a 2-D array) of at least `min_duration_s` (s),
+    with at least half that much rest."""
+    a = np.asarray(x, dtype=np.float64)
+    x = a[:, 0] if a.ndim == 2 else a.ravel()
+    rate = float(rate_hz)
+    if rate < MIN_RATE_HZ:
+        return _no(0, f"Sample rate too low to check for ECG (needs {MIN_RATE_HZ:g} Hz)")
+    if len(x) < min_duration_s * rate or not np.all(np.isfinite(x)):
+        return _no(0, "Too short to check for ECG")
+    x, hi, rest = _cleaned_with_rest(x, rate)
+    rest_s = float(rest.sum()) / rate
+    if rest_s < 0.5 * min_duration_s:
+        return _no(0, "Too little rest to check for ECG", rest_s=rest_s)
+    y = np.abs(signal.sosfiltfilt(signal.butter(2, QRS_BAND_HZ, "bandpass", fs=rate, output="sos"), x))
+    sigma = 1.4826 * float(np.median(y[rest])) + 1e-12
+    s = _qrs_spikes(y, hi, rest, rate, sigma)
     if len(s) < 5:
         return _no(len(s), "No ECG spikes found", rest_s=rest_s)
     ratio = float(np.median(y[s]) / sigma)
-    # RR only between spikes of one rest stretch (no contraction in between)
-    run_id = np.cumsum(np.concatenate([[0], (~rest[1:] & rest[:-1]).astype(np.int64)]))
-    same = run_id[s[1:]] == run_id[s[:-1]]
-    rr = (np.diff(s) / rate)[same]
-    period = _beat_period(rr)
+    period, regular = _rhythm(_rest_rr(s, rest, rate))
     if not np.isfinite(period):
         return _no(len(s), "No regular heartbeat found", ratio, rest_s)
-    rr = rr[rr <= (MAX_MULTIPLE + 0.5) * period]
-    if len(rr) < 4:
-        return _no(len(s), "No regular heartbeat found", ratio, rest_s)
-    k = np.clip(np.round(rr / period), 1, MAX_MULTIPLE)
-    regular = float(np.mean(np.abs(rr - k * period) <= RR_TOLERANCE * period))
     hr = 60.0 / period
     coverage = len(s) / (rest_s / period)  # beats found / beats expected over the rest time
     if not (regular >= MIN_REGULAR and coverage >= MIN_COVERAGE and 40.0 <= hr <= 200.0):
