@@ -15,6 +15,7 @@ time), which the recorder stores in the XDF's string stream for `emgcoach decode
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
@@ -29,6 +30,8 @@ from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
 
 if TYPE_CHECKING:  # bleak loads on the first connection
     from bleak import BleakClient
+
+logger = logging.getLogger(__name__)
 
 BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
@@ -182,7 +185,7 @@ class BleSensorSource:
     async def blocks(self) -> AsyncIterator[Block | Marker]:
         """Connect, stream, and reconnect with back-off until `close()`."""
         attempt = 0
-        last_arrival: float | None = None
+        last_arrival: float | None = None  # session time (s) of the last notification, None before any
         while not self._closing:
             try:
                 self._client = await self._connect()
@@ -190,14 +193,7 @@ class BleSensorSource:
                 raise
             except Exception as e:
                 if last_arrival is None:  # never streamed yet: say why at once, or after a few tries
-                    reason = _unavailable_reason(e)
-                    if reason is not None:
-                        raise BluetoothUnavailable(f"{self.address}: {reason}") from None
-                    if attempt + 1 >= FIRST_CONNECT_ATTEMPTS:
-                        raise EmgcoachError(
-                            f"{self.address}: could not connect after {FIRST_CONNECT_ATTEMPTS} tries "
-                            f"({e.__class__.__name__}: {e})"
-                        ) from None
+                    self._give_up_before_streaming(e, attempt)
                 wait = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
                 attempt += 1
                 await asyncio.sleep(wait)
@@ -205,48 +201,73 @@ class BleSensorSource:
             if self._closing:  # close() came while connecting, before this client existed: end it now
                 await self.close()
                 break
-            pending_lost = 0  # after a drop: the samples it missed, for the next Block's `lost`
-            if last_arrival is not None:  # back after a drop: the samples it missed are lost, not shifted
-                self.reconnects += 1
-                missed = int(round((self.clock() - last_arrival) * self.profile.rate_hz))
-                self.assembler.next_index += max(0, missed)
-                self.assembler.lost_samples += max(0, missed)
-                pending_lost = max(0, missed)
+            # back after a drop: the samples it missed, for the next Block's `lost`
+            pending_lost = 0 if last_arrival is None else self._skip_missed(last_arrival)
             attempt = 0
             announced = False  # 'streaming' is said at this connection's first notification
-            while True:
-                item = await self._queue.get()
-                if item is None:
-                    break
+            while (item := await self._queue.get()) is not None:
                 arrival, payload = item
                 last_arrival = arrival
                 if not announced:
                     announced = True
-                    self.state = "streaming"
-                    yield Marker(self.clock(), "state", {"stream": self._info.name, "state": "streaming"})
+                    yield self._now_streaming()
                 if self.capture:  # the raw notification, for `emgcoach decode` to replay later
                     yield Marker(arrival, "packet", {"stream": self._info.name, "kind": self.profile.kind, "hex": payload.hex()})
-                try:
-                    packets = self.decoder.decode(payload)
-                except DecodeError:
-                    continue
-                for block in self.assembler.add(packets, arrival):
+                for block in self._decode(payload, arrival):
                     if pending_lost:  # the first block after a drop says how many samples are missing before it
                         block = replace(block, lost=block.lost + pending_lost)
                         pending_lost = 0
                     yield block
             if self._closing:
                 break
-            dropped, self._client = self._client, None
-            if dropped is not None:  # the link is gone: this only releases the client's own D-Bus connection
-                try:
-                    await dropped.disconnect()
-                except Exception:
-                    pass
+            await self._release_dropped()
             self.state = "reconnecting"
             yield Marker(self.clock(), "gap", {"stream": self._info.name, "reason": "link dropped"})
             yield Marker(self.clock(), "state", {"stream": self._info.name, "state": "reconnecting"})
         self.state = "closed"
+
+    def _give_up_before_streaming(self, e: Exception, attempt: int) -> None:
+        """Raise for a first connection that failed (`attempt` failures before it): at once when this machine
+        has no usable Bluetooth, else once FIRST_CONNECT_ATTEMPTS have failed; otherwise return."""
+        reason = _unavailable_reason(e)
+        if reason is not None:
+            raise BluetoothUnavailable(f"{self.address}: {reason}") from None
+        if attempt + 1 >= FIRST_CONNECT_ATTEMPTS:
+            raise EmgcoachError(
+                f"{self.address}: could not connect after {FIRST_CONNECT_ATTEMPTS} tries ({e.__class__.__name__}: {e})"
+            ) from None
+
+    def _skip_missed(self, last_arrival: float) -> int:
+        """Back after a drop: count the samples missed since `last_arrival` (session s) as lost, so the
+        sensor's samples continue on the session clock instead of shifting; return that count."""
+        self.reconnects += 1
+        missed = max(0, int(round((self.clock() - last_arrival) * self.profile.rate_hz)))
+        self.assembler.next_index += missed
+        self.assembler.lost_samples += missed
+        return missed
+
+    def _now_streaming(self) -> Marker:
+        """This connection's first notification has arrived: the source is streaming."""
+        self.state = "streaming"
+        return Marker(self.clock(), "state", {"stream": self._info.name, "state": "streaming"})
+
+    def _decode(self, payload: bytes, arrival: float) -> list[Block]:
+        """One notification's samples as Blocks (arrival: session time in s); none when it does not decode."""
+        try:
+            packets = self.decoder.decode(payload)
+        except DecodeError as e:  # a corrupt or foreign notification: skipped, the stream goes on
+            logger.debug("%s: notification not decoded (%s)", self.address, e)
+            return []
+        return self.assembler.add(packets, arrival)
+
+    async def _release_dropped(self) -> None:
+        """The link is gone: disconnect its client, which only releases the client's own D-Bus connection."""
+        dropped, self._client = self._client, None
+        if dropped is not None:
+            try:
+                await dropped.disconnect()
+            except Exception:  # already gone with the link: nothing else to release
+                logger.debug("%s: releasing the dropped client", self.address, exc_info=True)
 
     async def close(self) -> None:
         self._closing = True
