@@ -24,11 +24,16 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats
 
-from emgcoach.coach.scoring import RepScore
+from emgcoach.coach.scoring import MIN_REP_S, RepScore, pair_bursts
+from emgcoach.dsp.spectral_fatigue import Spectrum, stretch_spectrum
+
+if TYPE_CHECKING:
+    from emgcoach.analysis import ChannelResult
 
 logger = logging.getLogger(__name__)
 
@@ -165,3 +170,18 @@ def live_text(reps: Sequence[RepScore]) -> str:
         return ""
     n = max(t.n_reps for t in fatigue.trends.values() if t is not None)
     return f"MDF {' · '.join(parts)} %/rep ({n} reps)" + (": fatigue?" if fatigue.flag else "")
+
+
+def burst_spectra(channel: ChannelResult, min_s: float = MIN_REP_S) -> list[tuple[float, float, Spectrum]]:
+    """(onset s, offset s, spectrum) of each burst of an analysed channel at least `min_s` long, over
+    the onset detector's onset-to-offset: a recording without drills (the real recordings the README's
+    figures come from) has bursts but no reps. A channel with no signal has none."""
+    if channel.no_signal:
+        return []
+    out = []
+    for on, off in pair_bursts(channel.onsets_s, channel.offsets_s, min_s):
+        i0 = int(np.searchsorted(channel.times_s, on, side="left"))
+        i1 = int(np.searchsorted(channel.times_s, off, side="right"))
+        out.append((on, off, stretch_spectrum(None if channel.filtered_uv is None else channel.filtered_uv[i0:i1],
+                                              channel.rate_hz, channel.band_hz, channel.notch_hz)))
+    return out

@@ -103,6 +103,10 @@ class SessionReps:
     def to_list(self) -> list[dict]:
         return [r.to_dict() for r in self.reps]
 
+    def fatigue_lines(self) -> list[str]:
+        """One line per set with reps: its fatigue verdict and each muscle's MDF slope (%/rep)."""
+        return [s.fatigue_line() for s in self.sets if s.fatigue is not None]
+
     @property
     def source_note(self) -> str:
         """'as scored live', 're-scored with today's rules' or 'scored now: no live verdicts in the file',

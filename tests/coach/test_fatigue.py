@@ -7,17 +7,21 @@ to 1.0 %/rep of it, the mean of four seeds to 0.35 %/rep."""
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from emgcoach.analysis import analyze
 from emgcoach.coach.drills import load_library
 from emgcoach.coach.fatigue import (
     FATIGUE_THRESHOLD_PCT_PER_REP,
     MIN_FATIGUE_REPS,
+    burst_spectra,
     live_text,
     mdf_trend,
     set_fatigue,
@@ -26,6 +30,7 @@ from emgcoach.coach.runner import DrillRunner
 from emgcoach.coach.scoring import RepScore
 from emgcoach.coach.session_analysis import analyze_with_reps
 from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
+from emgcoach.io.open import read_recording
 from tests.fatigue_signal import RATE, fatigued_set
 
 LIB = load_library(include_user=False)
@@ -167,10 +172,50 @@ def test_an_old_live_verdict_without_spectra_gets_them_from_the_file(tmp_path) -
     blank = {"median_freq_hz": {"lat": None, "glute": None}, "mean_freq_hz": {"lat": None, "glute": None},
              "rms_uv": {"lat": None, "glute": None}, "spectrum_note": {"lat": None, "glute": None}}
     live = write_live_set(tmp_path / "old.xdf", verdict_changes={i: blank for i in range(8)})
-    from emgcoach.io.open import read_recording
-
     _, scored = analyze_with_reps(read_recording(live.path))
     assert [r.hit for r in scored.reps] == [s.hit for s in live.shown]
     for got, shown in zip(scored.reps, live.shown):
         assert got.median_freq_hz["glute"] == pytest.approx(shown.median_freq_hz["glute"], rel=0.02)
     assert replace(scored.reps[0], index=0).has_spectra
+
+
+RECORDINGS = Path(__file__).resolve().parents[2] / "recordings"
+
+
+@pytest.mark.parametrize(("name", "each", "median"), [
+    ("biosppy/emg_1.txt", (50.0, 170.0), (80.0, 120.0)),  # 9 bursts: 72-163 Hz, median 97
+    ("uci_lower_limb/5Npie.txt", (40.0, 110.0), (50.0, 95.0)),  # 4 thigh muscles, 3-6 bursts each: 45-100 Hz
+])
+def test_real_bursts_have_surface_emg_median_frequencies(name: str, each: tuple, median: tuple) -> None:
+    """Real surface EMG (not simulated): every burst's MDF in a plausible range for surface EMG, their
+    median where surface EMG usually lies (50-150 Hz), and the mean frequency above the median (the
+    spectrum's long upper tail)."""
+    result = analyze(read_recording(RECORDINGS / name))
+    found = []
+    for c in result.channels:
+        for _, _, s in burst_spectra(c):
+            assert s.missing is None, s.note
+            assert each[0] < s.median_hz < each[1] and s.mean_hz > s.median_hz and s.rms_uv > 1.0
+            found.append(s.median_hz)
+    assert len(found) >= 9 and median[0] < float(np.median(found)) < median[1]
+
+
+def test_analyze_json_and_text_carry_the_reps_spectra_and_each_sets_fatigue(capsys: pytest.CaptureFixture) -> None:
+    from emgcoach.cli import main
+
+    path = str(RECORDINGS / "drills" / "bird_dog.xdf")
+    assert main(["analyze", path, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    for r in d["reps"]:
+        for key in ("median_freq_hz", "mean_freq_hz", "rms_uv", "spectrum_note"):
+            assert set(r[key]) == {"lat", "glute"}
+        assert 80.0 < r["median_freq_hz"]["glute"] < 130.0 and r["spectrum_note"]["glute"] is None
+    (s,) = d["sets"]
+    f = s["fatigue"]
+    assert f["threshold_pct_per_rep"] == -1.0 and f["flag"] is False and f["muscles"]["lat"]["n_reps"] == 8
+    assert set(f["muscles"]["glute"]) >= {"slope_pct_per_rep", "r2", "n_reps", "first_hz", "last_hz"}
+    assert f["message"].startswith("No sign of fatigue")
+    assert main(["analyze", path]) == 0
+    text = capsys.readouterr().out
+    assert "Fatigue (median frequency over each set's reps):\n  bird_dog: No sign of fatigue" in text
+    assert "glute" in text.rsplit("Fatigue", 1)[1] and "8 reps)" in text
