@@ -90,6 +90,9 @@ class ChannelResult:
     no_signal: str = ""  # why the channel has no onsets, CCI or latency ("" when it has a signal)
     reference_uv: float = float("nan")  # peak dynamic level: highest 0.5 s mean of the envelope (µV)
     mvc: MuscleCalibration | None = None  # the recording's calibration of this muscle, if it has one
+    filtered_uv: np.ndarray | None = None  # the band-passed (and notched) signal on times_s, µV: reps' spectra
+    band_hz: tuple[float, float] = (20.0, 450.0)  # the band-pass it went through (Hz)
+    notch_hz: tuple[float, ...] = ()  # the mains lines notched (Hz)
 
     def normalised(self, basis: CciBasis) -> np.ndarray:
         """The envelope in %MVC (basis MVC) or in % of its reference level above rest (REFERENCE; 0
@@ -317,6 +320,9 @@ def _analyze_channel(spec: ChannelSpec, x: np.ndarray, times: np.ndarray, rate: 
         onset_method=method,
         no_signal=no_signal,
         reference_uv=best_window_mean(env, rate),
+        filtered_uv=out.filtered[:, 0],
+        band_hz=pipe.band_hz,
+        notch_hz=pipe.notch_hz,
     )
 
 

@@ -84,7 +84,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(analysis_dict(result, scored), allow_nan=False))
     else:
-        print(format_text(result, scored.source_note if scored is not None else ""))
+        text = format_text(result, scored.source_note if scored is not None else "")
+        fatigue = scored.fatigue_lines() if scored is not None else []
+        if fatigue:
+            text += "\nFatigue (median frequency over each set's reps):\n" + "\n".join(f"  {line}" for line in fatigue)
+        print(text)
     return 0
 
 

@@ -18,12 +18,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _session_line(r: dict) -> str:
-    """One session of a drill: reps (and whether it was stopped early), % on target, glute level, glute onset (ms)."""
+    """One session of a drill: reps (and whether it was stopped early), % on target, glute level, glute onset (ms),
+    and each muscle's median-frequency slope over the set (%/rep) when its reps have one."""
     lvl = "-" if r["glute_mean"] is None else f"{r['glute_mean']:.0f} {r['unit']}"
     lat = "-" if r["median_latency_ms"] is None else f"{r['median_latency_ms']:+.0f} ms"
     cut = "" if r["complete"] else " (stopped early" + (f", of {r['planned_reps']} planned)" if r["planned_reps"] else ")")
+    slopes = [f"{m} {v:+.1f}" for m, v in r["mdf_slope_pct_per_rep"].items() if v is not None]
+    mdf = f", MDF {' '.join(slopes)} %/rep" + (" (fatigue)" if r["fatigue"] else "") if slopes else ""
     return (f"  {r['started']}  session {r['session']}: {r['reps']} reps{cut}, {100 * r['hit_rate']:.0f} % on target, "
-            f"glute {lvl}, glute onset {lat}")
+            f"glute {lvl}, glute onset {lat}{mdf}")
 
 
 def cmd_history(args: argparse.Namespace) -> int:

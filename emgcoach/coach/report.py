@@ -2,8 +2,9 @@
 
 It holds who and when (pseudonym only), the drills, the envelopes of lat and glute over the session with
 each rep shaded (green on target, amber missed) and the target band, a table of the reps (glute onset
-latency ms, levels %MVC or µV, CCI, time in target, the cue), how many reps hit, where the reps come from
-(as scored live, re-scored with today's rules, or scored now), and notes. A set that was not recorded
+latency ms, levels %MVC or µV, CCI, time in target, each muscle's median frequency, the cue), how many
+reps hit, each set's fatigue line (its MDF slope per muscle and the verdict, `coach.fatigue`), where the
+reps come from (as scored live, re-scored with today's rules, or scored now), and notes. A set that was not recorded
 gets the same page from its scores alone, saying there is no trace (`write_set_report`).
 Drawn with matplotlib (Agg, no display); the HTML embeds the same figure as SVG, so it is one file. The
 table's long cues and headers wrap within their columns, in both.
@@ -26,6 +27,7 @@ import numpy as np
 from emgcoach.analysis import Analysis
 from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.drills import Drill, get_drill, load_library
+from emgcoach.coach.fatigue import set_fatigue
 from emgcoach.coach.recorded_sets import RepSource, is_verdict, on_file_clock
 from emgcoach.coach.scoring import GLUTE, LAT, RepScore
 from emgcoach.coach.session_analysis import SessionReps, SetSummary
@@ -82,6 +84,10 @@ class ReportData:
     def source_line(self) -> str:
         """Where the reps come from, in words ('as scored live', 're-scored with today's rules', ...)."""
         return f"Reps {self.scored.source_note}"
+
+    def fatigue_lines(self) -> list[str]:
+        """Each set's fatigue verdict with its muscles' MDF slopes (%/rep), one line a set."""
+        return self.scored.fatigue_lines()
 
     def summary(self) -> str:
         hits = sum(r.hit for r in self.reps)
@@ -156,15 +162,18 @@ def _row(r: RepScore) -> list[str]:
     lv = r.mean_pct_mvc if r.calibrated else r.mean_uv
     fmt = (lambda v: "-" if v is None or not np.isfinite(v) else f"{v:.0f}")
     cci = "-" if r.cci is None or not np.isfinite(r.cci) else f"{r.cci:.2f}"
+    mdf = f"{fmt(r.median_freq_hz.get('lat'))}/{fmt(r.median_freq_hz.get('glute'))}"
     return [str(r.index + 1), f"{r.start_s:.1f}", lat, fmt(lv["lat"]), fmt(lv["glute"]), cci,
-            f"{100 * r.time_in_target:.0f} %", "yes" if r.hit else "no", r.cue or "-"]
+            f"{100 * r.time_in_target:.0f} %", mdf, "yes" if r.hit else "no", r.cue or "-"]
 
 
-HEADER = ["rep", "start s", "glute lag ms", "lat", "glute", "CCI", "in target", "hit", "cue"]
+# MDF: each muscle's median frequency over its active part of the rep (Hz), lat/glute: its fall over the
+# set is the fatigue line under the summary
+HEADER = ["rep", "start s", "glute lag ms", "lat", "glute", "CCI", "in target", "MDF Hz lat/glute", "hit", "cue"]
 HIT_COLUMN = HEADER.index("hit")
 # PDF column widths (pt, of the 524 pt between the page's margins): the figures' columns just fit their
 # headers wrapped onto two lines ('glute' over '%MVC'); the cue takes the rest and wraps
-PDF_COLUMNS_PT = (22.0, 34.0, 46.0, 34.0, 36.0, 28.0, 38.0, 22.0)
+PDF_COLUMNS_PT = (22.0, 34.0, 46.0, 34.0, 36.0, 28.0, 38.0, 44.0, 22.0)
 PDF_FONT_PT = 7.0
 PDF_PAD_PT = 2.5  # inside each cell, each side
 PDF_LINE = 1.25  # line height in font sizes
@@ -228,7 +237,8 @@ def write_html(data: ReportData, path: Path) -> Path:
     )
     notes = html.escape(data.notes) if data.notes else "-"
     recording = f"recording {Path(data.recording).name}" if data.recording else "not recorded"
-    widths = "".join(f'<col style="width:{w}">' for w in ("5%", "7%", "10%", "8%", "8%", "6%", "8%", "5%", "43%"))
+    widths = "".join(f'<col style="width:{w}">' for w in ("5%", "7%", "10%", "8%", "8%", "6%", "8%", "10%", "5%", "33%"))
+    fatigue = "".join(f'<div class="fatigue">{html.escape(line)}</div>' for line in data.fatigue_lines())
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>emgcoach session report: {html.escape(data.person)}</title>
 <style>
@@ -237,6 +247,7 @@ body {{ font-family: sans-serif; font-size: 10pt; color: #222; max-width: 190mm;
 h1 {{ font-size: 15pt; margin: 0 0 2mm; }}
 .meta {{ color: #555; margin-bottom: 3mm; }}
 .summary {{ font-size: 12pt; font-weight: bold; margin: 2mm 0; }}
+.fatigue {{ margin: 0 0 2mm; }}
 .notrace {{ border: 1px dashed #bbb; color: #555; padding: 8mm; text-align: center; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 8.5pt; table-layout: fixed; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 1mm 1.5mm; text-align: left; vertical-align: top;
@@ -250,6 +261,7 @@ svg {{ width: 100%; height: auto; }}
 <div class="meta">Client {html.escape(data.person)} &middot; {html.escape(data.when)} &middot; {html.escape(recording)}
 &middot; {html.escape(data.scored.calibration_note)} &middot; {html.escape(data.source_line)}</div>
 <div class="summary">{html.escape(data.summary())}</div>
+{fatigue}
 {trace}
 <table><colgroup>{widths}</colgroup><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
 <h2 style="font-size:11pt">Notes</h2><p>{notes}</p>
@@ -280,6 +292,7 @@ def write_pdf(data: ReportData, path: Path) -> Path:
     fig.text(0.06, 0.94, f"Client {data.person} · {data.when} · {recording}", fontsize=8.5, color="#555", va="top")
     fig.text(0.06, 0.925, f"{data.scored.calibration_note} · {data.source_line}", fontsize=8.5, color="#555", va="top")
     fig.text(0.06, 0.90, data.summary(), fontsize=11, weight="bold", va="top")
+    _pdf_fatigue(fig, data, top=0.882)
     if data.analysis is not None:  # the envelope plot, drawn by the same code as the HTML's
         plot = _figure(data)
         buf = io.BytesIO()
@@ -287,7 +300,7 @@ def write_pdf(data: ReportData, path: Path) -> Path:
         buf.seek(0)
         import matplotlib.image as mpimg
 
-        ax_img = fig.add_axes((0.04, 0.55, 0.92, 0.33))
+        ax_img = fig.add_axes((0.04, 0.55, 0.92, 0.31))
         ax_img.imshow(mpimg.imread(buf))
         ax_img.axis("off")
     else:
@@ -308,6 +321,19 @@ def write_pdf(data: ReportData, path: Path) -> Path:
     with private_file(path) as f:
         fig.savefig(f, format="pdf")
     return path
+
+
+FATIGUE_LINES = 2  # sets' fatigue lines the PDF has room for under the summary (the HTML has them all)
+
+
+def _pdf_fatigue(fig: Figure, data: ReportData, top: float) -> None:
+    """The sets' fatigue lines under the summary, each wrapped to the page's width, at most FATIGUE_LINES."""
+    room_pt = 0.88 * fig.get_figwidth() * 72.0
+    lines = [part for line in data.fatigue_lines() for part in wrap_to_width(line, room_pt, size_pt=8.0)]
+    if len(lines) > FATIGUE_LINES:
+        lines = [*lines[: FATIGUE_LINES - 1], "... (every set's fatigue line in the HTML report)"]
+    if lines:
+        fig.text(0.06, top, "\n".join(lines), fontsize=8.0, va="top", linespacing=1.3)
 
 
 def _pdf_table(fig: Figure, data: ReportData, top: float, bottom: float, left: float = 0.06, right: float = 0.94) -> int:
@@ -474,7 +500,7 @@ def write_set_report(
         note = "not calibrated: levels in µV only"
     start, end = min(r.start_s for r in scores), max(r.end_s for r in scores)
     summary = SetSummary(drill.id, start, end, RepSource.LIVE, len(scores), sum(r.hit for r in scores), drill.reps,
-                         len(scores) >= drill.reps)
+                         len(scores) >= drill.reps, fatigue=set_fatigue(scores))
     scored = SessionReps(list(scores), calibration if calibrated else None, note, [(drill, start, end)],
                          RepSource.LIVE, [summary])
     when = started_at or datetime.now().isoformat(timespec="seconds")

@@ -72,7 +72,10 @@ class _Muscle:
 
     def __init__(self, stream: int, channel: int) -> None:
         self.stream, self.channel = stream, channel
-        self._chunks: deque[tuple[np.ndarray, np.ndarray]] = deque()  # (times s, envelope µV) per block
+        # (times s, envelope µV, band-passed µV or None) per block
+        self._chunks: deque[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = deque()
+        self.band_hz: tuple[float, float] = (20.0, 450.0)  # the stream's band-pass and notches (Hz), for spectra
+        self.notch_hz: tuple[float, ...] = ()
         self.rest_onset: list[tuple[int, np.ndarray]] = []  # (first index, onset envelope) in the rest window
         self.rest_env: list[np.ndarray] = []
         self.detector: OnsetDetector | None = None
@@ -83,19 +86,23 @@ class _Muscle:
         self.rest_sd_uv = float("nan")
         self.rest_end: float | None = None  # set when its data began too late for the set-up phase
 
-    def keep(self, t: np.ndarray, env: np.ndarray) -> None:
-        """Remember a block; blocks older than HISTORY_S are let go. Nothing is copied per block: the
-        history is joined only when a rep is scored (`history`)."""
-        self._chunks.append((t, env))
+    def keep(self, t: np.ndarray, env: np.ndarray, filtered: np.ndarray | None = None) -> None:
+        """Remember a block (its band-passed signal too, for the reps' spectra); blocks older than
+        HISTORY_S are let go. Nothing is copied per block: the history is joined only when a rep is
+        scored (`history`)."""
+        self._chunks.append((t, env, filtered))
         while self._chunks and self._chunks[0][0][-1] < t[-1] - HISTORY_S:
             self._chunks.popleft()
         self.last_t = float(t[-1])
 
-    def history(self) -> tuple[np.ndarray, np.ndarray]:
-        """(times s, envelope µV) of the last HISTORY_S."""
+    def history(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(times s, envelope µV, band-passed µV) of the last HISTORY_S; the band-passed signal is None
+        unless every block kept brought it."""
         if not self._chunks:
-            return np.empty(0), np.empty(0)
-        return np.concatenate([c[0] for c in self._chunks]), np.concatenate([c[1] for c in self._chunks])
+            return np.empty(0), np.empty(0), None
+        filtered = [c[2] for c in self._chunks]
+        joined = None if any(f is None for f in filtered) else np.concatenate(filtered)  # type: ignore[arg-type]
+        return np.concatenate([c[0] for c in self._chunks]), np.concatenate([c[1] for c in self._chunks]), joined
 
 
 class DrillRunner:
@@ -167,9 +174,13 @@ class DrillRunner:
 
     # ------------------------------------------------------------------ data in
 
-    def feed(self, stream: int, t0: float, first_index: int, rate_hz: float, envelope: np.ndarray, onset_envelope: np.ndarray) -> list[RunnerEvent]:
+    def feed(self, stream: int, t0: float, first_index: int, rate_hz: float, envelope: np.ndarray, onset_envelope: np.ndarray,
+             filtered: np.ndarray | None = None, band_hz: tuple[float, float] = (20.0, 450.0),
+             notch_hz: tuple[float, ...] = ()) -> list[RunnerEvent]:
         """One processed block of `stream` (envelopes (n, channels) in µV, first sample at session time
-        t0); returns the events it completes, in time order."""
+        t0; `filtered`: the band-passed signal (n, channels) in µV, through `band_hz` and the notches at
+        `notch_hz` (Hz), for the reps' spectra: without it they have none); returns the events it
+        completes, in time order."""
         n = len(envelope)
         if n == 0 or self.done:
             return []
@@ -183,7 +194,8 @@ class DrillRunner:
                 continue
             env = np.asarray(envelope[:, mus.channel], dtype=np.float64)
             onset_env = np.asarray(onset_envelope[:, mus.channel], dtype=np.float64)
-            mus.keep(t, env)
+            mus.keep(t, env, None if filtered is None else np.asarray(filtered[:, mus.channel], dtype=np.float64))
+            mus.band_hz, mus.notch_hz = band_hz, notch_hz
             warm: list = []
             if mus.detector is None:
                 warm = self._collect_rest(name, mus, t, env, onset_env, rate_hz, first_index)
@@ -206,7 +218,8 @@ class DrillRunner:
 
     def feed_block(self, pb: object) -> list[RunnerEvent]:
         """Feed an engine `ProcessedBlock`."""
-        return self.feed(pb.stream, pb.t0, pb.first_index, pb.rate_hz, pb.envelope, pb.onset_envelope)  # type: ignore[attr-defined]
+        return self.feed(pb.stream, pb.t0, pb.first_index, pb.rate_hz, pb.envelope, pb.onset_envelope,  # type: ignore[attr-defined]
+                         pb.filtered, pb.band_hz, pb.notch_hz)  # type: ignore[attr-defined]
 
     def _event(self, name: str, mus: _Muscle, ev: OnsetEvent) -> None:
         """Keep an onset or offset; a lead burst that began after the set-up is a rep to score."""
@@ -286,5 +299,6 @@ class DrillRunner:
 
     def _trace(self, name: str) -> MuscleTrace:
         mus = self.m[name]
-        times, env = mus.history()
-        return MuscleTrace(times, env, list(mus.onsets), self.cal[name], mus.rest_uv, mus.rest_sd_uv, list(mus.offsets))
+        times, env, filtered = mus.history()
+        return MuscleTrace(times, env, list(mus.onsets), self.cal[name], mus.rest_uv, mus.rest_sd_uv, list(mus.offsets),
+                           filtered_uv=filtered, band_hz=mus.band_hz, notch_hz=mus.notch_hz)

@@ -31,6 +31,14 @@ detector's rule, on the envelope the trace holds) for the `ACTIVE_MIN_S` before 
 
 Without calibration the level targets cannot be judged, so a rep hits when the partner fires on time
 (or is already on) and is active for at least `MIN_OVERLAP` of the rep; the report says so.
+
+Spectrum (for fatigue over a set, `coach.fatigue`). Per muscle, the median and mean frequency (Hz) and RMS
+(µV) of its band-passed signal (`dsp.spectral_fatigue`) over its active part of the rep: the lead from
+its onset to its offset (the rep), the partner from its onset (the rep's start when it came on before or
+was already on) to the last moment in the rep its envelope is above its threshold. A partner that never
+came on has none (`NoSpectrum.NOT_ACTIVE`): a spectrum of rest noise says nothing about fatigue. A trace
+that kept no band-passed signal (`MuscleTrace.filtered_uv` None) gives none either, saying so. The live
+runner and the offline analysis both score through `score_rep`, so their figures agree.
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ from emgcoach.coach.calibration import Calibration, MuscleCalibration
 from emgcoach.coach.drills import Drill, Lead, Miss
 from emgcoach.dsp.coactivation import MIN_WORK_SD, CciBasis, coactivation, normalised
 from emgcoach.dsp.normalise import best_window_mean, estimate_rest
+from emgcoach.dsp.spectral_fatigue import NoSpectrum, Spectrum, stretch_spectrum
 
 # An onset of the partner this long before the window's earliest edge still belongs to the rep (and is
 # early); one before that belongs to something else, and a partner still on from it is already on.
@@ -75,6 +84,9 @@ class MuscleTrace:
     rest_sd_uv: float = float("nan")
     offsets_s: list[float] | None = None
     reference_uv: float = float("nan")  # peak dynamic level (highest 0.5 s mean, µV) over the set or file
+    filtered_uv: np.ndarray | None = None  # the band-passed signal on times_s (µV), for a rep's spectrum
+    band_hz: tuple[float, float] = (20.0, 450.0)  # the band it was passed through (Hz)
+    notch_hz: tuple[float, ...] = ()  # the mains lines notched in it (Hz)
 
     @cached_property
     def rest_level_uv(self) -> float:
@@ -142,6 +154,25 @@ class MuscleTrace:
         above = self.active(t - ACTIVE_MIN_S, t)
         return bool(len(above) >= 2 and above.all())
 
+    def last_active(self, t0: float, t1: float) -> float | None:
+        """The last sample time (s) in [t0, t1] at which the envelope is above the threshold; None when
+        it never is."""
+        i0 = int(np.searchsorted(self.times_s, t0, side="left"))
+        i1 = int(np.searchsorted(self.times_s, t1, side="right"))
+        above = np.flatnonzero(self.envelope_uv[i0:i1] > self.threshold_uv)
+        return float(self.times_s[i0 + above[-1]]) if len(above) else None
+
+    def spectrum(self, t0: float, t1: float) -> Spectrum:
+        """Median and mean frequency (Hz) and RMS (µV) of the band-passed signal over [t0, t1] (s)."""
+        if self.filtered_uv is None:
+            return stretch_spectrum(None, 1.0)
+        i0 = int(np.searchsorted(self.times_s, t0, side="left"))
+        i1 = int(np.searchsorted(self.times_s, t1, side="right"))
+        t = self.times_s[i0:i1]
+        # the stretch's own rate: a median over the whole trace per rep would cost a whole file's sort
+        rate = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 1.0
+        return stretch_spectrum(self.filtered_uv[i0:i1], rate, self.band_hz, self.notch_hz)
+
     def active_since(self, t: float) -> float | None:
         """When the envelope's current run above the threshold began, for a muscle active at t (s): the
         first sample of the run. None when the run goes back to the start of the trace (unknown)."""
@@ -178,12 +209,28 @@ class RepScore:
     overlap: float = float("nan")  # fraction of the rep with both muscles active (0-1)
     cci_basis: str = CciBasis.MVC  # what the CCI's envelopes are normalised to (dsp.coactivation.CciBasis)
     coactivation_level_pct: float = float("nan")  # the activation both share over the rep, in that basis
+    # per muscle over its active part (module docstring): median and mean frequency (Hz), RMS (µV), and
+    # why a muscle has none (None where it has figures); files written before these came have neither
+    median_freq_hz: dict[str, float | None] = field(default_factory=lambda: _per_muscle(None))
+    mean_freq_hz: dict[str, float | None] = field(default_factory=lambda: _per_muscle(None))
+    rms_uv: dict[str, float | None] = field(default_factory=lambda: _per_muscle(None))
+    spectrum_note: dict[str, str | None] = field(default_factory=lambda: _per_muscle(None))
+
+    @property
+    def has_spectra(self) -> bool:
+        """Whether the rep's spectra were taken (with figures, or a reason for none): False for a verdict
+        from a file written before emgcoach measured them."""
+        return any(v is not None for v in (*self.median_freq_hz.values(), *self.spectrum_note.values()))
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["misses"] = [str(m) for m in self.misses]
         d["lead"] = str(self.lead)
         return _clean(d)
+
+
+def _per_muscle(value: object) -> dict:
+    return {"lat": value, "glute": value}
 
 
 def _clean(x: object) -> object:
@@ -256,6 +303,29 @@ def timing_miss(drill: Drill, start_s: float, timing: PartnerTiming) -> Miss | N
     return None
 
 
+def rep_spectra(drill: Drill, start_s: float, end_s: float, timing: PartnerTiming, lat: MuscleTrace,
+                glute: MuscleTrace) -> dict[str, Spectrum]:
+    """Each muscle's spectrum ('lat', 'glute') over its active part of the rep [start_s, end_s] (s): the
+    lead's whole rep, the partner's from its onset (or the rep's start) to its last active moment."""
+    lat_led = drill.lead == Lead.LAT
+    lead, partner = (lat, glute) if lat_led else (glute, lat)
+    names = ("lat", "glute") if lat_led else ("glute", "lat")
+    quiet = Spectrum.none(NoSpectrum.NOT_ACTIVE, "did not come on in this rep")
+    if timing.onset_s is None and not timing.already_on:
+        return {names[0]: lead.spectrum(start_s, end_s), names[1]: quiet}
+    on = start_s if timing.onset_s is None else max(start_s, timing.onset_s)
+    last = partner.last_active(on, end_s)
+    return {names[0]: lead.spectrum(start_s, end_s), names[1]: partner.spectrum(on, last) if last is not None else quiet}
+
+
+def spectral_fields(spectra: dict[str, Spectrum]) -> dict[str, dict]:
+    """RepScore's spectral fields from each muscle's spectrum (`rep_spectra`)."""
+    return {"median_freq_hz": {m: sp.median_hz for m, sp in spectra.items()},
+            "mean_freq_hz": {m: sp.mean_hz for m, sp in spectra.items()},
+            "rms_uv": {m: sp.rms_uv for m, sp in spectra.items()},
+            "spectrum_note": {m: sp.note or None for m, sp in spectra.items()}}
+
+
 def score_rep(drill: Drill, index: int, start_s: float, end_s: float, lat: MuscleTrace, glute: MuscleTrace) -> RepScore:
     """Score the rep [start_s, end_s] (the lead muscle's onset to offset) of `drill`."""
     lat_led = drill.lead == Lead.LAT
@@ -312,6 +382,7 @@ def score_rep(drill: Drill, index: int, start_s: float, end_s: float, lat: Muscl
         overlap=overlap,
         cci_basis=str(basis),
         coactivation_level_pct=shared,
+        **spectral_fields(rep_spectra(drill, start_s, end_s, timing, lat, glute)),
     )
 
 

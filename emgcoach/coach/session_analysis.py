@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -31,8 +31,20 @@ from emgcoach.coach.recorded_sets import (
     combined_source,
     recorded_sets,
 )
+from emgcoach.coach.fatigue import SetFatigue, set_fatigue
 from emgcoach.coach.runner import EARLY_ONSET_S, ENVELOPE_CUTOFF_HZ, SETUP_SETTLE_S
-from emgcoach.coach.scoring import GLUTE, LAT, PAIR_BEFORE_S, MuscleTrace, RepScore, calibration_for, score_reps
+from emgcoach.coach.scoring import (
+    GLUTE,
+    LAT,
+    PAIR_BEFORE_S,
+    MuscleTrace,
+    PartnerTiming,
+    RepScore,
+    calibration_for,
+    rep_spectra,
+    score_reps,
+    spectral_fields,
+)
 from emgcoach.dsp.normalise import best_window_mean, estimate_rest
 from emgcoach.dsp.onset import detect_onsets
 from emgcoach.dsp.rest import stretch_rest
@@ -57,6 +69,7 @@ class SetSummary:
     complete: bool
     ended: dict | None = None  # what the set's drill_end said (reps, hits; stopped), None without one
     not_scored: str = ""  # why its reps could not be scored now (a sensor with no signal), else ''
+    fatigue: SetFatigue | None = None  # its reps' median-frequency trend per muscle (None: no reps)
 
     def to_dict(self) -> dict:
         def t(x: float) -> float | None:
@@ -64,7 +77,15 @@ class SetSummary:
 
         return {"drill": self.drill, "start_s": t(self.start_s), "end_s": t(self.end_s), "source": str(self.source),
                 "reps": self.reps, "hits": self.hits, "planned": self.planned, "complete": self.complete,
-                "drill_end": self.ended, "not_scored": self.not_scored or None}
+                "drill_end": self.ended, "not_scored": self.not_scored or None,
+                "fatigue": self.fatigue.to_dict() if self.fatigue is not None else None}
+
+    def fatigue_line(self) -> str:
+        """The set's fatigue verdict on one line, with each muscle's MDF slope ('' without reps)."""
+        if self.fatigue is None:
+            return ""
+        slopes = self.fatigue.slopes_text()
+        return f"{self.drill}: {self.fatigue.message}" + (f" (MDF {slopes})" if slopes else "")
 
 
 @dataclass
@@ -81,6 +102,10 @@ class SessionReps:
 
     def to_list(self) -> list[dict]:
         return [r.to_dict() for r in self.reps]
+
+    def fatigue_lines(self) -> list[str]:
+        """One line per set with reps: its fatigue verdict and each muscle's MDF slope (%/rep)."""
+        return [s.fatigue_line() for s in self.sets if s.fatigue is not None]
 
     @property
     def source_note(self) -> str:
@@ -134,10 +159,11 @@ def _trace(c: ChannelResult, cal: Calibration | None, t0: float, t1: float,
     mcal = calibration_for(cal, c.spec.muscle, c.spec.side)
     in_set = (c.times_s >= t0) & (c.times_s <= t1)
     reference = best_window_mean(c.envelope_uv[in_set], c.rate_hz)
+    signal = {"filtered_uv": c.filtered_uv, "band_hz": c.band_hz, "notch_hz": c.notch_hz}  # for the spectra
     if setup is None:
         rest = estimate_rest(c.envelope_uv, c.rate_hz)
         return MuscleTrace(c.times_s, c.envelope_uv, list(c.onsets_s), mcal, float(rest.mean_uv[0]),
-                           float(rest.sd_uv[0]), list(c.offsets_s), reference)
+                           float(rest.sd_uv[0]), list(c.offsets_s), reference, **signal)
     quiet = (c.times_s >= setup[0] + SETUP_SETTLE_S) & (c.times_s < setup[1])
     mean, sd = stretch_rest(c.onset_envelope_uv[quiet], c.rate_hz)
     rest_uv, rest_sd = stretch_rest(c.envelope_uv[quiet], c.rate_hz, ENVELOPE_CUTOFF_HZ)
@@ -146,7 +172,7 @@ def _trace(c: ChannelResult, cal: Calibration | None, t0: float, t1: float,
     events = detect_onsets(c.onset_envelope_uv[first:last], c.rate_hz, mean, sd)
     onsets = [float(c.times_s[first + e.index]) for e in events if e.kind == "onset"]
     offsets = [float(c.times_s[first + e.index]) for e in events if e.kind == "offset"]
-    return MuscleTrace(c.times_s, c.envelope_uv, onsets, mcal, rest_uv, rest_sd, offsets, reference)
+    return MuscleTrace(c.times_s, c.envelope_uv, onsets, mcal, rest_uv, rest_sd, offsets, reference, **signal)
 
 
 def sling_channels(recording: Recording, analysis: Analysis) -> tuple[ChannelResult, ChannelResult]:
@@ -217,6 +243,7 @@ def session_reps(
             assert recorded is not None
             set_reps = list(recorded.verdicts)
             cal, note = _live_calibration(recording, analysis, set_reps, t0, person, calibration)
+            set_reps = _fill_spectra(recording, analysis, drill, set_reps, cal, (t0, t1))
             source = RepSource.LIVE
         else:
             if channels is None:
@@ -232,17 +259,23 @@ def session_reps(
             source = RepSource.RESCORED if live else RepSource.SCORED_NOW
         first_cal = first_cal or (cal, note)
         reps.extend(set_reps)
-        planned = recorded.planned if recorded is not None else None
-        complete = recorded.complete if recorded is not None else True
-        ended = None
-        if recorded is not None and recorded.ended:  # the counts the set's end stated, beside the reps shown
-            ended = {k: recorded.ended[k] for k in ("reps", "hits", "stopped") if k in recorded.ended}
-        summaries.append(SetSummary(drill.id, t0, t1, source, len(set_reps), sum(r.hit for r in set_reps),
-                                    planned, complete, ended, not_scored))
+        summaries.append(_summary(drill, (t0, t1), recorded, source, set_reps, not_scored))
     assert first_cal is not None
     cal, note = first_cal
     windows = [(d, t0, t1) for d, t0, t1, _ in sets]
     return SessionReps(reps, cal, note, windows, combined_source(s.source for s in summaries), summaries)
+
+
+def _summary(drill: Drill, span: tuple[float, float], recorded: RecordedSet | None, source: RepSource,
+             set_reps: list[RepScore], not_scored: str) -> SetSummary:
+    """One set's summary: its reps and hits, what its drill_end stated, its fatigue trend."""
+    planned = recorded.planned if recorded is not None else None
+    complete = recorded.complete if recorded is not None else True
+    ended = None
+    if recorded is not None and recorded.ended:  # the counts the set's end stated, beside the reps shown
+        ended = {k: recorded.ended[k] for k in ("reps", "hits", "stopped") if k in recorded.ended}
+    return SetSummary(drill.id, span[0], span[1], source, len(set_reps), sum(r.hit for r in set_reps), planned,
+                      complete, ended, not_scored, set_fatigue(set_reps) if set_reps else None)
 
 
 def analyze_with_reps(recording: Recording, mains: Mains | list[Mains] = "auto", pairs: str | None = None,
@@ -283,9 +316,32 @@ def _score_set(recording: Recording, channels: tuple[ChannelResult, ChannelResul
     return [r if r.index == i else _renumbered(r, i) for i, r in enumerate(kept)]
 
 
-def _renumbered(r: RepScore, index: int) -> RepScore:
-    from dataclasses import replace
+def _fill_spectra(recording: Recording, analysis: Analysis, drill: Drill, reps: list[RepScore],
+                  cal: Calibration | None, span: tuple[float, float]) -> list[RepScore]:
+    """Live verdicts with their spectra: as recorded, or for verdicts from a file written before emgcoach
+    measured them, taken now from the file's signal by the live rule (`scoring.rep_spectra`, on the
+    set's own traces as `_score_set` builds them and the verdict's own partner timing). A spectrum is a
+    measurement, not a verdict: the verdicts themselves stay as given."""
+    if all(r.has_spectra for r in reps):
+        return reps
+    try:
+        channels = sling_channels(recording, analysis)
+    except EmgcoachError:  # no lat + glute pair in the file: the verdicts stand without spectra
+        return reps
+    t0, t1 = span
+    setup = setup_span(recording, t0, t1)
+    lat, glute = (_trace(c, cal, t0, t1 + LATE_VERDICT_S, setup) for c in channels)
+    out = []
+    for r in reps:
+        if not r.has_spectra:
+            partner_on = r.glute_onset_s if r.lead == "lat" else r.lat_onset_s
+            timing = PartnerTiming(partner_on, r.partner_already_on)
+            r = replace(r, **spectral_fields(rep_spectra(drill, r.start_s, r.end_s, timing, lat, glute)))
+        out.append(r)
+    return out
 
+
+def _renumbered(r: RepScore, index: int) -> RepScore:
     return replace(r, index=index)
 
 

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from emgcoach.coach.calibration import Calibration
+from emgcoach.coach.fatigue import MUSCLES, mdf_trend
 from emgcoach.coach.scoring import RepScore
 from emgcoach.errors import EmgcoachError
 from emgcoach.io.private import make_private
@@ -53,6 +54,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE session_drills ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
     ALTER TABLE session_drills ADD COLUMN planned_reps INTEGER;
+    """,
+    # 4: per rep each muscle's median frequency (Hz), so progress can show fatigue by session; NULL for
+    # reps saved before (and for a muscle with none: too short, not on)
+    """
+    ALTER TABLE reps ADD COLUMN lat_mdf_hz REAL;
+    ALTER TABLE reps ADD COLUMN glute_mdf_hz REAL;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -196,11 +203,14 @@ class Store:
                 unit = "%MVC" if r.calibrated else "µV"
                 peak = r.peak_pct_mvc if r.calibrated else r.peak_uv
                 mean = r.mean_pct_mvc if r.calibrated else r.mean_uv
+                mdf = r.median_freq_hz
                 self.conn.execute(
                     "INSERT INTO reps (session_drill_id, idx, start_s, end_s, latency_ms, cci, lat_peak, glute_peak,"
-                    " lat_mean, glute_mean, hit, cue, time_in_target, unit) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " lat_mean, glute_mean, hit, cue, time_in_target, unit, lat_mdf_hz, glute_mdf_hz)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (drill_ids[r.drill], r.index, r.start_s, r.end_s, _ms(r.onset_latency_ms), _f(r.cci), _f(peak["lat"]),
-                     _f(peak["glute"]), _f(mean["lat"]), _f(mean["glute"]), int(r.hit), r.cue, r.time_in_target, unit),
+                     _f(peak["glute"]), _f(mean["lat"]), _f(mean["glute"]), int(r.hit), r.cue, r.time_in_target, unit,
+                     _f(mdf.get("lat")), _f(mdf.get("glute"))),
                 )
             return sid
 
@@ -282,8 +292,10 @@ class Store:
 
     def progress(self, person: str, drill: str) -> list[dict]:
         """Per session of `drill`, oldest first: started, reps, hit rate, mean glute and lat level (unit),
-        median glute onset latency (ms), and whether the set ran to its end ('complete'; with
-        'planned_reps' when known)."""
+        median glute onset latency (ms), whether the set ran to its end ('complete'; with 'planned_reps'
+        when known), and per muscle the slope of its median frequency over the set's reps
+        ('mdf_slope_pct_per_rep', %/rep; None without two reps with one) and whether it fell fast enough
+        to flag fatigue ('fatigue': the muscles flagged, `coach.fatigue`)."""
         by_session: dict[int, list[dict]] = {}
         for r in self._reps("p.label = ? AND d.drill = ?", (person, drill)):
             by_session.setdefault(r["session_id"], []).append(r)
@@ -306,6 +318,7 @@ class Store:
                 "median_latency_ms": float(statistics.median(lat)) if lat else None,
                 "complete": all(bool(r["complete"]) for r in reps),
                 "planned_reps": reps[0]["planned_reps"],
+                **_fatigue_by_session(reps),
             })
         return out
 
@@ -324,6 +337,14 @@ class _Transaction:
     def __exit__(self, exc_type: object, *_: object) -> None:
         if self.outer:
             self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _fatigue_by_session(reps: list[dict]) -> dict:
+    """A session's MDF slope per muscle (%/rep) and the muscles whose fall flags fatigue, from its stored
+    reps' median frequencies (NULL in reps saved before they were kept)."""
+    trends = {m: mdf_trend([r["idx"] for r in reps], [r[f"{m}_mdf_hz"] for r in reps]) for m in MUSCLES}
+    return {"mdf_slope_pct_per_rep": {m: None if t is None else round(t.slope_pct_per_rep, 2) for m, t in trends.items()},
+            "fatigue": [m for m, t in trends.items() if t is not None and t.falling_fast()]}
 
 
 def _resolved(path: str | Path) -> str:

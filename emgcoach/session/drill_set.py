@@ -16,6 +16,7 @@ from datetime import datetime
 
 from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.drills import Drill
+from emgcoach.coach.fatigue import SetFatigue, live_text, set_fatigue
 from emgcoach.coach.history_policy import SetEnd, history_decision, is_bundled_recording
 from emgcoach.coach.recorded_sets import RecordedSet, verdicts_of
 from emgcoach.coach.runner import DrillRunner, RunnerEvent
@@ -83,6 +84,17 @@ class DrillSet:
             elif ev.kind == "done":
                 self.done = True
             out.append(ev)
+
+    def fatigue(self) -> SetFatigue:
+        """The median-frequency trend of the reps drained so far, per muscle, with its verdict: each rep's
+        MDF is in its score (`RepScore.median_freq_hz`, measured by `scoring.score_rep` as the runner
+        scores it, exactly as `analyze` measures a recording), the trend is `coach.fatigue.set_fatigue`."""
+        return set_fatigue(self.scores)
+
+    def fatigue_text(self) -> str:
+        """The feedback column's line after a rep: 'MDF lat −0.3 · glute −1.6 %/rep (5 reps)', ending in
+        ': fatigue?' when a muscle's MDF falls faster than the threshold; '' until two reps have one."""
+        return live_text(self.scores)
 
     def stop(self) -> list[RunnerEvent]:
         """Stop feeding the runner; a set that did not run to its end gets a `drill_end` marked stopped.

@@ -95,6 +95,8 @@ class ProcessedBlock:
     onset_envelope: np.ndarray
     lowlag: np.ndarray | None
     pct_mvc: np.ndarray | None
+    band_hz: tuple[float, float] = (20.0, 450.0)  # the band `filtered` was passed through (Hz)
+    notch_hz: tuple[float, ...] = ()  # the mains lines notched in it (Hz), for spectra that bridge them
 
 
 @dataclass
@@ -394,7 +396,7 @@ class StreamProcessor:
         events += self._watch_quality()
         processed = ProcessedBlock(
             self.index, block.t0, block.first_index, block.rate_hz, block.data, out.filtered, out.envelope,
-            out.onset_envelope, out.lowlag, pct,
+            out.onset_envelope, out.lowlag, pct, self.channels.pipeline.band_hz, self.channels.pipeline.notch_hz,
         )
         return processed, events
 

@@ -286,6 +286,10 @@ class ClientScreen(QWidget):
         """The last rep's onset order, or a state such as 'waiting for a rep'."""
         self.view.show_onset(cue)
 
+    def show_fatigue(self, text: str) -> None:
+        """The set's median-frequency trend: the therapist's to read, not shown to the client."""
+        self.view.show_fatigue(text)  # (a view without controls shows none)
+
     def set_theme(self, theme: Theme) -> None:
         """The bars' and gauge's tracks in the theme's colour (the rest follows the application's palette)."""
         self.view.set_theme(theme)

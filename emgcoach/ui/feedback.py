@@ -413,11 +413,17 @@ class FeedbackView(QWidget):
         self.onset_label.setToolTip("The last rep's onset order: which muscle fired first, and by how many ms")
         self.reward = QLabel("")
         self.mode: QLabel | None = QLabel("") if controls else None
+        # the set's median-frequency trend after each rep: the therapist's (the client screen has none)
+        self.fatigue: QLabel | None = QLabel("") if controls else None
+        if self.fatigue is not None:
+            self.fatigue.setToolTip("Median frequency of each muscle's EMG over the set's reps, in % per rep: "
+                                    "a steady fall faster than 1 %/rep is a sign of fatigue")
+            self.fatigue.setVisible(False)
         self.audio_button: QToolButton | None = None
         if controls:
             self.audio_button = QToolButton()  # the window gives it its "Audio cue" action (setDefaultAction)
             self.audio_button.setToolButtonStyle(Qt.ToolButtonTextOnly)
-        for lab, size in ((self.onset_label, 16), (self.reward, 24), (self.mode, 10)):
+        for lab, size in ((self.onset_label, 16), (self.reward, 24), (self.fatigue, 11), (self.mode, 10)):
             if lab is None:
                 continue
             f = lab.font()
@@ -442,6 +448,8 @@ class FeedbackView(QWidget):
         lay.addWidget(self.gauge, 2)
         lay.addWidget(self.onset_label)
         lay.addWidget(self.reward)
+        if self.fatigue is not None:
+            lay.addWidget(self.fatigue)
         if self.mode is not None and self.audio_button is not None:
             foot = QHBoxLayout()
             foot.addWidget(self.mode, 1)
@@ -501,3 +509,16 @@ class FeedbackView(QWidget):
     def show_onset(self, cue: str) -> None:
         """The last rep's onset order ('Lat first, glute +80 ms'), or a state such as 'waiting for a rep'."""
         self.onset_label.setText(cue if cue[:1].isupper() else f"Onset order: {cue}")
+
+    def show_fatigue(self, text: str) -> None:
+        """The set's median-frequency trend after a rep ('MDF lat −0.3 · glute −1.6 %/rep (5 reps)', from
+        `session.drill_set.DrillSet.fatigue_text`), amber when it ends in ': fatigue?'; '' hides it. A
+        view without the therapist's controls (the client screen's) shows none."""
+        if self.fatigue is None:
+            return
+        _set_text(self.fatigue, text)
+        style = f"color: {AMBER.name()};" if text.endswith("fatigue?") else ""
+        if self.fatigue.styleSheet() != style:
+            self.fatigue.setStyleSheet(style)
+        if self.fatigue.isHidden() == bool(text):
+            self.fatigue.setVisible(bool(text))

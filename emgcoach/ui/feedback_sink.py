@@ -4,7 +4,8 @@
 
 The window calls the fan-out as it calls its feedback view today, once per frame and on each event; a
 sink added later (the client screen opened mid-set) is first brought up to date with what the others
-show: the theme, the last frame's figures, the onset cue, and the phase or the set's summary on top.
+show: the theme, the last frame's figures, the onset cue, the set's fatigue trend, and the phase or the
+set's summary on top.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class FeedbackSink(Protocol):
 
     def show_onset(self, cue: str) -> None: ...
 
+    def show_fatigue(self, text: str) -> None: ...
+
     def set_theme(self, theme: Theme) -> None: ...
 
 
@@ -46,6 +49,7 @@ class FeedbackFanout:
         self._theme: Theme | None = None
         self._figures: tuple[Figures | None, str, str, str] | None = None
         self._onset: str | None = None
+        self._fatigue: str | None = None
         self._phase: tuple[str, float, int, int, str] | None = None  # on show, or None
         self._summary: SetSummary | None = None  # on show, or None
         for sink in sinks:
@@ -61,6 +65,8 @@ class FeedbackFanout:
             sink.show_figures(*self._figures)
         if self._onset is not None:
             sink.show_onset(self._onset)
+        if self._fatigue is not None:
+            sink.show_fatigue(self._fatigue)
         if self._phase is not None:
             sink.show_phase(*self._phase)
         else:  # the summary, or nothing on top: not what it showed when last fed (a countdown stopped mid-set)
@@ -96,6 +102,11 @@ class FeedbackFanout:
         self._onset = cue
         for sink in self.sinks:
             sink.show_onset(cue)
+
+    def show_fatigue(self, text: str) -> None:
+        self._fatigue = text
+        for sink in self.sinks:
+            sink.show_fatigue(text)
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme

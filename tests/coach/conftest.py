@@ -45,7 +45,7 @@ def feed_runner(runner, drill: str, seed: int = 1, calibration: bool = False, ch
     events = []
     for i in range(0, len(p.raw), chunk):
         o = pipe.process(p.raw[i : i + chunk])
-        events += runner.feed(0, i / RATE, i, RATE, o.envelope, o.onset_envelope)
+        events += runner.feed(0, i / RATE, i, RATE, o.envelope, o.onset_envelope, o.filtered, pipe.band_hz)
     return events
 
 

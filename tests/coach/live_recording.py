@@ -85,7 +85,7 @@ def write_live_set(
             if i + BLOCK > first:
                 j = max(i, first)
                 rec.put_block(0, Block(x[j : i + BLOCK].astype(np.float32), j / RATE, RATE, first_index=j))
-            for ev in runner.feed(0, i / RATE, i, RATE, out.envelope, out.onset_envelope):
+            for ev in runner.feed(0, i / RATE, i, RATE, out.envelope, out.onset_envelope, out.filtered, pipe.band_hz):
                 m = ev.marker()
                 if m is None:  # an onset, for the live cue only
                     continue

@@ -47,9 +47,13 @@ def test_analyze_shows_the_sets_live_verdicts_not_a_rescoring(live, capsys) -> N
     assert d["source"] == "live"
     assert [r["hit"] for r in d["reps"]] == [p["hit"] for p in live.recorded]  # rep 3 a miss, as recorded
     assert sum(r["hit"] for r in d["reps"]) == 6 and len(d["reps"]) == 8
+    fatigue = d["sets"][0].pop("fatigue")
     assert d["sets"] == [{"drill": "bird_dog", "start_s": pytest.approx(live.drill_start_s, abs=1e-3),
                           "end_s": d["sets"][0]["end_s"], "source": "live", "reps": 8, "hits": 6, "planned": 8,
                           "complete": True, "drill_end": {"reps": 8, "hits": 6}, "not_scored": None}]
+    # the reps' spectra as measured live, and the set's trend on them (a steady simulated client)
+    assert [r["median_freq_hz"] for r in d["reps"]] == [p["median_freq_hz"] for p in live.recorded]
+    assert fatigue["flag"] is False and fatigue["muscles"]["glute"]["n_reps"] == 8
     # on the file's clock (it starts 19.8 s into the session): every rep after the set's start
     assert all(r["start_s"] > live.drill_start_s for r in d["reps"])
     assert d["reps"][0]["start_s"] == pytest.approx(live.shown[0].start_s - 19.8, abs=0.002)

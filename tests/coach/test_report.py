@@ -57,6 +57,7 @@ def test_report_from_history_and_missing_reps(session: Path, tmp_path: Path) -> 
     assert (tmp_path / "b.pdf").exists()
     r = run("history", "P08", "--store", str(store))
     assert "straight_arm_pulldown_glute" in r.stdout and "90 % on target" in r.stdout
+    assert ", MDF lat " in r.stdout and " glute " in r.stdout.split("MDF")[1]  # each muscle's MDF slope, kept
     r = run("report", str(ROOT / "recordings" / "bird_dog_sim.xdf"), "--drill", "no_such", "-o", str(tmp_path / "c"))
     assert r.returncode == 2 and "unknown drill 'no_such'" in r.stderr and "Traceback" not in r.stderr
 

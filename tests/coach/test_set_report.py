@@ -128,3 +128,23 @@ def test_a_set_recorded_after_the_session_began_is_traced_on_the_recordings_cloc
     other = Path(__file__).resolve().parents[2] / "recordings" / "bird_dog_sim.xdf"  # no verdicts in it
     html, _ = write_set_report(live.shown, "bird_dog", "P07", "", tmp_path / "rep2", live.calibration, other)
     assert "does not hold this set&#x27;s reps: no trace" in html.read_text(encoding="utf-8")
+
+
+def test_a_fatigued_set_says_so_under_the_summary_with_each_reps_mdf(tmp_path: Path) -> None:
+    """Glute MDF 100, 97, 94, ... Hz (-3 %/rep), lat steady: the flag sentence under the summary in both
+    pages, and each rep's MDF in the table."""
+    import pypdfium2 as pdfium
+
+    from dataclasses import replace
+
+    scores = [replace(rep(i, True), median_freq_hz={"lat": 90.0, "glute": 100.0 - 3 * i}) for i in range(8)]
+    html_path, pdf_path = write_set_report(scores, "straight_arm_pulldown_glute", "P07", "", tmp_path / "f")
+    html = html_path.read_text()
+    assert '<div class="fatigue">straight_arm_pulldown_glute: Signs of fatigue: median frequency falling faster ' \
+           "than 1 %/rep (glute 3.0 %/rep)" in html
+    assert "<td>90/100</td>" in html and "<td>90/79</td>" in html and "MDF Hz lat/glute" in html
+    text = words(pdfium.PdfDocument(str(pdf_path))[0].get_textpage().get_text_range())
+    assert "Signs of fatigue: median frequency falling faster than 1 %/rep (glute 3.0 %/rep)" in text
+    assert "90/100" in text and "90/79" in text
+    steady = write_set_report([rep(i, True) for i in range(8)], "straight_arm_pulldown_glute", "P07", "", tmp_path / "s")
+    assert "Fatigue not judged" in steady[0].read_text()  # scores without spectra: no verdict, said so

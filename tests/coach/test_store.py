@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -112,6 +113,33 @@ def test_older_schema_is_migrated_with_its_data(tmp_path: Path) -> None:
         assert h.notes == "" and h.recording == "a.xdf" and h.reps == 1
         _, reps = s.session(h.id)
         assert reps[0]["latency_ms"] == 120.0 and reps[0]["cue"] == "" and reps[0]["unit"] == "%MVC"
+        assert reps[0]["lat_mdf_hz"] is None and reps[0]["glute_mdf_hz"] is None  # saved before MDFs were kept
+
+
+def test_a_store_from_before_median_frequencies_keeps_its_reps_and_takes_new_ones(tmp_path: Path) -> None:
+    """Version 3 (no MDF columns) migrated to 4: its reps read with NULL MDFs and no slope; reps saved
+    after keep each muscle's MDF, and progress shows its slope per session and flags a fast fall."""
+    db = tmp_path / "v3.sqlite3"
+    conn = sqlite3.connect(db, isolation_level=None)
+    assert migrate(conn, upto=3) == 3
+    conn.execute("INSERT INTO people (label, created) VALUES ('P09', '2026-01-01T00:00:00')")
+    conn.execute("INSERT INTO sessions (person_id, started, recording) VALUES (1, '2026-01-02T10:00:00', 'a.xdf')")
+    conn.execute("INSERT INTO session_drills (session_id, drill, complete, planned_reps) VALUES (1, 'bird_dog', 1, 8)")
+    for i in range(5):
+        conn.execute("INSERT INTO reps (session_drill_id, idx, start_s, end_s, latency_ms, cci, lat_peak, glute_peak,"
+                     f" lat_mean, glute_mean, hit) VALUES (1, {i}, 1.0, 4.0, 120.0, 0.7, 30, 25, 28, 22, 1)")
+    conn.close()
+    with Store(db) as s:
+        assert SCHEMA_VERSION == 4 and s.conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        (old,) = s.progress("P09", "bird_dog")
+        assert old["reps"] == 5 and old["mdf_slope_pct_per_rep"] == {"lat": None, "glute": None} and old["fatigue"] == []
+        # a later session: glute MDF 100, 97, 94, ... Hz (-3 %/rep of 100), lat steady
+        s.save_session("P09", "2026-01-09T10:00:00", [replace(rep(i), median_freq_hz={"lat": 90.0, "glute": 100.0 - 3 * i})
+                                                     for i in range(6)])
+        _, new = s.progress("P09", "bird_dog")
+        assert new["mdf_slope_pct_per_rep"] == {"lat": 0.0, "glute": -3.0} and new["fatigue"] == ["glute"]
+        _, reps = s.session(s.sessions("P09")[1].id)
+        assert [r["glute_mdf_hz"] for r in reps[:2]] == [100.0, 97.0] and reps[0]["lat_mdf_hz"] == 90.0
 
 
 def test_not_a_store_and_a_newer_store_give_one_line(tmp_path: Path) -> None:

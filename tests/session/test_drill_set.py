@@ -62,6 +62,16 @@ def test_a_set_drains_every_rep_once_and_ends(whole: DrillSet) -> None:
         assert s.onset_latency_ms == pytest.approx(t.payload["latency_ms"], abs=20.0)
 
 
+def test_each_rep_carries_its_spectrum_and_the_set_its_trend(whole: DrillSet) -> None:
+    """The engine hands the runner the band-passed signal: every rep's MDF measured live, in the surface
+    EMG range, and the feedback column's trend line made from them (a steady simulated client: no flag)."""
+    for s in whole.scores:
+        assert all(50.0 < s.median_freq_hz[m] < 150.0 and s.rms_uv[m] > 0 for m in ("lat", "glute"))
+    assert whole.fatigue().trends["glute"].n_reps == 8 and not whole.fatigue().flag
+    text = whole.fatigue_text()
+    assert text.startswith("MDF lat ") and " · glute " in text and text.endswith("%/rep (8 reps)")
+
+
 def test_a_live_set_is_saved_once_whole(whole: DrillSet, tmp_path: Path) -> None:
     with Store(tmp_path / "h.sqlite3") as store:
         filed = file_set(whole, set_end(whole.done, None, False), None, None, False, lambda: store)

@@ -358,3 +358,23 @@ def test_closing_hides_it_and_says_so_once(qtbot, client: ClientScreen) -> None:
     _show(qtbot, client, SIZES[0])
     assert client.view.lat_bar.value_text() == "31 %MVC"
     assert not client.testAttribute(Qt.WA_QuitOnClose)  # it never keeps the app running alone
+
+
+def test_the_fatigue_trend_is_the_therapists_and_goes_through_the_fanout(qtbot, client: ClientScreen) -> None:
+    """`show_fatigue`: the column shows the set's MDF trend after a rep, amber when flagged, nothing
+    when empty; the client screen never shows it; a sink added later is given the last one."""
+    column = FeedbackView()
+    qtbot.addWidget(column)
+    out = FeedbackFanout(column, client)
+    assert column.fatigue is not None and column.fatigue.isHidden() and client.view.fatigue is None
+    out.show_fatigue("MDF lat −0.3 · glute −0.8 %/rep (4 reps)")
+    assert column.fatigue.text() == "MDF lat −0.3 · glute −0.8 %/rep (4 reps)" and not column.fatigue.isHidden()
+    assert column.fatigue.styleSheet() == ""
+    out.show_fatigue("MDF lat −0.3 · glute −2.1 %/rep (6 reps): fatigue?")
+    assert "color" in column.fatigue.styleSheet()
+    late = FeedbackView()
+    qtbot.addWidget(late)
+    out.add(late)
+    assert late.fatigue.text().endswith("fatigue?")
+    out.show_fatigue("")  # a new set
+    assert column.fatigue.isHidden() and late.fatigue.isHidden()
