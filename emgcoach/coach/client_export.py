@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from emgcoach import __version__
-from emgcoach.coach.client_records import ClientFile, client_files, client_records
+from emgcoach.coach.client_records import ClientFile, client_files, client_records, plural
 from emgcoach.coach.store import Store
 from emgcoach.errors import EmgcoachError
 from emgcoach.io.private import PRIVATE, private_file
@@ -89,8 +89,9 @@ class ExportSummary:
     def line(self) -> str:
         """One line for the terminal or the history view."""
         gone = f", {len(self.missing)} missing (listed in its README.txt)" if self.missing else ""
-        return (f"Exported {self.label} to {self.out}: {self.sessions} sessions, {self.reps} reps, "
-                f"{self.calibrations} calibrations, {len(self.included)} recordings and reports{gone}")
+        return (f"Exported {self.label} to {self.out}: {plural(self.sessions, 'session')}, {plural(self.reps, 'rep')}, "
+                f"{plural(self.calibrations, 'calibration')}, {plural(len(self.included), 'file')} (recordings and "
+                f"reports){gone}")
 
 
 def export_client(store: Store, label: str, out: str | Path, report_dirs: Iterable[str | Path] = (),

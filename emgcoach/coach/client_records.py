@@ -143,10 +143,10 @@ class ErasePlan:
     def lines(self) -> list[str]:
         """The plan in words, for the confirmation: what goes, what stays."""
         r = self.rows
-        out = [f"Erase {self.label} from {self.store}: {_rows_text(r)}; "
-               f"{_n(len(self.delete), 'file')} deleted, {_n(len(self.leave), 'file')} left where they are"]
+        out = [f"Erase {self.label} from {self.store}: {_rows_text(r)}; it will delete {plural(len(self.delete), 'file')} "
+               f"and leave {plural(len(self.leave), 'file')} where they are"]
         out += [f"  delete {f.path} ({f.describe()})" for f in self.delete]
-        out += [f"  leave  {f.path} ({f.describe()}: {why})" for f, why in self.leave]
+        out += [f"  leave  {f.path} ({f.describe()}; {why})" for f, why in self.leave]
         return out
 
 
@@ -169,24 +169,25 @@ class EraseSummary:
         out = [f"Erased {self.label} from {self.store}: {_rows_text(self.rows)}"
                + ("" if self.vacuumed else " (the database could not be compacted now: another program had it "
                   "open; the deleted rows are overwritten with zeros all the same)")]
-        out.append(f"Deleted {_n(len(self.deleted), 'file')}" + (":" if self.deleted else ""))
+        out.append(f"Deleted {plural(len(self.deleted), 'file')}" + (":" if self.deleted else ""))
         out += [f"  {p}" for p in self.deleted]
         if self.left:
-            out.append(f"Left {_n(len(self.left), 'file')} (delete them yourself if they should go):")
+            out.append(f"Left {plural(len(self.left), 'file')} (delete them yourself if they should go):")
             out += [f"  {p}: {why}" for p, why in self.left]
         if self.missing:
-            out.append(f"Not found ({_n(len(self.missing), 'file')} the history referred to):")
+            out.append(f"Not found ({plural(len(self.missing), 'file')} the history referred to):")
             out += [f"  {p}" for p in self.missing]
         return out
 
 
-def _n(n: int, what: str) -> str:
+def plural(n: int, what: str) -> str:
+    """'1 file', '3 files'."""
     return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def _rows_text(rows: dict[str, int]) -> str:
-    return (f"{_n(rows.get('sessions', 0), 'session')}, {_n(rows.get('session_drills', 0), 'set')}, "
-            f"{_n(rows.get('reps', 0), 'rep')}, {_n(rows.get('calibrations', 0), 'calibration')}")
+    return (f"{plural(rows.get('sessions', 0), 'session')}, {plural(rows.get('session_drills', 0), 'set')}, "
+            f"{plural(rows.get('reps', 0), 'rep')}, {plural(rows.get('calibrations', 0), 'calibration')}")
 
 
 def plan_erase(store: Store, label: str, *, owned: Path | None, report_dirs: Iterable[str | Path] = ()) -> ErasePlan:
@@ -230,9 +231,9 @@ def _why_left(path: Path, folder: Path | None, store: Store, others: dict[str, s
         return "a link, not a file the store made"
     resolved = path.resolve()
     if folder is None:
-        return "not in the store's folder (this store is not kept in the app's data folder)"
+        return "outside the store's own folder: only a store kept in the app's data folder owns files"
     if not resolved.is_relative_to(folder):
-        return f"not in the store's folder {folder}"
+        return f"outside the store's own folder {folder}"
     if resolved == store.path.resolve() or resolved.name.startswith(store.path.name + "-"):
         return "the database itself"
     if str(resolved) in others:

@@ -66,7 +66,7 @@ def test_export_holds_the_tables_the_files_and_a_readme_of_them(cs: ClientStore,
         summary = export_client(s, "P07", out)
     assert mode(out) == 0o600
     assert (summary.sessions, summary.reps, summary.calibrations) == (2, 14, 1)
-    assert "2 sessions, 14 reps, 1 calibrations, 3 recordings and reports, 1 missing" in summary.line()
+    assert "2 sessions, 14 reps, 1 calibration, 3 files (recordings and reports), 1 missing" in summary.line()
     with zipfile.ZipFile(out) as zf:
         assert zf.testzip() is None
         names = zf.namelist()
@@ -196,7 +196,7 @@ def test_a_store_outside_the_apps_data_folder_owns_no_files(cs: ClientStore, tmp
         assert owned_folder(s) is None
         done = erase_client(s, "P07", owned=owned_folder(s))
     assert done.deleted == () and cs.p07_recording.exists() and all(p.exists() for p in cs.p07_reports)
-    assert dict(done.left)[cs.p07_recording].startswith("not in the store's folder")
+    assert dict(done.left)[cs.p07_recording].startswith("outside the store's own folder: only a store kept in")
     with Store() as s:  # the default store, in the app's data folder
         assert owned_folder(s) == (tmp_path / "data" / "emgcoach").resolve() == s.path.parent.resolve()
 
