@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from emgcoach import __version__
-from emgcoach.cli import analyze, app, decode, drills, export, history, record, replay, report, scan, simulate
+from emgcoach.cli import analyze, app, decode, drills, export, history, record, replay, report, scan, simulate, store
 from emgcoach.cli.parsing import EXIT_USAGE, CliParser, option_values_may_look_negative
 from emgcoach.errors import EmgcoachError
 
-COMMANDS = (analyze, export, app, replay, report, scan, record, decode, drills, history, simulate)  # --help's order
+COMMANDS = (analyze, export, app, replay, report, scan, record, decode, drills, history, store, simulate)  # --help's order
 
 
 def build_parser() -> argparse.ArgumentParser:
