@@ -107,9 +107,9 @@ def test_export_holds_the_tables_the_files_and_a_readme_of_them(cs: ClientStore,
     assert "%MVC" in readme and "µV" in readme and " ms" in readme
 
 
-def test_every_column_of_the_store_is_described() -> None:
+def test_every_column_of_the_store_is_described(tmp_path: Path) -> None:
     """A migration that adds a column puts it in the export by itself; this says its README needs a line."""
-    with Store(":memory:") as s:
+    with Store(tmp_path / "h.sqlite3") as s:
         rep_cols = {r[1] for r in s.conn.execute("PRAGMA table_info(reps)")} - {"id", "session_drill_id"}
         session_cols = {r[1] for r in s.conn.execute("PRAGMA table_info(sessions)")} - {"person_id"}
     assert rep_cols <= set(REP_COLUMNS)
