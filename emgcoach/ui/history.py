@@ -79,6 +79,14 @@ class HistoryDialog(QDialog):
         lay.addWidget(self.empty)
         lay.addWidget(self.plots, 3)
         lay.addWidget(self.table, 2)
+        self._add_records_row(lay)
+        self.resize(760, 640)
+        self.person.currentTextChanged.connect(self._load_drills)
+        self.drill.currentIndexChanged.connect(self._show)
+        self._load_drills()
+
+    def _add_records_row(self, lay: QVBoxLayout) -> None:
+        """A line for what the records buttons did, then the buttons beside Close."""
         self.records_note = QLabel("")  # what the last export, erase or backup did, or why it did not
         self.records_note.setWordWrap(True)
         self.records_note.setTextInteractionFlags(Qt.TextSelectableByMouse)  # paths to copy
@@ -92,13 +100,9 @@ class HistoryDialog(QDialog):
         self.backup_button.clicked.connect(self.back_up)
         buttons.rejected.connect(self.close)
         lay.addWidget(buttons)
-        self.poll = QTimer(self)
+        self.poll = QTimer(self)  # an export's or backup's outcome, from its thread
         self.poll.setInterval(100)
         self.poll.timeout.connect(self._poll_work)
-        self.resize(760, 640)
-        self.person.currentTextChanged.connect(self._load_drills)
-        self.drill.currentIndexChanged.connect(self._show)
-        self._load_drills()
 
     def _load_drills(self) -> None:
         person = self.person.currentText()
