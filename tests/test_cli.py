@@ -259,4 +259,4 @@ def test_every_command_module_adds_its_own_parser() -> None:
     assert {c.__name__.rsplit(".", 1)[1] for c in cli.COMMANDS} == modules and len(cli.COMMANDS) == len(modules)
     sub = next(a for a in cli.build_parser()._actions if a.dest == "command")
     assert list(sub.choices) == ["demo", "analyze", "export", "app", "replay", "report", "scan", "record", "decode",
-                                 "drills", "history", "simulate", "install-desktop-entry"]
+                                 "drills", "history", "store", "simulate", "install-desktop-entry"]

@@ -26,12 +26,13 @@ from emgcoach.cli import (
     report,
     scan,
     simulate,
+    store,
 )
 from emgcoach.cli.parsing import EXIT_USAGE, CliParser, option_values_may_look_negative
 from emgcoach.errors import EmgcoachError
 
-COMMANDS = (demo, analyze, export, app, replay, report, scan, record, decode, drills, history, simulate,
-            desktop)  # --help's order
+COMMANDS = (demo, analyze, export, app, replay, report, scan, record, decode, drills, history, store,
+            simulate, desktop)  # --help's order
 
 
 def build_parser() -> argparse.ArgumentParser:

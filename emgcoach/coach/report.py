@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import io
 import logging
+import re
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime
@@ -453,6 +454,13 @@ def default_report_base(recording: str | Path) -> Path:
     """NAME-report beside the recording NAME.xdf."""
     p = Path(recording).with_suffix("")
     return p.with_name(p.name + "-report")
+
+
+def set_report_stem(person: str, drill_id: str, stamp: str) -> str:
+    """PERSON_DRILL_STAMP, only characters safe in a file name: how the Report dialog names a set's report
+    (STEM-report.pdf, or STEM-2-report.pdf beside another), and how a client's reports are found again
+    (coach/client_records.py)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{person or 'unnamed'}_{drill_id}_{stamp}")
 
 
 def write_report(data: ReportData, out_base: Path) -> tuple[Path, Path]:

@@ -322,6 +322,55 @@ class Store:
             })
         return out
 
+    # ------------------------------------------------------------------ a client's records (coach/client_records.py)
+
+    def person_records(self, person: str) -> dict[str, list[dict]]:
+        """Every row the store holds about `person`, per table ('people', 'calibrations', 'sessions',
+        'session_drills', 'reps'), every column as stored (SELECT *: columns a later migration adds come
+        too), oldest first; read in one transaction. All lists empty for a label the store does not know."""
+        joins = {
+            "people": "SELECT p.* FROM people p WHERE p.label = ?",
+            "calibrations": "SELECT c.* FROM calibrations c JOIN people p ON p.id = c.person_id WHERE p.label = ?"
+                            " ORDER BY c.created, c.id",
+            "sessions": "SELECT s.* FROM sessions s JOIN people p ON p.id = s.person_id WHERE p.label = ?"
+                        " ORDER BY s.started, s.id",
+            "session_drills": "SELECT d.* FROM session_drills d JOIN sessions s ON s.id = d.session_id"
+                              " JOIN people p ON p.id = s.person_id WHERE p.label = ? ORDER BY s.started, s.id, d.id",
+            "reps": "SELECT r.* FROM reps r JOIN session_drills d ON d.id = r.session_drill_id"
+                    " JOIN sessions s ON s.id = d.session_id JOIN people p ON p.id = s.person_id WHERE p.label = ?"
+                    " ORDER BY s.started, s.id, d.id, r.idx",
+        }
+        with self._tx():  # one snapshot: a session saved meanwhile is in all tables or none
+            return {table: [dict(r) for r in self.conn.execute(sql, (person,))] for table, sql in joins.items()}
+
+    def erase_person(self, person: str) -> dict[str, int]:
+        """Delete `person` and every row of theirs (reps, sets, sessions, calibrations, the person) in one
+        transaction, the deleted content overwritten with zeros (secure_delete); then VACUUM. Rows deleted
+        per table, and 'vacuumed' 1 or 0 (another connection kept it from running; the zeros stand)."""
+        pid = self.conn.execute("SELECT id FROM people WHERE label = ?", (person,)).fetchone()
+        if pid is None:
+            raise StoreError(f"{self.path}: no client {person!r}")
+        steps = (  # children first: sessions refer to calibrations without ON DELETE CASCADE
+            ("reps", "DELETE FROM reps WHERE session_drill_id IN (SELECT d.id FROM session_drills d"
+                     " JOIN sessions s ON s.id = d.session_id WHERE s.person_id = ?)"),
+            ("session_drills", "DELETE FROM session_drills WHERE session_id IN (SELECT id FROM sessions WHERE person_id = ?)"),
+            ("sessions", "DELETE FROM sessions WHERE person_id = ?"),
+            ("calibrations", "DELETE FROM calibrations WHERE person_id = ?"),
+            ("people", "DELETE FROM people WHERE id = ?"),
+        )
+        self.conn.execute("PRAGMA secure_delete = ON")  # a free page keeps no health data, VACUUM or not
+        try:
+            with self._tx():
+                counts = {table: self.conn.execute(sql, (pid[0],)).rowcount for table, sql in steps}
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: could not erase {person!r}, nothing was erased ({e})") from None
+        try:
+            self.conn.execute("VACUUM")  # no free page, no stale copy in the file
+            counts["vacuumed"] = 1
+        except sqlite3.OperationalError:  # the caller says so: the rows are gone either way
+            counts["vacuumed"] = 0
+        return counts
+
 
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error; nests (inner ones join the outer)."""

@@ -1,15 +1,22 @@
 """The history view: a person's progress per drill over sessions (glute level and glute onset latency),
-and the sessions themselves."""
+and the sessions themselves; a client's records exported or erased, the history backed up (the work in
+coach/client_export.py, coach/client_records.py and coach/backup.py: this view only wires them)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QLabel,
     QTableWidget,
@@ -18,18 +25,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from emgcoach.background import Background
 from emgcoach.coach.store import Store
+from emgcoach.errors import EmgcoachError
+from emgcoach.ui.erase_dialog import ConfirmEraseDialog
+
+logger = logging.getLogger(__name__)
 
 
 class HistoryDialog(QDialog):
     """Pick a person and a drill; see glute level and onset latency per session, oldest first."""
 
     def __init__(self, store: Store, person: str = "", parent: QWidget | None = None,
-                 drill_names: dict[str, str] | None = None) -> None:
+                 drill_names: dict[str, str] | None = None, report_dirs: Sequence[Path] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle("History")
         self.store = store
         self.drill_names = drill_names or {}  # drill id -> the name the drill panel shows
+        self.report_dirs = tuple(report_dirs)  # where else a client's reports may be (their recordings' folders always)
+        self.work: Background[str] | None = None  # an export or backup under way
+        self.confirm: ConfirmEraseDialog | None = None
         self.person = QComboBox()
         self.person.addItems(store.people())
         if person:
@@ -64,16 +79,34 @@ class HistoryDialog(QDialog):
         lay.addWidget(self.empty)
         lay.addWidget(self.plots, 3)
         lay.addWidget(self.table, 2)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
-        buttons.rejected.connect(self.close)
-        lay.addWidget(buttons)
+        self._add_records_row(lay)
         self.resize(760, 640)
         self.person.currentTextChanged.connect(self._load_drills)
         self.drill.currentIndexChanged.connect(self._show)
         self._load_drills()
 
+    def _add_records_row(self, lay: QVBoxLayout) -> None:
+        """A line for what the records buttons did, then the buttons beside Close."""
+        self.records_note = QLabel("")  # what the last export, erase or backup did, or why it did not
+        self.records_note.setWordWrap(True)
+        self.records_note.setTextInteractionFlags(Qt.TextSelectableByMouse)  # paths to copy
+        lay.addWidget(self.records_note)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        self.export_button = buttons.addButton("Export client…", QDialogButtonBox.ActionRole)
+        self.erase_button = buttons.addButton("Erase client…", QDialogButtonBox.ActionRole)
+        self.backup_button = buttons.addButton("Back up records…", QDialogButtonBox.ActionRole)
+        self.export_button.clicked.connect(self.export_client)
+        self.erase_button.clicked.connect(self.erase_client)
+        self.backup_button.clicked.connect(self.back_up)
+        buttons.rejected.connect(self.close)
+        lay.addWidget(buttons)
+        self.poll = QTimer(self)  # an export's or backup's outcome, from its thread
+        self.poll.setInterval(100)
+        self.poll.timeout.connect(self._poll_work)
+
     def _load_drills(self) -> None:
         person = self.person.currentText()
+        self._enable_records()
         drills = sorted({d for s in self.store.sessions(person) for d in s.drills}) if person else []
         self.drill.blockSignals(True)
         self.drill.clear()
@@ -122,3 +155,94 @@ class HistoryDialog(QDialog):
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setStretchLastSection(True)
+
+    # ------------------------------------------------------------------ a client's records
+
+    def _enable_records(self) -> None:
+        idle = self.work is None
+        self.export_button.setEnabled(idle and bool(self.person.currentText()))
+        self.erase_button.setEnabled(idle and bool(self.person.currentText()))
+        self.backup_button.setEnabled(idle)
+
+    def _say(self, text: str, problem: bool = False) -> None:
+        self.records_note.setStyleSheet("color: #e53935" if problem else "")
+        self.records_note.setText(text)
+
+    def export_client(self) -> None:
+        """Ask where, then write the client's records there as a zip, off the Qt thread (recordings are big)."""
+        person = self.person.currentText()
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {person}'s records", str(Path.home() / f"{person}-records.zip"),
+                                              "Zip archives (*.zip)")
+        if not path:
+            return
+        out = Path(path if path.lower().endswith(".zip") else path + ".zip")
+        db, dirs = self.store.path, self.report_dirs
+
+        def export() -> str:
+            from emgcoach.coach.client_export import export_client
+
+            with Store(db) as own:  # a connection of the worker's own: SQLite's are not shared across threads
+                return export_client(own, person, out, dirs).line()
+
+        self._start(export, f"Exporting {person}'s records to {out}…", "exporting a client's records")
+
+    def back_up(self) -> None:
+        """Ask where, then copy the whole history there (coach.backup), off the Qt thread."""
+        start = Path.home() / f"emgcoach-backup-{datetime.now():%Y%m%d-%H%M%S}.sqlite3"
+        path, _ = QFileDialog.getSaveFileName(self, "Back up the history", str(start), "SQLite databases (*.sqlite3)")
+        if not path:
+            return
+        db = self.store.path
+
+        def backup() -> str:
+            from emgcoach.coach.backup import backup_store
+
+            return backup_store(db, Path(path)).line()
+
+        self._start(backup, f"Backing up the history to {path}…", "backing up the history")
+
+    def _start(self, fn: Callable[[], str], doing: str, name: str) -> None:
+        self._say(doing)
+        self.work = Background(fn, name)
+        self._enable_records()
+        self.poll.start()
+
+    def _poll_work(self) -> None:
+        outcome = self.work.result() if self.work is not None else None
+        if outcome is None:
+            return
+        self.poll.stop()
+        self.work = None
+        line, problem = outcome
+        self._say(problem or str(line), problem=bool(problem))
+        self._enable_records()
+
+    def erase_client(self) -> None:
+        """What erasing the client would do, their label typed to confirm; then erase and say what was done."""
+        from emgcoach.coach.client_records import owned_folder, plan_erase
+
+        person = self.person.currentText()
+        try:
+            plan = plan_erase(self.store, person, owned=owned_folder(self.store), report_dirs=self.report_dirs)
+        except EmgcoachError as e:
+            self._say(str(e), problem=True)
+            return
+        self.confirm = ConfirmEraseDialog(plan, self)
+        self.confirm.accepted.connect(lambda: self._erase(person))
+        self.confirm.open()
+
+    def _erase(self, person: str) -> None:
+        from emgcoach.coach.client_records import erase_client, owned_folder
+
+        try:  # on the window's own connection: quick (rows, a VACUUM, a few files), and no second writer
+            done = erase_client(self.store, person, owned=owned_folder(self.store), report_dirs=self.report_dirs)
+        except EmgcoachError as e:
+            logger.warning("erasing %s: %s", person, e)
+            self._say(str(e), problem=True)
+            return
+        self.person.blockSignals(True)
+        self.person.clear()
+        self.person.addItems(self.store.people())
+        self.person.blockSignals(False)
+        self._load_drills()
+        self._say("\n".join(done.lines()))

@@ -7,7 +7,6 @@ recording, when there is one, only lends its trace, and it is read, never stoppe
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -49,7 +48,9 @@ def default_name(s: ScoredSet, folder: Path | None = None) -> str:
         stamp = datetime.fromisoformat(s.started_at).strftime("%Y%m%d-%H%M")
     except ValueError:
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{s.person or 'unnamed'}_{s.drill.id}_{stamp}")
+    from emgcoach.coach.report import set_report_stem  # as write() does: the report module loads when needed
+
+    name = set_report_stem(s.person, s.drill.id, stamp)
     n = 1
     while folder is not None and _taken(folder / f"{name}{'' if n == 1 else f'-{n}'}-report"):
         n += 1
