@@ -55,6 +55,10 @@ REP_COLUMNS = {
     "hit": "1: on target; 0: missed",
     "cue": "the corrective cue the miss was given (empty on a hit)",
     "time_in_target": "fraction of the rep with both muscles in their target bands, 0-1",
+    "lat_mdf_hz": "median frequency of the lat's band-passed EMG over its active part of the rep, Hz "
+                  "(falling over a set: fatigue); empty: not measured",
+    "glute_mdf_hz": "median frequency of the glute's band-passed EMG over its active part of the rep, Hz; "
+                    "empty: not measured",
     "unit": "%MVC: percent of the muscle's maximal voluntary contraction, its rest 0 % (calibrated); "
             "µV: envelope microvolts (no calibration)",
 }
