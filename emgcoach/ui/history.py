@@ -1,7 +1,10 @@
 """The history view: a person's progress per drill over sessions (glute level and glute onset latency),
-and the sessions themselves."""
+and the sessions themselves; "Progress report..." writes the client's progress report (HTML + PDF,
+`coach/progress_report.py`)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -10,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QLabel,
     QTableWidget,
@@ -19,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from emgcoach.coach.store import Store
+from emgcoach.errors import EmgcoachError
 
 
 class HistoryDialog(QDialog):
@@ -66,6 +71,11 @@ class HistoryDialog(QDialog):
         lay.addWidget(self.table, 2)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.rejected.connect(self.close)
+        self.progress_button = buttons.addButton("Progress report...", QDialogButtonBox.ActionRole)
+        self.progress_button.clicked.connect(lambda: self.write_progress_report())
+        self.progress_note = QLabel("")  # where the progress report went, or why there is none
+        self.progress_note.setWordWrap(True)
+        lay.addWidget(self.progress_note)
         lay.addWidget(buttons)
         self.resize(760, 640)
         self.person.currentTextChanged.connect(self._load_drills)
@@ -122,3 +132,28 @@ class HistoryDialog(QDialog):
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setStretchLastSection(True)
+
+    def write_progress_report(self, out: str | Path | None = None) -> tuple[Path, Path] | None:
+        """The selected client's progress report over all their sessions, as OUT.html and OUT.pdf (OUT
+        asked in a file dialog when not given); what happened said in one line under the table."""
+        from emgcoach.coach.progress_report import write_progress_report
+
+        person = self.person.currentText()
+        if not person:
+            self.progress_note.setText("Choose a client first")
+            return None
+        if out is None:
+            out, _ = QFileDialog.getSaveFileName(self, "Save the progress report (PDF and HTML)",
+                                                 str(Path.home() / f"{person}-progress.pdf"), "PDF (*.pdf)")
+            if not out:
+                return None
+        self.setCursor(Qt.WaitCursor)  # 1-3 s for 2-250 sessions, as the set's report dialog waits for its own
+        try:
+            html_path, pdf_path, _ = write_progress_report(self.store, person, out, names=self.drill_names or None)
+        except EmgcoachError as e:
+            self.progress_note.setText(str(e))
+            return None
+        finally:
+            self.unsetCursor()
+        self.progress_note.setText(f"Progress report written: {pdf_path} and {html_path.name}")
+        return html_path, pdf_path
