@@ -52,10 +52,11 @@ def rep(drill: str, i: int, glute: float, latency: float, hit: bool, calibrated:
 def make_history(path: Path, n: int, seed: int = 11) -> None:
     """n sessions of client P07 as described above."""
     rnd = random.Random(seed)
-    when = datetime(2024, 3, 4, 9, 0)
+    day = datetime(2024, 3, 4, 9, 0)
     with Store(path) as st, st._tx():  # one transaction: set-up, not measured
         for k in range(n):
-            when += timedelta(days=rnd.choice((2, 2, 3, 4)), minutes=rnd.randint(-90, 90))
+            day += timedelta(days=rnd.choice((2, 2, 3, 4)))
+            when = day + timedelta(minutes=rnd.randint(0, 9 * 60))  # a session between 9:00 and 18:00
             progress = k / max(n - 1, 1)
             calibrated = k % 10 != 4
             reps = []

@@ -243,12 +243,17 @@ def number_text(v: float | None, signed: bool = False) -> str:
 
 
 def trend_text(s: Series) -> str:
-    """The series' trend in words: 'trend +1.2 %MVC per week (SE 0.3, 12 sessions)'; a hit rate's slope
-    in percentage points; 'no trend' below 2 sessions with a value."""
+    """The series' trend in words: 'trend +1.03 %MVC per week (SE 0.14, 12 sessions)', the SE to the
+    slope's decimals; a hit rate's slope in percentage points; 'no trend' below 2 sessions with a value."""
     if s.trend is None:
         return f"no trend ({s.trend_sessions_text})"
     unit = "points" if s.unit == "%" else s.unit
-    se = f"SE {number_text(s.trend.se)}, " if s.trend.se is not None else ""
+    se = ""
+    if s.trend.se is not None:
+        slope = abs(s.trend.slope)
+        decimals = max(0, 2 - math.floor(math.log10(slope))) if slope > 0 else 3
+        se = f"SE {s.trend.se:.{decimals}f}" if round(s.trend.se, decimals) > 0 else f"SE {s.trend.se:.1g}"
+        se += ", "
     return f"trend {number_text(s.trend.slope, signed=True)} {unit} per {s.trend.per} ({se}{s.trend.n} sessions)"
 
 

@@ -143,6 +143,7 @@ def _notes(pages: Pages, report: ProgressReport) -> None:
     for n in noted:
         lines = [ln for part in n.notes.splitlines() for ln in wrap_to_width(part, WIDTH_PT - 12.0, BODY_PT)]
         # a note kept on one page when it fits one; a long one at least not with its date alone at the foot
+        pages.y -= 3.0  # a little air between notes, for the eye to find each date
         pages.room(min(len(lines) + 1, 6) * BODY_PT * LINE)
         pages.text(0, f"{n.started:%Y-%m-%d %H:%M} ({', '.join(n.drills)})", BODY_PT, bold=True)
         for line in lines:
