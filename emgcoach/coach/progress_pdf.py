@@ -92,10 +92,13 @@ def _table_row(pages: Pages, cells: list[str], bold: bool = False, shade: bool =
     if shade:  # every other row tinted, for the eye to follow a row across
         pages.fig.add_artist(Rectangle((MARGIN_PT / PAGE_W_PT, (pages.y - height + 1.5) / PAGE_H_PT),
                                        WIDTH_PT / PAGE_W_PT, height / PAGE_H_PT, color="#f0f0f0", lw=0, zorder=0))
+    # on a common baseline: aligned by their tops, cells would sit as high as their own glyphs reach
+    # (a row's date and its '(5/8)' a fraction of a point apart)
+    baseline = (pages.y - 0.75 * height) / PAGE_H_PT
     x = 2.0
     for cell, width in zip(cells, COLUMNS_PT, strict=True):
-        pages.fig.text((MARGIN_PT + x) / PAGE_W_PT, pages.y / PAGE_H_PT, cell, fontsize=TABLE_PT, va="top",
-                       weight="bold" if bold else "normal", color="#222222", linespacing=LINE)
+        pages.fig.text((MARGIN_PT + x) / PAGE_W_PT, baseline, cell, fontsize=TABLE_PT, va="baseline",
+                       weight="bold" if bold else "normal", color="#222222")
         x += width
     pages.y -= height
 
