@@ -9,7 +9,8 @@ the fatigue work names it when the schema does not have it yet). Timed, in this 
 (b) the reference: one set's one-page report from its 8 scores (`coach.report.write_set_report`, no trace),
     the report the app writes after every set; (a) is printed as a ratio of it;
 (c) `emgcoach report --person ... -o OUT` as a new process, start-up and imports included.
-Rounds alternate (b) and (a), so a load that comes and goes falls on both; the medians are printed.
+An untimed round first (imports, fonts, caches: what (c) pays once), then rounds alternating (b) and (a),
+so a load that comes and goes falls on both; the medians are printed.
 
 Run: `make bench` (or `.venv/bin/python benchmarks/progress_report.py [--sessions 250] [--repeat 3]`).
 """
@@ -17,6 +18,7 @@ Run: `make bench` (or `.venv/bin/python benchmarks/progress_report.py [--session
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sqlite3
 import statistics
@@ -109,9 +111,9 @@ def timed_command(store_path: Path, out: Path) -> float:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sessions", type=int, default=MAX_SESSIONS, help=f"sessions in the history (default {MAX_SESSIONS})")
-    p.add_argument("--repeat", type=int, default=3, help="rounds of (reference, progress report); medians printed")
+    p.add_argument("--repeat", type=int, default=5, help="rounds of (reference, progress report); medians printed")
     a = p.parse_args()
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; load average before: {os.getloadavg()[0]:.2f} (other work shows here)")
     names = drill_names()
     with tempfile.TemporaryDirectory(prefix="emgcoach-progress-") as tmp:
         db = Path(tmp) / "history.sqlite3"
@@ -119,6 +121,8 @@ def main() -> None:
         print(f"history: {a.sessions} sessions x 8 reps of P07, {db.stat().st_size / 1e6:.1f} MB")
         refs, totals = [], []
         with Store(db) as store:
+            timed_reference(Path(tmp) / "warm-set")  # warm-up, not counted
+            timed_progress(store, Path(tmp) / "warm-progress", names)
             for r in range(a.repeat):
                 refs.append(timed_reference(Path(tmp) / f"set{r}"))
                 read_s, html_s, pdf_s, pages = timed_progress(store, Path(tmp) / f"progress{r}", names)
