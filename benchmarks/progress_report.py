@@ -100,6 +100,7 @@ def timed_reference(out: Path) -> float:
 
 
 def timed_command(store_path: Path, out: Path) -> float:
+    """Seconds for `emgcoach report --person P07` as a new process."""
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "emgcoach.cli", "report", "--person", "P07", "--store", str(store_path),
                            "-o", str(out)], capture_output=True, text=True, check=False)

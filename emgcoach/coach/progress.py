@@ -171,6 +171,7 @@ class Series:
 
     @property
     def trend_sessions_text(self) -> str:
+        """'3 sessions with a value'."""
         n = len(self.y)
         return f"{n} session{'s' * (n != 1)} with a value"
 
@@ -283,10 +284,12 @@ class ProgressReport:
 
     @property
     def first(self) -> datetime:
+        """When the report's first session started (local time)."""
         return self.sessions[0].started
 
     @property
     def last(self) -> datetime:
+        """When the report's last session started (local time)."""
         return self.sessions[-1].started
 
 

@@ -6,7 +6,6 @@ above. Drawn with matplotlib (Agg) on any figure: the HTML page's own, or a PDF 
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -15,8 +14,6 @@ from emgcoach.coach.progress import DrillProgress, Series, trend_text
 if TYPE_CHECKING:  # matplotlib loads on the first chart drawn, not on import
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-
-logger = logging.getLogger(__name__)
 
 COLOURS = {"hit_rate": "#43a047", "glute": "#d81b60", "latency": "#1e88e5", "fatigue": "#6d4c41"}
 TREND_COLOUR = "#222222"

@@ -6,7 +6,6 @@ each figure is computed. Text is wrapped to the page's measure with the session 
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,8 +16,6 @@ from emgcoach.io.private import private_file
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-logger = logging.getLogger(__name__)
 
 PAGE_W_PT, PAGE_H_PT = 595.3, 841.9  # A4
 MARGIN_PT = 42.0
@@ -42,9 +39,11 @@ class Pages:
 
     @property
     def fig(self) -> Figure:
+        """The page being filled."""
         return self.figs[-1]
 
     def new_page(self) -> None:
+        """A blank A4 page, the cursor at its top."""
         self.figs.append(new_figure(PAGE_W_PT / 72.0, PAGE_H_PT / 72.0))
         self.y = TOP_PT
 
