@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/recording.py
 	$(BIN)/python benchmarks/clock_alignment.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/progress_report.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/ui_frame.py
 
 ## Regenerate the simulated session of every drill in recordings/drills/ (deterministic: seed 7); the

@@ -1,6 +1,7 @@
 """The history view: a person's progress per drill over sessions (glute level and glute onset latency),
 and the sessions themselves; a client's records exported or erased, the history backed up (the work in
-coach/client_export.py, coach/client_records.py and coach/backup.py: this view only wires them)."""
+coach/client_export.py, coach/client_records.py and coach/backup.py: this view only wires them);
+"Progress report..." writes the client's progress report (HTML + PDF, `coach/progress_report.py`)."""
 
 from __future__ import annotations
 
@@ -98,6 +99,9 @@ class HistoryDialog(QDialog):
         self.export_button.clicked.connect(self.export_client)
         self.erase_button.clicked.connect(self.erase_client)
         self.backup_button.clicked.connect(self.back_up)
+        self.progress_button = buttons.addButton("Progress report…", QDialogButtonBox.ActionRole)
+        self.progress_button.clicked.connect(lambda: self.write_progress_report())
+        self.progress_note = self.records_note  # where the progress report went, or why there is none
         buttons.rejected.connect(self.close)
         lay.addWidget(buttons)
         self.poll = QTimer(self)  # an export's or backup's outcome, from its thread
@@ -246,3 +250,28 @@ class HistoryDialog(QDialog):
         self.person.blockSignals(False)
         self._load_drills()
         self._say("\n".join(done.lines()))
+
+    def write_progress_report(self, out: str | Path | None = None) -> tuple[Path, Path] | None:
+        """The selected client's progress report over all their sessions, as OUT.html and OUT.pdf (OUT
+        asked in a file dialog when not given); what happened said in one line under the table."""
+        from emgcoach.coach.progress_report import write_progress_report
+
+        person = self.person.currentText()
+        if not person:
+            self.progress_note.setText("Choose a client first")
+            return None
+        if out is None:
+            out, _ = QFileDialog.getSaveFileName(self, "Save the progress report (PDF and HTML)",
+                                                 str(Path.home() / f"{person}-progress.pdf"), "PDF (*.pdf)")
+            if not out:
+                return None
+        self.setCursor(Qt.WaitCursor)  # 1-3 s for 2-250 sessions, as the set's report dialog waits for its own
+        try:
+            html_path, pdf_path, _ = write_progress_report(self.store, person, out, names=self.drill_names or None)
+        except EmgcoachError as e:
+            self.progress_note.setText(str(e))
+            return None
+        finally:
+            self.unsetCursor()
+        self.progress_note.setText(f"Progress report written: {pdf_path} and {html_path.name}")
+        return html_path, pdf_path
