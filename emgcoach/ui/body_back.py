@@ -306,7 +306,7 @@ def paint_body(p: QPainter, t: QTransform, c: BodyColours, muscles: bool = True)
     p.setBrush(c.fill)
     p.drawPath(t.map(silhouette()))
     p.setPen(QPen(c.detail, 1.0))
-    p.setBrush(Qt.NoBrush)
+    p.setBrush(Qt.BrushStyle.NoBrush)
     p.drawPath(t.map(details()))
     if not muscles:
         return

@@ -75,10 +75,11 @@ class LevelMeter(QWidget):
         if not self.active:
             text.setAlpha(150)
         p.setPen(text)
-        p.drawText(QRectF(0, 0, name_w, h), Qt.AlignVCenter | Qt.AlignLeft, self.title)
-        p.drawText(QRectF(w - value_w, 0, value_w, h), Qt.AlignVCenter | Qt.AlignRight, self.text())
+        p.drawText(QRectF(0, 0, name_w, h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.title)
+        p.drawText(QRectF(w - value_w, 0, value_w, h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                   self.text())
         bar = QRectF(name_w + 6, h * 0.25, max(10.0, w - name_w - value_w - 12), h * 0.5)
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(self.palette().base())
         p.drawRect(bar)
         if math.isfinite(self.value):
@@ -119,16 +120,16 @@ class CalibrationWizard(QDialog):
                                 (self.note, 12, False)):
             _font(lab, size, bold)
             lab.setWordWrap(True)
-        self.headline.setAlignment(Qt.AlignCenter)
+        self.headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.meters = {key: LevelMeter(f"{key[0].split('_')[0].capitalize()} {key[1]}") for key in muscles}
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["muscle", "MVC µV", "rest µV (SD)", "efforts µV"])
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setVisible(False)
         row = self._make_buttons()
         lay = QVBoxLayout(self)

@@ -92,8 +92,8 @@ class ReportDialog(QDialog):
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #e53935")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
-        self.write_button = self.buttons.addButton("Write report", QDialogButtonBox.AcceptRole)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.write_button = self.buttons.addButton("Write report", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.write)
         self.buttons.rejected.connect(self.reject)
 
@@ -150,7 +150,7 @@ class ReportDialog(QDialog):
                                "it, or change the file name")
             self._replace_ok = base
             return None
-        self.setCursor(Qt.WaitCursor)
+        self.setCursor(Qt.CursorShape.WaitCursor)
         try:
             paths = write_set_report(list(s.scores), s.drill, s.person, self.notes.toPlainText().strip(),
                                      base, s.calibration, s.recording, started_at=s.started_at,

@@ -50,7 +50,7 @@ def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int
     drill_start = next(m.time_s for m in rec.markers if m.kind == "drill_start")
     cal_start = next(m.time_s for m in rec.markers if m.kind == "calibration")
     with tempfile.TemporaryDirectory() as tmp:
-        settings = QSettings(str(Path(tmp) / "s.ini"), QSettings.IniFormat)
+        settings = QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat)
         settings.setValue("store_path", str(Path(tmp) / "history.sqlite3"))
         w = MainWindow(settings)
         w.resize(1600, 950)
@@ -70,7 +70,7 @@ def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int
         # delete the window while Python is whole: left to interpreter shutdown, Qt tears pyqtgraph's
         # items down after their Python side is gone, and crashes
         w.deleteLater()
-        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         data = ReportData("P07", "2026-11-25 10:00", recording, result, scored, "Glute cue from rep 5 on.")
         _render_report(data, Path(tmp), out)
     print(f"screenshots in {out}/: main_window, main_window_light, main_window_1024x700, feedback, sensors, calibration, history, report (.png)")
