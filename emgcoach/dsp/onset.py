@@ -249,7 +249,7 @@ class OnsetDetector:
 
     def _spread_thresholds(self, n_ch: int) -> None:
         """Onset and offset thresholds, rest mean and SD (µV) as one float array each over `n_ch` channels."""
-        self._thresholds_ch = tuple(  # type: ignore[assignment]
+        self._thresholds_ch = tuple(
             np.array(np.broadcast_to(t, (n_ch,)), dtype=float)
             for t in (self.threshold_uv, self.off_threshold_uv, self.mean_uv, self.sd_uv)
         )
@@ -322,6 +322,7 @@ class OnsetDetector:
         """Keep the last _hist_len envelope samples for the next chunk's searches (ext: history and chunk
         together, when this chunk made it)."""
         hist, h, n = self._hist, self._hist_len, len(a)
+        assert hist is not None  # made with the detector's state, by the first chunk (_init)
         if n >= h:
             hist[:] = a[n - h :]
         elif ext is not None:
