@@ -209,8 +209,11 @@ class UmyoAdvertTracker:
         self._previous: dict[int, bytes] | None = None
         self._last_id: int | None = None
 
-    def reset(self) -> None:
-        self.__init__()
+    def reset(self) -> None:  # as new (the counters too)
+        self.lost_samples = 0
+        self.bad_packets = 0
+        self._previous = None
+        self._last_id = None
 
     def update(self, manufacturer_data: Mapping[int, bytes]) -> DecodedPacket | None:
         adv = decode_umyo_advert(manufacturer_data, self._previous)
