@@ -79,7 +79,7 @@ def palette_for(theme: Theme) -> QPalette:
 def apply_palette(theme: Theme) -> None:
     """Give the running application the theme's style and palette."""
     app = QApplication.instance()
-    if app is None:
+    if not isinstance(app, QApplication):  # none yet, or one without widgets: nothing to style
         return
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
