@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QPainter, QPen, QTransform
@@ -437,10 +438,13 @@ class PlacementDialog(QDialog):
         self.side_buttons = QButtonGroup(self)
         chooser = QHBoxLayout()
         chooser.addWidget(QLabel("Sensor:"))
-        for group, members, words in ((self.muscle_buttons, list(Muscle), MUSCLE_WORD),
-                                      (self.side_buttons, list(BodySide), SIDE_WORD)):
-            for k, member in enumerate(members):
-                b = QRadioButton(words[member])
+        choices: tuple[tuple[QButtonGroup, list[tuple[StrEnum, str]]], ...] = (
+            (self.muscle_buttons, [(m, MUSCLE_WORD[m]) for m in Muscle]),
+            (self.side_buttons, [(s, SIDE_WORD[s]) for s in BodySide]),
+        )
+        for group, members in choices:
+            for k, (member, word) in enumerate(members):
+                b = QRadioButton(word)
                 b.setProperty("member", member.value)
                 group.addButton(b, k)
                 chooser.addWidget(b)

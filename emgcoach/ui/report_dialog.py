@@ -88,7 +88,7 @@ class ReportDialog(QDialog):
         self.choose.clicked.connect(self._choose_folder)
         self.name = QLineEdit(default_name(scored, Path(self.folder.text()).expanduser()))
         self.open_after = QCheckBox("Open the report when written")
-        self.open_after.setChecked(self.settings.value("report_open_after", True, type=bool))
+        self.open_after.setChecked(bool(self.settings.value("report_open_after", True, type=bool)))  # typed object
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #e53935")

@@ -33,7 +33,9 @@ def fit_left_panel(window: QMainWindow, docks: Sequence[QDockWidget]) -> None:
     limit = max(least, int(LEFT_PANEL_SHARE * window.width()))
     if max(d.width() for d in docks) > limit:
         window.resizeDocks(docks, [limit] * len(docks), Qt.Orientation.Horizontal)
-        window.layout().activate()  # now, not on the next event loop pass: the split is sized after this
+        layout = window.layout()  # a QMainWindow always has its own
+        if layout is not None:
+            layout.activate()  # now, not on the next event loop pass: the split is sized after this
 
 
 def fit_dock_height(window: QMainWindow, dock: QDockWidget) -> None:
