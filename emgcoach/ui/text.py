@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QFontMetricsF, QPainter, QTextLayout, QTextOption
+from PySide6.QtGui import QFontMetricsF, QPainter, QResizeEvent, QTextLayout, QTextOption
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
@@ -79,8 +79,8 @@ class WrappedText(QWidget):
             self._tip = tip
             self.setToolTip(tip)
 
-    def resizeEvent(self, event: object) -> None:
-        super().resizeEvent(event)  # type: ignore[arg-type]
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
         self._update_tip()
 
     def paintEvent(self, _event: object) -> None:
@@ -116,8 +116,8 @@ class ElidedLabel(QLabel):
     def _update_tip(self) -> None:
         self.setToolTip(self.text() if self.is_elided() else "")
 
-    def resizeEvent(self, event: object) -> None:
-        super().resizeEvent(event)  # type: ignore[arg-type]
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
         self._update_tip()
 
     def paintEvent(self, _event: object) -> None:

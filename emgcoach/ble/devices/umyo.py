@@ -137,7 +137,8 @@ class UmyoAdvert:
 
     @property
     def quat(self) -> tuple[float, float, float, float]:
-        return tuple(q / QUAT_SCALE for q in self.quat_raw)  # type: ignore[return-value]
+        w, x, y, z = self.quat_raw
+        return w / QUAT_SCALE, x / QUAT_SCALE, y / QUAT_SCALE, z / QUAT_SCALE
 
     @property
     def muscle_level(self) -> int:
