@@ -30,9 +30,11 @@ demo-headless: $(STAMP)
 test: $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
-## ruff (pyproject.toml's [tool.ruff]): unused or undefined names, type hints on functions, no noqa that silences nothing.
+## ruff (pyproject.toml's [tool.ruff]): unused or undefined names, type hints on functions, no noqa that silences nothing;
+## then mypy ([tool.mypy]): the package's types, and no type: ignore that silences nothing.
 lint: $(STAMP)
 	$(BIN)/ruff check emgcoach tests benchmarks tools packaging
+	$(BIN)/python -m mypy
 
 ## Benchmarks (installs NeuroKit2 as the reference implementation).
 bench: $(STAMP)
@@ -75,4 +77,4 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m emgcoach.ui.screenshots docs/screenshots
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis .mypy_cache

@@ -115,7 +115,7 @@ class BleSensorSource:
         self.rssi_dbm: int | None = None  # signal strength of the advertisement seen before each connection
         self.reconnects = 0
         self._closing = False
-        self._client = None
+        self._client: BleakClient | None = None  # None between connections
         self._queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
         self._link_id = 0  # counts connection attempts; a disconnect callback acts for its own link only
         self.assembler = PacketAssembler(profile.rate_hz, ClockAligner(profile.rate_hz))

@@ -7,7 +7,7 @@ import math
 import re
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from emgcoach.errors import InputError
 from emgcoach.types import MIN_EMG_RATE_HZ
@@ -71,7 +71,7 @@ def unit_option(path: str, text: str | None) -> str | None:
         raise InputError(path, f"--unit {text}: give uV, mV or V") from None
 
 
-def mains_option(path: str, text: str) -> float | None | str:
+def mains_option(path: str, text: str) -> float | None | Literal["auto"]:
     """--mains as "auto", None (off) or 50.0/60.0 Hz; InputError naming `path` if not one of them."""
     value = text.strip().lower()
     if value == "auto":

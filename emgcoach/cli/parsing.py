@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Sequence
+from typing import NoReturn
 
 EXIT_USAGE = 2
 VALUE_OPTIONS = ("--channel", "--sensor", "--rate", "--duration")  # values may start with '-' (-1:lat:left, -1e3)
@@ -13,7 +14,7 @@ VALUE_OPTIONS = ("--channel", "--sensor", "--rate", "--duration")  # values may 
 class CliParser(argparse.ArgumentParser):
     """argparse with one-line usage errors (exit 2): `emgcoach analyze: PROBLEM (see emgcoach analyze --help)`."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         text = " ".join(str(message).split())
         self.exit(EXIT_USAGE, f"{self.prog}: {text} (see {self.prog} --help)\n")
 

@@ -171,28 +171,32 @@ class Drill:
         return dict(self.corrections).get(Miss(miss), DEFAULT_CORRECTIONS[Miss(miss)])
 
 
-def _need(cond: bool, where: str, field: str, what: str) -> None:
-    if not cond:
-        raise DrillError(f"{where}: {field} {what}")
+def _invalid(where: str, field: str, what: str) -> DrillError:
+    """The error for a field of a drill file that fails its check (raised by the check itself, so that what
+    follows knows the field's type)."""
+    return DrillError(f"{where}: {field} {what}")
 
 
 def _text(d: dict, key: str, where: str) -> str:
     v = d.get(key)
-    _need(isinstance(v, str) and v.strip() != "", where, key, "must be a non-empty string")
+    if not (isinstance(v, str) and v.strip() != ""):
+        raise _invalid(where, key, "must be a non-empty string")
     return v.strip()
 
 
 def _seconds(d: dict, key: str, where: str, allow_zero: bool = False) -> float:
     v = d.get(key)
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and (v > 0 or (allow_zero and v == 0))
-    _need(ok, where, key, "must be a positive number of seconds" + (" (or 0)" if allow_zero else ""))
-    _need(v <= 600, where, key, f"is {v} s: more than 10 minutes for one phase")
+    if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            and (v > 0 or (allow_zero and v == 0))):
+        raise _invalid(where, key, "must be a positive number of seconds" + (" (or 0)" if allow_zero else ""))
+    if v > 600:
+        raise _invalid(where, key, f"is {v} s: more than 10 minutes for one phase")
     return float(v)
 
 
 def _pct(v: object, where: str, key: str) -> float:
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 0 <= v <= 200
-    _need(ok, where, key, "must be a %MVC number between 0 and 200")
+    if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 0 <= v <= 200):
+        raise _invalid(where, key, "must be a %MVC number between 0 and 200")
     return float(v)
 
 
@@ -204,54 +208,72 @@ def _onset_window(targets: dict, lead: Lead, where: str) -> tuple[float, float]:
     """(earliest, latest) ms of the partner's onset after the lead's, from `partner_onset_ms` or an older
     file's `max_glute_latency_ms` (see the module docstring for how that is read)."""
     new, old = targets.get("partner_onset_ms"), targets.get("max_glute_latency_ms")
-    _need(new is None or old is None, where, "targets.max_glute_latency_ms", "is the older form of partner_onset_ms: give one of them")
+    if new is not None and old is not None:
+        raise _invalid(where, "targets.max_glute_latency_ms", "is the older form of partner_onset_ms: give one of them")
     if new is None and old is not None:
-        _need(_ms(old), where, "targets.max_glute_latency_ms", "must be a number of ms between -2000 and 2000")
+        if not _ms(old):
+            raise _invalid(where, "targets.max_glute_latency_ms", "must be a number of ms between -2000 and 2000")
         x = float(old)
         return (min(-DEFAULT_EARLY_MS, x - DEFAULT_EARLY_MS), x) if lead == Lead.LAT else (-x, max(DEFAULT_EARLY_MS, DEFAULT_EARLY_MS - x))
     field = "targets.partner_onset_ms"
-    _need(isinstance(new, list) and len(new) == 2 and all(_ms(v) for v in new), where, field,
-          f"must be [earliest, latest]: the {lead.partner}'s onset in ms after the {lead}'s (negative: before), each within +-2000")
+    if not (isinstance(new, list) and len(new) == 2 and all(_ms(v) for v in new)):
+        raise _invalid(where, field, f"must be [earliest, latest]: the {lead.partner}'s onset in ms after the {lead}'s "
+                                     "(negative: before), each within +-2000")
     lo, hi = float(new[0]), float(new[1])
-    _need(lo < hi, where, field, f"earliest ({lo:g}) must be below latest ({hi:g})")
+    if lo >= hi:
+        raise _invalid(where, field, f"earliest ({lo:g}) must be below latest ({hi:g})")
     return lo, hi
 
 
 def parse_drill(d: object, where: str) -> Drill:
     """One [[drill]] table -> Drill; `where` names the file (and is extended with the drill's id)."""
-    _need(isinstance(d, dict), where, "[[drill]]", "must be a table")
-    assert isinstance(d, dict)
+    if not isinstance(d, dict):
+        raise _invalid(where, "[[drill]]", "must be a table")
     drill_id = d.get("id")
-    _need(isinstance(drill_id, str) and drill_id.isidentifier(), where, "id", "must be a name of letters, digits and _")
+    if not (isinstance(drill_id, str) and drill_id.isidentifier()):
+        raise _invalid(where, "id", "must be a name of letters, digits and _")
     where = f"{where}: drill {drill_id!r}"
     unknown = set(d) - {"id", "name", "purpose", "setup", "electrodes", "lead", "reps", "cues", "phases", "targets", "corrections"}
-    _need(not unknown, where, ", ".join(sorted(unknown)), "is not a drill field")
+    if unknown:
+        raise _invalid(where, ", ".join(sorted(unknown)), "is not a drill field")
     lead = d.get("lead", "lat")
-    _need(lead in LEADS, where, "lead", f"must be one of {', '.join(LEADS)}")
+    if lead not in LEADS:
+        raise _invalid(where, "lead", f"must be one of {', '.join(LEADS)}")
     reps = d.get("reps")
-    _need(isinstance(reps, int) and not isinstance(reps, bool) and 1 <= reps <= 100, where, "reps", "must be a whole number 1-100")
+    if not (isinstance(reps, int) and not isinstance(reps, bool) and 1 <= reps <= 100):
+        raise _invalid(where, "reps", "must be a whole number 1-100")
     cues = d.get("cues", [])
-    _need(isinstance(cues, list) and cues and all(isinstance(c, str) and c.strip() for c in cues), where, "cues", "must be a non-empty list of strings")
+    if not (isinstance(cues, list) and cues and all(isinstance(c, str) and c.strip() for c in cues)):
+        raise _invalid(where, "cues", "must be a non-empty list of strings")
     phases = d.get("phases")
-    _need(isinstance(phases, dict), where, "phases", "must be a table of seconds (setup, contract, hold, release, rest)")
+    if not isinstance(phases, dict):
+        raise _invalid(where, "phases", "must be a table of seconds (setup, contract, hold, release, rest)")
     extra = set(phases) - {"setup", *PHASES}
-    _need(not extra, where, "phases." + ", phases.".join(sorted(extra)), "is not a phase (setup, contract, hold, release, rest)")
+    if extra:
+        raise _invalid(where, "phases." + ", phases.".join(sorted(extra)), "is not a phase (setup, contract, hold, release, rest)")
     rep_phases = tuple((p, _seconds(phases, p, where, allow_zero=p in ("release", "rest"))) for p in PHASES)
     targets = d.get("targets")
-    _need(isinstance(targets, dict), where, "targets", "must be a table")
+    if not isinstance(targets, dict):
+        raise _invalid(where, "targets", "must be a table")
     odd = set(targets) - {"lat_pct_mvc", "glute_pct_mvc_min", "partner_onset_ms", "max_glute_latency_ms"}
-    _need(not odd, where, "targets." + ", targets.".join(sorted(odd)), "is not a target (lat_pct_mvc, glute_pct_mvc_min, partner_onset_ms)")
+    if odd:
+        raise _invalid(where, "targets." + ", targets.".join(sorted(odd)), "is not a target (lat_pct_mvc, glute_pct_mvc_min, partner_onset_ms)")
     lat = targets.get("lat_pct_mvc")
-    _need(isinstance(lat, list) and len(lat) == 2, where, "targets.lat_pct_mvc", "must be [low, high] in %MVC")
+    if not (isinstance(lat, list) and len(lat) == 2):
+        raise _invalid(where, "targets.lat_pct_mvc", "must be [low, high] in %MVC")
     lat_lo, lat_hi = _pct(lat[0], where, "targets.lat_pct_mvc"), _pct(lat[1], where, "targets.lat_pct_mvc")
-    _need(lat_lo < lat_hi, where, "targets.lat_pct_mvc", f"low ({lat_lo:g}) must be below high ({lat_hi:g})")
+    if lat_lo >= lat_hi:
+        raise _invalid(where, "targets.lat_pct_mvc", f"low ({lat_lo:g}) must be below high ({lat_hi:g})")
     glute_min = _pct(targets.get("glute_pct_mvc_min"), where, "targets.glute_pct_mvc_min")
     window = _onset_window(targets, Lead(lead), where)
     corrections = d.get("corrections", {})
-    _need(isinstance(corrections, dict), where, "corrections", "must be a table")
+    if not isinstance(corrections, dict):
+        raise _invalid(where, "corrections", "must be a table")
     for k, v in corrections.items():
-        _need(k in MISSES, where, f"corrections.{k}", f"is not a miss ({', '.join(MISSES)})")
-        _need(isinstance(v, str) and v.strip() != "", where, f"corrections.{k}", "must be a non-empty string")
+        if k not in MISSES:
+            raise _invalid(where, f"corrections.{k}", f"is not a miss ({', '.join(MISSES)})")
+        if not (isinstance(v, str) and v.strip() != ""):
+            raise _invalid(where, f"corrections.{k}", "must be a non-empty string")
     return Drill(
         id=drill_id,
         name=_text(d, "name", where),

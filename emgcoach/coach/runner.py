@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from emgcoach.coach.scoring import GLUTE, LAT, MIN_REP_S, MuscleTrace, RepScore,
 from emgcoach.dsp.onset import OnsetDetector, OnsetEvent
 from emgcoach.dsp.rest import stretch_rest
 from emgcoach.types import Marker
+
+if TYPE_CHECKING:
+    from emgcoach.stream.processor import ProcessedBlock
 
 HISTORY_S = 30.0  # envelope kept per muscle for scoring: longer than any rep
 DEFAULT_REST_S = 2.0  # without calibration or a set-up phase, the first 2 s are taken as rest
@@ -216,10 +220,10 @@ class DrillRunner:
                                                                               "hits": sum(s.hit for s in self.scores)}))
         return events
 
-    def feed_block(self, pb: object) -> list[RunnerEvent]:
+    def feed_block(self, pb: ProcessedBlock) -> list[RunnerEvent]:
         """Feed an engine `ProcessedBlock`."""
-        return self.feed(pb.stream, pb.t0, pb.first_index, pb.rate_hz, pb.envelope, pb.onset_envelope,  # type: ignore[attr-defined]
-                         pb.filtered, pb.band_hz, pb.notch_hz)  # type: ignore[attr-defined]
+        return self.feed(pb.stream, pb.t0, pb.first_index, pb.rate_hz, pb.envelope, pb.onset_envelope,
+                         pb.filtered, pb.band_hz, pb.notch_hz)
 
     def _event(self, name: str, mus: _Muscle, ev: OnsetEvent) -> None:
         """Keep an onset or offset; a lead burst that began after the set-up is a rep to score."""

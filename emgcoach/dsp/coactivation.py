@@ -185,12 +185,12 @@ def match_onsets(
     b_order = b_ok[np.argsort(b[b_ok], kind="stable")]
     b_sorted = b[b_order]
     candidates: list[tuple[float, bool, int, int, float]] = []
-    for i in a_ok:
-        lo = np.searchsorted(b_sorted, a[i] - max_lag_s, side="left")
-        hi = np.searchsorted(b_sorted, a[i] + max_lag_s, side="right")
+    for ia in a_ok:
+        lo = np.searchsorted(b_sorted, a[ia] - max_lag_s, side="left")
+        hi = np.searchsorted(b_sorted, a[ia] + max_lag_s, side="right")
         for k in range(lo, hi):
-            d = float(b_sorted[k] - a[i])
-            candidates.append((abs(d), d < 0, int(i), int(b_order[k]), d))
+            d = float(b_sorted[k] - a[ia])
+            candidates.append((abs(d), d < 0, int(ia), int(b_order[k]), d))
     candidates.sort()
     used_a: dict[int, tuple[int, float]] = {}
     used_b: set[int] = set()

@@ -42,12 +42,14 @@ feeds the same threshold logic. Its envelope is heavier-tailed, so its threshold
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 import numpy as np
 from scipy import signal
 
 from emgcoach.dsp.base import as_2d, restore
+
+_Event = tuple[int, int, Literal["onset", "offset"]]  # (absolute index, channel, kind), before it is an OnsetEvent
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ class OnsetDetector:
         assert self._up is not None and self._down is not None
         if n == 0:
             return []
-        released: list[tuple[int, int, str]] = []
+        released: list[_Event] = []
         if self._next_index is not None and first_index != self._next_index:
             released = self._close_gap(first_index)
         self._next_index = first_index + n
@@ -224,7 +226,7 @@ class OnsetDetector:
         cands = self._run(a, t_on, first_index, self.min_on, 1, self._up, True)
         cands += self._run(a, t_off, first_index, 1, self.min_off, self._down, False)
         ext = None
-        events: list[tuple[int, int, str]] = []
+        events: list[_Event] = []
         if cands:
             h = self._hist_len
             ext = np.concatenate([self._hist, a], axis=0) if h else a  # ext[j] is absolute index first_index - h + j
@@ -236,7 +238,7 @@ class OnsetDetector:
         events += released + self._release(first_index + n - self.min_on - self.max_back - self.min_off)
         return self._events(events)
 
-    def _close_gap(self, first_index: int) -> list[tuple[int, int, str]]:
+    def _close_gap(self, first_index: int) -> list[_Event]:
         """Samples were lost (or the count restarted) before `first_index`: end the runs in progress, let
         no search reach back across the gap, and release the held offsets (no dip is merged across lost
         samples)."""
@@ -249,7 +251,7 @@ class OnsetDetector:
 
     def _spread_thresholds(self, n_ch: int) -> None:
         """Onset and offset thresholds, rest mean and SD (µV) as one float array each over `n_ch` channels."""
-        self._thresholds_ch = tuple(  # type: ignore[assignment]
+        self._thresholds_ch = tuple(
             np.array(np.broadcast_to(t, (n_ch,)), dtype=float)
             for t in (self.threshold_uv, self.off_threshold_uv, self.mean_uv, self.sd_uv)
         )
@@ -261,12 +263,12 @@ class OnsetDetector:
         self._ev_onset = np.empty(size, dtype=bool)
 
     def _switch(self, cands: list[tuple[int, int, bool]], ext: np.ndarray, base: int, t_on: np.ndarray,
-                mean: np.ndarray, sd: np.ndarray) -> list[tuple[int, int, str]]:
+                mean: np.ndarray, sd: np.ndarray) -> list[_Event]:
         """Apply the candidate runs (index, channel, is_onset; sorted by index) that change a channel's
         state; return the events they release. ext: the kept history and this chunk, ext[j] at absolute
         index base + j; t_on, mean, sd: per channel (µV)."""
         assert self.active is not None and self._last is not None
-        events: list[tuple[int, int, str]] = []
+        events: list[_Event] = []
         for idx, c, is_onset in cands:
             if is_onset == bool(self.active[c]) or idx < self._last[c]:
                 continue  # an onset while on, an offset while off: not a change of state
@@ -306,7 +308,7 @@ class OnsetDetector:
         low = np.flatnonzero(col[drop - base : end - base] <= self._level[c])
         return drop + int(low[0]) if len(low) else drop
 
-    def _settle(self, c: int, at: int, is_onset: bool) -> list[tuple[int, int, str]]:
+    def _settle(self, c: int, at: int, is_onset: bool) -> list[_Event]:
         """A change of channel c's state timed at `at`: hold an offset back (a dip may follow), merge an
         onset within min_off of the held offset into one burst, else release that offset and the onset."""
         assert self._held is not None
@@ -322,6 +324,7 @@ class OnsetDetector:
         """Keep the last _hist_len envelope samples for the next chunk's searches (ext: history and chunk
         together, when this chunk made it)."""
         hist, h, n = self._hist, self._hist_len, len(a)
+        assert hist is not None  # made with the detector's state, by the first chunk (_init)
         if n >= h:
             hist[:] = a[n - h :]
         elif ext is not None:
@@ -334,23 +337,32 @@ class OnsetDetector:
         """The offsets still held back to see whether a dip follows (end of the signal)."""
         return self._events(self._release(np.inf)) if self._held is not None else []
 
-    def _release(self, before: float, channel: int | None = None) -> list[tuple[int, int, str]]:
+    def _release(self, before: float, channel: int | None = None) -> list[_Event]:
         """Emit the held offsets timed at or before `before` (absolute index), of one channel or all."""
         if self._held is None:
             return []
         chans = range(len(self._held)) if channel is None else (channel,)
-        out = []
+        out: list[_Event] = []
         for c in chans:
             if 0 <= self._held[c] <= before:
                 out.append((max(0, int(self._held[c]) - self.delay), c, "offset"))
                 self._held[c] = -1
         return out
 
-    def _events(self, events: list[tuple[int, int, str]]) -> list[OnsetEvent]:
+    def _events(self, events: list[_Event]) -> list[OnsetEvent]:
         if not events:
             return []
         events.sort()
-        return [OnsetEvent(ch, kind, idx, self.t0 + idx / self.rate_hz) for idx, ch, kind in events]  # type: ignore[arg-type]
+        return [OnsetEvent(ch, kind, idx, self.t0 + idx / self.rate_hz) for idx, ch, kind in events]
+
+
+class OnsetOptions(TypedDict, total=False):
+    """The `OnsetDetector` arguments `detect_onsets` passes on by name (see the detector for each)."""
+
+    k_off: float | None
+    start_k: float | None
+    max_back_s: float
+    start_fraction: float
 
 
 def detect_onsets(
@@ -363,11 +375,11 @@ def detect_onsets(
     min_off_s: float | None = None,
     t0: float = 0.0,
     delay_s: float | None = None,
-    **kwargs: float | None,
+    **kwargs: Unpack[OnsetOptions],
 ) -> list[OnsetEvent]:
     """Offline: the same `OnsetDetector` run over a whole envelope (index 0 at time t0); kwargs: k_off,
     start_k, max_back_s."""
-    det = OnsetDetector(rate_hz, mean_uv, sd_uv, k, min_on_s, min_off_s, t0, delay_s, **kwargs)  # type: ignore[arg-type]
+    det = OnsetDetector(rate_hz, mean_uv, sd_uv, k, min_on_s, min_off_s, t0, delay_s, **kwargs)
     events = det.process(envelope, 0) + det.flush()
     return sorted(events, key=lambda e: (e.index, e.channel))
 

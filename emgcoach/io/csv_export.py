@@ -133,14 +133,14 @@ def write_csv_files(recording: Recording, out_path: str | os.PathLike, progress:
                 w.writerow(MARKERS_HEADER)
                 for m in sorted(recording.markers, key=lambda mk: mk.time_s):
                     w.writerow([f"{m.time_s:.6f}", m.kind, json.dumps(m.payload, sort_keys=True, default=str)])
-        for tmp, target in temps:
-            os.replace(tmp, target)
+        for part, target in temps:
+            os.replace(part, target)
         if progress is not None:
             progress(1.0)
     except BaseException:
-        for tmp, _ in temps:
+        for part, _ in temps:
             try:
-                tmp.unlink()
+                part.unlink()
             except FileNotFoundError:
                 pass
         raise

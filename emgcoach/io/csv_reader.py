@@ -108,8 +108,8 @@ def gaps_from_times(t: np.ndarray, rate: float, path: str = "") -> list[tuple[in
     d = np.diff(t)
     big = np.nonzero(~(d <= MAX_GAP_S))[0]
     if len(big):
-        i = int(big[0])
-        raise InputError(path, f"timestamps jump by {d[i]:.6g} s after sample {i} (damaged file?)")
+        at = int(big[0])
+        raise InputError(path, f"timestamps jump by {d[at]:.6g} s after sample {at} (damaged file?)")
     gaps = []
     lost = 0
     for i in np.nonzero(d > 1.5 / rate)[0]:

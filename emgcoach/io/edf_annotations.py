@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
@@ -57,7 +57,7 @@ def annotation_pieces(text: str) -> list[str]:
     start; each further one starts with CONTINUATION and carries the next part, cut before a space when
     one is in reach (so the piece after begins with that space) and anywhere else otherwise. The reader
     joins the pieces back by plain concatenation, so nothing is lost."""
-    pieces = []
+    pieces: list[str] = []
     limit = ANNOTATION_MAX_CHARS
     while text:
         n = _cut(text, limit)
@@ -82,7 +82,7 @@ def _value_from_text(text: str) -> Any:
         return raw
 
 
-def join_pieces(onsets: Sequence[float], durations: Sequence[float], texts: Sequence[str]) -> list[tuple[float, float, str]]:
+def join_pieces(onsets: Iterable[float], durations: Iterable[float], texts: Iterable[str]) -> list[tuple[float, float, str]]:
     """Annotations (onset s, duration s, text) with their continuations (CONTINUATION + text, same onset,
     right after; written by `annotation_pieces`) joined back into one text each."""
     out: list[tuple[float, float, str]] = []

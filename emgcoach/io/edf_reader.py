@@ -224,7 +224,7 @@ def _markers(reader: pyedflib.EdfReader, path: str, t0: float) -> list[Marker]:
         onsets, durations, texts = reader.readAnnotations()
     except Exception:  # damaged annotations: the samples still count
         logger.warning("%s: annotations unreadable; read without markers", path, exc_info=True)
-        onsets, durations, texts = [], [], []
+        return []
     markers = [annotation_marker(onset, dur, text, t0) for onset, dur, text in join_pieces(onsets, durations, texts)]
     markers.sort(key=lambda mk: mk.time_s)
     return markers

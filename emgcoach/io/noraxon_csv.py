@@ -183,7 +183,10 @@ def read_noraxon_csv(
         raise InputError(path, f"Noraxon metadata: frequency {stated[:20]!r} is not a sample rate")
     rate_from_times(path, times)  # refuses times that do not increase
     named = {ov.name.lower() for ov in channels or () if ov.name}
-    picked, specs, scales, assumed = [], [], [], []
+    picked: list[int] = []  # the EMG columns
+    specs: list[ChannelSpec] = []
+    scales: list[float] = []  # to µV
+    assumed: list[int] = []  # channels whose unit was guessed
     for k, full in enumerate(names[1:], start=1):
         if not full or full.lower() in TEXT_COLUMNS:
             continue

@@ -37,7 +37,7 @@ from emgcoach.types import ChannelSpec, Marker, StreamInfo
 BOUNDARY_UUID = bytes(
     [0x43, 0xA5, 0x46, 0xDC, 0xCB, 0xF5, 0x41, 0x0F, 0xB3, 0x0E, 0xD5, 0x46, 0x73, 0x83, 0xCB, 0xE4]
 )
-NUMERIC_FORMATS = {
+NUMERIC_FORMATS: dict[str, np.dtype] = {
     "float32": np.dtype("<f4"),
     "double64": np.dtype("<f8"),
     "int8": np.dtype("i1"),
@@ -366,6 +366,7 @@ def _stream_chunk(out: XdfFile, tag: int, buf: bytes, p: int, cend: int, truncat
         raise _Corrupt(f"chunk for undeclared stream {sid}")
     elif tag == 3:
         s = out.streams[sid]
+        vals: np.ndarray | list  # numeric samples, or a list per sample of its strings
         if s.fmt == "string":
             st, vals = _parse_strings(s, buf, p, cend, truncated)
         else:

@@ -18,7 +18,7 @@ def cooperative_effort(now_s: float, calibrating: CalibrationSession | None | bo
     None when the app asks nothing (the simulated client then does reps of its own)."""
     if calibrating is None:
         return (0.0, 0.0)
-    if calibrating and now_s < calibrating.end_s:
+    if isinstance(calibrating, CalibrationSession) and now_s < calibrating.end_s:
         _, step, _ = calibrating.step_at(now_s)
         if step is None or step.kind != "mvc":
             return (0.0, 0.0)

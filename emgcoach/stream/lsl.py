@@ -13,12 +13,19 @@ import asyncio
 import time
 from types import ModuleType
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from emgcoach.errors import EmgcoachError
 from emgcoach.io.channels import guess_role
 from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
+
+if TYPE_CHECKING:
+    import pylsl  # untyped: its classes are Any to mypy, named here for the reader
+
+    from emgcoach.stream.engine import Engine
+    from emgcoach.stream.processor import ProcessedBlock
 
 GAP_S = 0.010
 
@@ -39,16 +46,17 @@ def find_streams(stream_type: str = "EMG", timeout_s: float = 2.0) -> list:
 class LslInletSource:
     """An LSL stream as a `Source`; `clock()` is the session clock in s."""
 
-    def __init__(self, stream_info: object, clock: Callable[[], float] = time.monotonic, chunk_s: float = 0.02) -> None:
+    def __init__(self, stream_info: pylsl.StreamInfo, clock: Callable[[], float] = time.monotonic,
+                 chunk_s: float = 0.02) -> None:
         pylsl = _pylsl()
         self._pylsl = pylsl
         self._lsl_info = stream_info
-        rate = float(stream_info.nominal_srate())  # type: ignore[attr-defined]
+        rate = float(stream_info.nominal_srate())
         if not rate > 0:
-            raise EmgcoachError(f"LSL stream {stream_info.name()!r}: irregular rate; EMG needs a fixed rate")  # type: ignore[attr-defined]
+            raise EmgcoachError(f"LSL stream {stream_info.name()!r}: irregular rate; EMG needs a fixed rate")
         self.inlet = pylsl.StreamInlet(stream_info, max_buflen=30, recover=True)
         full = self.inlet.info(timeout=5.0)
-        labels = []
+        labels: list[str] = []
         ch = full.desc().child("channels").child("channel")
         for _ in range(full.channel_count()):
             labels.append(ch.child_value("label") or f"ch{len(labels) + 1}")
@@ -82,7 +90,7 @@ class LslInletSource:
             # split where the stamps jump: that is where samples went missing
             gap_s = max(GAP_S, 3.0 / rate)
             jumps = np.flatnonzero(np.diff(ts) > gap_s) + 1
-            for end in list(jumps) + [len(ts)]:
+            for end in jumps.tolist() + [len(ts)]:
                 lost = 0
                 if last_ts is not None and ts[start] - last_ts > gap_s:
                     lost = max(0, int(round((ts[start] - last_ts) * rate)) - 1)
@@ -107,26 +115,26 @@ class LslOutlet:
 
     def __init__(self) -> None:
         self._pylsl = _pylsl()
-        self._outlets: dict[tuple[int, str], object] = {}
+        self._outlets: dict[tuple[int, str], pylsl.StreamOutlet] = {}
         self._offset: dict[int, float] = {}  # per stream: LSL local_clock minus session time
-        self.engine = None
+        self.engine: Engine | None = None
 
-    def start(self, engine: object) -> None:
+    def start(self, engine: Engine) -> None:
         self.engine = engine
-        engine.subscribe(self._on_block)  # type: ignore[attr-defined]
+        engine.subscribe(self._on_block)
 
     def stop(self) -> None:
         if self.engine is not None:
-            self.engine.unsubscribe(self._on_block)  # type: ignore[attr-defined]
+            self.engine.unsubscribe(self._on_block)
         self.engine = None
         self._outlets.clear()
         self._offset.clear()
 
-    def _outlet(self, pb: object, what: str) -> object:
-        key = (pb.stream, what)  # type: ignore[attr-defined]
+    def _outlet(self, engine: Engine, pb: ProcessedBlock, what: str) -> pylsl.StreamOutlet:
+        key = (pb.stream, what)
         out = self._outlets.get(key)
         if out is None:
-            info = self.engine.info(pb.stream)  # type: ignore[union-attr, attr-defined]
+            info = engine.info(pb.stream)
             lsl = self._pylsl.StreamInfo(f"{info.name} {what}", "EMG", info.n_channels, info.rate_hz, "float32",
                                          f"emgcoach-{info.kind}-{info.address}-{what}")
             chans = lsl.desc().append_child("channels")
@@ -139,10 +147,15 @@ class LslOutlet:
             out = self._outlets[key] = self._pylsl.StreamOutlet(lsl, chunk_size=0, max_buffered=30)
         return out
 
-    def _on_block(self, pb: object) -> None:  # acquisition thread
+    def _on_block(self, pb: ProcessedBlock) -> None:  # acquisition thread
+        engine = self.engine
+        if engine is None:
+            # stopped: the engine drops this callback on its own thread (unsubscribe is queued there), so a
+            # block or two may still come; they are not published, and no outlet is opened again for them
+            return
         # stamp the newest sample by its session time (regular, as the samples are), on LSL's clock
-        t_last = pb.t0 + (len(pb.raw) - 1) / pb.rate_hz  # type: ignore[attr-defined]
-        offset = self._offset.setdefault(pb.stream, self._pylsl.local_clock() - t_last)  # type: ignore[attr-defined]
+        t_last = pb.t0 + (len(pb.raw) - 1) / pb.rate_hz
+        offset = self._offset.setdefault(pb.stream, self._pylsl.local_clock() - t_last)
         stamp = offset + t_last
-        for what, arr in (("raw", pb.raw), ("envelope", pb.envelope)):  # type: ignore[attr-defined]
-            self._outlet(pb, what).push_chunk(np.ascontiguousarray(arr, dtype=np.float32), stamp)  # type: ignore[attr-defined]
+        for what, arr in (("raw", pb.raw), ("envelope", pb.envelope)):
+            self._outlet(engine, pb, what).push_chunk(np.ascontiguousarray(arr, dtype=np.float32), stamp)

@@ -161,8 +161,8 @@ class _Channels:
         self.rate_hz, self.config = rate, config
         self.pipeline = Pipeline(rate, config)
         cap = max(1, int(round(buffer_s * rate)))
-        rings = [RingBuffer(cap, n_ch) for _ in range(4)]
-        self.buffers = StreamBuffers(rate, info.channels, *rings)
+        raw, envelope, lowlag, pct_mvc = (RingBuffer(cap, n_ch) for _ in range(4))
+        self.buffers = StreamBuffers(rate, info.channels, raw, envelope, lowlag, pct_mvc)
         self.normaliser: MvcNormaliser | None = None
 
     def clear(self, first_index: int) -> None:
@@ -300,7 +300,7 @@ class StreamProcessor:
         self.state: str = StreamState.STARTING
         self.message = ""
         self.samples = self.lost = 0
-        self.last_t = float("nan")
+        self.last_t: float = float("nan")  # session time of the newest sample (s)
         self.reset_pending = False  # a seek: the next block starts a fresh segment
         self.record_from_t = float("-inf")  # after a seek: blocks before its target are not recorded
         self.gap_marked = False  # the source marked the next gap itself

@@ -23,7 +23,7 @@ class RingBuffer:
             raise ValueError("ring buffer needs capacity >= 1 and n_channels >= 1")
         self.capacity = int(capacity)
         self.n_channels = int(n_channels)
-        self._data = np.full((self.capacity, self.n_channels), np.nan, dtype=dtype)
+        self._data: np.ndarray = np.full((self.capacity, self.n_channels), np.nan, dtype=dtype)
         self._end = 0  # absolute index one past the newest sample
         self._start = 0  # absolute index of the oldest sample held
         self._lock = threading.Lock()

@@ -16,7 +16,11 @@ def application() -> QApplication:
     """The process's QApplication (made on first call), set up: its names (QSettings keeps the
     settings under them), the window icon, the desktop id, pyqtgraph's options; and the DSP loops
     compiled (or loaded from numba's cache) before any stream needs them."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    elif not isinstance(app, QApplication):  # a QCoreApplication (no widgets) already runs: no window can open
+        raise RuntimeError(f"emgcoach needs a QApplication, and this process runs a {type(app).__name__}")
     app.setApplicationName("emgcoach")
     app.setOrganizationName("emgcoach")
     app.setWindowIcon(app_icon())
@@ -26,4 +30,4 @@ def application() -> QApplication:
     # engine's thread instead, when the first stream starts, a first compile (5 s and more on a slow
     # machine) outlasts the 5 s the engine gives a new source, and the first recording fails to open.
     import emgcoach.dsp.compiled  # noqa: F401
-    return app  # type: ignore[return-value]  (instance() is typed as QCoreApplication)
+    return app

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QIODevice, QObject, QTimer, Signal
 
 from emgcoach.coach.live_feedback import Band, Figures
 from emgcoach.ui.audio_synth import FADE_S, CueSynth
+
+if TYPE_CHECKING:  # Qt Multimedia loads when the cue is first turned on (it may be missing)
+    from PySide6.QtMultimedia import QAudioSink, QMediaDevices
 
 FOLLOW = {"both": "mean of lat and glute", "lat": "lat", "glute": "glute"}  # what the tone follows
 FULL_SCALE_PCT_MVC = 50.0  # calibrated: this %MVC and above sound at the top pitch (targets are 20-40)
@@ -84,7 +88,7 @@ class ToneDevice(QIODevice):
 
     def __init__(self, synth: CueSynth, sample_format: str = "int16", channels: int = 1,
                  parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent)  # type: ignore[arg-type]  # the stub lacks QIODevice(None); Qt takes a null parent
         if sample_format not in _BYTES:
             raise ValueError(f"unsupported sample format {sample_format!r}")
         self.synth = synth
@@ -109,7 +113,7 @@ class ToneDevice(QIODevice):
         """The next whole frames that fit in `maxlen` bytes."""
         return self.encode(self.synth.render(int(maxlen) // self.bytes_per_frame))
 
-    def writeData(self, _data: bytes) -> int:
+    def writeData(self, _data: bytes | bytearray | memoryview, _len: int, /) -> int:  # read-only
         return -1
 
     def bytesAvailable(self) -> int:
@@ -133,10 +137,10 @@ class AudioCue(QObject):
         self.follow = follow if follow in FOLLOW else "both"
         self.synth: CueSynth | None = None
         self.device: ToneDevice | None = None
-        self.sink = None  # QAudioSink while playing
+        self.sink: QAudioSink | None = None  # while playing
         self.chime_gate = RewardChime()
         self.last_message = ""
-        self._media_devices = None  # QMediaDevices, to start when an output appears
+        self._media_devices: QMediaDevices | None = None  # to start when an output appears
         self._output_id = b""  # the output the sink plays on
         self._sink_error_said = False
 
@@ -196,7 +200,7 @@ class AudioCue(QObject):
             sink.deleteLater()
             return f"Audio cue on, but {out.description()} cannot play ({error})"
         self.sink = sink
-        self._output_id = bytes(out.id())
+        self._output_id = bytes(out.id().data())
         return (f"Audio cue on ({out.description()}): pitch follows the {FOLLOW[self.follow]}; "
                 "a chime when both are on target")
 
@@ -207,7 +211,7 @@ class AudioCue(QObject):
         if not self.enabled:
             return
         out = QMediaDevices.defaultAudioOutput()
-        if self.sink is not None and not out.isNull() and bytes(out.id()) == self._output_id:
+        if self.sink is not None and not out.isNull() and bytes(out.id().data()) == self._output_id:
             return  # still playing on the default: nothing to do (a restart would click)
         if out.isNull():
             self._stop_sink()

@@ -107,7 +107,8 @@ def _smooth(points: list[tuple[float, float]], closed: bool = True) -> QPainterP
         p0 = pts[(i - 1) % n] if (closed or i > 0) else pts[i]
         p1, p2 = pts[i], pts[(i + 1) % n]
         p3 = pts[(i + 2) % n] if (closed or i + 2 < n) else p2
-        path.cubicTo(p1 + (p2 - p0) / 6.0, p2 - (p3 - p1) / 6.0, p2)
+        # the stub lacks QPointF / float (Qt's operator/), so mypy loses the sum's type too
+        path.cubicTo(p1 + (p2 - p0) / 6.0, p2 - (p3 - p1) / 6.0, p2)  # type: ignore[operator]
     if closed:
         path.closeSubpath()
     return path
@@ -180,7 +181,8 @@ def site(muscle: Muscle | str, side: BodySide | str) -> QPointF:
 def electrodes(muscle: Muscle | str, side: BodySide | str) -> tuple[QPointF, QPointF]:
     """The two electrodes' centres, `INTER_ELECTRODE_MM` apart along the fibre angle (y down here)."""
     c = site(muscle, side)
-    return tuple(c + QPointF(mm(dx), -mm(dy)) for dx, dy in electrode_offsets_mm(muscle, side))  # type: ignore[return-value]
+    (dx1, dy1), (dx2, dy2) = electrode_offsets_mm(muscle, side)
+    return c + QPointF(mm(dx1), -mm(dy1)), c + QPointF(mm(dx2), -mm(dy2))
 
 
 def reference(muscle: Muscle | str, side: BodySide | str) -> QPointF:
@@ -306,7 +308,7 @@ def paint_body(p: QPainter, t: QTransform, c: BodyColours, muscles: bool = True)
     p.setBrush(c.fill)
     p.drawPath(t.map(silhouette()))
     p.setPen(QPen(c.detail, 1.0))
-    p.setBrush(Qt.NoBrush)
+    p.setBrush(Qt.BrushStyle.NoBrush)
     p.drawPath(t.map(details()))
     if not muscles:
         return

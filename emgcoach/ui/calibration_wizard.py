@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from emgcoach.coach.calibration import Calibration, CalibrationSession, CalibrationSummary, Step
 from emgcoach.coach.calibration_flow import CalibrationFlow, Prompt, Stage
 from emgcoach.stream.engine import Engine
+from emgcoach.stream.processor import ProcessedBlock
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +76,11 @@ class LevelMeter(QWidget):
         if not self.active:
             text.setAlpha(150)
         p.setPen(text)
-        p.drawText(QRectF(0, 0, name_w, h), Qt.AlignVCenter | Qt.AlignLeft, self.title)
-        p.drawText(QRectF(w - value_w, 0, value_w, h), Qt.AlignVCenter | Qt.AlignRight, self.text())
+        p.drawText(QRectF(0, 0, name_w, h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.title)
+        p.drawText(QRectF(w - value_w, 0, value_w, h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                   self.text())
         bar = QRectF(name_w + 6, h * 0.25, max(10.0, w - name_w - value_w - 12), h * 0.5)
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(self.palette().base())
         p.drawRect(bar)
         if math.isfinite(self.value):
@@ -104,7 +106,8 @@ class CalibrationWizard(QDialog):
         self.setWindowTitle(f"Calibrate {person}")
         self.engine, self.person, self.muscles, self.steps = engine, person, muscles, steps
         self.flow = CalibrationFlow(person, muscles, steps, paced=paced)
-        self.result: Calibration | None = None
+        # the calibration the user accepted (not `result`: that is QDialog's result(), the accept/reject code)
+        self.calibration: Calibration | None = None
         self.summary: CalibrationSummary | None = None
         self.error = ""
         self.prompt: Prompt | None = None
@@ -119,16 +122,16 @@ class CalibrationWizard(QDialog):
                                 (self.note, 12, False)):
             _font(lab, size, bold)
             lab.setWordWrap(True)
-        self.headline.setAlignment(Qt.AlignCenter)
+        self.headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.meters = {key: LevelMeter(f"{key[0].split('_')[0].capitalize()} {key[1]}") for key in muscles}
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["muscle", "MVC µV", "rest µV (SD)", "efforts µV"])
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setVisible(False)
         row = self._make_buttons()
         lay = QVBoxLayout(self)
@@ -202,16 +205,16 @@ class CalibrationWizard(QDialog):
 
     def redo(self, muscle: tuple[str, str] | None) -> None:
         """One muscle's efforts again (or, None, the whole calibration)."""
-        self.result, self.summary = None, None
+        self.calibration, self.summary = None, None
         self.flow.redo(self._now(), muscle)
         self._tick()
 
     def accept_calibration(self) -> None:
         if self.summary is None or self.summary.calibration is None:
             return
-        self.result = self.summary.calibration
+        self.calibration = self.summary.calibration
         self._unsubscribe()
-        self.finished_calibration.emit(self.result)
+        self.finished_calibration.emit(self.calibration)
         self.accept()
 
     def reject(self) -> None:
@@ -226,10 +229,10 @@ class CalibrationWizard(QDialog):
 
     # ------------------------------------------------------------------ the timer
 
-    def _on_block(self, pb: object) -> None:  # acquisition thread: only the session's own lists are touched
+    def _on_block(self, pb: ProcessedBlock) -> None:  # acquisition thread: only the session's own lists are touched
         session = self.flow.session
         if session is not None:
-            session.feed(pb.stream, pb.t0, pb.rate_hz, pb.envelope, pb.onset_envelope)  # type: ignore[attr-defined]
+            session.feed(pb.stream, pb.t0, pb.rate_hz, pb.envelope, pb.onset_envelope)
 
     def _tick(self) -> None:
         now = self._now()

@@ -174,7 +174,7 @@ class ClientFeedbackView(FeedbackView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, controls=False, one_row_banner=True)
         self.sizes: TextSizes | None = None
-        self.reward.setAlignment(Qt.AlignCenter)
+        self.reward.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
     def _lay_out(self) -> None:
         lay = QVBoxLayout(self)
@@ -252,10 +252,11 @@ class ClientScreen(QWidget):
     closed = Signal()
 
     def __init__(self, parent: QWidget | None = None, distance_m: float = VIEWING_DISTANCE_M) -> None:
-        super().__init__(parent, Qt.Window)
+        super().__init__(parent, Qt.WindowType.Window)
         self.distance_m = distance_m
         self.setWindowTitle("emgcoach — client screen")
-        self.setAttribute(Qt.WA_QuitOnClose, False)  # closing the main window ends the app, this one open or not
+        # closing the main window ends the app, this one open or not
+        self.setAttribute(Qt.WidgetAttribute.WA_QuitOnClose, False)
         self.view = ClientFeedbackView()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -352,12 +353,12 @@ class ClientScreen(QWidget):
         return Placement.FULL_SCREEN
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key_F11:
+        if event.key() == Qt.Key.Key_F11:
             if self.isFullScreen():
                 self.showNormal()
             else:
                 self.showFullScreen()
-        elif event.key() == Qt.Key_Escape and self.isFullScreen():
+        elif event.key() == Qt.Key.Key_Escape and self.isFullScreen():
             self.showNormal()  # Esc only ever leaves full screen: a stray press never fills a screen
         else:
             super().keyPressEvent(event)

@@ -41,7 +41,10 @@ class WindowDecimator:
     def _reset(self, next_index: int) -> None:
         self._next = next_index  # absolute index where the next complete bin starts
         self._index = np.empty(0, dtype=np.int64)
-        self._lo = self._hi = self._env = None
+        # per bin (bins, channels): min, max and envelope; None until an update knows the channels
+        self._lo: np.ndarray | None = None
+        self._hi: np.ndarray | None = None
+        self._env: np.ndarray | None = None
 
     def update(self, raw: RingBuffer, envelope: RingBuffer) -> DecimatedWindow | None:
         """Bring the bins up to date with the rings; None while the ring is empty. Only samples both rings
@@ -55,6 +58,7 @@ class WindowDecimator:
         if self._lo is None or end < self._next or self._next < oldest - k:
             self._reset(-(-oldest // k) * k)  # first bin boundary inside the window
             self._lo = self._hi = self._env = np.empty((0, n_ch), dtype=np.float32)
+        assert self._hi is not None and self._env is not None  # made with _lo, just above when it was not there
         complete_end = (end // k) * k
         if complete_end > self._next:
             data, first = raw.since(self._next, complete_end - self._next)

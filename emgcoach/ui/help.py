@@ -14,11 +14,11 @@ SEEK_KEYS = "Replay: click or drag the seek bar; arrow keys step 1 s, Page Up/Do
 
 def shortcuts_dialog(window: QWidget) -> QDialog:
     """A window listing every action of `window` that has a shortcut, key and what it does."""
-    rows = [(a.shortcut().toString(QKeySequence.NativeText), a.text().replace("&", "").rstrip("."))
+    rows = [(a.shortcut().toString(QKeySequence.SequenceFormat.NativeText), a.text().replace("&", "").rstrip("."))
             for a in window.actions() if not a.shortcut().isEmpty()]
     table = QTableWidget(len(rows), 2)
     table.setHorizontalHeaderLabels(["key", "does"])
-    table.setEditTriggers(QTableWidget.NoEditTriggers)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.verticalHeader().setVisible(False)
     for i, (key, what) in enumerate(rows):
         table.setItem(i, 0, QTableWidgetItem(key))
@@ -42,7 +42,7 @@ def about_dialog(window: QWidget, recordings: Path, store: str | Path) -> QDialo
         f"<p>Recordings: {recordings}<br>Client history: {store}</p>"
         "<p>The README describes every view and figure.</p>")
     text.setWordWrap(True)
-    text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return _shown(window, "About emgcoach", text)
 
 
@@ -57,7 +57,7 @@ def _shown(parent: QWidget, title: str, body: QWidget, foot: str = "") -> QDialo
         lay.addWidget(note)
     close = QPushButton("Close")
     close.clicked.connect(dialog.close)
-    lay.addWidget(close, 0, Qt.AlignRight)
+    lay.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
     dialog.resize(460, 420)
     dialog.show()
     return dialog

@@ -17,7 +17,8 @@ def app_icon() -> QIcon:
     icon = QIcon()
     for size in ICON_SIZES:
         pixmap = QPixmap()
-        if pixmap.loadFromData(icon_png(size).read_bytes(), "PNG"):
+        # the stub types the format as bytes, but PySide6 takes only a str there (b"PNG" raises ValueError)
+        if pixmap.loadFromData(icon_png(size).read_bytes(), "PNG"):  # type: ignore[call-overload]
             icon.addPixmap(pixmap)
         else:  # a damaged install: the window still opens, with the platform's default icon
             logger.warning("the %d px icon did not load", size)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QPainter, QPen, QTransform
@@ -58,7 +59,7 @@ class _Text:
     font: QFont
     text: str
     colour: QColor
-    align: Qt.AlignmentFlag = Qt.AlignLeft | Qt.AlignVCenter
+    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,8 @@ class PlacementView(QWidget, PaintedText):
                 y = max(at.y() - line_h / 2, floor)
                 floor = y + line_h
                 x = body.left() - width if on_left else body.right()
-                align = (Qt.AlignRight if on_left else Qt.AlignLeft) | Qt.AlignVCenter
+                edge = Qt.AlignmentFlag.AlignRight if on_left else Qt.AlignmentFlag.AlignLeft
+                align = edge | Qt.AlignmentFlag.AlignVCenter
                 out.append(_Label(at, _Text(QRectF(x, y, width, line_h), font, text, self.colours.text, align)))
         return out
 
@@ -323,7 +325,7 @@ class PlacementView(QWidget, PaintedText):
     # --- painting
     def paintEvent(self, _event: object) -> None:  # Qt's name
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor(self.theme.window))
         lay = self._layout()
         c = self.colours
@@ -340,7 +342,7 @@ class PlacementView(QWidget, PaintedText):
         self._paint_pad(p, lay.t, self.muscle, self.side, c.highlight)
         centre = lay.t.map(body_back.site(self.muscle, self.side))
         p.setPen(QPen(c.highlight, 2.5))
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawEllipse(centre, RING_PX, RING_PX)
         self._paint_detail(p, lay.detail)
         for t in [*(lab.text for lab in lay.labels), *lay.column]:
@@ -361,7 +363,7 @@ class PlacementView(QWidget, PaintedText):
         """The two lines the glute's site is found on: S2 to the trochanter (the site half-way), and the
         PSIS to the middle of the thigh (the pair's direction)."""
         c = self.colours
-        pen = QPen(c.faint_text, 1.2, Qt.DashLine)
+        pen = QPen(c.faint_text, 1.2, Qt.PenStyle.DashLine)
         p.setPen(pen)
         for a, b in ((Landmark.S2, Landmark.GREATER_TROCHANTER), (Landmark.PSIS, Landmark.MID_POSTERIOR_THIGH)):
             p.drawLine(t.map(body_back.landmark(a, self.side)), t.map(body_back.landmark(b, self.side)))
@@ -398,10 +400,10 @@ class PlacementView(QWidget, PaintedText):
     def _paint_leader(self, p: QPainter, lab: _Label) -> None:
         c = self.colours
         r = lab.text.rect
-        end = QPointF(r.right() + 2 if lab.text.align & Qt.AlignRight else r.left() - 2, r.center().y())
+        end = QPointF(r.right() + 2 if lab.text.align & Qt.AlignmentFlag.AlignRight else r.left() - 2, r.center().y())
         p.setPen(QPen(c.faint_text, 1.0))
         p.drawLine(lab.at, end)
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(c.text)
         p.drawEllipse(lab.at, 2.5, 2.5)
 
@@ -417,7 +419,7 @@ class PlacementView(QWidget, PaintedText):
         p.drawEllipse(centre, side / 2, side / 2)
         a = math.radians(angle)
         d = QPointF(math.cos(a), -math.sin(a)) * (side / 2 - 3)
-        p.setPen(QPen(c.muscle_edge, 1.2, Qt.DashLine))
+        p.setPen(QPen(c.muscle_edge, 1.2, Qt.PenStyle.DashLine))
         p.drawLine(centre - d, centre + d)
         self._draw_pair(p, centre, scale, angle, c.highlight)
 
@@ -436,10 +438,13 @@ class PlacementDialog(QDialog):
         self.side_buttons = QButtonGroup(self)
         chooser = QHBoxLayout()
         chooser.addWidget(QLabel("Sensor:"))
-        for group, members, words in ((self.muscle_buttons, list(Muscle), MUSCLE_WORD),
-                                      (self.side_buttons, list(BodySide), SIDE_WORD)):
-            for k, member in enumerate(members):
-                b = QRadioButton(words[member])
+        choices: tuple[tuple[QButtonGroup, list[tuple[StrEnum, str]]], ...] = (
+            (self.muscle_buttons, [(m, MUSCLE_WORD[m]) for m in Muscle]),
+            (self.side_buttons, [(s, SIDE_WORD[s]) for s in BodySide]),
+        )
+        for group, members in choices:
+            for k, (member, word) in enumerate(members):
+                b = QRadioButton(word)
                 b.setProperty("member", member.value)
                 group.addButton(b, k)
                 chooser.addWidget(b)

@@ -68,8 +68,10 @@ class Trace(QGraphicsItem):
         """The (n, 2) float64 array of (x, y) to fill in; valid until the next call."""
         if n != len(self._xy):
             self._poly.resize(n)
-            mem = shiboken6.VoidPtr(self._poly.data(), 16 * n, True) if n else b""
-            self._xy = np.frombuffer(mem, dtype=np.float64).reshape(n, 2)
+            # VoidPtr's stub has only VoidPtr(int), and no buffer protocol: shiboken6 takes (pointer, size,
+            # writable) and numpy reads the memory through the buffer it exports
+            mem = shiboken6.VoidPtr(self._poly.data(), 16 * n, True) if n else b""  # type: ignore[call-arg, arg-type]
+            self._xy = np.frombuffer(mem, dtype=np.float64).reshape(n, 2)  # type: ignore[arg-type]
         return self._xy
 
     def changed(self) -> None:

@@ -48,7 +48,8 @@ class Preferences:
         w.audio_cue.state_changed.connect(self._show_audio_state)
         w.addAction(self.audio_action)
         bar.addAction(self.audio_action)
-        w.feedback.audio_button.setDefaultAction(self.audio_action)
+        if w.feedback.audio_button is not None:  # None only in a feedback view without controls (not the window's)
+            w.feedback.audio_button.setDefaultAction(self.audio_action)
         fmenu = w.menuBar().addMenu("F&eedback")
         fmenu.addAction(self.audio_action)
         follow = {key: text[0].upper() + text[1:] for key, text in FOLLOW.items()}

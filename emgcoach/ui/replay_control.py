@@ -99,7 +99,7 @@ class ReplayControl:
             except RateNeeded as e:  # a CSV without a time column: ask, as --rate does on the command line
                 rate, ok = QInputDialog.getDouble(
                     w, "Sample rate", f"{Path(path).name} does not say its sample rate ({e.problem.split(':')[0]}).\n"
-                    "Sample rate in Hz:", float(self.settings.value("last_csv_rate_hz", 1000.0)), 100.0, 100000.0, 1)
+                    "Sample rate in Hz:", float(str(self.settings.value("last_csv_rate_hz", 1000.0))), 100.0, 100000.0, 1)
                 if not ok:
                     w.status.setText(f"Not opened: {Path(path).name} needs its sample rate")
                     return None
@@ -232,8 +232,8 @@ class ReplayControl:
     def toggle_play(self) -> None:
         """Pause or play the replay; at its end, play it again from the start."""
         engine = self.window.engine
-        clock = engine.replay_clock if engine else None
-        if clock is None:
+        clock = engine.replay_clock if engine is not None else None
+        if engine is None or clock is None:
             return
         if self.ended():
             self.seek(0.0)
@@ -249,8 +249,9 @@ class ReplayControl:
     def seek(self, t_s: float) -> None:
         """Move the replay to `t_s` (session s); after the file's end it is opened again there."""
         engine = self.window.engine
-        if self.ended() and self.replaying is not None:
-            path, speed = self.replaying[0], engine.replay_clock.speed
+        clock = engine.replay_clock if engine is not None else None
+        if self.ended() and self.replaying is not None and clock is not None:  # (ended: there is a clock)
+            path, speed = self.replaying[0], clock.speed
             if self.open_recording(path, speed=speed):
                 self.seek(t_s)
             return

@@ -89,12 +89,12 @@ class ReportDialog(QDialog):
         self.choose.clicked.connect(self._choose_folder)
         self.name = QLineEdit(default_name(scored, Path(self.folder.text()).expanduser()))
         self.open_after = QCheckBox("Open the report when written")
-        self.open_after.setChecked(self.settings.value("report_open_after", True, type=bool))
+        self.open_after.setChecked(bool(self.settings.value("report_open_after", True, type=bool)))  # typed object
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #e53935")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
-        self.write_button = self.buttons.addButton("Write report", QDialogButtonBox.AcceptRole)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.write_button = self.buttons.addButton("Write report", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.write)
         self.buttons.rejected.connect(self.reject)
 
@@ -151,7 +151,7 @@ class ReportDialog(QDialog):
                                "it, or change the file name")
             self._replace_ok = base
             return None
-        self.setCursor(Qt.WaitCursor)
+        self.setCursor(Qt.CursorShape.WaitCursor)
         try:
             paths = write_set_report(list(s.scores), s.drill, s.person, self.notes.toPlainText().strip(),
                                      base, s.calibration, s.recording, started_at=s.started_at,

@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QCoreApplication
 
     from emgcoach.coach.calibration import Calibration
     from emgcoach.coach.report import ReportData
+    from emgcoach.stream.capabilities import ReplayClock
+    from emgcoach.stream.engine import Engine
+    from emgcoach.ui.calibration_wizard import CalibrationWizard
     from emgcoach.ui.main_window import MainWindow
 
 
@@ -50,7 +53,7 @@ def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int
     drill_start = next(m.time_s for m in rec.markers if m.kind == "drill_start")
     cal_start = next(m.time_s for m in rec.markers if m.kind == "calibration")
     with tempfile.TemporaryDirectory() as tmp:
-        settings = QSettings(str(Path(tmp) / "s.ini"), QSettings.IniFormat)
+        settings = QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat)
         settings.setValue("store_path", str(Path(tmp) / "history.sqlite3"))
         w = MainWindow(settings)
         w.resize(1600, 950)
@@ -70,7 +73,7 @@ def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int
         # delete the window while Python is whole: left to interpreter shutdown, Qt tears pyqtgraph's
         # items down after their Python side is gone, and crashes
         w.deleteLater()
-        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         data = ReportData("P07", "2026-11-25 10:00", recording, result, scored, "Glute cue from rep 5 on.")
         _render_report(data, Path(tmp), out)
     print(f"screenshots in {out}/: main_window, main_window_light, main_window_1024x700, feedback, sensors, calibration, history, report (.png)")
@@ -82,11 +85,20 @@ class _Tour:
     mid-effort, then seek to its set and shoot the window (two themes, two sizes) during the third rep's
     hold, then the history; quits the app when done. Times are session seconds."""
 
-    def __init__(self, app: QApplication, w: MainWindow, out: Path, calibration: Calibration, drill_start: float,
+    def __init__(self, app: QCoreApplication, w: MainWindow, out: Path, calibration: Calibration, drill_start: float,
                  cal_start: float) -> None:
         self.app, self.w, self.out, self.calibration = app, w, out, calibration
         self.drill_start, self.cal_start = drill_start, cal_start
         self.step = "calibrate"
+        self.wizard: CalibrationWizard | None = None  # the calibration wizard, once the tour opened it
+
+    def _replay(self) -> tuple[Engine, ReplayClock]:
+        """The window's engine and its replay clock (main() opened the recording before the tour began)."""
+        engine = self.w.engine
+        clock = engine.replay_clock if engine is not None else None
+        if engine is None or clock is None:
+            raise RuntimeError("screenshots: the window is not replaying the recording")
+        return engine, clock
 
     def _later(self, ms: int, then: Callable[[], None]) -> None:
         from PySide6.QtCore import QTimer
@@ -98,23 +110,28 @@ class _Tour:
         from emgcoach.coach.calibration import protocol
 
         w = self.w
-        now = w.engine.replay_clock.now_s()
+        engine, clock = self._replay()
+        now = clock.now_s()
         if self.step == "calibrate":
-            w.engine.pause()
+            engine.pause()
             w.replay.seek(self.cal_start)
             self.step = "seeking"
             self._later(300, self.poll)
             return
         if self.step == "seeking":  # the recorded calibration follows this protocol
             steps = protocol([("latissimus_dorsi", "left"), ("gluteus_maximus", "right")], rest_s=5, effort_s=4, recover_s=3)
-            w.calibration_wizard = w.calibrator.open_calibration(steps, paced=False)
-            w.calibration_wizard.start()
-            w.engine.resume()
+            self.wizard = w.calibrator.open_calibration(steps, paced=False)
+            if self.wizard is None:  # the window said why in its status line
+                raise RuntimeError(f"screenshots: no calibration wizard: {w.status.text()}")
+            self.wizard.start()
+            engine.resume()
             self.step = "wizard"
             self._later(50, self.poll)
             return
         if self.step == "wizard":
-            _, step, left = w.calibration_wizard.session.step_at(now)
+            session = self.wizard.session if self.wizard is not None else None
+            assert session is not None  # the wizard was opened and started at the step before
+            _, step, left = session.step_at(now)
             if step is None or step.kind != "mvc" or left > 2.5:
                 self._later(50, self.poll)
                 return
@@ -126,11 +143,13 @@ class _Tour:
         self._window_shots()
 
     def _wizard_shot(self) -> None:
-        w = self.w
-        w.calibration_wizard.grab().save(str(self.out / "calibration.png"))
-        w.calibration_wizard.reject()
+        w, wizard = self.w, self.wizard
+        assert wizard is not None  # the step before took this shot only with the wizard open
+        engine, _ = self._replay()
+        wizard.grab().save(str(self.out / "calibration.png"))
+        wizard.reject()
         w.calibrator.apply_calibration(self.calibration)
-        w.engine.pause()
+        engine.pause()
         w.replay.seek(self.drill_start)
         self._later(300, self._begin_drill)
 
@@ -138,7 +157,8 @@ class _Tour:
         w = self.w
         if w.drills.runner is None:  # the replay starts the file's own set by itself at its start
             w.drills.start_drill()
-        w.engine.resume()
+        engine, _ = self._replay()
+        engine.resume()
         self.step = "drill"
         self._later(100, self.poll)
 
@@ -166,6 +186,8 @@ class _Tour:
         w.grab().save(str(out / "main_window_1024x700.png"))
         w.drills.stop_drill()
         history = w.open_history()
+        if history is None:  # main() made the store; without it there is no history to show
+            raise RuntimeError("screenshots: the window has no history store")
         history.resize(760, 600)
         history.grab().save(str(out / "history.png"))
         history.close()

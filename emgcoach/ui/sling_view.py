@@ -186,7 +186,7 @@ class SlingView(QWidget, PaintedText):
                 (QRectF(col.left(), 0.0, col.width(), title_h), title_f, title),
                 (QRectF(col.left(), title_h, col.width(), value_h), value_f, value),
                 (QRectF(col.left(), title_h + value_h, col.width(), band_h), band_f, band),
-                Qt.AlignLeft if left else Qt.AlignRight)
+                Qt.AlignmentFlag.AlignLeft if left else Qt.AlignmentFlag.AlignRight)
         return out
 
     def _status(self) -> tuple[QRectF, QFont, str]:
@@ -203,24 +203,24 @@ class SlingView(QWidget, PaintedText):
     def _elided(text: str, font: QFont, width: float) -> str:
         """A warning too long for the line even at the smallest size ends in '…' (the window logs it whole)."""
         fm = QFontMetricsF(font)
-        return fm.elidedText(text, Qt.ElideRight, width) if fm.horizontalAdvance(text) > width else text
+        return fm.elidedText(text, Qt.TextElideMode.ElideRight, width) if fm.horizontalAdvance(text) > width else text
 
     # --- painting
     def paintEvent(self, _event: object) -> None:  # Qt's name
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor(self.theme.window))
         c = self.colours
         t = self._frame()
         paint_body(p, t, c, muscles=False)
         fascia = QColor(c.detail)
         fascia.setAlphaF(0.35)
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(fascia)
         p.drawPath(t.map(body_back.fascia()))
         for m in Muscle:  # the muscles off the sling: faint
             p.setPen(QPen(c.detail, 1.0))
-            p.setBrush(Qt.NoBrush)
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPath(t.map(body_back.region(m, self._side(m).other())))
         for m in Muscle:
             self._paint_muscle(p, t, m)
@@ -231,11 +231,11 @@ class SlingView(QWidget, PaintedText):
                                                (r.band, c.faint_text)):
                 p.setFont(font)
                 p.setPen(colour)
-                p.drawText(rect, int(r.align | Qt.AlignVCenter), text)
+                p.drawText(rect, int(r.align | Qt.AlignmentFlag.AlignVCenter), text)
         rect, font, text = self._status()
         p.setFont(font)
         p.setPen(GREEN if text == ON_TARGET else QColor(self.theme.text))
-        p.drawText(rect, int(Qt.AlignCenter), text)
+        p.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), text)
 
     def _paint_muscle(self, p: QPainter, t: QTransform, m: Muscle) -> None:
         """The region empty, filled from its bottom up to its level (green in band, amber out of it), the
@@ -243,7 +243,7 @@ class SlingView(QWidget, PaintedText):
         c = self.colours
         region = t.map(body_back.region(m, self._side(m)))
         bounds = region.boundingRect()
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(mix(c.fill, QColor(self.theme.window), 0.6))  # an empty well in either theme
         p.drawPath(region)
         value, band = self._value(m), self._band(m)
@@ -262,13 +262,13 @@ class SlingView(QWidget, PaintedText):
             p.setBrush(GREEN if on else AMBER)
             p.drawPath(level)
         if math.isfinite(band.lo):
-            p.setPen(QPen(QColor(self.theme.text), 2.0, Qt.DashLine))
+            p.setPen(QPen(QColor(self.theme.text), 2.0, Qt.PenStyle.DashLine))
             for edge in (band.lo, band.hi):
                 if math.isfinite(edge):
                     y = y_of(edge)
                     p.drawLine(QPointF(bounds.left(), y), QPointF(bounds.right(), y))
         p.restore()
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(QPen(GREEN, 4.0) if on else QPen(c.muscle_edge, 1.5))
         p.drawPath(region)
 
@@ -279,13 +279,13 @@ class SlingView(QWidget, PaintedText):
             glow = QColor(GREEN)
             glow.setAlphaF(0.35)
             width = max(8.0, self.width() * 0.025)
-            p.setPen(QPen(glow, width * 2.2, Qt.SolidLine, Qt.RoundCap))
+            p.setPen(QPen(glow, width * 2.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
             p.drawLine(a, b)
-            p.setPen(QPen(GREEN, width, Qt.SolidLine, Qt.RoundCap))
+            p.setPen(QPen(GREEN, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         else:
-            p.setPen(QPen(self.colours.outline, 2.0, Qt.DashLine, Qt.RoundCap))
+            p.setPen(QPen(self.colours.outline, 2.0, Qt.PenStyle.DashLine, Qt.PenCapStyle.RoundCap))
         p.drawLine(a, b)
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(self.theme.text))
         for end in (a, b):  # the two sensors
             p.drawEllipse(end, 4.0, 4.0)

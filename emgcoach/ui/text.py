@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QFontMetricsF, QPainter, QTextLayout, QTextOption
+from PySide6.QtGui import QFontMetricsF, QPainter, QResizeEvent, QTextLayout, QTextOption
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
@@ -18,7 +18,7 @@ class WrappedText(QWidget):
         super().__init__(parent)
         self._text = text
         self.min_lines = min_lines
-        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._tip = ""
 
     def text(self) -> str:
@@ -35,7 +35,7 @@ class WrappedText(QWidget):
         """The text broken into lines of at most `width` px (paragraphs at newlines)."""
         out: list[str] = []
         option = QTextOption()
-        option.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         for para in self._text.split("\n"):
             layout = QTextLayout(para, self.font())
             layout.setTextOption(option)
@@ -79,8 +79,8 @@ class WrappedText(QWidget):
             self._tip = tip
             self.setToolTip(tip)
 
-    def resizeEvent(self, event: object) -> None:
-        super().resizeEvent(event)  # type: ignore[arg-type]
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
         self._update_tip()
 
     def paintEvent(self, _event: object) -> None:
@@ -93,7 +93,7 @@ class WrappedText(QWidget):
         fm = QFontMetricsF(self.font())
         for i, line in enumerate(lines[:n]):
             if i == n - 1 and len(lines) > n:
-                line = fm.elidedText(" ".join(lines[i:]), Qt.ElideRight, self.width())
+                line = fm.elidedText(" ".join(lines[i:]), Qt.TextElideMode.ElideRight, self.width())
             p.drawText(QPointF(0, i * h + fm.ascent()), line)
 
 
@@ -103,7 +103,7 @@ class ElidedLabel(QLabel):
 
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(text, parent)
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(40)
 
     def setText(self, text: str) -> None:
@@ -116,13 +116,13 @@ class ElidedLabel(QLabel):
     def _update_tip(self) -> None:
         self.setToolTip(self.text() if self.is_elided() else "")
 
-    def resizeEvent(self, event: object) -> None:
-        super().resizeEvent(event)  # type: ignore[arg-type]
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
         self._update_tip()
 
     def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
         p.setPen(self.palette().windowText().color())
         rect = QRectF(self.contentsRect())
-        text = QFontMetricsF(self.font()).elidedText(self.text(), Qt.ElideRight, rect.width())
-        p.drawText(rect, int(self.alignment() | Qt.AlignVCenter), text)
+        text = QFontMetricsF(self.font()).elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        p.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), text)

@@ -56,30 +56,30 @@ def palette_for(theme: Theme) -> QPalette:
     """A complete QPalette for the theme (disabled widgets greyed)."""
     pal = QPalette()
     colours = {
-        QPalette.Window: theme.window,
-        QPalette.WindowText: theme.text,
-        QPalette.Base: theme.base,
-        QPalette.AlternateBase: theme.window,
-        QPalette.ToolTipBase: theme.base,
-        QPalette.ToolTipText: theme.text,
-        QPalette.Text: theme.text,
-        QPalette.Button: theme.button,
-        QPalette.ButtonText: theme.text,
-        QPalette.Highlight: theme.highlight,
-        QPalette.HighlightedText: "#ffffff",
-        QPalette.PlaceholderText: theme.disabled_text,
+        QPalette.ColorRole.Window: theme.window,
+        QPalette.ColorRole.WindowText: theme.text,
+        QPalette.ColorRole.Base: theme.base,
+        QPalette.ColorRole.AlternateBase: theme.window,
+        QPalette.ColorRole.ToolTipBase: theme.base,
+        QPalette.ColorRole.ToolTipText: theme.text,
+        QPalette.ColorRole.Text: theme.text,
+        QPalette.ColorRole.Button: theme.button,
+        QPalette.ColorRole.ButtonText: theme.text,
+        QPalette.ColorRole.Highlight: theme.highlight,
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.PlaceholderText: theme.disabled_text,
     }
     for role, colour in colours.items():
         pal.setColor(role, QColor(colour))
-    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
-        pal.setColor(QPalette.Disabled, role, QColor(theme.disabled_text))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor(theme.disabled_text))
     return pal
 
 
 def apply_palette(theme: Theme) -> None:
     """Give the running application the theme's style and palette."""
     app = QApplication.instance()
-    if app is None:
+    if not isinstance(app, QApplication):  # none yet, or one without widgets: nothing to style
         return
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")

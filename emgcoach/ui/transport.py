@@ -22,13 +22,14 @@ class SeekSlider(QSlider):
     there), instead of stepping a page toward the click."""
 
     def mousePressEvent(self, ev: QMouseEvent) -> None:  # Qt's name
-        if ev.button() == Qt.LeftButton:
+        if ev.button() == Qt.MouseButton.LeftButton:
             opt = QStyleOptionSlider()
             self.initStyleOption(opt)
             style = self.style()
-            handle = style.subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderHandle, self)
+            handle = style.subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderHandle, self)
             if not handle.contains(ev.position().toPoint()):
-                groove = style.subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderGroove, self)
+                groove = style.subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderGroove,
+                                              self)
                 x = int(ev.position().x() - groove.x() - handle.width() / 2)
                 self.setValue(QStyle.sliderValueFromPosition(
                     self.minimum(), self.maximum(), x, max(1, groove.width() - handle.width())))
@@ -46,7 +47,7 @@ class TransportBar(QWidget):
         super().__init__(parent)
         self.play = QPushButton("Pause")
         self.play.setToolTip("Play / pause (Space)")
-        self.slider = SeekSlider(Qt.Horizontal)
+        self.slider = SeekSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.setSingleStep(int(ARROW_S * TICKS_PER_S))
         self.slider.setPageStep(int(PAGE_S * TICKS_PER_S))

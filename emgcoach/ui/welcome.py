@@ -63,7 +63,7 @@ class WelcomeDialog(QDialog):
             button.clicked.connect(lambda _checked=False, c=choice: self._choose(c))
             note = QLabel(detail)
             note.setWordWrap(True)
-            note.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+            note.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             lay.addSpacing(8)
             lay.addWidget(button)
             lay.addWidget(note)

@@ -25,25 +25,27 @@ def first_size(window: QMainWindow) -> None:
 def fit_left_panel(window: QMainWindow, docks: Sequence[QDockWidget]) -> None:
     """The left panel (`docks` docked there) gives way on a narrow window: at most a quarter of its width
     (or the least the panel can take), so the plots and the feedback keep theirs."""
-    docks = [d for d in docks
-             if d.isVisible() and not d.isFloating() and window.dockWidgetArea(d) == Qt.LeftDockWidgetArea]
+    left = Qt.DockWidgetArea.LeftDockWidgetArea
+    docks = [d for d in docks if d.isVisible() and not d.isFloating() and window.dockWidgetArea(d) == left]
     if not docks:
         return
     least = max(d.minimumSizeHint().width() for d in docks)
     limit = max(least, int(LEFT_PANEL_SHARE * window.width()))
     if max(d.width() for d in docks) > limit:
-        window.resizeDocks(docks, [limit] * len(docks), Qt.Horizontal)
-        window.layout().activate()  # now, not on the next event loop pass: the split is sized after this
+        window.resizeDocks(docks, [limit] * len(docks), Qt.Orientation.Horizontal)
+        layout = window.layout()  # a QMainWindow always has its own
+        if layout is not None:
+            layout.activate()  # now, not on the next event loop pass: the split is sized after this
 
 
 def fit_dock_height(window: QMainWindow, dock: QDockWidget) -> None:
     """Give a left dock the height its widget asks for (the dock below gives way)."""
-    if dock.isFloating() or not dock.isVisible() or window.dockWidgetArea(dock) != Qt.LeftDockWidgetArea:
+    if dock.isFloating() or not dock.isVisible() or window.dockWidgetArea(dock) != Qt.DockWidgetArea.LeftDockWidgetArea:
         return
     panel = dock.widget()
     want = panel.sizeHint().height() + (dock.height() - panel.height())
     if dock.height() < want:
-        window.resizeDocks([dock], [want], Qt.Vertical)
+        window.resizeDocks([dock], [want], Qt.Orientation.Vertical)
 
 
 def first_split(split: QSplitter) -> None:

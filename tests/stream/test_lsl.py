@@ -57,3 +57,28 @@ def test_outlet_then_inlet_round_trip() -> None:
     assert np.array_equal(truth[start : start + len(data)], data)  # the very samples, in order
     t = np.array([b.t0 for b in blocks])
     assert np.all(np.diff(t) > 0) and abs(t[-1] - (time.monotonic() - t_origin)) < 3.0
+
+
+def test_outlet_stopped_ignores_a_block_still_on_its_way() -> None:
+    """Engine.unsubscribe is queued on the acquisition thread, so a block can reach the outlet after
+    stop(): it is not published (no outlet opened again) and raises nothing (the engine would drop the
+    outlet as a broken subscriber and show its error)."""
+
+    class QueuedEngine:  # subscribe/unsubscribe as Engine's: run later, on its thread
+        def subscribe(self, cb) -> None:
+            pass
+
+        def unsubscribe(self, cb) -> None:
+            pass
+
+        def info(self, stream: int):
+            raise AssertionError("a stopped outlet looked up a stream to publish it")
+
+    from emgcoach.stream.processor import ProcessedBlock
+
+    outlet = LslOutlet()
+    outlet.start(QueuedEngine())
+    outlet.stop()
+    x = np.zeros((20, 2))
+    outlet._on_block(ProcessedBlock(0, 1.0, 0, 1000.0, x, x, x, x, None, None))
+    assert outlet._outlets == {}

@@ -164,7 +164,7 @@ class DeviceProfile:
         """True if an advertisement (name, advertised service UUIDs, manufacturer data) is this device."""
         services = {normalize_uuid(u) for u in (service_uuids or ())}
         mine = {normalize_uuid(u) for u in self.service_uuids}
-        name_ok = bool(name) and any(name.casefold().startswith(p.casefold()) for p in self.name_prefixes)
+        name_ok = bool(name and any(name.casefold().startswith(p.casefold()) for p in self.name_prefixes))
         if name_ok:
             return True
         if self.service_match_sufficient and services & mine:

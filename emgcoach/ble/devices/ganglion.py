@@ -159,8 +159,13 @@ class Ganglion2Decoder(SequenceDecoderBase):
         self._pending_lost = 0
         self.discarded_before_anchor = 0
 
-    def reset(self) -> None:
-        self.__init__()
+    def reset(self) -> None:  # as new (the counters too)
+        super().reset()
+        self._last_pos = None
+        self._prev = None
+        self._started = False
+        self._pending_lost = 0
+        self.discarded_before_anchor = 0
 
     def decode(self, payload: bytes) -> list[DecodedPacket]:
         data = bytes(payload)

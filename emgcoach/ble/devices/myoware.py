@@ -99,16 +99,17 @@ class MyoWareTextDecoder:
             if not s:
                 continue
             parts = [p.strip() for p in s.split(",")]
-            nums = [_number(p) for p in parts]
-            if any(n is None for n in nums) or len(nums) > 2:
+            parsed = [_number(p) for p in parts]
+            nums = [n for n in parsed if n is not None]
+            if len(nums) < len(parsed) or len(nums) > 2:  # a part that is not a number, or too many
                 self.bad_packets += 1
                 continue
             if len(nums) == 2:
-                env.append(nums[0])  # type: ignore[arg-type]
-                raw.append(nums[1])  # type: ignore[arg-type]
+                env.append(nums[0])
+                raw.append(nums[1])
             else:
                 env.append(np.nan)
-                raw.append(nums[0])  # type: ignore[arg-type]
+                raw.append(nums[0])
         if not raw:
             return []
         uv = np.array(raw, dtype=np.float64)[:, None] * RAW_UV_PER_COUNT

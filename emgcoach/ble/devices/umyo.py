@@ -137,7 +137,8 @@ class UmyoAdvert:
 
     @property
     def quat(self) -> tuple[float, float, float, float]:
-        return tuple(q / QUAT_SCALE for q in self.quat_raw)  # type: ignore[return-value]
+        w, x, y, z = self.quat_raw
+        return w / QUAT_SCALE, x / QUAT_SCALE, y / QUAT_SCALE, z / QUAT_SCALE
 
     @property
     def muscle_level(self) -> int:
@@ -209,8 +210,11 @@ class UmyoAdvertTracker:
         self._previous: dict[int, bytes] | None = None
         self._last_id: int | None = None
 
-    def reset(self) -> None:
-        self.__init__()
+    def reset(self) -> None:  # as new (the counters too)
+        self.lost_samples = 0
+        self.bad_packets = 0
+        self._previous = None
+        self._last_id = None
 
     def update(self, manufacturer_data: Mapping[int, bytes]) -> DecodedPacket | None:
         adv = decode_umyo_advert(manufacturer_data, self._previous)

@@ -171,16 +171,16 @@ class _Person:
                     m.last_t = t
                 m.req = m.to
         want = [min(1.0, max(0.0, float(v))) if math.isfinite(float(v)) else 0.0 for v in cue]
-        rt = None
+        react: float | None = None  # the reaction time to this cue, drawn when a muscle must change
         for ci, m in enumerate(self.muscles):
             new, old = want[ci], m.req
             if abs(new - old) < CHANGE_EPS:
                 continue
             m.req = new
             rising = old < REST_EPS <= new
-            if rt is None:
-                rt = self.reaction_s()
-            when = t + rt
+            if react is None:
+                react = self.reaction_s()
+            when = t + react
             if ci == 1 and rising and lat.req >= REST_EPS and lat.onset_t > t - LINK_S:
                 when = lat.onset_t + self.latency_s()  # glute follows the lat's onset
             elif ci == 1:

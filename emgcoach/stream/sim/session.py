@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -97,13 +98,13 @@ class SimulatedSession:
         return np.flatnonzero(keep)
 
 
-def simulate(scenario: Scenario, rate_hz: float = 2000.0, seed: int = 0, **options: object) -> SimulatedSession:
+def simulate(scenario: Scenario, rate_hz: float = 2000.0, seed: int = 0, **options: Any) -> SimulatedSession:
     """Generate the whole session at once. options: any `SimOptions` field (unknown names raise TypeError).
 
     Memory: the float32 data (4 bytes per sample per channel: 2 h, 2 channels, 2 kHz = 115 MB) plus one
     internal chunk; use `SimulatorSource` to stream long sessions in constant memory.
     """
-    opts = SimOptions(**options)  # type: ignore[arg-type]
+    opts = SimOptions(**options)
     gen = Generator(scenario, rate_hz, seed, opts)
     n = gen.n_total
     data = np.empty((n, gen.nch), dtype=np.float32)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -40,14 +41,14 @@ class SimulatorSource(PacedSource):
         block_s: float = 0.01,
         realtime: bool = False,
         seed: int = 0,
-        **options: object,
+        **options: Any,  # SimOptions' fields, checked by it
     ) -> None:
         super().__init__(realtime)
         self.scenario = scenario
         self.rate_hz = float(rate_hz)
         self.block_samples = max(1, int(round(block_s * self.rate_hz)))
         self.seed = int(seed)
-        self.options = SimOptions(**options)  # type: ignore[arg-type]
+        self.options = SimOptions(**options)
         self._info = stream_info(scenario, self.rate_hz, self.seed, self.options)
 
     @property
