@@ -225,6 +225,48 @@ def _onset_window(targets: dict, lead: Lead, where: str) -> tuple[float, float]:
     return lo, hi
 
 
+def _phases_table(d: dict, where: str) -> dict:
+    """The drill's [phases] table, checked: seconds of setup and of each rep phase."""
+    phases = d.get("phases")
+    if not isinstance(phases, dict):
+        raise _invalid(where, "phases", "must be a table of seconds (setup, contract, hold, release, rest)")
+    extra = set(phases) - {"setup", *PHASES}
+    if extra:
+        raise _invalid(where, "phases." + ", phases.".join(sorted(extra)), "is not a phase (setup, contract, hold, release, rest)")
+    return phases
+
+
+def _targets(d: dict, lead: Lead, where: str) -> Targets:
+    """The drill's [targets]: the lat's band and the glute's minimum (%MVC), the partner's onset window."""
+    targets = d.get("targets")
+    if not isinstance(targets, dict):
+        raise _invalid(where, "targets", "must be a table")
+    odd = set(targets) - {"lat_pct_mvc", "glute_pct_mvc_min", "partner_onset_ms", "max_glute_latency_ms"}
+    if odd:
+        raise _invalid(where, "targets." + ", targets.".join(sorted(odd)), "is not a target (lat_pct_mvc, glute_pct_mvc_min, partner_onset_ms)")
+    lat = targets.get("lat_pct_mvc")
+    if not (isinstance(lat, list) and len(lat) == 2):
+        raise _invalid(where, "targets.lat_pct_mvc", "must be [low, high] in %MVC")
+    lat_lo, lat_hi = _pct(lat[0], where, "targets.lat_pct_mvc"), _pct(lat[1], where, "targets.lat_pct_mvc")
+    if lat_lo >= lat_hi:
+        raise _invalid(where, "targets.lat_pct_mvc", f"low ({lat_lo:g}) must be below high ({lat_hi:g})")
+    glute_min = _pct(targets.get("glute_pct_mvc_min"), where, "targets.glute_pct_mvc_min")
+    return Targets(lat_lo, lat_hi, glute_min, _onset_window(targets, lead, where), lead)
+
+
+def _corrections(d: dict, where: str) -> tuple[tuple[Miss, str], ...]:
+    """The drill's own cue per miss ([corrections]), sorted by miss."""
+    corrections = d.get("corrections", {})
+    if not isinstance(corrections, dict):
+        raise _invalid(where, "corrections", "must be a table")
+    for k, v in corrections.items():
+        if k not in MISSES:
+            raise _invalid(where, f"corrections.{k}", f"is not a miss ({', '.join(MISSES)})")
+        if not (isinstance(v, str) and v.strip() != ""):
+            raise _invalid(where, f"corrections.{k}", "must be a non-empty string")
+    return tuple(sorted((Miss(k), v.strip()) for k, v in corrections.items()))
+
+
 def parse_drill(d: object, where: str) -> Drill:
     """One [[drill]] table -> Drill; `where` names the file (and is extended with the drill's id)."""
     if not isinstance(d, dict):
@@ -245,35 +287,10 @@ def parse_drill(d: object, where: str) -> Drill:
     cues = d.get("cues", [])
     if not (isinstance(cues, list) and cues and all(isinstance(c, str) and c.strip() for c in cues)):
         raise _invalid(where, "cues", "must be a non-empty list of strings")
-    phases = d.get("phases")
-    if not isinstance(phases, dict):
-        raise _invalid(where, "phases", "must be a table of seconds (setup, contract, hold, release, rest)")
-    extra = set(phases) - {"setup", *PHASES}
-    if extra:
-        raise _invalid(where, "phases." + ", phases.".join(sorted(extra)), "is not a phase (setup, contract, hold, release, rest)")
+    phases = _phases_table(d, where)
     rep_phases = tuple((p, _seconds(phases, p, where, allow_zero=p in ("release", "rest"))) for p in PHASES)
-    targets = d.get("targets")
-    if not isinstance(targets, dict):
-        raise _invalid(where, "targets", "must be a table")
-    odd = set(targets) - {"lat_pct_mvc", "glute_pct_mvc_min", "partner_onset_ms", "max_glute_latency_ms"}
-    if odd:
-        raise _invalid(where, "targets." + ", targets.".join(sorted(odd)), "is not a target (lat_pct_mvc, glute_pct_mvc_min, partner_onset_ms)")
-    lat = targets.get("lat_pct_mvc")
-    if not (isinstance(lat, list) and len(lat) == 2):
-        raise _invalid(where, "targets.lat_pct_mvc", "must be [low, high] in %MVC")
-    lat_lo, lat_hi = _pct(lat[0], where, "targets.lat_pct_mvc"), _pct(lat[1], where, "targets.lat_pct_mvc")
-    if lat_lo >= lat_hi:
-        raise _invalid(where, "targets.lat_pct_mvc", f"low ({lat_lo:g}) must be below high ({lat_hi:g})")
-    glute_min = _pct(targets.get("glute_pct_mvc_min"), where, "targets.glute_pct_mvc_min")
-    window = _onset_window(targets, Lead(lead), where)
-    corrections = d.get("corrections", {})
-    if not isinstance(corrections, dict):
-        raise _invalid(where, "corrections", "must be a table")
-    for k, v in corrections.items():
-        if k not in MISSES:
-            raise _invalid(where, f"corrections.{k}", f"is not a miss ({', '.join(MISSES)})")
-        if not (isinstance(v, str) and v.strip() != ""):
-            raise _invalid(where, f"corrections.{k}", "must be a non-empty string")
+    targets = _targets(d, Lead(lead), where)
+    corrections = _corrections(d, where)
     return Drill(
         id=drill_id,
         name=_text(d, "name", where),
@@ -285,8 +302,8 @@ def parse_drill(d: object, where: str) -> Drill:
         cues=tuple(c.strip() for c in cues),
         setup_s=_seconds(phases, "setup", where, allow_zero=True) if "setup" in phases else 5.0,
         phases=rep_phases,
-        targets=Targets(lat_lo, lat_hi, glute_min, window, Lead(lead)),
-        corrections=tuple(sorted((Miss(k), v.strip()) for k, v in corrections.items())),
+        targets=targets,
+        corrections=corrections,
     )
 
 
