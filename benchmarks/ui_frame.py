@@ -61,7 +61,7 @@ def main() -> None:
         scenario = bird_dog_scenario(reps=40)
         for seed in (1, 2):  # two sensors, 2 channels each: 4 channels at 2 kHz
             engine.add_source(SimulatorSource(scenario, rate_hz=2000.0, realtime=True, seed=seed, block_s=0.01))
-        w._load_roles(engine)
+        w.sensors.load_roles(engine)
         w.plots.set_window(10.0)
         latencies: list[float] = []
         frames = 0
