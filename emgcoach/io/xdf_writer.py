@@ -19,6 +19,8 @@ read by our own reader, which keeps every complete sample.
 
 from __future__ import annotations
 
+import logging
+
 import os
 import platform
 import queue
@@ -51,6 +53,8 @@ MARKER_STREAM_NAME = "emgcoach-markers"
 CLOCK_OFFSET_INTERVAL_S = 5.0
 BOUNDARY_INTERVAL_S = 10.0
 UNIT_NAME = "microvolts"
+
+logger = logging.getLogger(__name__)
 
 
 def varlen(n: int) -> bytes:
@@ -471,8 +475,8 @@ class Recorder:
             self._error = e
             try:
                 w.close()
-            except BaseException:
-                pass
+            except BaseException:  # the first error is the one reported; this one only to the log
+                logger.exception("closing the recording after a writer error")
 
     def close(self) -> None:
         """Drain the queue, write footers, join the thread; raise any writer-thread error."""
