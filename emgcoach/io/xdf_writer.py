@@ -20,7 +20,6 @@ read by our own reader, which keeps every complete sample.
 from __future__ import annotations
 
 import logging
-
 import os
 import platform
 import queue
