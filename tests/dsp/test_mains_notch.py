@@ -1,4 +1,4 @@
-"""Review fixes for the mains notch: every harmonic below Nyquist is notched, and the notch does not ring
+"""The mains notch: every harmonic below Nyquist is notched, and the notch does not ring
 at start-up (no false onset from hum in the first second after a start, reset or rebuild)."""
 
 from __future__ import annotations

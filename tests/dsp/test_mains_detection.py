@@ -1,4 +1,4 @@
-"""Review fixes: mains detection that contractions cannot hide, harmonics that count, no false alarms on
+"""Mains detection that contractions cannot hide, harmonics that count, no false alarms on
 hum-free EMG; the quality report blames hum on mains (not "noisy at rest"); quiet is not flatline."""
 
 from __future__ import annotations
