@@ -46,6 +46,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from typing import TypedDict
 
 import numpy as np
 
@@ -323,7 +324,16 @@ def rep_spectra(drill: Drill, start_s: float, end_s: float, timing: PartnerTimin
     return {names[0]: lead.spectrum(start_s, end_s), names[1]: partner.spectrum(on, last) if last is not None else quiet}
 
 
-def spectral_fields(spectra: dict[str, Spectrum]) -> dict[str, dict]:
+class SpectralFields(TypedDict):
+    """RepScore's spectral fields, per muscle ('lat', 'glute')."""
+
+    median_freq_hz: dict[str, float | None]
+    mean_freq_hz: dict[str, float | None]
+    rms_uv: dict[str, float | None]
+    spectrum_note: dict[str, str | None]
+
+
+def spectral_fields(spectra: dict[str, Spectrum]) -> SpectralFields:
     """RepScore's spectral fields from each muscle's spectrum (`rep_spectra`)."""
     return {"median_freq_hz": {m: sp.median_hz for m, sp in spectra.items()},
             "mean_freq_hz": {m: sp.mean_hz for m, sp in spectra.items()},
