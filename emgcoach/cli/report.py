@@ -71,6 +71,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         html_path, pdf_path = write_report_checked(data, out)
         print(f"{html_path}\n{pdf_path}\n{data.summary()} ({scored.source_note}; {scored.calibration_note})")
         if store is not None:
+            if not person:  # a store is opened only to save, and --save without --person was refused above
+                raise RuntimeError("report: a store opened to save a set with no person")
             filed = file_recording(store, person, recording_path, data.started_at or "", scored, notes or "")
             if filed.already:
                 print(f"not saved again: session {filed.session_id} of {person} in {store.path} is this recording's set already")

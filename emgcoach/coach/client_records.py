@@ -102,9 +102,9 @@ def _reports(label: str, records: dict[str, list[dict]], recordings: dict[Path, 
         patterns.append((re.compile(re.escape(stem) + r"\d{4}(-\d+)?-report\.(html|pdf)$"), int(d["session_id"])))
     for folder in dict.fromkeys(f.resolve() for f in folders if f.is_dir()):
         for path in sorted(folder.iterdir()):
-            ids = {sid for pattern, sid in patterns if pattern.match(path.name)}
-            if ids and path.is_file():
-                found.setdefault(path, set()).update(ids)
+            matched = {sid for pattern, sid in patterns if pattern.match(path.name)}
+            if matched and path.is_file():
+                found.setdefault(path, set()).update(matched)
     order = {int(s["id"]): i for i, s in enumerate(records["sessions"])}
     return [ClientFile(FileKind.REPORT, p, tuple(sorted(ids, key=order.__getitem__)))
             for p, ids in sorted(found.items(), key=lambda kv: (min(order[i] for i in kv[1]), kv[0].name))]

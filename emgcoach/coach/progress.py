@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +46,10 @@ MDF_COLUMNS: dict[str, tuple[str, ...]] = {"glute": ("glute_mdf_hz",), "lat": ("
 
 
 Pair = tuple[float | None, float | None]  # a session's value and SD (None: none)
+
+# A rep as `Store.session` gives it: one row of sqlite values, whose types are the store's schema's (an
+# INTEGER column gives an int), not declared in Python: Any, as the store's own rows are.
+RepRow = Mapping[str, Any]
 
 
 class ProgressError(EmgcoachError):
@@ -78,11 +83,11 @@ def rep_median_freq_hz(rep: Mapping[str, object], muscle: str = "glute") -> floa
     return None
 
 
-def mdf_slope_pct_per_rep(reps: Sequence[Mapping[str, object]], muscle: str = "glute") -> float | None:
+def mdf_slope_pct_per_rep(reps: Sequence[RepRow], muscle: str = "glute") -> float | None:
     """The slope of `muscle`'s median frequency over the set's rep numbers, in % of the fitted first
     rep's per rep (negative: the spectrum moving down, as with fatigue), as `coach.fatigue` measures a
     set and the history and report show it. None with fewer than MIN_MDF_REPS reps holding one."""
-    numbers = [int(r["idx"]) for r in reps]  # type: ignore[call-overload]  # the store's int column
+    numbers = [int(r["idx"]) for r in reps]
     mdf = [rep_median_freq_hz(r, muscle) for r in reps]
     if sum(v is not None for v in mdf) < MIN_MDF_REPS:
         return None
@@ -111,7 +116,7 @@ class SessionFigures:
         return self.hits / self.reps if self.reps else float("nan")
 
 
-def session_figures(session_id: int, started: datetime, reps: Sequence[Mapping[str, object]]) -> SessionFigures:
+def session_figures(session_id: int, started: datetime, reps: Sequence[RepRow]) -> SessionFigures:
     """The figures of one drill's reps in one session (rows as `Store.session` gives them). Levels are
     taken in the unit most of the reps have (one session is one calibration state; this only guards)."""
     units = Counter(str(r.get("unit") or "%MVC") for r in reps)

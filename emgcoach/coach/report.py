@@ -111,8 +111,8 @@ def latency_text(ms: float | None) -> str:
     return "-" if ms is None or not np.isfinite(ms) else f"{shown_latency_ms(ms):+.0f}"
 
 
-def _channel(data: ReportData, muscle: str) -> ChannelResult | None:
-    for c in data.analysis.channels:
+def _channel(analysis: Analysis, muscle: str) -> ChannelResult | None:
+    for c in analysis.channels:
         if c.spec.muscle == muscle:
             return c
     return None
@@ -131,23 +131,23 @@ def _figure(data: ReportData, width_in: float = 7.5, height_in: float = 3.2) -> 
     t_lo = min((r.start_s for r in data.reps), default=0.0) - 3.0
     t_hi = max((r.end_s for r in data.reps), default=data.analysis.duration_s) + 3.0
     for muscle, colour, label in ((LAT, LAT_COLOUR, "lat"), (GLUTE, GLUTE_COLOUR, "glute")):
-        c = _channel(data, muscle)
+        c = _channel(data.analysis, muscle)
         if c is None:
             continue
         sel = (c.times_s >= t_lo) & (c.times_s <= t_hi)
         t, e = c.times_s[sel], c.envelope_uv[sel]
         step = max(1, len(t) // 4000)
         m = cal.get(muscle, c.spec.side) if cal is not None else None
-        y = m.pct_mvc(e) if m is not None else e
+        y = np.asarray(m.pct_mvc(e)) if m is not None else e
         ax.plot(t[::step], y[::step], color=colour, lw=1.0, label=f"{label} {c.spec.side}")
     for r in data.reps:
         ax.axvspan(r.start_s, r.end_s, color=GREEN if r.hit else AMBER, alpha=0.25, lw=0)
         ax.text((r.start_s + r.end_s) / 2, 1.0, str(r.index + 1), transform=ax.get_xaxis_transform(),
                 ha="center", va="bottom", fontsize=7)
     if data.plot_in_pct and data.scored.drills:
-        t = data.scored.drills[0][0].targets
-        ax.axhspan(t.lat_lo, t.lat_hi, color=LAT_COLOUR, alpha=0.07, lw=0)
-        ax.axhline(t.glute_min, color=GLUTE_COLOUR, lw=0.8, ls="--")
+        targets = data.scored.drills[0][0].targets
+        ax.axhspan(targets.lat_lo, targets.lat_hi, color=LAT_COLOUR, alpha=0.07, lw=0)
+        ax.axhline(targets.glute_min, color=GLUTE_COLOUR, lw=0.8, ls="--")
     ax.set_xlim(t_lo, t_hi)
     ax.set_xlabel("time in recording (s)")
     ax.set_ylabel(f"envelope ({'%MVC' if data.plot_in_pct else 'µV'})")

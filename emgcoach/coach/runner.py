@@ -104,8 +104,8 @@ class _Muscle:
         unless every block kept brought it."""
         if not self._chunks:
             return np.empty(0), np.empty(0), None
-        filtered = [c[2] for c in self._chunks]
-        joined = None if any(f is None for f in filtered) else np.concatenate(filtered)  # type: ignore[arg-type]
+        filtered = [c[2] for c in self._chunks if c[2] is not None]
+        joined = np.concatenate(filtered) if len(filtered) == len(self._chunks) else None
         return np.concatenate([c[0] for c in self._chunks]), np.concatenate([c[1] for c in self._chunks]), joined
 
 

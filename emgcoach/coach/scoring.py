@@ -46,6 +46,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from typing import TypedDict
 
 import numpy as np
 
@@ -226,18 +227,23 @@ class RepScore:
         d = asdict(self)
         d["misses"] = [str(m) for m in self.misses]
         d["lead"] = str(self.lead)
-        return _clean(d)
+        return _clean_dict(d)
 
 
 def _per_muscle(value: object) -> dict:
     return {"lat": value, "glute": value}
 
 
+def _clean_dict(d: dict) -> dict:
+    """`d` for JSON: floats to 3 decimals (non-finite ones None), tuples as lists, all the way down."""
+    return {k: _clean(v) for k, v in d.items()}
+
+
 def _clean(x: object) -> object:
     if isinstance(x, float):
         return round(x, 3) if math.isfinite(x) else None
     if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
+        return _clean_dict(x)
     if isinstance(x, (list, tuple)):
         return [_clean(v) for v in x]
     return x
@@ -318,7 +324,16 @@ def rep_spectra(drill: Drill, start_s: float, end_s: float, timing: PartnerTimin
     return {names[0]: lead.spectrum(start_s, end_s), names[1]: partner.spectrum(on, last) if last is not None else quiet}
 
 
-def spectral_fields(spectra: dict[str, Spectrum]) -> dict[str, dict]:
+class SpectralFields(TypedDict):
+    """RepScore's spectral fields, per muscle ('lat', 'glute')."""
+
+    median_freq_hz: dict[str, float | None]
+    mean_freq_hz: dict[str, float | None]
+    rms_uv: dict[str, float | None]
+    spectrum_note: dict[str, str | None]
+
+
+def spectral_fields(spectra: dict[str, Spectrum]) -> SpectralFields:
     """RepScore's spectral fields from each muscle's spectrum (`rep_spectra`)."""
     return {"median_freq_hz": {m: sp.median_hz for m, sp in spectra.items()},
             "mean_freq_hz": {m: sp.mean_hz for m, sp in spectra.items()},
@@ -339,14 +354,18 @@ def score_rep(drill: Drill, index: int, start_s: float, end_s: float, lat: Muscl
         e_g_on_l = np.interp(t_l, t_g, e_g, left=np.nan, right=np.nan)  # two sensors: glute onto lat times
     else:
         e_g_on_l = e_g if len(e_g) == len(e_l) else np.full(len(e_l), np.nan)
-    calibrated = lat.calibration is not None and glute.calibration is not None
-    if calibrated:
-        p_l = np.asarray(lat.calibration.pct_mvc(e_l))
-        p_g = np.asarray(glute.calibration.pct_mvc(e_g_on_l))
+    lat_cal, glute_cal = lat.calibration, glute.calibration
+    calibrated = lat_cal is not None and glute_cal is not None
+    peak_pct: dict[str, float | None] = {"lat": None, "glute": None}  # %MVC: None without calibration
+    mean_pct: dict[str, float | None] = {"lat": None, "glute": None}
+    if lat_cal is not None and glute_cal is not None:
+        p_l = np.asarray(lat_cal.pct_mvc(e_l))
+        p_g = np.asarray(glute_cal.pct_mvc(e_g_on_l))
         t = drill.targets
         in_target = (p_l >= t.lat_lo) & (p_l <= t.lat_hi) & (p_g >= t.glute_min)
+        peak_pct = {"lat": _finite_max(p_l), "glute": _finite_max(np.asarray(glute_cal.pct_mvc(e_g)))}
+        mean_pct = {"lat": _finite_mean(_middle(p_l)), "glute": _finite_mean(_middle(p_g))}
     else:
-        p_l = p_g = np.full(len(e_l), np.nan)
         in_target = (e_l > lat.threshold_uv) & (e_g_on_l > glute.threshold_uv)
     # the app's one co-activation index (as analyze and the live gauge): on %MVC, or on each muscle's
     # share of its own reference level, over the samples of the rep where either muscle is active
@@ -354,9 +373,6 @@ def score_rep(drill: Drill, index: int, start_s: float, end_s: float, lat: Muscl
     with np.errstate(invalid="ignore"):
         either = (e_l > lat.threshold_uv) | (e_g_on_l > glute.threshold_uv)
     index_cci, shared = coactivation(lat.pct(e_l, basis), glute.pct(e_g_on_l, basis), either)
-    peak_pct = {"lat": _finite_max(p_l), "glute": _finite_max(np.asarray(glute.calibration.pct_mvc(e_g)))} if calibrated else {"lat": None, "glute": None}
-    mean_pct = {"lat": _finite_mean(_middle(p_l)), "glute": _finite_mean(_middle(p_g))} if calibrated else {"lat": None, "glute": None}
-
     overlap = _overlap(e_l > lat.threshold_uv, t_l, e_g > glute.threshold_uv, t_g)
     misses = _misses(drill, timing_miss(drill, start_s, timing), mean_pct if calibrated else None, overlap)
     return RepScore(

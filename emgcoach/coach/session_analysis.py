@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypedDict
 
 import numpy as np
 
@@ -150,6 +152,14 @@ def setup_span(recording: Recording, t0: float, t1: float) -> tuple[float, float
     return starts[0], end
 
 
+class _Signal(TypedDict):
+    """MuscleTrace's fields for a rep's spectra: the band-passed signal (µV), its band and notches (Hz)."""
+
+    filtered_uv: np.ndarray | None
+    band_hz: tuple[float, float]
+    notch_hz: tuple[float, ...]
+
+
 def _trace(c: ChannelResult, cal: Calibration | None, t0: float, t1: float,
            setup: tuple[float, float] | None) -> MuscleTrace:
     """One muscle of one drill set, as the live runner sees it: with a set-up phase, its onsets found on
@@ -159,7 +169,7 @@ def _trace(c: ChannelResult, cal: Calibration | None, t0: float, t1: float,
     mcal = calibration_for(cal, c.spec.muscle, c.spec.side)
     in_set = (c.times_s >= t0) & (c.times_s <= t1)
     reference = best_window_mean(c.envelope_uv[in_set], c.rate_hz)
-    signal = {"filtered_uv": c.filtered_uv, "band_hz": c.band_hz, "notch_hz": c.notch_hz}  # for the spectra
+    signal: _Signal = {"filtered_uv": c.filtered_uv, "band_hz": c.band_hz, "notch_hz": c.notch_hz}  # for the spectra
     if setup is None:
         rest = estimate_rest(c.envelope_uv, c.rate_hz)
         return MuscleTrace(c.times_s, c.envelope_uv, list(c.onsets_s), mcal, float(rest.mean_uv[0]),
@@ -227,7 +237,7 @@ def session_reps(
     given (the one the live session used)."""
     library = library if library is not None else load_library()
     if drill_id is not None:
-        sets = [(get_drill(drill_id, library), -math.inf, math.inf, None)]
+        sets: Sequence[tuple[Drill, float, float, RecordedSet | None]] = [(get_drill(drill_id, library), -math.inf, math.inf, None)]
     else:
         sets = drill_sets(recording, library)
     if not sets:

@@ -163,7 +163,7 @@ class Store:
             if row:
                 return int(row[0])
             cur = self.conn.execute("INSERT INTO people (label, created) VALUES (?, ?)", (label, _now()))
-            return int(cur.lastrowid)
+            return _inserted_id(cur)
 
     def save_calibration(self, cal: Calibration) -> int:
         pid = self.person(cal.person)
@@ -172,7 +172,7 @@ class Store:
                 "INSERT INTO calibrations (person_id, created, data) VALUES (?, ?, ?)",
                 (pid, cal.created, json.dumps(cal.to_dict())),
             )
-            return int(cur.lastrowid)
+            return _inserted_id(cur)
 
     def save_session(
         self,
@@ -193,13 +193,13 @@ class Store:
                 "INSERT INTO sessions (person_id, started, recording, calibration_id, notes) VALUES (?, ?, ?, ?, ?)",
                 (pid, started, recording, calibration_id, notes),
             )
-            sid = int(cur.lastrowid)
+            sid = _inserted_id(cur)
             drill_ids: dict[str, int] = {}
             for r in reps:
                 if r.drill not in drill_ids:
                     c = self.conn.execute("INSERT INTO session_drills (session_id, drill, complete, planned_reps)"
                                           " VALUES (?, ?, ?, ?)", (sid, r.drill, int(complete), planned_reps))
-                    drill_ids[r.drill] = int(c.lastrowid)
+                    drill_ids[r.drill] = _inserted_id(c)
                 unit = "%MVC" if r.calibrated else "µV"
                 peak = r.peak_pct_mvc if r.calibrated else r.peak_uv
                 mean = r.mean_pct_mvc if r.calibrated else r.mean_uv
@@ -394,6 +394,13 @@ def _fatigue_by_session(reps: list[dict]) -> dict:
     trends = {m: mdf_trend([r["idx"] for r in reps], [r[f"{m}_mdf_hz"] for r in reps]) for m in MUSCLES}
     return {"mdf_slope_pct_per_rep": {m: None if t is None else round(t.slope_pct_per_rep, 2) for m, t in trends.items()},
             "fatigue": [m for m, t in trends.items() if t is not None and t.falling_fast()]}
+
+
+def _inserted_id(cur: sqlite3.Cursor) -> int:
+    """The id of the row the INSERT just run on `cur` made (sqlite3 has None only before any INSERT)."""
+    if cur.lastrowid is None:
+        raise RuntimeError("the store's INSERT reported no row id")
+    return cur.lastrowid
 
 
 def _resolved(path: str | Path) -> str:

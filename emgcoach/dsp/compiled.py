@@ -14,14 +14,17 @@ do not pay for numba. Every array argument is float64; state arrays are updated 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numba
 import numpy as np
 
 
-def _jit(signature: str):  # type: ignore[no-untyped-def]
+def _jit(signature: str) -> Callable[[Callable[..., Any]], Any]:
     """Compile now for this signature with its first argument (the input samples, never written) taken
-    read-only, so any float64 array is accepted; cache the machine code on disk; release the GIL."""
+    read-only, so any float64 array is accepted; cache the machine code on disk; release the GIL. The
+    kernel it returns (a numba dispatcher) is Any to its callers, like the untyped kernels themselves."""
     args, ret = numba.core.sigutils.normalize_signature(signature)
     return numba.njit(ret(args[0].copy(readonly=True), *args[1:]), cache=True, nogil=True, boundscheck=False)
 

@@ -22,7 +22,7 @@ from emgcoach.coach.recorded_sets import RecordedSet, verdicts_of
 from emgcoach.coach.runner import DrillRunner, RunnerEvent
 from emgcoach.coach.scoring import RepScore
 from emgcoach.coach.store import Store, StoreError
-from emgcoach.stream.engine import Engine
+from emgcoach.stream.engine import Engine, ProcessedBlock
 from emgcoach.types import Marker, MarkerKind
 
 logger = logging.getLogger(__name__)
@@ -59,11 +59,11 @@ class DrillSet:
         self.scores: list[RepScore] = []
         self.done = False  # the runner says the set ran to its end
         self._events: queue.Queue[RunnerEvent] = queue.Queue()
-        engine.put_marker(Marker(self.runner.start_s, MarkerKind.DRILL_START,
+        engine.put_marker(Marker(start_s, MarkerKind.DRILL_START,
                                  {"drill": drill.id, "reps": drill.reps, "person": person or "unnamed"}))
         engine.subscribe(self._on_block)
 
-    def _on_block(self, pb: object) -> None:
+    def _on_block(self, pb: ProcessedBlock) -> None:
         """Acquisition thread: the runner is only touched here."""
         for ev in self.runner.feed_block(pb):
             marker = ev.marker()
@@ -73,7 +73,7 @@ class DrillSet:
 
     def drain(self) -> list[RunnerEvent]:
         """The events since the last call (phases, reps, onsets, done); reps join `scores`."""
-        out = []
+        out: list[RunnerEvent] = []
         while True:
             try:
                 ev = self._events.get_nowait()

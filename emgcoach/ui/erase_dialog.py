@@ -3,7 +3,7 @@ and their label typed again, so a slip of the mouse erases no one."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from emgcoach.coach.client_records import ErasePlan
 
@@ -18,17 +18,18 @@ class ConfirmEraseDialog(QDialog):
         self.setWindowTitle(f"Erase {plan.label}")
         self.plan_text = QPlainTextEdit("\n".join(plan.lines()))
         self.plan_text.setReadOnly(True)  # the paths can be copied, not changed
-        self.plan_text.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.plan_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         ask = QLabel(f"This cannot be undone. Type <b>{plan.label}</b> to erase this client:")
         ask.setWordWrap(True)
         self.typed = QLineEdit()
         self.typed.setPlaceholderText(plan.label)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
-        self.erase_button = self.buttons.addButton("Erase", QDialogButtonBox.DestructiveRole)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.erase_button = self.buttons.addButton("Erase", QDialogButtonBox.ButtonRole.DestructiveRole)
         self.erase_button.setEnabled(False)
         for button in self.buttons.buttons():  # Enter neither cancels nor erases by itself: it asks _erase
-            button.setAutoDefault(False)
-            button.setDefault(False)
+            if isinstance(button, QPushButton):  # all of this box's are; only a push button can be a default
+                button.setAutoDefault(False)
+                button.setDefault(False)
         self.erase_button.clicked.connect(self._erase)
         self.typed.returnPressed.connect(self._erase)
         self.buttons.rejected.connect(self.reject)

@@ -67,8 +67,8 @@ class HistoryDialog(QDialog):
         self.latency_curve = self.latency_plot.plot(pen=pg.mkPen("#1e88e5", width=2), symbol="o", symbolBrush="#1e88e5",
                                                     antialias=True)
         self.table = QTableWidget(0, 5)
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)  # the history is a record, not a form
-        self.table.setSelectionBehavior(QTableWidget.SelectRows)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)  # the history is a record, not a form
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setHorizontalHeaderLabels(["date", "reps", "on target", "glute level", "glute onset ms"])
         form = QFormLayout()
         form.addRow("Client", self.person)
@@ -90,16 +90,16 @@ class HistoryDialog(QDialog):
         """A line for what the records buttons did, then the buttons beside Close."""
         self.records_note = QLabel("")  # what the last export, erase or backup did, or why it did not
         self.records_note.setWordWrap(True)
-        self.records_note.setTextInteractionFlags(Qt.TextSelectableByMouse)  # paths to copy
+        self.records_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # paths to copy
         lay.addWidget(self.records_note)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
-        self.export_button = buttons.addButton("Export client…", QDialogButtonBox.ActionRole)
-        self.erase_button = buttons.addButton("Erase client…", QDialogButtonBox.ActionRole)
-        self.backup_button = buttons.addButton("Back up records…", QDialogButtonBox.ActionRole)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.export_button = buttons.addButton("Export client…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.erase_button = buttons.addButton("Erase client…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.backup_button = buttons.addButton("Back up records…", QDialogButtonBox.ButtonRole.ActionRole)
         self.export_button.clicked.connect(self.export_client)
         self.erase_button.clicked.connect(self.erase_client)
         self.backup_button.clicked.connect(self.back_up)
-        self.progress_button = buttons.addButton("Progress report…", QDialogButtonBox.ActionRole)
+        self.progress_button = buttons.addButton("Progress report…", QDialogButtonBox.ButtonRole.ActionRole)
         self.progress_button.clicked.connect(lambda: self.write_progress_report())
         self.progress_note = self.records_note  # where the progress report went, or why there is none
         buttons.rejected.connect(self.close)
@@ -155,7 +155,7 @@ class HistoryDialog(QDialog):
             ]
             for j, c in enumerate(cells):
                 item = QTableWidgetItem(c)
-                item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -265,7 +265,7 @@ class HistoryDialog(QDialog):
                                                  str(Path.home() / f"{person}-progress.pdf"), "PDF (*.pdf)")
             if not out:
                 return None
-        self.setCursor(Qt.WaitCursor)  # 1-3 s for 2-250 sessions, as the set's report dialog waits for its own
+        self.setCursor(Qt.CursorShape.WaitCursor)  # 1-3 s for 2-250 sessions, as the set's report dialog waits for its own
         try:
             html_path, pdf_path, _ = write_progress_report(self.store, person, out, names=self.drill_names or None)
         except EmgcoachError as e:
