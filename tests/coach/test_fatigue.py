@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from emgcoach.data import demo_recording
 from emgcoach.analysis import analyze
 from emgcoach.coach.drills import load_library
 from emgcoach.coach.fatigue import (
@@ -203,7 +204,7 @@ def test_real_bursts_have_surface_emg_median_frequencies(name: str, each: tuple,
 def test_analyze_json_and_text_carry_the_reps_spectra_and_each_sets_fatigue(capsys: pytest.CaptureFixture) -> None:
     from emgcoach.cli import main
 
-    path = str(RECORDINGS / "drills" / "bird_dog.xdf")
+    path = str(demo_recording())
     assert main(["analyze", path, "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     for r in d["reps"]:
