@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
@@ -42,23 +43,45 @@ class BluetoothUnavailable(EmgcoachError):
     """No adapter, Bluetooth off, or no BlueZ: one line saying which and what to do."""
 
 
-def _unavailable_reason(e: BaseException) -> str | None:
-    """What keeps this machine from Bluetooth altogether, or None for an error of one link."""
+# What to do, per system: BlueZ over D-Bus on Linux, CoreBluetooth on macOS, WinRT on Windows.
+_ADVICE = {
+    "linux": {"off": "turn it on (bluetoothctl power on)", "adapter": "plug one in or enable Bluetooth"},
+    "darwin": {"off": "turn it on (System Settings > Bluetooth)", "adapter": "this Mac reports no Bluetooth"},
+    "win32": {"off": "turn it on (Settings > Bluetooth & devices)",
+              "adapter": "plug one in, or enable it in Device Manager"},
+}
+
+
+def _platform_key(platform: str) -> str:
+    return "darwin" if platform == "darwin" else "win32" if platform.startswith("win") else "linux"
+
+
+def _unavailable_reason(e: BaseException, platform: str = sys.platform) -> str | None:
+    """What keeps this machine from Bluetooth altogether, or None for an error of one link; the advice
+    is the one for `platform` (sys.platform's value)."""
     text = f"{e.__class__.__name__}: {e}".lower()
-    if isinstance(e, FileNotFoundError) or "no such file" in text:
-        return "no Bluetooth: the system D-Bus is not running here (is this a container?); run on a machine with Bluetooth"
-    if "serviceunknown" in text or "name org.bluez was not provided" in text:
-        return "no Bluetooth: BlueZ is not running; start it (sudo systemctl start bluetooth)"
+    key = _platform_key(platform)
+    advice = _ADVICE[key]
+    if key == "linux":
+        if isinstance(e, FileNotFoundError) or "no such file" in text:
+            return ("no Bluetooth: the system D-Bus is not running here (is this a container?); "
+                    "run on a machine with Bluetooth")
+        if "serviceunknown" in text or "name org.bluez was not provided" in text:
+            return "no Bluetooth: BlueZ is not running; start it (sudo systemctl start bluetooth)"
+    if key == "darwin" and ("not authorized" in text or "unauthorized" in text):
+        return ("no Bluetooth: emgcoach may not use it; allow it in System Settings > Privacy & Security > "
+                "Bluetooth for the app or terminal that runs emgcoach")
     if "no bluetooth adapters" in text or "adapter" in text and "not found" in text:
-        return "no Bluetooth adapter found; plug one in or enable Bluetooth"
-    if "not powered" in text or "powered off" in text or "notready" in text:
-        return "Bluetooth is off; turn it on (bluetoothctl power on)"
+        return f"no Bluetooth adapter found; {advice['adapter']}"
+    if ("not powered" in text or "powered off" in text or "notready" in text or "turned off" in text
+            or "device is not ready" in text):
+        return f"Bluetooth is off; {advice['off']}"
     return None
 
 
-def explain_bluetooth_error(e: BaseException) -> str:
-    """One line for a failure to reach Bluetooth."""
-    return _unavailable_reason(e) or f"Bluetooth unavailable ({e.__class__.__name__}: {e})"
+def explain_bluetooth_error(e: BaseException, platform: str = sys.platform) -> str:
+    """One line for a failure to reach Bluetooth, with what to do on `platform`."""
+    return _unavailable_reason(e, platform) or f"Bluetooth unavailable ({e.__class__.__name__}: {e})"
 
 
 def sensor_channels(profile: DeviceProfile, muscle: str, side: str, first_name: str | None = None) -> tuple[ChannelSpec, ...]:
