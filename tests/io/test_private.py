@@ -38,8 +38,6 @@ def test_make_private_keeps_what_is_there(tmp_path: Path) -> None:
 def test_where_there_are_no_unix_modes_the_file_is_still_written(tmp_path: Path, monkeypatch) -> None:
     """Windows has no os.fchmod (its user folders are private by their ACL): the recording is written
     all the same, never lost to a mode it cannot set."""
-    import os
-
     monkeypatch.delattr(os, "fchmod")
     out = tmp_path / "r.xdf"
     with private_file(out) as f:
