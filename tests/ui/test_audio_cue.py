@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -401,6 +401,14 @@ needs_pulseaudio = pytest.mark.skipif(not (shutil.which("pulseaudio") and shutil
                                       reason="needs pulseaudio and parec (pulseaudio-utils)")
 
 
+def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Poll `condition` until it holds; fail with `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)
+
+
 @contextlib.contextmanager
 def private_pulseaudio(sink: bool = True) -> Iterator[dict[str, str]]:
     """A PulseAudio server of our own on a private socket (with a mono 48 kHz null sink "cue", or none);
@@ -415,11 +423,7 @@ def private_pulseaudio(sink: bool = True) -> Iterator[dict[str, str]]:
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(200):
-            if sock.exists():
-                break
-            time.sleep(0.05)
-        assert sock.exists(), "pulseaudio did not start"
+        wait_for(sock.exists, 10.0, "pulseaudio did not start")
         yield env
     finally:
         server.terminate()
@@ -437,10 +441,12 @@ def test_end_to_end_through_a_null_sink(tmp_path: Path) -> None:
         rec = subprocess.Popen(["parec", "--raw", "--format=s16le", "--channels=1", "--rate=48000",
                                 "--latency-msec=20", "-d", "cue.monitor"], env=env, stdout=out)
         try:
-            time.sleep(0.3)
+            # recording before any cue: the monitor's silence reaches the file (parec's first data can take 2 s)
+            wait_for(lambda: raw.stat().st_size > 0, 15.0, "parec recorded nothing")
             run = subprocess.run([sys.executable, "-c", SUBPROCESS], env=env, capture_output=True, text=True,
                                  timeout=60)
-            time.sleep(0.3)
+            played = raw.stat().st_size  # then 0.3 s more of the monitor, so the cue's tail is in the file
+            wait_for(lambda: raw.stat().st_size >= played + int(0.3 * RATE) * 2, 10.0, "parec stopped recording")
         finally:
             rec.terminate()
             rec.wait(5)

@@ -33,12 +33,14 @@ def test_a_client_can_follow_the_wizard(qtbot, window: MainWindow) -> None:
     wizard = w.calibrator.open_calibration(steps)
     assert wizard.start_button.isVisible() and not wizard.ready_button.isVisible()
     qtbot.waitUntil(lambda: wizard.meters[LAT].value > 0, timeout=3000)  # levels show before Start
-    qtbot.wait(1500)  # the client settles, as one would before Start
+    t0 = w.engine.session_time_s()  # the scenario: the client settles, as one would before Start (1.5 s of signal)
+    qtbot.waitUntil(lambda: w.engine.session_time_s() >= t0 + 1.5, timeout=5000)
     wizard.start_button.click()
     qtbot.waitUntil(lambda: wizard.ready_button.isEnabled(), timeout=10000)
     # the lat's test position, and no countdown until the client is in it
     assert wizard.headline.text() == "Get into position" and "arm by your side" in wizard.instruction.text()
-    qtbot.wait(600)
+    t0 = w.engine.session_time_s()  # the scenario: 0.6 s of the session pass, and no countdown starts
+    qtbot.waitUntil(lambda: w.engine.session_time_s() >= t0 + 0.6, timeout=3000)
     assert wizard.prompt.stage is Stage.PREPARE and wizard.session.step_at(w.engine.session_time_s())[1] is None
     wizard.ready_button.click()
     assert wizard.headline.text().startswith("Push in") and "arm by your side" in wizard.instruction.text()

@@ -227,7 +227,9 @@ def test_simulated_sensors_follow_the_calibration_and_a_drill_set(qtbot, window:
     steps = protocol([("latissimus_dorsi", "left"), ("gluteus_maximus", "right")], rest_s=3, efforts=1,
                      effort_s=3, recover_s=2)
     wizard = w.calibrator.open_calibration(steps)
-    qtbot.wait(1500)  # the wizard open: the client settles, as one would before pressing Start
+    # the scenario: the wizard open, the client settles, as one would before pressing Start (1.5 s of signal)
+    t0 = w.engine.session_time_s()
+    qtbot.waitUntil(lambda: w.engine.session_time_s() >= t0 + 1.5, timeout=5000)
     wizard.start_button.click()
 
     def ready_when_asked() -> bool:  # the client is in position as soon as the wizard asks

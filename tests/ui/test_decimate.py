@@ -189,7 +189,7 @@ def test_plot_leaves_lost_samples_blank(plots, qtbot) -> None:
         plots.refresh(eng)
     from PySide6.QtCore import QPointF
 
-    qtbot.wait(20)
+    qtbot.wait(20)  # the rows' layout and view ranges follow posted events: let them run before the grab
     plot, raw = plots._rows[0][2], plots._rows[0][3]
     image = plots.layout_widget.grab().toImage()
 

@@ -88,14 +88,16 @@ def test_one_of_two_sensors_drops(qtbot, window: MainWindow) -> None:
     e.add_source(DroppingSensor("glute", "gluteus_maximus", "right", e.clock_s, drop_at_s=1.5, drop_s=2.5))
     window.sensors.load_roles(e)
     qtbot.waitUntil(lambda: e.stream_stats(1).state == "reconnecting", timeout=5000)
-    qtbot.wait(1500)  # 1.5 s into the drop
+    dropped_at = e.stream_stats(1).last_t_s
+    # the scenario: 1.5 s into the drop (it lasts 2.5 s), on the session clock the sensors stamp their samples by
+    qtbot.waitUntil(lambda: e.clock_s() >= dropped_at + 1.5, timeout=5000)
     window.devices.refresh(e, window.roles)
     assert "reconnecting" in window.devices._boxes[1][1].text()
     assert abs(_right_edge_s(window, 0)) < 0.1  # the lat scrolls on
     assert -2.2 < _right_edge_s(window, 1) < -1.0  # the glute stopped when it dropped, 1.5 s ago
     qtbot.waitUntil(lambda: e.stream_stats(1).state in ("running", "streaming") and e.stream_stats(1).lost > 0,
                     timeout=5000)
-    qtbot.wait(500)
+    qtbot.waitUntil(lambda: abs(_right_edge_s(window, 1)) < 0.1, timeout=3000)  # the plot draws its return
     assert abs(_right_edge_s(window, 1)) < 0.1  # back at now
     _, y = window.plots._rows[1][3].xy()
     assert np.isnan(y).sum() >= 2  # the lost stretch stays a gap
@@ -107,6 +109,8 @@ def test_a_lone_sensor_dropping_leaves_its_gap_growing(qtbot, window: MainWindow
     e.add_source(DroppingSensor("lat", "latissimus_dorsi", "left", e.clock_s, drop_at_s=1.0, drop_s=3.0))
     window.sensors.load_roles(e)
     qtbot.waitUntil(lambda: e.stream_stats(0).state == "reconnecting", timeout=5000)
-    qtbot.wait(1500)
+    dropped_at = e.stream_stats(0).last_t_s
+    # the scenario: 1.5 s into the drop (it lasts 3 s), on the session clock the sensor stamps its samples by
+    qtbot.waitUntil(lambda: e.clock_s() >= dropped_at + 1.5, timeout=5000)
     assert -2.0 < _right_edge_s(window, 0) < -1.0  # the axis follows the session clock
     assert window.boxes == []

@@ -76,7 +76,8 @@ def test_transport_seeks_and_pauses(qtbot, window: MainWindow) -> None:
     window.replay.toggle_play()
     qtbot.waitUntil(lambda: clock.paused, timeout=2000)
     n = window.engine.stream_stats(0).samples
-    qtbot.wait(300)
+    t0 = window.engine.clock_s()  # the scenario: 0.3 s of the session clock pass while paused; nothing arrives
+    qtbot.waitUntil(lambda: window.engine.clock_s() >= t0 + 0.3, timeout=3000)
     assert window.engine.stream_stats(0).samples == n
     # a seek while paused shows the new position at once, with the plot window's lead-up to it
     window.replay.seek(25.0)  # (back: the file is 51 s long)
@@ -94,7 +95,8 @@ def test_record_button_writes_a_readable_xdf(qtbot, window: MainWindow, tmp_path
     path = window.recording.toggle_recording()
     assert path and window.record_action.isChecked()
     window.recording.mark("note", {"text": "good rep"})
-    qtbot.wait(1500)
+    n0 = window.engine.stream_stats(0).samples  # every block counted after this goes into the file
+    qtbot.waitUntil(lambda: window.engine.stream_stats(0).samples >= n0 + 1.5 * 4 * 2000, timeout=10000)
     assert window.recording.toggle_recording() == path and not window.record_action.isChecked()
     rec = read_xdf(path)
     assert rec.streams[0].n_samples > 2000 * 3  # ~1.5 s at 4x
@@ -145,6 +147,7 @@ def test_scan_without_bluetooth_shows_one_message(qtbot, window: MainWindow, mon
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
     window.sensors.scan()
     qtbot.waitUntil(lambda: len(shown) == 1, timeout=15000)
+    # the scenario: time for a second box to follow (the scan's result is polled every 200 ms); none may
     qtbot.wait(500)
     assert len(shown) == 1 and "Bluetooth" in shown[0] and "\n" not in shown[0]
     assert "Bluetooth" in window.status.text()
@@ -216,9 +219,11 @@ def test_keyboard_shortcuts_play_record_mark_and_drill(qtbot, window: MainWindow
     qtbot.keyClick(window, Qt.Key_R)
     path = window.engine.recording_path
     assert path and window.record_action.isChecked()
+    n0 = window.engine.stream_stats(0).samples
     qtbot.keyClick(window, Qt.Key_M)
     assert window.status.text().startswith("Marked ") and "in the recording" in window.status.text()
-    qtbot.wait(800)  # samples into the file
+    # samples into the file: 3 s of the replay recorded (as 0.8 s at 4x gave)
+    qtbot.waitUntil(lambda: window.engine.stream_stats(0).samples >= n0 + 3 * 2000, timeout=10000)
     qtbot.keyClick(window, Qt.Key_S)
     assert window.drills.runner is not None
     qtbot.keyClick(window, Qt.Key_S)
@@ -284,7 +289,9 @@ def test_a_file_too_slow_for_emg_gives_one_message_box(qtbot, window: MainWindow
 def test_the_end_of_a_replay_stops_the_bar_and_play_starts_it_again(qtbot, window: MainWindow) -> None:
     assert window.replay.open_recording(DEMO, speed=16.0)
     qtbot.waitUntil(window.replay.ended, timeout=15000)
-    qtbot.wait(600)  # the clock runs on; the bar must not
+    clock = window.engine.replay_clock
+    t0 = clock.now_s()  # the scenario: the clock runs on (0.6 s at 16x); the bar must not
+    qtbot.waitUntil(lambda: clock.now_s() >= t0 + 0.6 * 16, timeout=5000)
     window.tick()
     for _ in range(15):
         window.tick()
