@@ -53,7 +53,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QFontMetricsF, QGuiApplication, QKeyEvent, QResizeEvent, QScreen, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from emgcoach.ui.feedback import FeedbackView, pixel_font
+from emgcoach.ui.feedback import FeedbackStyle, FeedbackView, pixel_font
+from emgcoach.ui.sling_view import SlingView
 
 if TYPE_CHECKING:
     from emgcoach.coach.live_feedback import Figures
@@ -187,7 +188,8 @@ class ClientFeedbackView(FeedbackView):
         middle.addWidget(self.lat_bar, 1)
         middle.addWidget(self.glute_bar, 1)
         middle.addWidget(self.gauge, 1)
-        lay.addLayout(middle, 1)
+        middle.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self._levels_stack(middle), 1)
         lay.addWidget(self.onset_label)
         lay.addWidget(self.reward)
 
@@ -257,6 +259,7 @@ class ClientScreen(QWidget):
         self.setWindowTitle("emgcoach — client screen")
         self.setAttribute(Qt.WA_QuitOnClose, False)  # closing the main window ends the app, this one open or not
         self.view = ClientFeedbackView()
+        self.view.set_alternative(SlingView())
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view)
@@ -289,6 +292,14 @@ class ClientScreen(QWidget):
     def set_theme(self, theme: Theme) -> None:
         """The bars' and gauge's tracks in the theme's colour (the rest follows the application's palette)."""
         self.view.set_theme(theme)
+
+    def set_style(self, style: FeedbackStyle) -> None:
+        """Bars and gauge, or the sling view."""
+        self.view.set_style(style)
+
+    def set_sling(self, lat_side: str) -> None:
+        """The sling coached, by its lat's side (for the sling view)."""
+        self.view.set_sling(lat_side)
 
     # ------------------------------------------------------------------ sizes
 

@@ -51,6 +51,7 @@ def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int
     cal_start = next(m.time_s for m in rec.markers if m.kind == "calibration")
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "s.ini"), QSettings.IniFormat)
+        settings.setValue("welcome_seen", True)  # straight to the window, no welcome view
         settings.setValue("store_path", str(Path(tmp) / "history.sqlite3"))
         w = MainWindow(settings)
         w.resize(1600, 950)

@@ -1,0 +1,95 @@
+"""Leading a new user in: the welcome view on a first run (the demo, simulated sensors, or connecting
+their own), the step-by-step connection of Bluetooth sensors (`connect_wizard`), and the electrode
+placement view, reachable from the welcome flow, the sensors panel, the drill panel and Help."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
+
+from emgcoach.ui.connect_wizard import ConnectWizard
+from emgcoach.ui.placement_view import PlacementDialog, open_placement
+from emgcoach.ui.welcome import SEEN_KEY, WelcomeChoice, WelcomeDialog
+
+if TYPE_CHECKING:
+    from emgcoach.ble.link import FoundSensor
+    from emgcoach.stream.engine import Engine
+    from emgcoach.ui.main_window import MainWindow
+
+Channel = tuple[int, int]
+SCAN_S = 5.0
+
+
+class SetupGuide:
+    """The window's guide for first steps; `first_run()` shows the welcome view when nothing is set yet."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.welcome: WelcomeDialog | None = None
+        self.wizard: ConnectWizard | None = None
+        self.placement: PlacementDialog | None = None
+
+    def first_run(self) -> None:
+        """The welcome view, if it has never been answered in these settings."""
+        if not self.window.settings.value(SEEN_KEY, False, type=bool):
+            QTimer.singleShot(0, self.show_welcome)  # once the window is on screen
+
+    def show_welcome(self) -> WelcomeDialog:
+        """The three ways in; the choice is acted on, and the view not shown again at start."""
+        self.welcome = WelcomeDialog(self.window)
+        self.welcome.chosen.connect(self._chosen)
+        self.welcome.finished.connect(lambda _r: self.window.settings.setValue(SEEN_KEY, True))
+        self.welcome.show()
+        return self.welcome
+
+    def _chosen(self, choice: str) -> None:
+        w = self.window
+        if choice == WelcomeChoice.DEMO:
+            from emgcoach.data import demo_recording
+
+            w.replay.open_recording(demo_recording())
+        elif choice == WelcomeChoice.SIMULATE:
+            w.sensors.add_simulated_sensors()
+        elif choice == WelcomeChoice.CONNECT:
+            self.connect_sensors()
+
+    def connect_sensors(self) -> ConnectWizard:
+        """The connection wizard: scan, pick, muscle and side, placement, signal check, then calibrate."""
+        self.wizard = ConnectWizard(self, self.window)
+        self.wizard.calibrate_requested.connect(self.window.calibrator.open_calibration)
+        self.wizard.show()
+        return self.wizard
+
+    # ------------------------------------------------------------------ the wizard's SensorLink
+
+    def find_sensors(self) -> list[FoundSensor]:
+        """Supported sensors advertising nearby (blocks for the scan: the wizard runs it off the Qt thread)."""
+        from emgcoach.ble.link import scan
+
+        return asyncio.run(scan(SCAN_S))
+
+    def connect(self, found: FoundSensor, muscle: str, side: str) -> tuple[Engine, Channel]:
+        """Stream `found` in the window's session with its first channel on `muscle`/`side`."""
+        channel = self.window.sensors.connect_sensor(found, (muscle, side))
+        assert self.window.engine is not None  # connect_sensor made one if there was none
+        return self.window.engine, channel
+
+    # ------------------------------------------------------------------ placement
+
+    def show_placement(self, muscle: str | None = None, side: str | None = None) -> PlacementDialog:
+        """The electrode sites; without a muscle, the lat of the sling on the drill panel's side (or the
+        first assigned channel's)."""
+        if muscle is None or side is None:
+            muscle, side = self._first_role()
+        if self.placement is not None and self.placement.isVisible():
+            self.placement.set_sensor(muscle, side)
+            self.placement.raise_()
+            return self.placement
+        self.placement = open_placement(self.window, muscle, side, self.window.preferences.theme)
+        return self.placement
+
+    def _first_role(self) -> tuple[str, str]:
+        roles = [r for r in self.window.roles.values() if r[0] in ("latissimus_dorsi", "gluteus_maximus")]
+        return roles[0] if roles else ("latissimus_dorsi", "left")
