@@ -31,6 +31,7 @@ from emgcoach.ble.link import FoundSensor
 from emgcoach.coach.placement import BodySide, Muscle, sling_partner
 from emgcoach.session.signal_check import CheckStage, SignalCheck
 from emgcoach.stream.engine import Engine
+from emgcoach.stream.processor import StreamState
 from emgcoach.ui.device_panel import QualityLight
 from emgcoach.ui.placement_view import PlacementView
 
@@ -280,9 +281,10 @@ class CheckPage(QWizardPage):
     def _streaming(self) -> bool:
         assert self._engine is not None and self._channel is not None
         stats = self._engine.stream_stats(self._channel[0])
-        if stats.state == "error":
+        if stats.state == StreamState.ERROR:
             self.instruction.setText(f"The sensor reports a problem: {stats.message}")
-        return stats.state == "running" and stats.samples > 0
+        # a sensor streams ("streaming"); "running" is a file's or a simulator's state
+        return stats.state in (StreamState.STREAMING, StreamState.RUNNING) and stats.samples > 0
 
     def _poll(self) -> None:
         if self.check is None:
