@@ -248,8 +248,8 @@ class ClientFeedbackView(FeedbackView):
 class ClientScreen(QWidget):
     """The client's window: a `ClientFeedbackView` with its text sized for `distance_m` on the screen it
     is on (again on a resize or a move to another screen). The same feed calls as `FeedbackView` (it is a
-    `feedback_sink.FeedbackSink`). F11 toggles full screen, Esc leaves it; closing hides the window and
-    emits `closed`."""
+    `feedback_sink.FeedbackSink`). F11 toggles full screen, Esc leaves it, F10 closes it (as in the main
+    window); closing hides the window and emits `closed`."""
 
     closed = Signal()
 
@@ -366,6 +366,8 @@ class ClientScreen(QWidget):
                 self.showFullScreen()
         elif event.key() == Qt.Key_Escape and self.isFullScreen():
             self.showNormal()  # Esc only ever leaves full screen: a stray press never fills a screen
+        elif event.key() == Qt.Key_F10:  # the window's View > Client screen key: this window has the focus once open
+            self.close()
         else:
             super().keyPressEvent(event)
 

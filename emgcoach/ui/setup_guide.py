@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 
+from emgcoach.coach.live_feedback import GLUTE, LAT
 from emgcoach.ui.connect_wizard import ConnectWizard
 from emgcoach.ui.placement_view import PlacementDialog, open_placement
 from emgcoach.ui.welcome import SEEN_KEY, WelcomeChoice, WelcomeDialog
@@ -79,8 +80,8 @@ class SetupGuide:
     # ------------------------------------------------------------------ placement
 
     def show_placement(self, muscle: str | None = None, side: str | None = None) -> PlacementDialog:
-        """The electrode sites; without a muscle, the lat of the sling on the drill panel's side (or the
-        first assigned channel's)."""
+        """The electrode sites; without a muscle, the lat of the sling coached (else the first lat or glute
+        assigned, else the left lat)."""
         if muscle is None or side is None:
             muscle, side = self._first_role()
         if self.placement is not None and self.placement.isVisible():
@@ -91,5 +92,8 @@ class SetupGuide:
         return self.placement
 
     def _first_role(self) -> tuple[str, str]:
-        roles = [r for r in self.window.roles.values() if r[0] in ("latissimus_dorsi", "gluteus_maximus")]
-        return roles[0] if roles else ("latissimus_dorsi", "left")
+        sling = self.window.sensors.sling()
+        if sling is not None:  # the pair coached, whichever channel it is on: its lat
+            return self.window.roles[sling[0]]
+        roles = [r for _, r in sorted(self.window.roles.items()) if r[0] in (LAT, GLUTE)]
+        return roles[0] if roles else (LAT, "left")
