@@ -263,7 +263,8 @@ class CheckPage(QWizardPage):
             logger.exception("connecting %s failed", picked.address)
             self.instruction.setText(f"Could not connect to {picked.name or picked.address}: {e}")
             return
-        self.owner.connected.append(picked)
+        if picked.address not in self.owner.roles:  # (not again when Back came here twice)
+            self.owner.connected.append(picked)
         self.owner.roles[picked.address] = (muscle, side)
         self._timer.start(POLL_MS)
 

@@ -161,8 +161,8 @@ class SensorControl:
 
         w = self.window
         engine = w.engine
-        if engine is None or engine.replay_clock is not None:
-            engine = w.new_engine()
+        if engine is None or engine.replay_clock is not None or self.simulating:  # a file's or the simulated
+            engine = w.new_engine()  # client's session is no place for a live sensor: one of its own
         muscle, side = role or ((LAT, "left"), (GLUTE, "right"))[min(engine.n_streams, 1)]
         add_sensor(engine, found.address, found.kind, muscle, side, name=found.name)
         stream = engine.n_streams - 1

@@ -262,3 +262,53 @@ def test_the_sling_view_shows_in_the_column_and_on_the_client_screen_and_is_reme
     assert again.feedback.levels.currentWidget() is not again.feedback.alternative
     assert settings.value("feedback_style") == "bars"
 
+
+# ------------------------------------------------------------------ the connect wizard's wiring (no Bluetooth:
+# tests/ble/test_connect_wizard.py runs it end to end on a simulated BlueZ)
+
+FOUND = ("AA:BB:CC:DD:EE:44", "EMGC-test", "open", -50)
+
+
+def test_a_sensor_connected_during_a_simulation_gets_a_session_of_its_own(qtbot, make_window) -> None:
+    from emgcoach.ble.link import FoundSensor
+
+    w = make_window()
+    _simulated(qtbot, w)
+    simulated = w.engine
+    engine, channel = w.guide.connect(FoundSensor(*FOUND), "latissimus_dorsi", "left")
+    assert engine is w.engine and engine is not simulated and not w.sensors.simulating
+    assert engine.n_streams == 1 and engine.info(0).address == FOUND[0] and channel == (0, 0)
+    assert w.roles == {(0, 0): ("latissimus_dorsi", "left")}  # no simulated lat beside it
+
+
+def test_back_and_next_through_the_check_page_connects_the_sensor_once(qtbot, make_window, monkeypatch) -> None:
+    """Going Back from the signal check to change the muscle, then on again, keeps one stream for the
+    sensor (with the new role) and one line for it in the wizard."""
+    from PySide6.QtWidgets import QWizard
+
+    from emgcoach.ble.link import FoundSensor
+    from emgcoach.ui.connect_wizard import ConnectWizard
+
+    w = make_window()
+    monkeypatch.setattr(w.guide, "find_sensors", lambda: [FoundSensor(*FOUND)])
+    menu_action(w, "File", "Connect my sensors").trigger()
+    wizard = w.guide.wizard
+    qtbot.waitUntil(lambda: wizard.currentPage().list.count() == 1, timeout=3000)
+    next_button, back_button = wizard.button(QWizard.NextButton), wizard.button(QWizard.BackButton)
+    for _ in range(3):  # scan -> role -> placement -> check
+        qtbot.mouseClick(next_button, Qt.LeftButton)
+    assert wizard.currentId() == ConnectWizard.CHECK
+    assert w.engine.n_streams == 1 and w.roles[(0, 0)] == ("latissimus_dorsi", "left")
+    qtbot.mouseClick(back_button, Qt.LeftButton)
+    qtbot.mouseClick(back_button, Qt.LeftButton)
+    role = wizard.currentPage()
+    assert wizard.currentId() == ConnectWizard.ROLE
+    role.muscle_buttons["gluteus_maximus"].setChecked(True)
+    role.side_buttons["right"].setChecked(True)
+    qtbot.mouseClick(next_button, Qt.LeftButton)
+    assert wizard.currentPage().view.lit_site() == (Muscle.GLUTE, BodySide.RIGHT)
+    qtbot.mouseClick(next_button, Qt.LeftButton)
+    assert wizard.currentId() == ConnectWizard.CHECK
+    assert w.engine.n_streams == 1 and w.roles == {(0, 0): ("gluteus_maximus", "right")}
+    assert [f.address for f in wizard.connected] == [FOUND[0]]
+    assert wizard.roles == {FOUND[0]: ("gluteus_maximus", "right")}
