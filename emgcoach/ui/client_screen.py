@@ -259,7 +259,7 @@ class ClientScreen(QWidget):
         self.setWindowTitle("emgcoach — client screen")
         self.setAttribute(Qt.WA_QuitOnClose, False)  # closing the main window ends the app, this one open or not
         self.view = ClientFeedbackView()
-        self.view.set_alternative(SlingView())
+        self.view.set_alternative(SlingView(status_line=False))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view)

@@ -26,7 +26,7 @@ class FeedbackDisplay:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.settings = window.settings
-        window.feedback.set_alternative(SlingView())
+        window.feedback.set_alternative(SlingView(status_line=False))
         self.out = FeedbackFanout(window.feedback)
         self.client: ClientScreen | None = None
         self.style_actions: dict[str, QAction] = {}

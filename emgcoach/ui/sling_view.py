@@ -79,8 +79,11 @@ class SlingView(QWidget, PaintedText):
     """The body with the sling's lat and opposite glute filled by their levels."""
 
     def __init__(self, lat_side: BodySide | str = BodySide.LEFT, theme: Theme | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, status_line: bool = True) -> None:
         super().__init__(parent)
+        # the line under the body ('Both on target!', a warning): off where the view is a part of a feedback
+        # view, whose reward and mode lines say the same, so it is not said twice
+        self.status_line = status_line
         self.lat_side, self.glute_side = sling_sides(lat_side)
         self.theme = theme or THEMES[DEFAULT_THEME]
         self.colours: BodyColours = body_colours(self.theme)
@@ -136,7 +139,8 @@ class SlingView(QWidget, PaintedText):
         out: list[tuple[QRectF, QFont, str]] = []
         for r in self._readouts().values():
             out += [r.title, r.value, r.band]
-        out.append(self._status())
+        if self.status_line:
+            out.append(self._status())
         return [t for t in out if t[2]]
 
     # --- figures
@@ -158,7 +162,7 @@ class SlingView(QWidget, PaintedText):
         """(title, value, band, status) line heights for this size."""
         h = float(self.height())
         return (min(max(h * 0.045, 16.0), 30.0), min(max(h * 0.09, 24.0), 72.0), min(max(h * 0.035, 14.0), 22.0),
-                min(max(h * 0.05, 16.0), 34.0))
+                min(max(h * 0.05, 16.0), 34.0) if self.status_line else 0.0)
 
     def _body_rect(self) -> QRectF:
         title_h, value_h, band_h, status_h = self._heights()
@@ -232,6 +236,8 @@ class SlingView(QWidget, PaintedText):
                 p.setFont(font)
                 p.setPen(colour)
                 p.drawText(rect, int(r.align | Qt.AlignVCenter), text)
+        if not self.status_line:
+            return
         rect, font, text = self._status()
         p.setFont(font)
         p.setPen(GREEN if text == ON_TARGET else QColor(self.theme.text))

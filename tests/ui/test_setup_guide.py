@@ -312,3 +312,19 @@ def test_back_and_next_through_the_check_page_connects_the_sensor_once(qtbot, ma
     assert w.engine.n_streams == 1 and w.roles == {(0, 0): ("gluteus_maximus", "right")}
     assert [f.address for f in wizard.connected] == [FOUND[0]]
     assert wizard.roles == {FOUND[0]: ("gluteus_maximus", "right")}
+
+
+def test_in_the_sling_view_both_on_target_is_said_once(qtbot, make_window) -> None:
+    """The sling view inside the feedback column and the client screen leaves 'Both on target!' to their
+    reward line (it said it a second time under the body)."""
+    from emgcoach.coach.live_feedback import Band, Figures
+
+    w = make_window(feedback_style="sling")
+    w.display.client_action.trigger()
+    qtbot.waitUntil(lambda: _client_open(w), timeout=2000)
+    both = Figures("%MVC", 30.0, 35.0, Band(20.0, 40.0), Band(20.0), 0.8, True, True)
+    w.display.out.show_figures(both, "Lat left", "Glute right")
+    for view in (w.feedback, w.display.client.view):
+        assert view.levels.currentWidget() is view.alternative and view.alternative.line_lit()
+        said = [view.reward.text()] + [text for _rect, _font, text in view.alternative.texts()]
+        assert said.count("Both on target!") == 1, said
