@@ -74,6 +74,8 @@ class FeedbackDisplay:
         if self.client is not None:
             self.out.remove(self.client)
         self.client_action.setChecked(False)
+        if self.window.status.text().startswith("Client screen:"):  # where it went no longer holds
+            self.window.status.setText("Client screen closed (F10 opens it again)")
 
     def close(self) -> None:
         """The window closes: so does the client screen."""

@@ -202,6 +202,7 @@ def test_view_client_screen_opens_it_fed_like_the_column_and_closing_unchecks_it
     client.close()
     qtbot.waitUntil(lambda: not action.isChecked(), timeout=2000)
     assert client not in w.display.out.sinks
+    assert w.status.text() == "Client screen closed (F10 opens it again)"  # not still where it went
     action.trigger()  # and opens again
     qtbot.waitUntil(lambda: _client_open(w) and action.isChecked(), timeout=2000)
     assert w.display.client is client
