@@ -8,6 +8,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QInputDialog
 
 from emgcoach.coach.live_feedback import GLUTE, LAT
 from emgcoach.ui.connect_wizard import ConnectWizard
@@ -59,9 +60,25 @@ class SetupGuide:
     def connect_sensors(self) -> ConnectWizard:
         """The connection wizard: scan, pick, muscle and side, placement, signal check, then calibrate."""
         self.wizard = ConnectWizard(self, self.window)
-        self.wizard.calibrate_requested.connect(self.window.calibrator.open_calibration)
+        self.wizard.calibrate_requested.connect(self.calibrate)
         self.wizard.show()
         return self.wizard
+
+    def calibrate(self) -> None:
+        """The wizard's last step: the calibration wizard, the client's pseudonym asked for first when none
+        is typed in (the calibration is stored for them; without one the wizard closed on nothing but a
+        status line)."""
+        w = self.window
+        if not w.person():
+            name, ok = QInputDialog.getText(w, "Calibrate", "The client's pseudonym (the calibration is stored "
+                                            "for them):")
+            if not ok or not name.strip():
+                w.status.setText("Not calibrated: type the client's pseudonym, then Calibrate...")
+                w.drill_panel.person.setFocus()
+                return
+            w.drill_panel.person.setText(name.strip())
+            w.calibrator.person_changed()  # as if typed in: remembered, their calibration of today in force
+        w.calibrator.open_calibration()
 
     # ------------------------------------------------------------------ the wizard's SensorLink
 

@@ -329,3 +329,34 @@ def test_in_the_sling_view_both_on_target_is_said_once(qtbot, make_window) -> No
         assert view.levels.currentWidget() is view.alternative and view.alternative.line_lit()
         said = [view.reward.text()] + [text for _rect, _font, text in view.alternative.texts()]
         assert said.count("Both on target!") == 1, said
+
+
+def test_calibrate_at_the_wizards_end_asks_for_the_clients_pseudonym_when_there_is_none(qtbot, make_window,
+                                                                                        monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    asked: list[str] = []
+
+    def answer(_parent, title: str, label: str, *args, **kwargs) -> tuple[str, bool]:
+        asked.append(label)
+        return ("P09", True)
+
+    monkeypatch.setattr(QInputDialog, "getText", answer)
+    w = make_window()
+    _simulated(qtbot, w)
+    wizard = w.guide.connect_sensors()
+    wizard.calibrate_requested.emit()  # (the wizard's Calibrate with a complete sling)
+    assert len(asked) == 1 and "pseudonym" in asked[0]
+    qtbot.waitUntil(lambda: w.calibrator.wizard is not None and w.calibrator.wizard.isVisible(), timeout=2000)
+    assert w.person() == "P09" and w.calibrator.wizard.person == "P09"
+
+
+def test_no_pseudonym_given_says_what_to_do_and_opens_nothing(qtbot, make_window, monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("", False))
+    w = make_window()
+    _simulated(qtbot, w)
+    w.guide.connect_sensors().calibrate_requested.emit()
+    assert w.calibrator.wizard is None
+    assert "pseudonym" in w.status.text()
