@@ -220,6 +220,9 @@ class CheckPage(QWizardPage):
     def __init__(self, wizard: ConnectWizard) -> None:
         super().__init__()
         self.setTitle("Check the signal")
+        # (a page without a subtitle gets a title of another size than its neighbours')
+        self.setSubTitle("Rest, then a small contraction when asked: the light says whether the signal is good "
+                         "enough to calibrate on.")
         self.owner = wizard
         self.instruction = QLabel("")
         self.instruction.setWordWrap(True)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWizard
 from scipy import signal
 
 from emgcoach.coach.placement import BodySide, Muscle
-from emgcoach.session.signal_check import CheckStage
+from emgcoach.session.signal_check import ADVICE, CheckStage
 from emgcoach.ui.connect_wizard import REST_CUE, ConnectWizard
 from tests.ble.fake_bluez import FakeBlueZThread, OpenProfileSensor
 from tests.ui import conftest as ui_fixtures
@@ -118,6 +118,7 @@ def _check_signal(qtbot, wizard: ConnectWizard, sensor: EmgSensor) -> None:
     qtbot.waitUntil(lambda: page.check.stage != CheckStage.REST, timeout=10000)
     assert page.check.stage == CheckStage.CONTRACT, page.advice.text()
     assert "contraction" in page.instruction.text()
+    assert page.advice.text() == ADVICE["quiet_rest"]  # the rest was quiet; nothing has risen yet
     sensor.effort = True  # the client contracts when asked
     qtbot.waitUntil(lambda: page.check.stage == CheckStage.DONE, timeout=10000)
     sensor.effort = False
