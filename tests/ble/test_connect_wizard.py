@@ -147,6 +147,7 @@ def test_two_sensors_step_by_step_then_calibrate(qtbot, private_system_bus: str,
         assert wizard.currentPage().view.lit_site() == (Muscle.LAT, BodySide.LEFT)
         _click(qtbot, wizard, QWizard.NextButton)
         _check_signal(qtbot, wizard, lat)
+        assert w.status.text() == "EMGC-lat: streaming"  # no longer 'Connecting to EMGC-lat...'
         _click(qtbot, wizard, QWizard.NextButton)
         ready = wizard.currentPage()
         assert wizard.currentId() == ConnectWizard.NEXT
