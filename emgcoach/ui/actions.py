@@ -37,6 +37,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open", "Open recording...", lambda w: w.replay.open_dialog(), "Ctrl+O", menu=FILE, toolbar=True),
     ActionSpec("sim", "Simulated sensors", lambda w: w.sensors.add_simulated_sensors(), "Ctrl+N", menu=FILE,
                toolbar=True),
+    # one's own sensors, with the other sources of a signal
+    ActionSpec("connect", "Connect my sensors...", lambda w: w.guide.connect_sensors(), None,
+               "Step by step: find a sensor, say where it sits, check its signal, then calibrate", menu=FILE),
     ActionSpec("record", "Record", lambda w: w.recording.toggle_recording(), "R", "Start / stop recording to XDF",
                menu=FILE, toolbar=True, checkable=True),
     ActionSpec("mark", "Mark", lambda w: w.recording.mark("note", {"text": "mark"}), "M", "Put a mark in the recording",
@@ -51,8 +54,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("lsl_out", "Publish over LSL (network)", lambda w: w.sensors.toggle_lsl_outlet(), None,
                "Publish raw and envelope streams for lab tools; off by default, it opens network sockets",
                menu=FILE, checkable=True),
-    ActionSpec("connect", "Connect my sensors...", lambda w: w.guide.connect_sensors(), None,
-               "Step by step: find a sensor, say where it sits, check its signal, then calibrate", menu=FILE),
     ActionSpec("welcome", "Welcome...", lambda w: w.guide.show_welcome(), None,
                "The three ways in: the demo session, simulated sensors, your own sensors", menu=HELP),
     ActionSpec("placement", "Electrode placement...", lambda w: w.guide.show_placement(), None,

@@ -118,8 +118,8 @@ class ScanPage(QWizardPage):
         found, problem = result
         taken = {f.address for f in self.owner.connected}
         self.found = [f for f in (found or []) if f.address not in taken]
-        if problem:
-            self.status.setText(problem)
+        if problem:  # one line, as a sentence ('no Bluetooth: ...' comes from a log-style message)
+            self.status.setText(problem[:1].upper() + problem[1:])
         elif not self.found:
             self.status.setText("No sensor found: is it switched on and not connected to another app? Scan again.")
         else:

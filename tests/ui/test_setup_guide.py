@@ -360,3 +360,28 @@ def test_no_pseudonym_given_says_what_to_do_and_opens_nothing(qtbot, make_window
     w.guide.connect_sensors().calibrate_requested.emit()
     assert w.calibrator.wizard is None
     assert "pseudonym" in w.status.text()
+
+
+def test_without_bluetooth_the_scan_page_says_so_in_one_line(qtbot, make_window, monkeypatch) -> None:
+    """File > Connect my sensors, next to the other sources, on a machine without Bluetooth: the scan
+    page says why in one sentence, lists nothing, and lets the user scan again (no box, no crash)."""
+    from PySide6.QtWidgets import QWizard
+
+    from emgcoach.ble.link import BluetoothUnavailable
+
+    def no_bluetooth() -> list:
+        raise BluetoothUnavailable("no Bluetooth: the system D-Bus is not running here (is this a container?); "
+                                   "run on a machine with Bluetooth")
+
+    w = make_window()
+    monkeypatch.setattr(w.guide, "find_sensors", no_bluetooth)
+    file_action = menu_action(w, "File")
+    file_menu = file_action.menu()
+    entries = [a.text() for a in file_menu.actions()]
+    assert entries.index("Connect my sensors...") == entries.index("Simulated sensors") + 1
+    menu_action(w, "File", "Connect my sensors").trigger()
+    page = w.guide.wizard.currentPage()
+    qtbot.waitUntil(lambda: page.scan_button.isEnabled(), timeout=3000)
+    assert page.status.text().startswith("No Bluetooth: the system D-Bus is not running")
+    assert "\n" not in page.status.text() and page.list.count() == 0
+    assert not w.guide.wizard.button(QWizard.NextButton).isEnabled()
