@@ -210,6 +210,15 @@ class ClientFeedbackView(FeedbackView):
         for bar in (self.lat_bar, self.glute_bar):
             bar.set_text_px(sizes.text_px, sizes.smallest_px)
         self.gauge.set_text_px(sizes.text_px, sizes.smallest_px)
+        if self.alternative is not None:
+            self.alternative.set_text_px(sizes.text_px, sizes.smallest_px)
+
+    def set_alternative(self, view: SlingView) -> None:
+        """The sling view, its words sized as the bars' are (they were the feedback column's, too small
+        to read from across the room)."""
+        super().set_alternative(view)
+        if self.sizes is not None:
+            view.set_text_px(self.sizes.text_px, self.sizes.smallest_px)
 
     def show_figures(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute",
                      warning: str = "") -> None:

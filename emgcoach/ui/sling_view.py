@@ -19,7 +19,7 @@ from emgcoach.coach.live_feedback import Band, Figures
 from emgcoach.coach.placement import BodySide, Muscle, sling_sides
 from emgcoach.ui import body_back
 from emgcoach.ui.body_back import BodyColours, body_colours, mix, paint_body
-from emgcoach.ui.feedback import AMBER, GREEN, PaintedText
+from emgcoach.ui.feedback import AMBER, GREEN, PaintedText, pixel_font
 from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme
 
 BODY_BOTTOM = 0.62  # head to mid-thigh: the glutes whole, the body as large as the column allows
@@ -40,19 +40,21 @@ def _band_texts(band: Band, unit: str) -> list[str]:
 
 
 def fit(base: QFont, texts: list[str], width: float, height: float, points: int, smallest: int,
-        bold: bool = True) -> tuple[QFont, str]:
-    """The largest size from `points` down to `smallest` at which one of `texts` (longest first) fits
-    `width` x `height` px, with the longest text that fits at it: a shorter wording stays readable where
-    the long one would shrink. The last text at `smallest` if none fits (clipped: `clipped_texts` says so)."""
+        bold: bool = True, pixels: bool = False) -> tuple[QFont, str]:
+    """The largest size from `points` down to `smallest` (in pixels with `pixels`) at which one of `texts`
+    (longest first) fits `width` x `height` px, with the longest text that fits at it: a shorter wording
+    stays readable where the long one would shrink. The last text at `smallest` if none fits (clipped:
+    `clipped_texts` says so)."""
     f = QFont(base)
     f.setBold(bold)
+    size = f.setPixelSize if pixels else f.setPointSize
     for pt in range(points, smallest - 1, -1):
-        f.setPointSize(pt)
+        size(pt)
         fm = QFontMetricsF(f)
         for text in texts:
             if fm.horizontalAdvance(text) <= width and fm.height() <= height:
                 return QFont(f), text
-    f.setPointSize(smallest)
+    size(smallest)
     return f, texts[-1]
 
 
@@ -91,11 +93,19 @@ class SlingView(QWidget, PaintedText):
         self.labels = {Muscle.LAT: "Lat", Muscle.GLUTE: "Glute"}
         self.warning = ""
         self.scale = {Muscle.LAT: 100.0, Muscle.GLUTE: 100.0}
+        self.text_px: tuple[int, int] | None = None  # set_text_px; None: sizes from the view's height
         self.setMinimumSize(160, 240)
 
     def set_sling(self, lat_side: BodySide | str) -> None:
         """Coach the sling of the lat on `lat_side` and the glute on the other side."""
         self.lat_side, self.glute_side = sling_sides(lat_side)
+        self.update()
+
+    def set_text_px(self, largest: int, smallest: int) -> None:
+        """Size the words for a distance (the client screen's sizes): each muscle's level from `largest` px
+        down to `smallest` as its half of the width allows, its name at `smallest`, and no target line (the
+        band's dashed edges on the muscle say it): the body keeps a third of a low window."""
+        self.text_px = (largest, smallest)
         self.update()
 
     def set_theme(self, theme: Theme) -> None:
@@ -161,8 +171,13 @@ class SlingView(QWidget, PaintedText):
     def _heights(self) -> tuple[float, float, float, float]:
         """(title, value, band, status) line heights for this size."""
         h = float(self.height())
+        status_h = min(max(h * 0.05, 16.0), 34.0) if self.status_line else 0.0
+        if self.text_px is not None:  # the name at the smaller size, the level at the larger, no target line
+            largest, smallest = self.text_px
+            return (math.ceil(QFontMetricsF(pixel_font(self.font(), smallest)).height()),
+                    math.ceil(QFontMetricsF(pixel_font(self.font(), largest)).height()), 0.0, status_h)
         return (min(max(h * 0.045, 16.0), 30.0), min(max(h * 0.09, 24.0), 72.0), min(max(h * 0.035, 14.0), 22.0),
-                min(max(h * 0.05, 16.0), 34.0) if self.status_line else 0.0)
+                status_h)
 
     def _body_rect(self) -> QRectF:
         title_h, value_h, band_h, status_h = self._heights()
@@ -183,9 +198,17 @@ class SlingView(QWidget, PaintedText):
             left = self._side(m) is BodySide.LEFT
             col = QRectF(6.0 if left else w / 2 + 8, 0.0, w / 2 - 14, 0.0)  # a gap between the two
             width = col.width() - 2
-            title_f, title = fit(self.font(), [self.labels[m]], width, title_h, 16, 7)
-            value_f, value = fit(self.font(), [_value_text(self._value(m), unit)], width, value_h, 40, 8)
-            band_f, band = fit(self.font(), _band_texts(self._band(m), unit), width, band_h, 11, 7, bold=False)
+            if self.text_px is not None:  # pixel sizes, read from a distance; the band is drawn on the muscle
+                largest, smallest = self.text_px
+                title_f, title = fit(self.font(), [self.labels[m]], width, title_h, smallest, min(smallest, 9),
+                                     pixels=True)
+                value_f, value = fit(self.font(), [_value_text(self._value(m), unit)], width, value_h, largest,
+                                     smallest, pixels=True)
+                band_f, band = QFont(self.font()), ""
+            else:
+                title_f, title = fit(self.font(), [self.labels[m]], width, title_h, 16, 7)
+                value_f, value = fit(self.font(), [_value_text(self._value(m), unit)], width, value_h, 40, 8)
+                band_f, band = fit(self.font(), _band_texts(self._band(m), unit), width, band_h, 11, 7, bold=False)
             out[m] = _Readout(
                 (QRectF(col.left(), 0.0, col.width(), title_h), title_f, title),
                 (QRectF(col.left(), title_h, col.width(), value_h), value_f, value),

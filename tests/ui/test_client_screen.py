@@ -358,3 +358,27 @@ def test_closing_hides_it_and_says_so_once(qtbot, client: ClientScreen) -> None:
     _show(qtbot, client, SIZES[0])
     assert client.view.lat_bar.value_text() == "31 %MVC"
     assert not client.testAttribute(Qt.WA_QuitOnClose)  # it never keeps the app running alone
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_sling_view_reads_from_3_m_with_nothing_clipped(qtbot, client: ClientScreen, size: tuple[int, int]) -> None:
+    """View > Feedback view > Sling on the client screen: the names and levels at the size read from 3 m
+    (they were drawn at the feedback column's point sizes), the body still large, nothing clipped."""
+    from emgcoach.ui.feedback import FeedbackStyle
+
+    client.set_style(FeedbackStyle.SLING)
+    client.show_figures(WIDEST, "Lat right", "Glute left")  # four-digit µV
+    client.show_onset("Lat first, glute +150 ms: glute late")
+    _show(qtbot, client, size)
+    assert (client.width(), client.height()) == size
+    sling = client.view.alternative
+    assert client.view.levels.currentWidget() is sling
+    assert sling.clipped_texts() == []
+    per_mm = px_per_mm(client.screen())
+    read = {text: QFontMetricsF(font).capHeight() / per_mm for _rect, font, text in sling.texts()}
+    assert {"Lat right", "Glute left", "1234 µV", "12 µV"} == set(read)  # (the targets: dashed on the muscles)
+    for text in ("1234 µV", "12 µV"):
+        assert read[text] >= _threshold_mm() * 0.99, (text, round(read[text], 1), round(_threshold_mm(), 1))
+    assert sling._body_rect().height() >= 0.3 * sling.height()  # the body, not a thumbnail
+    problems = clipped_text(client)
+    assert problems == [], "\n".join(problems)
