@@ -25,6 +25,8 @@ from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme
 BODY_BOTTOM = 0.62  # head to mid-thigh: the glutes whole, the body as large as the column allows
 NO_PAIR = "Assign a lat and an opposite-side glute channel to see feedback"
 ON_TARGET = "Both on target!"
+SIDE_GAP = 12.0  # px between the body and the words beside it
+MIN_SIDE_COLUMN = 120.0  # px: narrower, the words go above the body
 
 
 def _value_text(value: float, unit: str) -> str:
@@ -180,23 +182,45 @@ class SlingView(QWidget, PaintedText):
                 status_h)
 
     def _body_rect(self) -> QRectF:
-        title_h, value_h, band_h, status_h = self._heights()
-        band = title_h + value_h + band_h
-        return QRectF(4.0, band + 4.0, self.width() - 8.0, self.height() - band - status_h - 8.0)
+        return self._arrangement()[0]
 
     def _frame(self) -> QTransform:
         return body_back.frame(self._body_rect(), BODY_BOTTOM)
 
+    def _arrangement(self) -> tuple[QRectF, dict[Muscle, QRectF]]:
+        """The body's rectangle and each muscle's words' block: in a row above the body (a column's narrow
+        view), or either side of it, level with its muscle, where that draws the body larger (a wide, low
+        view: the client screen on a 1024 x 700 screen, whose words take half its height)."""
+        title_h, value_h, band_h, status_h = self._heights()
+        block_h = title_h + value_h + band_h
+        w, h = float(self.width()), float(self.height())
+        room_h = h - status_h - 8.0
+        b = body_back.box(BODY_BOTTOM)
+        above = QRectF(4.0, block_h + 4.0, w - 8.0, room_h - block_h)
+        above_scale = min(above.width() / b.width(), above.height() / b.height())
+        body_w = min(b.width() * room_h / b.height(), w / 2)
+        column_w = (w - body_w) / 2 - SIDE_GAP
+        if column_w >= MIN_SIDE_COLUMN and min(body_w / b.width(), room_h / b.height()) > above_scale:
+            body = QRectF((w - body_w) / 2, 4.0, body_w, room_h)
+            t = body_back.frame(body, BODY_BOTTOM)
+            blocks = {}
+            for m in Muscle:
+                left = self._side(m) is BodySide.LEFT
+                level = t.map(body_back.region(m, self._side(m))).boundingRect().center().y()
+                top = min(max(level - block_h / 2, 0.0), max(0.0, h - status_h - block_h))
+                blocks[m] = QRectF(6.0 if left else w - 6.0 - column_w, top, column_w, block_h)
+            return body, blocks
+        return above, {m: QRectF(6.0 if self._side(m) is BodySide.LEFT else w / 2 + 8, 0.0, w / 2 - 14, block_h)
+                       for m in Muscle}  # a gap between the two
+
     def _readouts(self) -> dict[Muscle, _Readout]:
-        """Each muscle's words above the body on its side (the lat's and the glute's are on opposite sides),
-        so the body below can be as large as the view."""
+        """Each muscle's words on its side (the lat's and the glute's are on opposite sides): above the
+        body, or beside it (`_arrangement`), so the body can be as large as the view."""
         title_h, value_h, band_h, _ = self._heights()
-        w = float(self.width())
         unit = self.fig.unit if self.fig is not None else ""
         out: dict[Muscle, _Readout] = {}
-        for m in Muscle:
+        for m, col in self._arrangement()[1].items():
             left = self._side(m) is BodySide.LEFT
-            col = QRectF(6.0 if left else w / 2 + 8, 0.0, w / 2 - 14, 0.0)  # a gap between the two
             width = col.width() - 2
             if self.text_px is not None:  # pixel sizes, read from a distance; the band is drawn on the muscle
                 largest, smallest = self.text_px
@@ -209,10 +233,11 @@ class SlingView(QWidget, PaintedText):
                 title_f, title = fit(self.font(), [self.labels[m]], width, title_h, 16, 7)
                 value_f, value = fit(self.font(), [_value_text(self._value(m), unit)], width, value_h, 40, 8)
                 band_f, band = fit(self.font(), _band_texts(self._band(m), unit), width, band_h, 11, 7, bold=False)
+            top = col.top()
             out[m] = _Readout(
-                (QRectF(col.left(), 0.0, col.width(), title_h), title_f, title),
-                (QRectF(col.left(), title_h, col.width(), value_h), value_f, value),
-                (QRectF(col.left(), title_h + value_h, col.width(), band_h), band_f, band),
+                (QRectF(col.left(), top, col.width(), title_h), title_f, title),
+                (QRectF(col.left(), top + title_h, col.width(), value_h), value_f, value),
+                (QRectF(col.left(), top + title_h + value_h, col.width(), band_h), band_f, band),
                 Qt.AlignLeft if left else Qt.AlignRight)
         return out
 

@@ -363,7 +363,7 @@ def test_closing_hides_it_and_says_so_once(qtbot, client: ClientScreen) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_the_sling_view_reads_from_3_m_with_nothing_clipped(qtbot, client: ClientScreen, size: tuple[int, int]) -> None:
     """View > Feedback view > Sling on the client screen: the names and levels at the size read from 3 m
-    (they were drawn at the feedback column's point sizes), the body still large, nothing clipped."""
+    (they were drawn at the feedback column's point sizes), beside a body still large, nothing clipped."""
     from emgcoach.ui.feedback import FeedbackStyle
 
     client.set_style(FeedbackStyle.SLING)
@@ -379,6 +379,12 @@ def test_the_sling_view_reads_from_3_m_with_nothing_clipped(qtbot, client: Clien
     assert {"Lat right", "Glute left", "1234 µV", "12 µV"} == set(read)  # (the targets: dashed on the muscles)
     for text in ("1234 µV", "12 µV"):
         assert read[text] >= _threshold_mm() * 0.99, (text, round(read[text], 1), round(_threshold_mm(), 1))
-    assert sling._body_rect().height() >= 0.3 * sling.height()  # the body, not a thumbnail
+    # the words beside the body, each level with its muscle: the body keeps the height (it was a thumbnail
+    # under a row of words as tall as itself)
+    assert sling._body_rect().height() >= 0.6 * sling.height()
+    words = {text: rect for rect, _font, text in sling.texts()}
+    body = sling._body_rect()
+    assert words["1234 µV"].right() <= body.left() and words["12 µV"].left() >= body.right()
+    assert words["Lat right"].top() < words["Glute left"].top()
     problems = clipped_text(client)
     assert problems == [], "\n".join(problems)
