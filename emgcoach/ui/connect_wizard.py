@@ -34,6 +34,7 @@ from emgcoach.stream.engine import Engine
 from emgcoach.stream.processor import StreamState
 from emgcoach.ui.device_panel import QualityLight
 from emgcoach.ui.placement_view import PlacementView
+from emgcoach.ui.theme import Theme
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +205,7 @@ class PlacementPage(QWizardPage):
         super().__init__()
         self.setTitle("Place the electrodes")
         self.owner = wizard
-        self.view = PlacementView()
+        self.view = PlacementView(theme=wizard.theme)  # the window's theme (its own default is dark)
         lay = QVBoxLayout(self)
         lay.addWidget(self.view, 1)
 
@@ -349,8 +350,9 @@ class ConnectWizard(QWizard):
     calibrate_requested = Signal()
     SCAN, ROLE, PLACE, CHECK, NEXT = range(5)
 
-    def __init__(self, link: SensorLink, parent: QWidget | None = None) -> None:
+    def __init__(self, link: SensorLink, parent: QWidget | None = None, theme: Theme | None = None) -> None:
         super().__init__(parent)
+        self.theme = theme
         self.setWindowTitle("Connect my sensors")
         self.setWizardStyle(QWizard.ClassicStyle)  # the same look on every platform, and no banner image
         self.link = link
@@ -363,6 +365,11 @@ class ConnectWizard(QWizard):
             self.setPage(page_id, page)
         self.resize(760, 600)
         self.accepted.connect(self._finished)
+
+    def set_theme(self, theme: Theme) -> None:
+        """Draw the placement page in `theme` (the rest follows the application's palette)."""
+        self.theme = theme
+        self.page(self.PLACE).view.set_theme(theme)
 
     def connected_roles(self) -> list[tuple[FoundSensor, tuple[str, str]]]:
         """Each sensor connected here, with its role."""

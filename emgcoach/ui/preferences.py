@@ -134,3 +134,4 @@ class Preferences:
         pg.setConfigOptions(background=self.theme.plot_background, foreground=self.theme.plot_foreground)
         self.window.plots.set_theme(self.theme)
         self.window.display.out.set_theme(self.theme)
+        self.window.guide.set_theme(self.theme)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from emgcoach.ble.link import FoundSensor
     from emgcoach.stream.engine import Engine
     from emgcoach.ui.main_window import MainWindow
+    from emgcoach.ui.theme import Theme
 
 Channel = tuple[int, int]
 SCAN_S = 5.0
@@ -59,7 +60,7 @@ class SetupGuide:
 
     def connect_sensors(self) -> ConnectWizard:
         """The connection wizard: scan, pick, muscle and side, placement, signal check, then calibrate."""
-        self.wizard = ConnectWizard(self, self.window)
+        self.wizard = ConnectWizard(self, self.window, self.window.preferences.theme)
         self.wizard.calibrate_requested.connect(self.calibrate)
         self.wizard.show()
         return self.wizard
@@ -114,6 +115,12 @@ class SetupGuide:
             return self.placement
         self.placement = open_placement(self.window, muscle, side, self.window.preferences.theme)
         return self.placement
+
+    def set_theme(self, theme: Theme) -> None:
+        """View > Theme changed: the placement view and the wizard's placement page follow it."""
+        for shown in (self.placement, self.wizard):
+            if shown is not None:
+                shown.set_theme(theme)
 
     def _first_role(self) -> tuple[str, str]:
         sling = self.window.sensors.sling()

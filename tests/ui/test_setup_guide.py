@@ -385,3 +385,19 @@ def test_without_bluetooth_the_scan_page_says_so_in_one_line(qtbot, make_window,
     assert page.status.text().startswith("No Bluetooth: the system D-Bus is not running")
     assert "\n" not in page.status.text() and page.list.count() == 0
     assert not w.guide.wizard.button(QWizard.NextButton).isEnabled()
+
+
+def test_the_placement_view_and_the_wizards_placement_page_follow_the_theme(qtbot, make_window) -> None:
+    """In the light theme the wizard's placement page was drawn dark (its own default), and an open
+    placement view kept the theme it opened with."""
+    from emgcoach.ui.connect_wizard import ConnectWizard
+    from emgcoach.ui.theme import THEMES
+
+    w = make_window(theme="light")
+    assert w.preferences.theme is THEMES["light"]
+    wizard = w.guide.connect_sensors()
+    page_view = wizard.page(ConnectWizard.PLACE).view
+    placement = w.guide.show_placement()
+    assert page_view.theme is THEMES["light"] and placement.view.theme is THEMES["light"]
+    menu_action(w, "View", "Theme", "Dark").trigger()
+    assert page_view.theme is THEMES["dark"] and placement.view.theme is THEMES["dark"]
