@@ -40,6 +40,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # one's own sensors, with the other sources of a signal
     ActionSpec("connect", "Connect my sensors...", lambda w: w.guide.connect_sensors(), None,
                "Step by step: find a sensor, say where it sits, check its signal, then calibrate", menu=FILE),
+    ActionSpec("quick_connect", "Quick connect a sensor...", lambda w: w.sensors.scan(), None,
+               "Scan, pick a sensor and stream it (the first as lat left, the next as glute right)", menu=FILE),
     ActionSpec("record", "Record", lambda w: w.recording.toggle_recording(), "R", "Start / stop recording to XDF",
                menu=FILE, toolbar=True, checkable=True),
     ActionSpec("mark", "Mark", lambda w: w.recording.mark("note", {"text": "mark"}), "M", "Put a mark in the recording",

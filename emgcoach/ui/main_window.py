@@ -139,7 +139,6 @@ class MainWindow(QMainWindow):
         """The panels' and the replay bar's signals to what they ask for."""
         self.devices.role_changed.connect(self.sensors.role_changed)
         self.devices.simulate_requested.connect(self.sensors.add_simulated_sensors)
-        self.devices.scan_requested.connect(self.sensors.scan)
         self.devices.reconnect_requested.connect(self.sensors.reconnect_last_sensors)
         self.devices.guide_requested.connect(self.guide.connect_sensors)
         self.devices.placement_requested.connect(self.guide.show_placement)
