@@ -23,6 +23,7 @@ Channel = tuple[int, int]  # (stream, channel)
 # SNR_FAIR_DB it barely shows, which is what a misplaced electrode or a muscle not yet found looks like.
 ADVICE = {
     "good": "Good signal: quiet at rest, and the muscle clearly rises above it.",
+    "quiet_rest": "Quiet at rest. Now the contraction: the muscle should rise clearly above it.",
     "low_snr": "The muscle barely rises above rest: check the site on the placement view, press the sensor "
                "on, and contract a little harder.",
     "no_contraction": "No contraction seen: contract the muscle gently during the check, then check again.",
@@ -60,8 +61,8 @@ def verdict(rest: QualityReport, contraction: QualityReport | None) -> SignalVer
     rest_flags = [f for f in rest.flags if f not in ("low_snr", "no_rest")]
     rest_grade = "bad" if {"flatline", "clipping", "mains"} & set(rest_flags) else "fair" if rest_flags else "good"
     rest_advice = FLAG_MESSAGES[rest_flags[0]] if rest_flags else ADVICE["good"]
-    if rest_grade == "bad" or contraction is None:
-        return SignalVerdict(rest_grade, rest_advice, noise, math.nan)
+    if rest_grade == "bad" or contraction is None:  # (no rise seen yet: a clean rest is not called good all through)
+        return SignalVerdict(rest_grade, rest_advice if rest_flags else ADVICE["quiet_rest"], noise, math.nan)
     rise = contraction.with_rest_noise(noise)
     snr = rise.snr_db
     if "flatline" in contraction.flags or "clipping" in contraction.flags:

@@ -53,7 +53,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QFontMetricsF, QGuiApplication, QKeyEvent, QResizeEvent, QScreen, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from emgcoach.ui.feedback import FeedbackView, pixel_font
+from emgcoach.ui.feedback import FeedbackStyle, FeedbackView, pixel_font
+from emgcoach.ui.sling_view import SlingView
 
 if TYPE_CHECKING:
     from emgcoach.coach.live_feedback import Figures
@@ -187,7 +188,8 @@ class ClientFeedbackView(FeedbackView):
         middle.addWidget(self.lat_bar, 1)
         middle.addWidget(self.glute_bar, 1)
         middle.addWidget(self.gauge, 1)
-        lay.addLayout(middle, 1)
+        middle.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self._levels_stack(middle), 1)
         lay.addWidget(self.onset_label)
         lay.addWidget(self.reward)
 
@@ -208,6 +210,15 @@ class ClientFeedbackView(FeedbackView):
         for bar in (self.lat_bar, self.glute_bar):
             bar.set_text_px(sizes.text_px, sizes.smallest_px)
         self.gauge.set_text_px(sizes.text_px, sizes.smallest_px)
+        if self.alternative is not None:
+            self.alternative.set_text_px(sizes.text_px, sizes.smallest_px)
+
+    def set_alternative(self, view: SlingView) -> None:
+        """The sling view, its words sized as the bars' are (they were the feedback column's, too small
+        to read from across the room)."""
+        super().set_alternative(view)
+        if self.sizes is not None:
+            view.set_text_px(self.sizes.text_px, self.sizes.smallest_px)
 
     def show_figures(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute",
                      warning: str = "") -> None:
@@ -246,8 +257,8 @@ class ClientFeedbackView(FeedbackView):
 class ClientScreen(QWidget):
     """The client's window: a `ClientFeedbackView` with its text sized for `distance_m` on the screen it
     is on (again on a resize or a move to another screen). The same feed calls as `FeedbackView` (it is a
-    `feedback_sink.FeedbackSink`). F11 toggles full screen, Esc leaves it; closing hides the window and
-    emits `closed`."""
+    `feedback_sink.FeedbackSink`). F11 toggles full screen, Esc leaves it, F10 closes it (as in the main
+    window); closing hides the window and emits `closed`."""
 
     closed = Signal()
 
@@ -258,6 +269,7 @@ class ClientScreen(QWidget):
         # closing the main window ends the app, this one open or not
         self.setAttribute(Qt.WidgetAttribute.WA_QuitOnClose, False)
         self.view = ClientFeedbackView()
+        self.view.set_alternative(SlingView(status_line=False))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view)
@@ -294,6 +306,14 @@ class ClientScreen(QWidget):
     def set_theme(self, theme: Theme) -> None:
         """The bars' and gauge's tracks in the theme's colour (the rest follows the application's palette)."""
         self.view.set_theme(theme)
+
+    def set_style(self, style: FeedbackStyle) -> None:
+        """Bars and gauge, or the sling view."""
+        self.view.set_style(style)
+
+    def set_sling(self, lat_side: str) -> None:
+        """The sling coached, by its lat's side (for the sling view)."""
+        self.view.set_sling(lat_side)
 
     # ------------------------------------------------------------------ sizes
 
@@ -360,6 +380,8 @@ class ClientScreen(QWidget):
                 self.showFullScreen()
         elif event.key() == Qt.Key.Key_Escape and self.isFullScreen():
             self.showNormal()  # Esc only ever leaves full screen: a stray press never fills a screen
+        elif event.key() == Qt.Key_F10:  # the window's View > Client screen key: this window has the focus once open
+            self.close()
         else:
             super().keyPressEvent(event)
 

@@ -55,25 +55,33 @@ class DevicePanel(QWidget):
 
     role_changed = Signal(int, int, str, str)
     simulate_requested = Signal()
-    scan_requested = Signal()
     reconnect_requested = Signal()
+    guide_requested = Signal()
+    placement_requested = Signal()
     rebuilt = Signal()  # boxes came or went: the panel wants another height
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._lay = QVBoxLayout(self)
-        self.scan_button = QPushButton("Scan for sensors")
-        self.scan_button.setToolTip("Bluetooth sensors: uMyo, Ganglion, BITalino, NPG Lite, MyoWare, open profile")
         self.sim_button = QPushButton("Add simulated sensors")
         self.sim_button.setToolTip("Two simulated sensors (lat + opposite glute) doing bird-dog reps")
+        # one way in for Bluetooth sensors, the guided one (File > Quick connect skips the steps): a 1024 x 700
+        # screen's left panel has no room for a button per route
+        self.guide_button = QPushButton("Connect sensors...")
+        self.guide_button.setToolTip("Bluetooth sensors (uMyo, Ganglion, BITalino, NPG Lite, MyoWare, open profile): "
+                                     "find one, say where it sits, see the site, check the signal, then calibrate")
+        self.placement_button = QPushButton("Electrode placement...")
+        self.placement_button.setToolTip("Where the electrodes go on the lat and the opposite glute")
         self.reconnect_button = QPushButton("Reconnect last sensors")
         self.reconnect_button.setVisible(False)
-        self.scan_button.clicked.connect(self.scan_requested)
         self.sim_button.clicked.connect(self.simulate_requested)
         self.reconnect_button.clicked.connect(self.reconnect_requested)
+        self.guide_button.clicked.connect(self.guide_requested)
+        self.placement_button.clicked.connect(self.placement_requested)
         self._lay.addWidget(self.reconnect_button)
-        self._lay.addWidget(self.scan_button)
+        self._lay.addWidget(self.guide_button)
         self._lay.addWidget(self.sim_button)
+        self._lay.addWidget(self.placement_button)
         self._boxes: list[tuple[QGroupBox, QLabel, list[QualityLight], list[QComboBox]]] = []
         self._lay.addStretch(1)
         self._shown: tuple = ()  # (engine, stream count) the boxes were built for

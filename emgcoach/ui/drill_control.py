@@ -71,7 +71,7 @@ class DrillControl:
         w.settings.setValue("drill", drill.id)
         w.drill_panel.set_running(True)
         w.drill_panel.show_reps(0, 0, drill.reps)
-        w.feedback.show_set_summary(None)  # the last set's summary gives way to this one's countdown
+        w.display.out.show_set_summary(None)  # the last set's summary gives way to this one's countdown
         w.cues.forget_pairs(keep_cue_time=True)  # pairs from before the set are no part of it
         w.status.setText(f"{drill.name}: started")
         return True
@@ -119,13 +119,13 @@ class DrillControl:
         w = self.window
         ds = self.drill_set
         if ds is None:
-            w.feedback.hide_phase()  # however the set ended (a stop, a seek, another file)
+            w.display.out.hide_phase()  # however the set ended (a stop, a seek, another file)
             return
         self.drain()
         runner = ds.runner
         st = runner.status(engine.session_time_s())
         w.drill_panel.show_status(st)
-        w.feedback.show_phase(st.phase, st.remaining_s, st.rep, runner.drill.reps, st.text)
+        w.display.out.show_phase(st.phase, st.remaining_s, st.rep, runner.drill.reps, st.text)
         w.drill_panel.show_reps(len(ds.scores), sum(s.hit for s in ds.scores), runner.drill.reps)
         ended = all(engine.stream_stats(s).state in ("ended", "error") for s in range(engine.n_streams))
         if ds.done or ended:  # the set is complete, or the file being replayed has run out
@@ -136,7 +136,7 @@ class DrillControl:
         """The set is over: its summary in the feedback column and its title on the drill panel, in place
         of the last phase's countdown."""
         summary = summarise_set(runner.drill, list(self.set_scores), stopped=not runner.done)
-        self.window.feedback.show_set_summary(summary)
+        self.window.display.out.show_set_summary(summary)
         self.window.drill_panel.show_set_end(summary)
 
     def open_report(self) -> ReportDialog | None:

@@ -53,6 +53,7 @@ class DrillPanel(QWidget):
     calibrate_requested = Signal()
     history_requested = Signal()
     report_requested = Signal()
+    placement_requested = Signal()
 
     def __init__(self, drills: dict[str, Drill], person: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +80,10 @@ class DrillPanel(QWidget):
         self.report_button = QPushButton("Report...")
         self.report_button.setEnabled(False)
         self.report_button.setToolTip("Write a report of the last set, with notes, where you choose (Ctrl+P)")
+        # flat, on a line of its own: a third button in a row would hold the panel wider
+        self.placement_link = QPushButton("Where the electrodes go...")
+        self.placement_link.setFlat(True)
+        self.placement_link.setToolTip("The electrode sites on the lat and the opposite glute, and how to prepare the skin")
         # the phase and its countdown are also in the feedback column, large: here they are for the therapist
         self.phase = _big(QLabel(""), 12)
         self.reps = _big(QLabel(""), 11, bold=False)
@@ -99,6 +104,7 @@ class DrillPanel(QWidget):
         lay.addWidget(self.purpose)
         lay.addWidget(self.about, 1)
         lay.addWidget(self.calibration)
+        lay.addWidget(self.placement_link)
         lay.addLayout(buttons)
         lay.addLayout(more)
         lay.addWidget(self.phase)
@@ -110,6 +116,7 @@ class DrillPanel(QWidget):
         self.calibrate_button.clicked.connect(self.calibrate_requested)
         self.history_button.clicked.connect(self.history_requested)
         self.report_button.clicked.connect(self.report_requested)
+        self.placement_link.clicked.connect(self.placement_requested)
         self._describe()
 
     def current_drill(self) -> Drill:

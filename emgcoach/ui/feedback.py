@@ -4,20 +4,41 @@ reward when both muscles are on target. Sized to be read from 3 metres."""
 from __future__ import annotations
 
 import math
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QSizePolicy,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from emgcoach.coach.live_feedback import Band, Figures
 from emgcoach.coach.set_summary import SetSummary
 from emgcoach.dsp.coactivation import CciBasis
 from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme
 
+if TYPE_CHECKING:  # the sling view draws with this module's colours: no import back at run time
+    from emgcoach.ui.sling_view import SlingView as LevelsView
+
 GREEN = QColor(67, 160, 71)
 AMBER = QColor(255, 167, 38)
 BAND = QColor(67, 160, 71, 70)
 TRACK = QColor(THEMES[DEFAULT_THEME].bar_track)  # the empty part of a bar or of the gauge, until set_theme
+
+
+class FeedbackStyle(StrEnum):
+    """How the levels are shown: bars with the gauge, or the body from behind (the sling view)."""
+
+    BARS = "bars"
+    SLING = "sling"
 
 
 def _set_text(label: QLabel, text: str) -> None:
@@ -433,6 +454,9 @@ class FeedbackView(QWidget):
             lab.setAlignment(Qt.AlignCenter)
             lab.setWordWrap(True)
         self.rewarded = False
+        self.alternative: LevelsView | None = None
+        self.style = FeedbackStyle.BARS
+        self._last_figures: tuple[Figures | None, str, str, str] | None = None
         self._lay_out()
 
     def _lay_out(self) -> None:
@@ -440,12 +464,15 @@ class FeedbackView(QWidget):
         bars = QHBoxLayout()
         bars.addWidget(self.lat_bar)
         bars.addWidget(self.glute_bar)
+        levels = QVBoxLayout()
+        levels.setContentsMargins(0, 0, 0, 0)
+        levels.addLayout(bars, 3)
+        levels.addWidget(self.gauge, 2)
         lay = QVBoxLayout(self)
         lay.setSpacing(4)
         lay.addWidget(self.banner)
         lay.addWidget(self.summary)
-        lay.addLayout(bars, 3)
-        lay.addWidget(self.gauge, 2)
+        lay.addWidget(self._levels_stack(levels), 1)
         lay.addWidget(self.onset_label)
         lay.addWidget(self.reward)
         if self.fatigue is not None:
@@ -456,11 +483,56 @@ class FeedbackView(QWidget):
             foot.addWidget(self.audio_button, 0, Qt.AlignVCenter)
             lay.addLayout(foot)
 
+    def _levels_stack(self, levels: QLayout) -> QStackedWidget:
+        """The levels' place: the bars and gauge laid out in `levels`, or the other view of the same
+        figures given by `set_alternative` (the sling view)."""
+        page = QWidget()
+        page.setLayout(levels)
+        self.levels = QStackedWidget()
+        self.levels.addWidget(page)
+        return self.levels
+
+    def set_alternative(self, view: LevelsView) -> None:
+        """A second way to show the levels (the sling view), shown instead of the bars and gauge by
+        `set_style(FeedbackStyle.SLING)`; it gets the figures while it is on show."""
+        self.alternative = view
+        self._alternative_minimum = view.minimumSize()
+        self.levels.addWidget(view)
+        self._size_by_current_page()
+
+    def set_style(self, style: FeedbackStyle) -> None:
+        """Bars and gauge, or the alternative view when there is one."""
+        self.style = FeedbackStyle(style)
+        alternative = self.style == FeedbackStyle.SLING and self.alternative is not None
+        self.levels.setCurrentIndex(1 if alternative else 0)
+        self._size_by_current_page()
+        if alternative and self._last_figures is not None:
+            self.alternative.show_figures(*self._last_figures)
+
+    def _size_by_current_page(self) -> None:
+        """The stack's size is its page on show's: a stack asks room for its largest page otherwise,
+        and the sling view's minimum would push the client screen past a 1024x700 screen."""
+        for i in range(self.levels.count()):
+            page = self.levels.widget(i)
+            shown = i == self.levels.currentIndex()
+            policy = QSizePolicy.Preferred if shown else QSizePolicy.Ignored
+            page.setSizePolicy(policy, policy)
+            if page is self.alternative:  # a stack keeps every page's minimum: the hidden one's must go
+                page.setMinimumSize(self._alternative_minimum if shown else QSize(0, 0))
+        self.levels.updateGeometry()
+
+    def set_sling(self, lat_side: str) -> None:
+        """The sling coached: the lat's side (the glute is on the other); the alternative view draws it."""
+        if self.alternative is not None:
+            self.alternative.set_sling(lat_side)
+
     def set_theme(self, theme: Theme) -> None:
         """Draw the bars' and the gauge's empty parts in the theme's colour (text follows the palette)."""
         for widget in (self.lat_bar, self.glute_bar, self.gauge):
             widget.track = QColor(theme.bar_track)
             widget.update()
+        if self.alternative is not None:
+            self.alternative.set_theme(theme)
 
     def show_phase(self, phase: str, remaining_s: float, rep: int, reps: int, cue: str) -> None:
         """A set under way: its phase and countdown on top (the last set's summary gives way)."""
@@ -483,6 +555,9 @@ class FeedbackView(QWidget):
     def show_figures(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute",
                      warning: str = "") -> None:
         """One frame of feedback (None: no lat + glute pair assigned); `warning` replaces the mode line."""
+        self._last_figures = (fig, lat_label, glute_label, warning)
+        if self.alternative is not None and self.levels.currentWidget() is self.alternative:
+            self.alternative.show_figures(fig, lat_label, glute_label, warning)
         self.lat_bar.title, self.glute_bar.title = lat_label, glute_label
         if fig is None:
             if self.mode is not None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from emgcoach.coach.live_feedback import Figures
     from emgcoach.coach.set_summary import SetSummary
+    from emgcoach.ui.feedback import FeedbackStyle
     from emgcoach.ui.theme import Theme
 
 
@@ -37,6 +38,10 @@ class FeedbackSink(Protocol):
 
     def set_theme(self, theme: Theme) -> None: ...
 
+    def set_style(self, style: FeedbackStyle) -> None: ...
+
+    def set_sling(self, lat_side: str) -> None: ...
+
 
 class FeedbackFanout:
     """A `FeedbackSink` that forwards every call to each sink added, in the order they were added.
@@ -47,6 +52,8 @@ class FeedbackFanout:
     def __init__(self, *sinks: FeedbackSink) -> None:
         self.sinks: list[FeedbackSink] = []
         self._theme: Theme | None = None
+        self._style: FeedbackStyle | None = None
+        self._sling: str | None = None
         self._figures: tuple[Figures | None, str, str, str] | None = None
         self._onset: str | None = None
         self._fatigue: str | None = None
@@ -61,6 +68,10 @@ class FeedbackFanout:
             return
         if self._theme is not None:
             sink.set_theme(self._theme)
+        if self._style is not None:
+            sink.set_style(self._style)
+        if self._sling is not None:
+            sink.set_sling(self._sling)
         if self._figures is not None:
             sink.show_figures(*self._figures)
         if self._onset is not None:
@@ -112,3 +123,15 @@ class FeedbackFanout:
         self._theme = theme
         for sink in self.sinks:
             sink.set_theme(theme)
+
+    def set_style(self, style: FeedbackStyle) -> None:
+        self._style = style
+        for sink in self.sinks:
+            sink.set_style(style)
+
+    def set_sling(self, lat_side: str) -> None:
+        if lat_side == self._sling:  # asked every frame: only a change goes on
+            return
+        self._sling = lat_side
+        for sink in self.sinks:
+            sink.set_sling(lat_side)

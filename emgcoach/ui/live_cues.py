@@ -38,7 +38,7 @@ class LiveCues:
         self.onset_order = OnsetOrder()
         if not keep_cue_time:
             self.onset_cue_t = None
-        self.window.feedback.show_onset(WAITING)
+        self.window.display.out.show_onset(WAITING)
 
     def rewound(self, now_s: float) -> None:
         """The replay went back to `now_s` (session s): a cue from after it no longer holds."""
@@ -49,7 +49,7 @@ class LiveCues:
         """One onset into the onset-order cue ('Lat first, glute +80 ms' once it makes a pair)."""
         cue = self.onset_order.onset(muscle, time_s)
         if cue:
-            self.window.feedback.show_onset(cue + self._timing_note(self.onset_order.last_latency_ms))
+            self.window.display.out.show_onset(cue + self._timing_note(self.onset_order.last_latency_ms))
             self.onset_cue_t = time_s
 
     def _timing_note(self, glute_after_lat_ms: float | None) -> str:
@@ -73,7 +73,7 @@ class LiveCues:
         w = self.window
         sling = w.sensors.sling()
         if sling is None:
-            w.feedback.show_figures(None)
+            w.display.out.show_figures(None)
             w.audio_cue.update(None)
             return
         lat, glute = sling
@@ -86,6 +86,7 @@ class LiveCues:
         lat_side, glute_side = w.roles[lat][1], w.roles[glute][1]
         warning = ("Lat and glute on the same side: the sling pairs a lat with the opposite glute"
                    if lat_side == glute_side else "")
-        w.feedback.show_figures(fig, f"Lat {lat_side}", f"Glute {glute_side}", warning)
+        w.display.out.set_sling(lat_side)
+        w.display.out.show_figures(fig, f"Lat {lat_side}", f"Glute {glute_side}", warning)
         if w.audio_cue.enabled:  # silent whenever the bars stand still
             w.audio_cue.update(None if still(engine, lat, glute) else fig)

@@ -28,6 +28,7 @@ from emgcoach.ui.device_panel import DevicePanel
 from emgcoach.ui.drill_control import DrillControl
 from emgcoach.ui.drill_panel import DrillPanel
 from emgcoach.ui.feedback import FeedbackView
+from emgcoach.ui.feedback_display import FeedbackDisplay
 from emgcoach.ui.help import about_dialog, shortcuts_dialog
 from emgcoach.ui.history import HistoryDialog
 from emgcoach.ui.live_cues import LiveCues
@@ -37,6 +38,7 @@ from emgcoach.ui.recording_control import RecordingControl
 from emgcoach.ui.replay_control import ReplayControl
 from emgcoach.ui.sensor_control import SensorControl
 from emgcoach.ui.text import ElidedLabel
+from emgcoach.ui.setup_guide import SetupGuide
 from emgcoach.ui.transport import TransportBar
 
 FRAME_MS = 16  # ~60 Hz
@@ -121,6 +123,8 @@ class MainWindow(QMainWindow):
         self.calibrator = CalibrationControl(self)
         self.drills = DrillControl(self)
         self.cues = LiveCues(self)
+        self.display = FeedbackDisplay(self)
+        self.guide = SetupGuide(self)
 
     def _make_status(self) -> None:
         """The status line (one line, elided on a narrow window with the whole message in its tooltip),
@@ -135,8 +139,10 @@ class MainWindow(QMainWindow):
         """The panels' and the replay bar's signals to what they ask for."""
         self.devices.role_changed.connect(self.sensors.role_changed)
         self.devices.simulate_requested.connect(self.sensors.add_simulated_sensors)
-        self.devices.scan_requested.connect(self.sensors.scan)
         self.devices.reconnect_requested.connect(self.sensors.reconnect_last_sensors)
+        self.devices.guide_requested.connect(self.guide.connect_sensors)
+        self.devices.placement_requested.connect(self.guide.show_placement)
+        self.drill_panel.placement_requested.connect(self.guide.show_placement)
         self.devices.rebuilt.connect(lambda: QTimer.singleShot(0, self._fit_sensors_panel))  # once laid out
         self.devices.set_last_sensors(self.sensors.last_sensor_names())
         self.transport.play_toggled.connect(self.replay.toggle_play)
@@ -163,6 +169,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self._split_restored = False  # plots | feedback: restored once the window has its size (showEvent)
+        self.guide.first_run()
 
     # ------------------------------------------------------------------ actions
 
@@ -184,6 +191,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(make_action(self, ActionSpec("quit", "Quit", lambda w: w.close(), "Ctrl+Q")))
         self.preferences.make_menus(bar)
+        self.display.make_menu(self.preferences.view_menu)
         self.menuBar().addMenu(help_menu)
         self.preferences.restore_audio_cue()
 
@@ -222,7 +230,7 @@ class MainWindow(QMainWindow):
         self.sensors.reset()
         self.cues.reset()  # the last session's cue does not belong to this one
         self.replay.reset()
-        self.feedback.show_set_summary(None)
+        self.display.out.show_set_summary(None)
         self.drill_panel.clear_set()
         return self.engine
 
@@ -323,6 +331,7 @@ class MainWindow(QMainWindow):
         if self.drills.runner is not None:  # quitting cuts the set short: the policy says whether it is kept
             self.drills.stop_drill(cut_by="quit")
         self.sensors.close()
+        self.display.close()
         if self._store is not None:
             self._store.close()
         if self.engine is not None:

@@ -53,13 +53,13 @@ class Preferences:
         fmenu = w.menuBar().addMenu("F&eedback")
         fmenu.addAction(self.audio_action)
         follow = {key: text[0].upper() + text[1:] for key, text in FOLLOW.items()}
-        self.audio_follow_actions = self._choice_menu(fmenu, "Tone follows", follow, w.audio_cue.follow,
+        self.audio_follow_actions = self.choice_menu(fmenu, "Tone follows", follow, w.audio_cue.follow,
                                                       self._set_audio_follow)
-        self.units_actions = self._choice_menu(fmenu, "Levels in", UNITS, self.units, self.set_units)
-        vmenu = w.menuBar().addMenu("&View")
-        self.theme_actions = self._choice_menu(vmenu, "Theme", THEME_LABELS, self.theme.name, self.set_theme)
+        self.units_actions = self.choice_menu(fmenu, "Levels in", UNITS, self.units, self.set_units)
+        vmenu = self.view_menu = w.menuBar().addMenu("&View")
+        self.theme_actions = self.choice_menu(vmenu, "Theme", THEME_LABELS, self.theme.name, self.set_theme)
         windows = {f"{s:g}": f"{s:g} s" for s in PLOT_WINDOWS_S}
-        self.window_actions = self._choice_menu(vmenu, "Plot window", windows, f"{w.plots.window_s:g}",
+        self.window_actions = self.choice_menu(vmenu, "Plot window", windows, f"{w.plots.window_s:g}",
                                                 lambda key: self.set_plot_window(float(key)))
 
     def restore_audio_cue(self) -> None:
@@ -67,7 +67,7 @@ class Preferences:
         if self.settings.value("audio_cue", False, type=bool):
             self._toggle_audio_cue(True)
 
-    def _choice_menu(
+    def choice_menu(
         self, menu: QMenu, title: str, options: dict[str, str], current: str, choose: Callable[[str], None]
     ) -> dict[str, QAction]:
         """A submenu of exclusive, checkable choices (key -> label); `choose(key)` when one is picked."""
@@ -134,4 +134,5 @@ class Preferences:
         # plots made later (the history view's) take these
         pg.setConfigOptions(background=self.theme.plot_background, foreground=self.theme.plot_foreground)
         self.window.plots.set_theme(self.theme)
-        self.window.feedback.set_theme(self.theme)
+        self.window.display.out.set_theme(self.theme)
+        self.window.guide.set_theme(self.theme)

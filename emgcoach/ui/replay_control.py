@@ -51,6 +51,8 @@ class ReplayControl:
         self._at = ""  # the position it says (m:ss.s)
         self._recorded_drills: list[tuple[float, str]] = []  # (start s, drill) still to come in a replay
         self._recorded_drills_all: list[tuple[float, str]] = []  # all of the replayed file's sets
+        self._last_now = 0.0  # the playhead (session s) at the last frame: a set starts when play crosses it
+        self._seek_pending: float | None = None  # a seek sent to the engine and not yet applied by its clock
         self._replayed_sets: tuple[str | None, list[RecordedSet]] = (None, [])  # (file, its sets as given live)
 
     def reset(self) -> None:
@@ -82,6 +84,7 @@ class ReplayControl:
         w.transport.set_speed(speed)
         w.sensors.load_roles(engine)
         self._recorded_drills = self._recorded_drills_all = []
+        self._last_now, self._seek_pending = 0.0, None
         if follow_drills and any(m.kind == "drill_start" for m in rec.markers):
             self._follow_recorded_coaching(rec)
         self.settings.setValue("last_file", str(path))
@@ -201,16 +204,25 @@ class ReplayControl:
         return Replayed(path, recorded_at, sets if own == path else [])
 
     def follow(self, engine: Engine) -> None:
-        """Start the replayed file's next set when the replay reaches its recorded start (unless a set
-        runs; a seek past a start skips that set)."""
+        """Start the replayed file's next set when playing reaches its recorded start, however late the
+        frame that sees it (a seek past a start skips that set; one that has not reached the clock yet
+        is waited for)."""
+        clock = engine.replay_clock
+        if clock is None:
+            return
+        if self._seek_pending is not None:
+            if clock.seek_target_s != self._seek_pending:
+                return  # the clock still tells the time from before the seek
+            self._last_now, self._seek_pending = self._seek_pending, None
+        now = clock.now_s()
+        before, self._last_now = self._last_now, now
         drills = self.window.drills
-        if drills.runner is not None or not self._recorded_drills or engine.replay_clock is None:
+        if drills.runner is not None or not self._recorded_drills:
             return
         t, drill_id = self._recorded_drills[0]
-        now = engine.replay_clock.now_s()
         if now >= t:
             self._recorded_drills.pop(0)
-            if now < t + 2.0:
+            if before <= t + 1e-6:  # crossed by playing since the last frame
                 self.window.drill_panel.select(drill_id)
                 drills.start_drill(start_s=t)
 
@@ -260,6 +272,7 @@ class ReplayControl:
                 self.window.drills.stop_drill(cut_by="seek")
             # the replayed file's sets from the new position on are coached again as they come
             self._recorded_drills = [(t, d) for t, d in self._recorded_drills_all if t >= t_s - 1e-6]
+            self._seek_pending = float(t_s)
             engine.seek(t_s)
 
     def set_speed(self, speed: float) -> None:

@@ -5,6 +5,11 @@
 - main_window_1024x700.png: the same moment on a 1024 x 700 screen;
 - feedback.png and sensors.png: the feedback view and the device panel alone;
 - calibration.png: the calibration wizard during an effort;
+- client_screen.png and client_screen_sling.png: the client screen (View > Client screen, F10) at the same
+  moment, with the bars and with the sling view;
+- sling.png: the feedback column with View > Feedback view > Sling;
+- placement.png: the electrode placement view for the session's lat (Help > Electrode placement);
+- welcome.png: the welcome view a first run opens on (Help > Welcome);
 - history.png: the history view of the sets just run;
 - report.png: the first page of that session's PDF report (needs pypdfium2, a test dependency).
 """
@@ -54,6 +59,7 @@ def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int
     cal_start = next(m.time_s for m in rec.markers if m.kind == "calibration")
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat)
+        settings.setValue("welcome_seen", True)  # straight to the window, no welcome view
         settings.setValue("store_path", str(Path(tmp) / "history.sqlite3"))
         w = MainWindow(settings)
         w.resize(1600, 950)
@@ -76,14 +82,16 @@ def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         data = ReportData("P07", "2026-11-25 10:00", recording, result, scored, "Glute cue from rep 5 on.")
         _render_report(data, Path(tmp), out)
-    print(f"screenshots in {out}/: main_window, main_window_light, main_window_1024x700, feedback, sensors, calibration, history, report (.png)")
+    print(f"screenshots in {out}/: main_window, main_window_light, main_window_1024x700, feedback, sensors, "
+          "calibration, client_screen, client_screen_sling, sling, placement, welcome, history, report (.png)")
     return 0
 
 
 class _Tour:
     """The replay walked through for the pictures: seek to the file's calibration and shoot the wizard
     mid-effort, then seek to its set and shoot the window (two themes, two sizes) during the third rep's
-    hold, then the history; quits the app when done. Times are session seconds."""
+    hold, the client screen, sling, placement and welcome views during the fourth's, then the history;
+    quits the app when done. Times are session seconds."""
 
     def __init__(self, app: QCoreApplication, w: MainWindow, out: Path, calibration: Calibration, drill_start: float,
                  cal_start: float) -> None:
@@ -140,6 +148,12 @@ class _Tour:
         if self.step == "drill" and now < self.drill_start + 5.0 + 2 * 8.0 + 2.6:  # the third rep's hold
             self._later(50, self.poll)
             return
+        if self.step == "guide":
+            if now < self.drill_start + 5.0 + 3 * 8.0 + 2.6:  # the fourth rep's hold
+                self._later(50, self.poll)
+                return
+            self._last_shots()
+            return
         self._window_shots()
 
     def _wizard_shot(self) -> None:
@@ -184,6 +198,14 @@ class _Tour:
         self._redraw()
         app.processEvents()
         w.grab().save(str(out / "main_window_1024x700.png"))
+        w.resize(1600, 950)
+        self.step = "guide"  # the next rep's hold, for the client screen and the sling view
+        self._later(50, self.poll)
+
+    def _last_shots(self) -> None:
+        """The next rep's pictures, then the history; the tour ends."""
+        w, out, app = self.w, self.out, self.app
+        self._guide_shots()
         w.drills.stop_drill()
         history = w.open_history()
         if history is None:  # main() made the store; without it there is no history to show
@@ -192,6 +214,41 @@ class _Tour:
         history.grab().save(str(out / "history.png"))
         history.close()
         app.quit()
+
+    def _guide_shots(self) -> None:
+        """The client screen (bars, then sling), the sling view in the column, the placement view and the
+        welcome view, the replay held at one moment; the window is left as it was."""
+        w, out, app = self.w, self.out, self.app
+        status = w.status.text()
+        w.engine.pause()  # the same figures in every picture
+        w.display.show_client_screen(True)
+        client = w.display.client
+        assert client is not None
+        client.resize(1280, 720)  # a television's shape, at a size a page can show
+        app.processEvents()
+        self._redraw()
+        app.processEvents()
+        client.grab().save(str(out / "client_screen.png"))
+        w.display.set_style("sling")
+        app.processEvents()
+        self._redraw()
+        app.processEvents()
+        client.grab().save(str(out / "client_screen_sling.png"))
+        w.feedback.grab().save(str(out / "sling.png"))
+        w.display.set_style("bars")
+        w.display.show_client_screen(False)
+        placement = w.guide.show_placement()  # the session's lat, lit
+        app.processEvents()
+        placement.grab().save(str(out / "placement.png"))
+        placement.close()
+        welcome = w.guide.show_welcome()
+        welcome.adjustSize()
+        app.processEvents()
+        welcome.grab().save(str(out / "welcome.png"))
+        welcome.close()
+        w.status.setText(status)
+        w.engine.resume()
+        app.processEvents()
 
 
 def _render_report(data: ReportData, tmp: Path, out: Path) -> None:

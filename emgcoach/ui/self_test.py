@@ -82,6 +82,7 @@ def _replay_and_look(seconds: float, speed: float, recording: Path | None) -> tu
     app = application()
     with tempfile.TemporaryDirectory(prefix="emgcoach-self-test-") as tmp:
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+        settings.setValue("welcome_seen", True)  # straight to the window, no welcome view
         settings.setValue("recordings_dir", str(Path(tmp) / "recordings"))
         settings.setValue("store_path", str(Path(tmp) / "history.sqlite3"))
         window = MainWindow(settings)

@@ -13,6 +13,7 @@ from emgcoach.background import Background
 from emgcoach.coach.live_feedback import GLUTE, LAT
 from emgcoach.errors import EmgcoachError
 from emgcoach.session.simulated_person import cooperative_effort
+from emgcoach.stream.processor import StreamState
 
 if TYPE_CHECKING:  # bleak and pylsl load when first used, not with the window
     from emgcoach.ble.link import FoundSensor
@@ -35,6 +36,7 @@ class SensorControl:
         self.sim_cue: tuple[float, float] | None = None  # what the app asks of a simulated client now
         self._session_sensors: list[str] = []  # "kind|address|name" of the sensors connected this session
         self._sensor_engine: Engine | None = None  # the engine those sensors stream into
+        self._connecting: dict[int, str] = {}  # stream -> sensor name, until its first samples
 
     def stop_publishing(self) -> None:
         """Stop publishing over LSL, if on (the menu entry unchecked, the status line says so)."""
@@ -67,12 +69,26 @@ class SensorControl:
 
     def frame(self) -> None:
         """Tell a simulated client what a cooperative client would be doing now (lat, glute as fractions
-        of MVC); it reads this on the acquisition thread (20 Hz is enough)."""
+        of MVC); it reads this on the acquisition thread (20 Hz is enough). A sensor being connected that
+        now streams: the status line says so."""
+        self._said_connected()
         if not self.simulating or self.window.engine is None:
             return
         wizard = self.window.calibrator.wizard
         calibrating = wizard.session if wizard is not None and wizard.isVisible() else False
         self.sim_cue = cooperative_effort(self.window.engine.session_time_s(), calibrating, self.window.drills.runner)
+
+    def _said_connected(self) -> None:
+        """'Connecting to X...' on the status line becomes 'X: streaming' once X's first samples came (the
+        line is left alone if something else has been said since)."""
+        w = self.window
+        if not self._connecting or w.engine is None or w.engine is not self._sensor_engine:
+            return
+        for stream, name in list(self._connecting.items()):
+            if stream < w.engine.n_streams and w.engine.stream_stats(stream).state == StreamState.STREAMING:
+                del self._connecting[stream]
+                if w.status.text() == f"Connecting to {name}...":
+                    w.status.setText(f"{name}: streaming")
 
     def add_lsl_streams(self) -> int:
         """Stream every EMG-type LSL stream found within 2 s; returns how many."""
@@ -161,8 +177,8 @@ class SensorControl:
 
         w = self.window
         engine = w.engine
-        if engine is None or engine.replay_clock is not None:
-            engine = w.new_engine()
+        if engine is None or engine.replay_clock is not None or self.simulating:  # a file's or the simulated
+            engine = w.new_engine()  # client's session is no place for a live sensor: one of its own
         muscle, side = role or ((LAT, "left"), (GLUTE, "right"))[min(engine.n_streams, 1)]
         add_sensor(engine, found.address, found.kind, muscle, side, name=found.name)
         stream = engine.n_streams - 1
@@ -171,7 +187,8 @@ class SensorControl:
             self.role_changed(stream, 0, muscle, side)
         w.status.setText(f"Connecting to {found.name or found.address}...")
         if engine is not self._sensor_engine:  # a new session: its sensors replace the remembered ones
-            self._sensor_engine, self._session_sensors = engine, []
+            self._sensor_engine, self._session_sensors, self._connecting = engine, [], {}
+        self._connecting[stream] = found.name or found.address
         entry = f"{found.kind}|{found.address}|{found.name}"
         if entry not in self._session_sensors:
             self._session_sensors.append(entry)

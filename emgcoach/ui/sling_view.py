@@ -19,12 +19,14 @@ from emgcoach.coach.live_feedback import Band, Figures
 from emgcoach.coach.placement import BodySide, Muscle, sling_sides
 from emgcoach.ui import body_back
 from emgcoach.ui.body_back import BodyColours, body_colours, mix, paint_body
-from emgcoach.ui.feedback import AMBER, GREEN, PaintedText
+from emgcoach.ui.feedback import AMBER, GREEN, PaintedText, pixel_font
 from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme
 
 BODY_BOTTOM = 0.62  # head to mid-thigh: the glutes whole, the body as large as the column allows
 NO_PAIR = "Assign a lat and an opposite-side glute channel to see feedback"
 ON_TARGET = "Both on target!"
+SIDE_GAP = 12.0  # px between the body and the words beside it
+MIN_SIDE_COLUMN = 120.0  # px: narrower, the words go above the body
 
 
 def _value_text(value: float, unit: str) -> str:
@@ -40,19 +42,21 @@ def _band_texts(band: Band, unit: str) -> list[str]:
 
 
 def fit(base: QFont, texts: list[str], width: float, height: float, points: int, smallest: int,
-        bold: bool = True) -> tuple[QFont, str]:
-    """The largest size from `points` down to `smallest` at which one of `texts` (longest first) fits
-    `width` x `height` px, with the longest text that fits at it: a shorter wording stays readable where
-    the long one would shrink. The last text at `smallest` if none fits (clipped: `clipped_texts` says so)."""
+        bold: bool = True, pixels: bool = False) -> tuple[QFont, str]:
+    """The largest size from `points` down to `smallest` (in pixels with `pixels`) at which one of `texts`
+    (longest first) fits `width` x `height` px, with the longest text that fits at it: a shorter wording
+    stays readable where the long one would shrink. The last text at `smallest` if none fits (clipped:
+    `clipped_texts` says so)."""
     f = QFont(base)
     f.setBold(bold)
+    size = f.setPixelSize if pixels else f.setPointSize
     for pt in range(points, smallest - 1, -1):
-        f.setPointSize(pt)
+        size(pt)
         fm = QFontMetricsF(f)
         for text in texts:
             if fm.horizontalAdvance(text) <= width and fm.height() <= height:
                 return QFont(f), text
-    f.setPointSize(smallest)
+    size(smallest)
     return f, texts[-1]
 
 
@@ -79,8 +83,11 @@ class SlingView(QWidget, PaintedText):
     """The body with the sling's lat and opposite glute filled by their levels."""
 
     def __init__(self, lat_side: BodySide | str = BodySide.LEFT, theme: Theme | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, status_line: bool = True) -> None:
         super().__init__(parent)
+        # the line under the body ('Both on target!', a warning): off where the view is a part of a feedback
+        # view, whose reward and mode lines say the same, so it is not said twice
+        self.status_line = status_line
         self.lat_side, self.glute_side = sling_sides(lat_side)
         self.theme = theme or THEMES[DEFAULT_THEME]
         self.colours: BodyColours = body_colours(self.theme)
@@ -88,11 +95,19 @@ class SlingView(QWidget, PaintedText):
         self.labels = {Muscle.LAT: "Lat", Muscle.GLUTE: "Glute"}
         self.warning = ""
         self.scale = {Muscle.LAT: 100.0, Muscle.GLUTE: 100.0}
+        self.text_px: tuple[int, int] | None = None  # set_text_px; None: sizes from the view's height
         self.setMinimumSize(160, 240)
 
     def set_sling(self, lat_side: BodySide | str) -> None:
         """Coach the sling of the lat on `lat_side` and the glute on the other side."""
         self.lat_side, self.glute_side = sling_sides(lat_side)
+        self.update()
+
+    def set_text_px(self, largest: int, smallest: int) -> None:
+        """Size the words for a distance (the client screen's sizes): each muscle's level from `largest` px
+        down to `smallest` as its half of the width allows, its name at `smallest`, and no target line (the
+        band's dashed edges on the muscle say it): the body keeps a third of a low window."""
+        self.text_px = (largest, smallest)
         self.update()
 
     def set_theme(self, theme: Theme) -> None:
@@ -136,7 +151,8 @@ class SlingView(QWidget, PaintedText):
         out: list[tuple[QRectF, QFont, str]] = []
         for r in self._readouts().values():
             out += [r.title, r.value, r.band]
-        out.append(self._status())
+        if self.status_line:
+            out.append(self._status())
         return [t for t in out if t[2]]
 
     # --- figures
@@ -157,35 +173,71 @@ class SlingView(QWidget, PaintedText):
     def _heights(self) -> tuple[float, float, float, float]:
         """(title, value, band, status) line heights for this size."""
         h = float(self.height())
+        status_h = min(max(h * 0.05, 16.0), 34.0) if self.status_line else 0.0
+        if self.text_px is not None:  # the name at the smaller size, the level at the larger, no target line
+            largest, smallest = self.text_px
+            return (math.ceil(QFontMetricsF(pixel_font(self.font(), smallest)).height()),
+                    math.ceil(QFontMetricsF(pixel_font(self.font(), largest)).height()), 0.0, status_h)
         return (min(max(h * 0.045, 16.0), 30.0), min(max(h * 0.09, 24.0), 72.0), min(max(h * 0.035, 14.0), 22.0),
-                min(max(h * 0.05, 16.0), 34.0))
+                status_h)
 
     def _body_rect(self) -> QRectF:
-        title_h, value_h, band_h, status_h = self._heights()
-        band = title_h + value_h + band_h
-        return QRectF(4.0, band + 4.0, self.width() - 8.0, self.height() - band - status_h - 8.0)
+        return self._arrangement()[0]
 
     def _frame(self) -> QTransform:
         return body_back.frame(self._body_rect(), BODY_BOTTOM)
 
+    def _arrangement(self) -> tuple[QRectF, dict[Muscle, QRectF]]:
+        """The body's rectangle and each muscle's words' block: in a row above the body (a column's narrow
+        view), or either side of it, level with its muscle, where that draws the body larger (a wide, low
+        view: the client screen on a 1024 x 700 screen, whose words take half its height)."""
+        title_h, value_h, band_h, status_h = self._heights()
+        block_h = title_h + value_h + band_h
+        w, h = float(self.width()), float(self.height())
+        room_h = h - status_h - 8.0
+        b = body_back.box(BODY_BOTTOM)
+        above = QRectF(4.0, block_h + 4.0, w - 8.0, room_h - block_h)
+        above_scale = min(above.width() / b.width(), above.height() / b.height())
+        body_w = min(b.width() * room_h / b.height(), w / 2)
+        column_w = (w - body_w) / 2 - SIDE_GAP
+        if column_w >= MIN_SIDE_COLUMN and min(body_w / b.width(), room_h / b.height()) > above_scale:
+            body = QRectF((w - body_w) / 2, 4.0, body_w, room_h)
+            t = body_back.frame(body, BODY_BOTTOM)
+            blocks = {}
+            for m in Muscle:
+                left = self._side(m) is BodySide.LEFT
+                level = t.map(body_back.region(m, self._side(m))).boundingRect().center().y()
+                top = min(max(level - block_h / 2, 0.0), max(0.0, h - status_h - block_h))
+                blocks[m] = QRectF(6.0 if left else w - 6.0 - column_w, top, column_w, block_h)
+            return body, blocks
+        return above, {m: QRectF(6.0 if self._side(m) is BodySide.LEFT else w / 2 + 8, 0.0, w / 2 - 14, block_h)
+                       for m in Muscle}  # a gap between the two
+
     def _readouts(self) -> dict[Muscle, _Readout]:
-        """Each muscle's words above the body on its side (the lat's and the glute's are on opposite sides),
-        so the body below can be as large as the view."""
+        """Each muscle's words on its side (the lat's and the glute's are on opposite sides): above the
+        body, or beside it (`_arrangement`), so the body can be as large as the view."""
         title_h, value_h, band_h, _ = self._heights()
-        w = float(self.width())
         unit = self.fig.unit if self.fig is not None else ""
         out: dict[Muscle, _Readout] = {}
-        for m in Muscle:
+        for m, col in self._arrangement()[1].items():
             left = self._side(m) is BodySide.LEFT
-            col = QRectF(6.0 if left else w / 2 + 8, 0.0, w / 2 - 14, 0.0)  # a gap between the two
             width = col.width() - 2
-            title_f, title = fit(self.font(), [self.labels[m]], width, title_h, 16, 7)
-            value_f, value = fit(self.font(), [_value_text(self._value(m), unit)], width, value_h, 40, 8)
-            band_f, band = fit(self.font(), _band_texts(self._band(m), unit), width, band_h, 11, 7, bold=False)
+            if self.text_px is not None:  # pixel sizes, read from a distance; the band is drawn on the muscle
+                largest, smallest = self.text_px
+                title_f, title = fit(self.font(), [self.labels[m]], width, title_h, smallest, min(smallest, 9),
+                                     pixels=True)
+                value_f, value = fit(self.font(), [_value_text(self._value(m), unit)], width, value_h, largest,
+                                     smallest, pixels=True)
+                band_f, band = QFont(self.font()), ""
+            else:
+                title_f, title = fit(self.font(), [self.labels[m]], width, title_h, 16, 7)
+                value_f, value = fit(self.font(), [_value_text(self._value(m), unit)], width, value_h, 40, 8)
+                band_f, band = fit(self.font(), _band_texts(self._band(m), unit), width, band_h, 11, 7, bold=False)
+            top = col.top()
             out[m] = _Readout(
-                (QRectF(col.left(), 0.0, col.width(), title_h), title_f, title),
-                (QRectF(col.left(), title_h, col.width(), value_h), value_f, value),
-                (QRectF(col.left(), title_h + value_h, col.width(), band_h), band_f, band),
+                (QRectF(col.left(), top, col.width(), title_h), title_f, title),
+                (QRectF(col.left(), top + title_h, col.width(), value_h), value_f, value),
+                (QRectF(col.left(), top + title_h + value_h, col.width(), band_h), band_f, band),
                 Qt.AlignmentFlag.AlignLeft if left else Qt.AlignmentFlag.AlignRight)
         return out
 
@@ -232,6 +284,8 @@ class SlingView(QWidget, PaintedText):
                 p.setFont(font)
                 p.setPen(colour)
                 p.drawText(rect, int(r.align | Qt.AlignmentFlag.AlignVCenter), text)
+        if not self.status_line:
+            return
         rect, font, text = self._status()
         p.setFont(font)
         p.setPen(GREEN if text == ON_TARGET else QColor(self.theme.text))

@@ -79,3 +79,12 @@ def test_a_clipping_contraction_fails() -> None:
     result = verdict(rest, _report(burst))
     assert result.grade == "bad"
     assert result.advice == FLAG_MESSAGES["clipping"]
+
+
+def test_a_quiet_rest_alone_does_not_claim_the_muscle_rises() -> None:
+    """After the rest, before the contraction, the verdict says the rest was quiet, not that the muscle
+    'clearly rises above it' (nothing has risen yet)."""
+    rest = _report(np.random.default_rng(4).normal(0, 2.0, int(2 * RATE)))
+    result = verdict(rest, None)
+    assert result.grade == "good" and result.passed
+    assert result.advice == ADVICE["quiet_rest"] and "rises above it." not in result.advice

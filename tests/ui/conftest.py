@@ -24,12 +24,14 @@ def _modal_warnings_fail(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def settings(tmp_path: Path):  # a QSettings
-    """The window's settings in an INI file of the test's own, with its recordings folder and history there."""
+    """The window's settings in an INI file of the test's own, with its recordings folder and history there
+    (and the welcome view already answered)."""
     from PySide6.QtCore import QSettings
 
     s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
     s.setValue("recordings_dir", str(tmp_path / "recs"))
     s.setValue("store_path", str(tmp_path / "history.sqlite3"))
+    s.setValue("welcome_seen", True)  # a test that wants the first run's welcome view clears it
     return s
 
 

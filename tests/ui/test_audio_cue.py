@@ -247,13 +247,6 @@ def test_read_data_returns_the_requested_bytes_in_format(qtbot, fmt: str, channe
 NO_SOUND = ("no audio output device", "Qt Multimedia cannot load")
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    s.setValue("recordings_dir", str(tmp_path / "recs"))
-    return s
-
-
 def test_off_by_default_one_click_on_persists_and_says_no_device(qtbot, settings: QSettings, monkeypatch) -> None:
     boxes: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: boxes.append(text))

@@ -378,3 +378,33 @@ def test_the_fatigue_trend_is_the_therapists_and_goes_through_the_fanout(qtbot, 
     assert late.fatigue.text().endswith("fatigue?")
     out.show_fatigue("")  # a new set
     assert column.fatigue.isHidden() and late.fatigue.isHidden()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_sling_view_reads_from_3_m_with_nothing_clipped(qtbot, client: ClientScreen, size: tuple[int, int]) -> None:
+    """View > Feedback view > Sling on the client screen: the names and levels at the size read from 3 m
+    (they were drawn at the feedback column's point sizes), beside a body still large, nothing clipped."""
+    from emgcoach.ui.feedback import FeedbackStyle
+
+    client.set_style(FeedbackStyle.SLING)
+    client.show_figures(WIDEST, "Lat right", "Glute left")  # four-digit µV
+    client.show_onset("Lat first, glute +150 ms: glute late")
+    _show(qtbot, client, size)
+    assert (client.width(), client.height()) == size
+    sling = client.view.alternative
+    assert client.view.levels.currentWidget() is sling
+    assert sling.clipped_texts() == []
+    per_mm = px_per_mm(client.screen())
+    read = {text: QFontMetricsF(font).capHeight() / per_mm for _rect, font, text in sling.texts()}
+    assert {"Lat right", "Glute left", "1234 µV", "12 µV"} == set(read)  # (the targets: dashed on the muscles)
+    for text in ("1234 µV", "12 µV"):
+        assert read[text] >= _threshold_mm() * 0.99, (text, round(read[text], 1), round(_threshold_mm(), 1))
+    # the words beside the body, each level with its muscle: the body keeps the height (it was a thumbnail
+    # under a row of words as tall as itself)
+    assert sling._body_rect().height() >= 0.6 * sling.height()
+    words = {text: rect for rect, _font, text in sling.texts()}
+    body = sling._body_rect()
+    assert words["1234 µV"].right() <= body.left() and words["12 µV"].left() >= body.right()
+    assert words["Lat right"].top() < words["Glute left"].top()
+    problems = clipped_text(client)
+    assert problems == [], "\n".join(problems)

@@ -167,6 +167,7 @@ def test_broken_user_drills_file_gives_one_message_and_the_builtins(qtbot, tmp_p
     monkeypatch.setattr("emgcoach.coach.drills.user_drills_path", lambda: bad)
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: None)
     s = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
+    s.setValue("welcome_seen", True)
     w = MainWindow(s)
     qtbot.addWidget(w)
     qtbot.waitUntil(lambda: len(w.errors_shown) == 1, timeout=3000)

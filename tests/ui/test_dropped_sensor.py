@@ -67,7 +67,9 @@ class DroppingSensor:
 def window(qtbot, tmp_path: Path, monkeypatch):
     boxes: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: boxes.append(text))
-    w = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
+    s = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
+    s.setValue("welcome_seen", True)
+    w = MainWindow(s)
     qtbot.addWidget(w)
     w.show()
     w.boxes = boxes

@@ -123,6 +123,7 @@ def test_quitting_during_a_replayed_set_saves_no_partial_twin(qtbot, tmp_path: P
     s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
     s.setValue("store_path", str(tmp_path / "history.sqlite3"))
     s.setValue("save_replayed_sets", True)
+    s.setValue("welcome_seen", True)
     w = MainWindow(s)
     qtbot.addWidget(w)
     w.show()

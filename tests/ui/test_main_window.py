@@ -22,13 +22,6 @@ DEMO = Path(__file__).resolve().parents[2] / "recordings" / "bird_dog_sim.xdf"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    s = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    s.setValue("recordings_dir", str(tmp_path / "recs"))
-    return s
-
-
-@pytest.fixture
 def window(qtbot, settings: QSettings):
     w = MainWindow(settings)
     qtbot.addWidget(w)
