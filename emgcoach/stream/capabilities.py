@@ -47,4 +47,9 @@ class ReplayClock(Transport, Protocol):
     @property
     def paused(self) -> bool: ...
 
+    @property
+    def seek_target_s(self) -> float:
+        """Where the latest seek went (the start position if none)."""
+        ...
+
     def now_s(self) -> float: ...

@@ -380,7 +380,7 @@ class ClientScreen(QWidget):
                 self.showFullScreen()
         elif event.key() == Qt.Key.Key_Escape and self.isFullScreen():
             self.showNormal()  # Esc only ever leaves full screen: a stray press never fills a screen
-        elif event.key() == Qt.Key_F10:  # the window's View > Client screen key: this window has the focus once open
+        elif event.key() == Qt.Key.Key_F10:  # the window's View > Client screen key: this window has the focus once open
             self.close()
         else:
             super().keyPressEvent(event)

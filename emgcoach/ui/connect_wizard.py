@@ -39,8 +39,8 @@ from emgcoach.ui.theme import Theme
 logger = logging.getLogger(__name__)
 
 LAT, GLUTE = Muscle.LAT, Muscle.GLUTE
-MUSCLE_TEXT = {LAT: "Latissimus dorsi (lat)", GLUTE: "Gluteus maximus (glute)"}
-CONTRACT_CUE = {
+MUSCLE_TEXT: dict[str, str] = {LAT: "Latissimus dorsi (lat)", GLUTE: "Gluteus maximus (glute)"}
+CONTRACT_CUE: dict[str, str] = {
     LAT: "Now a small contraction: draw the arm gently down and back, about a fifth of your maximum.",
     GLUTE: "Now a small contraction: squeeze the buttock gently, about a fifth of your maximum.",
 }
@@ -150,7 +150,7 @@ class RolePage(QWizardPage):
         self.sides = QButtonGroup(self)
         lay = QVBoxLayout(self)
         row_m, row_s = QHBoxLayout(), QHBoxLayout()
-        self.muscle_buttons = {m: QRadioButton(MUSCLE_TEXT[m]) for m in (LAT, GLUTE)}
+        self.muscle_buttons: dict[str, QRadioButton] = {m: QRadioButton(MUSCLE_TEXT[m]) for m in (LAT, GLUTE)}
         self.side_buttons = {s: QRadioButton(f"{s.capitalize()} side") for s in ("left", "right")}
         for m, b in self.muscle_buttons.items():
             self.muscles.addButton(b)
@@ -295,6 +295,7 @@ class CheckPage(QWizardPage):
         if self.check is None:
             if not self._streaming():
                 return
+            assert self._engine is not None and self._channel is not None  # (_streaming said so)
             self.check = SignalCheck(self._engine, self._channel)
         stage = self.check.update()
         muscle = self.owner.role[0]
@@ -341,7 +342,7 @@ class NextPage(QWizardPage):
             muscle, side = next_role([r for _, r in roles])
             self.setSubTitle(f"Next: the {MUSCLE_TEXT[muscle].split(' (')[0].lower()} on the {side} side.")
         self.summary.setText("\n".join(lines))
-        self.owner.setButtonText(QWizard.FinishButton, "Calibrate" if self.owner.ready() else "Finish")
+        self.owner.setButtonText(QWizard.WizardButton.FinishButton, "Calibrate" if self.owner.ready() else "Finish")
 
 
 class ConnectWizard(QWizard):
@@ -354,13 +355,14 @@ class ConnectWizard(QWizard):
         super().__init__(parent)
         self.theme = theme
         self.setWindowTitle("Connect my sensors")
-        self.setWizardStyle(QWizard.ClassicStyle)  # the same look on every platform, and no banner image
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)  # the same look on every platform, and no banner image
         self.link = link
         self.picked: FoundSensor | None = None
         self.role: tuple[str, str] = (LAT, "left")
         self.connected: list[FoundSensor] = []
         self.roles: dict[str, tuple[str, str]] = {}
-        for page_id, page in enumerate((ScanPage(self), RolePage(self), PlacementPage(self), CheckPage(self),
+        self.placement_page = PlacementPage(self)  # kept typed: set_theme reaches its view
+        for page_id, page in enumerate((ScanPage(self), RolePage(self), self.placement_page, CheckPage(self),
                                         NextPage(self))):
             self.setPage(page_id, page)
         self.resize(760, 600)
@@ -369,7 +371,7 @@ class ConnectWizard(QWizard):
     def set_theme(self, theme: Theme) -> None:
         """Draw the placement page in `theme` (the rest follows the application's palette)."""
         self.theme = theme
-        self.page(self.PLACE).view.set_theme(theme)
+        self.placement_page.view.set_theme(theme)
 
     def connected_roles(self) -> list[tuple[FoundSensor, tuple[str, str]]]:
         """Each sensor connected here, with its role."""

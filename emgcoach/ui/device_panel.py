@@ -117,7 +117,7 @@ class DevicePanel(QWidget):
                 )
                 grid.addWidget(QLabel(spec.name), ch + 1, 0)
                 grid.addWidget(combo, ch + 1, 1)
-                grid.addWidget(light, ch + 1, 2, Qt.AlignCenter)
+                grid.addWidget(light, ch + 1, 2, Qt.AlignmentFlag.AlignCenter)
                 lights.append(light)
                 combos.append(combo)
             self._lay.insertWidget(self._lay.count() - 1, box)

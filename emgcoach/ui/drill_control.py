@@ -95,7 +95,7 @@ class DrillControl:
                          w.save_replays_action.isChecked(), w.store)
         self.last_set = filed.scored
         w.drill_panel.report_button.setEnabled(filed.scored is not None)
-        w.report_action.setEnabled(filed.scored is not None)  # type: ignore[attr-defined]  # temporary: set by build_actions; MainWindow is to declare it
+        w.report_action.setEnabled(filed.scored is not None)
         if filed.error:
             w.error_box("History", filed.error)
         w.status.setText(filed.line)

@@ -63,11 +63,11 @@ class DrillPanel(QWidget):
         self.person.setToolTip("A code for the client (letters, digits, - and _), never a name: the history holds health data")
         self.drill = QComboBox()
         # a long drill name is elided in a narrow panel instead of holding the panel wide
-        self.drill.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.drill.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.drill.setMinimumContentsLength(12)
         for d in drills.values():
             self.drill.addItem(d.name, d.id)
-            self.drill.setItemData(self.drill.count() - 1, d.name, Qt.ToolTipRole)
+            self.drill.setItemData(self.drill.count() - 1, d.name, Qt.ItemDataRole.ToolTipRole)
         # the drill in words: on a small screen the details give way first (elided, whole in the tooltip)
         self.purpose = _small(WrappedText(min_lines=1), bold=True)
         self.about = _small(WrappedText(min_lines=2))

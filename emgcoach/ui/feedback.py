@@ -170,11 +170,11 @@ class TargetBar(QWidget, PaintedText):
 
     def paintEvent(self, _event: object) -> None:  # Qt's name
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         w, h = self.width(), self.height()
         title_h, value_h = self._rows()
         bar = QRectF(w * 0.25, title_h, w * 0.5, h - title_h - value_h)
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(self.track)
         p.drawRoundedRect(bar, 8, 8)
 
@@ -193,7 +193,7 @@ class TargetBar(QWidget, PaintedText):
         p.setPen(self.palette().windowText().color())
         for rect, font, text in self.texts():
             p.setFont(font)
-            p.drawText(rect, Qt.AlignCenter, text)
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 
 class CciGauge(QWidget, PaintedText):
@@ -266,19 +266,19 @@ class CciGauge(QWidget, PaintedText):
 
     def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         cx, cy, r = self._arc()
         rect = QRectF(cx - r, cy - r, 2 * r, 2 * r)
-        p.setPen(QPen(self.track, self.pen, Qt.SolidLine, Qt.FlatCap))
+        p.setPen(QPen(self.track, self.pen, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
         p.drawArc(rect, 0, 180 * 16)
         if math.isfinite(self.value):
             v = min(max(self.value, 0.0), 1.0)
-            p.setPen(QPen(GREEN if v >= 0.5 else AMBER, self.pen, Qt.SolidLine, Qt.FlatCap))
+            p.setPen(QPen(GREEN if v >= 0.5 else AMBER, self.pen, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
             p.drawArc(rect, 180 * 16, int(-180 * 16 * v))
         p.setPen(self.palette().windowText().color())
         for rect_, font, text in self.texts():
             p.setFont(font)
-            p.drawText(rect_, Qt.AlignCenter, text)
+            p.drawText(rect_, Qt.AlignmentFlag.AlignCenter, text)
 
 
 # ISO 9241-303 asks for characters of at least 16 minutes of arc; at 3 m that is 14 mm
@@ -325,10 +325,10 @@ class Countdown(QWidget):
 
     def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(self.palette().windowText().color())
         p.setFont(self.digit_font)
-        p.drawText(QRectF(0, 0, self.width(), self.height()), Qt.AlignCenter, self.text)
+        p.drawText(QRectF(0, 0, self.width(), self.height()), Qt.AlignmentFlag.AlignCenter, self.text)
 
 
 class PhaseBanner(QWidget):
@@ -354,7 +354,7 @@ class PhaseBanner(QWidget):
         if one_row:
             top.setSpacing(16)  # digits and word apart: '10Contract' reads as one
             self.phase.setWordWrap(False)  # one word: it keeps its line, the rep gives way
-            self.rep.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            self.rep.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             top.addWidget(self.phase, 1)
             top.addWidget(self.rep)
         else:
@@ -393,7 +393,7 @@ class SetSummaryView(QWidget):
             f.setBold(bold)
             lab.setFont(f)
             lab.setWordWrap(True)
-            lab.setAlignment(Qt.AlignCenter)
+            lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 0, 4, 4)
         lay.setSpacing(2)
@@ -443,7 +443,7 @@ class FeedbackView(QWidget):
         self.audio_button: QToolButton | None = None
         if controls:
             self.audio_button = QToolButton()  # the window gives it its "Audio cue" action (setDefaultAction)
-            self.audio_button.setToolButtonStyle(Qt.ToolButtonTextOnly)
+            self.audio_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for lab, size in ((self.onset_label, 16), (self.reward, 24), (self.fatigue, 11), (self.mode, 10)):
             if lab is None:
                 continue
@@ -451,11 +451,11 @@ class FeedbackView(QWidget):
             f.setPointSize(size)
             f.setBold(size > 12)
             lab.setFont(f)
-            lab.setAlignment(Qt.AlignCenter)
+            lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
             lab.setWordWrap(True)
         self.rewarded = False
         self.alternative: LevelsView | None = None
-        self.style = FeedbackStyle.BARS
+        self.levels_style = FeedbackStyle.BARS  # (not `style`: that is QWidget.style())
         self._last_figures: tuple[Figures | None, str, str, str] | None = None
         self._lay_out()
 
@@ -480,7 +480,7 @@ class FeedbackView(QWidget):
         if self.mode is not None and self.audio_button is not None:
             foot = QHBoxLayout()
             foot.addWidget(self.mode, 1)
-            foot.addWidget(self.audio_button, 0, Qt.AlignVCenter)
+            foot.addWidget(self.audio_button, 0, Qt.AlignmentFlag.AlignVCenter)
             lay.addLayout(foot)
 
     def _levels_stack(self, levels: QLayout) -> QStackedWidget:
@@ -502,12 +502,12 @@ class FeedbackView(QWidget):
 
     def set_style(self, style: FeedbackStyle) -> None:
         """Bars and gauge, or the alternative view when there is one."""
-        self.style = FeedbackStyle(style)
-        alternative = self.style == FeedbackStyle.SLING and self.alternative is not None
-        self.levels.setCurrentIndex(1 if alternative else 0)
+        self.levels_style = FeedbackStyle(style)
+        alternative = self.alternative if self.levels_style == FeedbackStyle.SLING else None
+        self.levels.setCurrentIndex(1 if alternative is not None else 0)
         self._size_by_current_page()
-        if alternative and self._last_figures is not None:
-            self.alternative.show_figures(*self._last_figures)
+        if alternative is not None and self._last_figures is not None:
+            alternative.show_figures(*self._last_figures)
 
     def _size_by_current_page(self) -> None:
         """The stack's size is its page on show's: a stack asks room for its largest page otherwise,
@@ -515,7 +515,7 @@ class FeedbackView(QWidget):
         for i in range(self.levels.count()):
             page = self.levels.widget(i)
             shown = i == self.levels.currentIndex()
-            policy = QSizePolicy.Preferred if shown else QSizePolicy.Ignored
+            policy = QSizePolicy.Policy.Preferred if shown else QSizePolicy.Policy.Ignored
             page.setSizePolicy(policy, policy)
             if page is self.alternative:  # a stack keeps every page's minimum: the hidden one's must go
                 page.setMinimumSize(self._alternative_minimum if shown else QSize(0, 0))

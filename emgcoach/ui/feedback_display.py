@@ -17,7 +17,7 @@ from emgcoach.ui.sling_view import SlingView
 if TYPE_CHECKING:
     from emgcoach.ui.main_window import MainWindow
 
-STYLES = {FeedbackStyle.BARS: "Bars and gauge", FeedbackStyle.SLING: "Sling (body from behind)"}
+STYLES: dict[str, str] = {FeedbackStyle.BARS: "Bars and gauge", FeedbackStyle.SLING: "Sling (body from behind)"}
 
 
 class FeedbackDisplay:

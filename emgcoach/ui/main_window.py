@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QDialog, QDockWidget, QMainWindow, QMenu, QMessageBox, QSplitter, QToolBar, QWidget
 
 from emgcoach.coach.calibration import Calibration
@@ -50,6 +50,23 @@ class MainWindow(QMainWindow):
     """emgcoach's window. `replay.open_recording(path)` replays a file; `sensors.add_simulated_sensors()`
     streams a simulated bird-dog; `recording.toggle_recording()` writes XDF."""
 
+    # set by actions.build_actions, one `<name>_action` for each of actions.ACTIONS
+    open_action: QAction
+    sim_action: QAction
+    connect_action: QAction
+    quick_connect_action: QAction
+    record_action: QAction
+    mark_action: QAction
+    play_action: QAction
+    drill_action: QAction
+    report_action: QAction
+    lsl_in_action: QAction
+    lsl_out_action: QAction
+    welcome_action: QAction
+    placement_action: QAction
+    shortcuts_action: QAction
+    about_action: QAction
+
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
         self.settings = settings or QSettings("emgcoach", "emgcoach")
@@ -77,10 +94,10 @@ class MainWindow(QMainWindow):
 
     def _make_views(self) -> None:
         """Plots | feedback, side by side in the middle."""
-        self.plots = SignalPlots(window_s=self.settings.value("plot_window_s", 10.0))
+        self.plots = SignalPlots(window_s=str(self.settings.value("plot_window_s", 10.0)))  # (10 s if not a number)
         self.plots.setMinimumWidth(320)  # a narrow window squeezes the docks, not the plots to nothing
         self.feedback = FeedbackView()
-        self.split = split = QSplitter(Qt.Horizontal)
+        self.split = split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.plots)
         split.addWidget(self.feedback)
         split.setStretchFactor(0, 3)
@@ -90,12 +107,12 @@ class MainWindow(QMainWindow):
     def _make_docks(self) -> None:
         """Sensors and drill panels on the left, the replay bar under the plots."""
         self.devices = DevicePanel()
-        self.sensors_dock = self._dock("Sensors", "sensors", self.devices, Qt.LeftDockWidgetArea)
+        self.sensors_dock = self._dock("Sensors", "sensors", self.devices, Qt.DockWidgetArea.LeftDockWidgetArea)
         # the left panel runs down to the status bar, the replay bar sits under plots and feedback only:
         # on a low screen the panel's text needs the height more than the replay bar needs the width
-        self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.transport = TransportBar()
-        self._dock("Replay", "replay", self.transport, Qt.BottomDockWidgetArea)
+        self._dock("Replay", "replay", self.transport, Qt.DockWidgetArea.BottomDockWidgetArea)
         try:
             self.library = load_library()
         except DrillError as e:  # a broken user drills file must not stop the app: built-ins, and say why
@@ -103,7 +120,7 @@ class MainWindow(QMainWindow):
             message = f"{e}; using the built-in drills"  # (`e` is gone once the except block ends)
             QTimer.singleShot(0, lambda: self.error_box("Your drills file", message))
         self.drill_panel = DrillPanel(self.library, str(self.settings.value("person", "")))
-        self.drill_dock = self._dock("Drill", "drill", self.drill_panel, Qt.LeftDockWidgetArea)
+        self.drill_dock = self._dock("Drill", "drill", self.drill_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.drill_panel.select(str(self.settings.value("drill", "bird_dog")))
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -185,7 +202,7 @@ class MainWindow(QMainWindow):
         # off by default: a replay is a look at a recorded set, not something the client did again
         self.save_replays_action = QAction("Save replayed sets to the client's history", self)
         self.save_replays_action.setCheckable(True)
-        self.save_replays_action.setChecked(self.settings.value("save_replayed_sets", False, type=bool))
+        self.save_replays_action.setChecked(bool(self.settings.value("save_replayed_sets", False, type=bool)))  # typed object
         self.save_replays_action.toggled.connect(lambda on: self.settings.setValue("save_replayed_sets", on))
         menu.addAction(self.save_replays_action)
         menu.addSeparator()
@@ -305,11 +322,11 @@ class MainWindow(QMainWindow):
         """Give the sensors panel the height its boxes need (the drill panel below gives way)."""
         window_layout.fit_dock_height(self, self.sensors_dock)
 
-    def resizeEvent(self, event: object) -> None:  # Qt's name
-        super().resizeEvent(event)  # type: ignore[arg-type]
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
+        super().resizeEvent(event)
         self._fit_left_panel()
 
-    def showEvent(self, event: object) -> None:  # Qt's name
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
         super().showEvent(event)
         if not self._split_restored:
             self._split_restored = True
@@ -321,7 +338,7 @@ class MainWindow(QMainWindow):
                 window_layout.first_split(self.split)
         self._fit_left_panel()
 
-    def closeEvent(self, event: object) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("split_state", self.split.saveState())
@@ -339,4 +356,4 @@ class MainWindow(QMainWindow):
                 self.engine.stop_recording()
             self.engine.stop()
             self.engine = None
-        super().closeEvent(event)  # type: ignore[arg-type]
+        super().closeEvent(event)

@@ -37,7 +37,7 @@ def nice_ceiling(x: float) -> float:
     return float(10 * decade)
 
 
-def _window(seconds: float) -> float:
+def _window(seconds: float | str) -> float:
     """A plot window in s, held to 5-30 s (10 s for anything that is not a number)."""
     try:
         s = float(seconds)
@@ -114,7 +114,7 @@ class SignalPlots(QWidget):
     redrawn at all.
     """
 
-    def __init__(self, window_s: float = 10.0, parent: QWidget | None = None) -> None:
+    def __init__(self, window_s: float | str = 10.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.window_s = _window(window_s)
         self.layout_widget = pg.GraphicsLayoutWidget()

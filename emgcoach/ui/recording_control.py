@@ -36,12 +36,12 @@ class RecordingControl:
         w = self.window
         engine = w.engine
         if engine is None or engine.n_streams == 0:
-            w.record_action.setChecked(False)  # type: ignore[attr-defined]  # temporary: set by build_actions; MainWindow is to declare it
+            w.record_action.setChecked(False)
             w.status.setText("Nothing to record: open a recording or connect sensors first")
             return None
         if engine.recording_path:
             saved = engine.stop_recording()
-            w.record_action.setChecked(False)  # type: ignore[attr-defined]  # temporary: set by build_actions; MainWindow is to declare it
+            w.record_action.setChecked(False)
             w.status.setText(f"Saved {saved}")
             return saved
         from emgcoach.coach.recorded_sets import RunningSet, recording_start_markers
@@ -60,10 +60,10 @@ class RecordingControl:
         try:
             engine.start_recording(path, first)
         except (OSError, ValueError, EmgcoachError) as e:
-            w.record_action.setChecked(False)  # type: ignore[attr-defined]  # temporary: set by build_actions; MainWindow is to declare it
+            w.record_action.setChecked(False)
             w.error_box("Cannot record", str(e))
             return None
-        w.record_action.setChecked(True)  # type: ignore[attr-defined]  # temporary: set by build_actions; MainWindow is to declare it
+        w.record_action.setChecked(True)
         w.status.setText(f"Recording to {path}")
         return str(path)
 

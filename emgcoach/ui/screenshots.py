@@ -220,7 +220,9 @@ class _Tour:
         welcome view, the replay held at one moment; the window is left as it was."""
         w, out, app = self.w, self.out, self.app
         status = w.status.text()
-        w.engine.pause()  # the same figures in every picture
+        engine = w.engine
+        assert engine is not None  # the screenshots run on a replay
+        engine.pause()  # the same figures in every picture
         w.display.show_client_screen(True)
         client = w.display.client
         assert client is not None
@@ -247,7 +249,7 @@ class _Tour:
         welcome.grab().save(str(out / "welcome.png"))
         welcome.close()
         w.status.setText(status)
-        w.engine.resume()
+        engine.resume()
         app.processEvents()
 
 

@@ -4,7 +4,7 @@ muscle roles (remembered per device in the window's QSettings)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QInputDialog
@@ -16,6 +16,8 @@ from emgcoach.session.simulated_person import cooperative_effort
 from emgcoach.stream.processor import StreamState
 
 if TYPE_CHECKING:  # bleak and pylsl load when first used, not with the window
+    from collections.abc import Iterable
+
     from emgcoach.ble.link import FoundSensor
     from emgcoach.stream.engine import Engine
     from emgcoach.stream.lsl import LslOutlet
@@ -203,7 +205,7 @@ class SensorControl:
 
         kinds = {p.kind for p in PROFILES}
         value = self.settings.value("last_sensors", []) or []
-        entries = [value] if isinstance(value, str) else list(value)
+        entries = [value] if isinstance(value, str) else list(cast("Iterable[object]", value))  # else a list
         return [e for e in entries if isinstance(e, str) and e.count("|") >= 2 and e.split("|", 1)[0] in kinds]
 
     def last_sensor_names(self) -> list[str]:
@@ -226,7 +228,7 @@ class SensorControl:
         """Each channel of `engine` gets the role remembered for its device, else the one its source
         declares; the client's calibration then holds for every source (file, sensor, LSL)."""
         w = self.window
-        saved = self.settings.value("roles", {}) or {}
+        saved = cast("dict[str, object]", self.settings.value("roles", {}) or {})  # what role_changed stores
         for s in range(engine.n_streams):
             info = engine.info(s)
             for ch, spec in enumerate(info.channels):
@@ -242,7 +244,7 @@ class SensorControl:
         w.roles[(stream, ch)] = (muscle, side)
         if w.engine is not None:
             info = w.engine.info(stream)
-            saved = dict(self.settings.value("roles", {}) or {})
+            saved = dict(cast("dict[str, object]", self.settings.value("roles", {}) or {}))
             saved[f"{info.kind}:{info.address or info.name}:{ch}"] = f"{muscle}:{side}"
             self.settings.setValue("roles", saved)
             if w.calibration is not None:  # the channel's MVC follows its new muscle
