@@ -310,11 +310,18 @@ def analyze_with_reps(recording: Recording, mains: Mains | list[Mains] = "auto",
     result = analyze(recording, mains=mains, pairs=pairs, excluded=excluded)
     scored = session_reps(recording, result, drill_id=drill_id, rescore=rescore)
     if scored is not None:
-        scored, left_out = without_excluded(scored, result.excluded)
+        scored = apply_exclusions(result, scored)
         result.reps, result.calibration = scored.to_list(), scored.calibration_note
-        result.excluded_reps = [{"drill": r.drill, "index": r.index, "start_s": round(r.start_s, 3),
-                                 "end_s": round(r.end_s, 3)} for r in left_out]
     return result, scored
+
+
+def apply_exclusions(result: Analysis, scored: SessionReps) -> SessionReps:
+    """`scored` without the reps across the analysis' artifact stretches (`without_excluded`), which are
+    listed in `result.excluded_reps` (drill, index, start_s, end_s)."""
+    scored, left_out = without_excluded(scored, result.excluded)
+    result.excluded_reps = [{"drill": r.drill, "index": r.index, "start_s": round(r.start_s, 3),
+                             "end_s": round(r.end_s, 3)} for r in left_out]
+    return scored
 
 
 def without_excluded(scored: SessionReps, excluded: list[tuple[float, float]]) -> tuple[SessionReps, list[RepScore]]:

@@ -97,3 +97,24 @@ def test_the_recordings_sidecar_and_exclude_option_leave_the_tug_out(tmp_path: P
     assert again == dirty and f"{sidecar_path(path)}: damaged artifact marks" in err
     assert main([*common, "--exclude", "5"]) != 0
     assert "--exclude '5'" in capsys.readouterr().err
+
+
+def test_a_report_of_a_marked_recording_lists_its_artifacts_and_leaves_their_reps_out(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from emgcoach.coach.report import report_data, write_html
+
+    out = tmp_path / "pulldown.xdf"
+    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "simulate", "--drill", "straight_arm_pulldown_glute",
+                        "--rate", "1000", "--no-calibration", "-o", str(out)], capture_output=True, text=True,
+                       timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert r.returncode == 0, r.stderr
+    whole = report_data(out)
+    first = whole.reps[0]
+    write_artifacts(out, [make_artifact(first.start_s + 0.5, first.start_s + 1.0, "cough")])
+    marked = report_data(out)
+    assert len(marked.reps) == len(whole.reps) - 1 and marked.reps[0].start_s > first.start_s
+    assert marked.excluded_line.startswith("Excluded as artifacts: ") and "1 rep not scored" in marked.excluded_line
+    page = write_html(marked, tmp_path / "r.html").read_text()
+    assert "Excluded as artifacts" in page
