@@ -49,7 +49,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    "(default: lat with the opposite glute; every pair of up to 4 channels without those roles)")
     a.add_argument("--exclude", action="append", metavar="START:END", help="leave this stretch (s from the "
                    "recording's start) out as an artifact: no rep, level or onset in it counts (repeatable; "
-                   "with the marks saved beside the recording in PATH.artifacts.json)")
+                   "added to the marks saved beside the recording, PATH.artifacts.json)")
     a.add_argument("--table", metavar="OUT.csv", help="batch: write the summary table here (default: CSV on stdout)")
     a.add_argument("--jobs", type=int, metavar="N", help="batch: analyse on N processes (default: all cores)")
     a.add_argument("--dask", metavar="ADDRESS", help="batch: run on this Dask scheduler, e.g. tcp://host:8786 "
