@@ -418,7 +418,7 @@ def report_data(
     scored = session_reps(recording, result, drill_id=drill_id, library=library, calibration=calibration,
                           rescore=rescore)
     if scored is not None:  # reps across an artifact mark are not scored (listed as excluded)
-        scored = apply_exclusions(result, scored)
+        scored = apply_exclusions(result, scored, recording)
     if scored is None or not scored.reps:
         raise EmgcoachError(f"{path}: no drill reps found (name the drill with --drill)")
     return ReportData(person or "unnamed", recording_start(recording), str(path), result, scored, notes,

@@ -310,18 +310,56 @@ def analyze_with_reps(recording: Recording, mains: Mains | list[Mains] = "auto",
     result = analyze(recording, mains=mains, pairs=pairs, excluded=excluded)
     scored = session_reps(recording, result, drill_id=drill_id, rescore=rescore)
     if scored is not None:
-        scored = apply_exclusions(result, scored)
+        scored = apply_exclusions(result, scored, recording)
         result.reps, result.calibration = scored.to_list(), scored.calibration_note
     return result, scored
 
 
-def apply_exclusions(result: Analysis, scored: SessionReps) -> SessionReps:
+def apply_exclusions(result: Analysis, scored: SessionReps, recording: Recording | None = None) -> SessionReps:
     """`scored` without the reps across the analysis' artifact stretches (`without_excluded`), which are
-    listed in `result.excluded_reps` (drill, index, start_s, end_s)."""
+    listed in `result.excluded_reps` (drill, index, start_s, end_s). Reps scored now have no burst inside
+    a stretch (its signal is zeroed): the reps the recording's phase markers place across one, with no
+    scored rep in their place, are listed too."""
     scored, left_out = without_excluded(scored, result.excluded)
-    result.excluded_reps = [{"drill": r.drill, "index": r.index, "start_s": round(r.start_s, 3),
-                             "end_s": round(r.end_s, 3)} for r in left_out]
+    listed: list[tuple[str, int, float, float]] = [(r.drill, r.index, r.start_s, r.end_s) for r in left_out]
+    if recording is not None and result.excluded:
+        for drill, index, t0, t1 in planned_reps(recording):
+            hit = any(t0 < b and t1 > a for a, b in result.excluded)
+            taken = any(r.start_s < t1 and r.end_s > t0 for r in scored.reps) or any(
+                s0 < t1 and s1 > t0 for _, _, s0, s1 in listed)
+            if hit and not taken:
+                listed.append((drill, index, t0, t1))
+    result.excluded_reps = [{"drill": d, "index": i, "start_s": round(t0, 3), "end_s": round(t1, 3)}
+                            for d, i, t0, t1 in sorted(listed, key=lambda x: x[2])]
     return scored
+
+
+def planned_reps(recording: Recording) -> list[tuple[str, int, float, float]]:
+    """(drill, rep index, start s, end s) of each rep the recording places: its `rep` markers' own span
+    (start_s..end_s, or lat_onset_s..offset_s), and each 'contract' `phase` marker to the next 'rest' or
+    'contract' phase (or the set's end)."""
+    marks = sorted((m for m in recording.markers if m.kind in ("phase", "drill_end", "drill_start", "rep")),
+                   key=lambda m: m.time_s)
+    out = []
+    drill = ""
+    for i, m in enumerate(marks):
+        if m.kind == "drill_start":
+            drill = str(m.payload.get("drill", ""))
+        if m.kind == "rep":
+            t0 = m.payload.get("start_s", m.payload.get("lat_onset_s"))
+            t1 = m.payload.get("end_s", m.payload.get("offset_s"))
+            index = m.payload.get("index")
+            if isinstance(t0, int | float) and isinstance(t1, int | float) and t1 > t0:
+                out.append((drill, index if isinstance(index, int) else -1, float(t0), float(t1)))
+            continue
+        if m.kind != "phase" or m.payload.get("phase") != "contract":
+            continue
+        end = next((n.time_s for n in marks[i + 1:] if n.kind == "drill_end"
+                    or n.payload.get("phase") in ("rest", "contract")), None)
+        if end is not None:
+            rep = m.payload.get("rep")
+            out.append((str(m.payload.get("drill", "")), rep if isinstance(rep, int) else -1, m.time_s, end))
+    return out
 
 
 def without_excluded(scored: SessionReps, excluded: list[tuple[float, float]]) -> tuple[SessionReps, list[RepScore]]:

@@ -118,3 +118,11 @@ def test_a_report_of_a_marked_recording_lists_its_artifacts_and_leaves_their_rep
     assert marked.excluded_line.startswith("Excluded as artifacts: ") and "1 rep not scored" in marked.excluded_line
     page = write_html(marked, tmp_path / "r.html").read_text()
     assert "Excluded as artifacts" in page
+
+
+def test_a_rep_wholly_inside_a_mark_is_listed_from_the_recordings_markers() -> None:
+    clean, _ = clean_and_tugged()
+    base, _ = analyze_with_reps(clean)
+    a, _ = analyze_with_reps(clean, excluded=[(14.5, 19.5)])  # the second rep (15-19 s), all of it
+    assert a.reps is not None and base.reps is not None and len(a.reps) == len(base.reps) - 1
+    assert [(d["index"], d["start_s"]) for d in a.excluded_reps] == [(1, 15.0)]
