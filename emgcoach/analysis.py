@@ -93,6 +93,11 @@ class ChannelResult:
     filtered_uv: np.ndarray | None = None  # the band-passed (and notched) signal on times_s, µV: reps' spectra
     band_hz: tuple[float, float] = (20.0, 450.0)  # the band-pass it went through (Hz)
     notch_hz: tuple[float, ...] = ()  # the mains lines notched (Hz)
+    excluded: np.ndarray | None = None  # True on samples inside a stretch marked as an artifact (None: none)
+
+    def kept(self) -> np.ndarray:
+        """True on the samples analysis uses (outside every excluded stretch)."""
+        return np.ones(len(self.times_s), dtype=bool) if self.excluded is None else ~self.excluded
 
     def normalised(self, basis: CciBasis) -> np.ndarray:
         """The envelope in %MVC (basis MVC) or in % of its reference level above rest (REFERENCE; 0
@@ -134,6 +139,13 @@ class Analysis:
     calibration: str = ""  # how levels were normalised, when there are reps
     pairs_note: str = ""  # why no pairs were compared (many channels, no roles), "" otherwise
     read_as: str = ""  # how a text or vendor file was read (io readers' StreamInfo.extra["read_as"]), or ""
+    excluded: list[tuple[float, float]] = field(default_factory=list)  # artifact stretches left out (s)
+    excluded_reps: list[dict] = field(default_factory=list)  # reps overlapping them: not scored
+
+    @property
+    def excluded_s(self) -> float:
+        """Seconds of the recording left out as artifacts (within its length)."""
+        return sum(max(0.0, min(b, self.duration_s) - max(a, 0.0)) for a, b in self.excluded)
 
     def to_dict(self) -> dict:
         d = {
@@ -141,7 +153,10 @@ class Analysis:
             "duration_s": _r(self.duration_s, 3),
             "channels": [c.to_dict() for c in self.channels],
             "pairs": self.pairs,
+            "excluded": [{"start_s": _r(a, 4), "end_s": _r(b, 4)} for a, b in self.excluded],
         }
+        if self.excluded_reps:
+            d["excluded_reps"] = self.excluded_reps
         if self.pairs_note:
             d["pairs_note"] = self.pairs_note
         if self.read_as:
@@ -258,11 +273,14 @@ def analyze_stream(
     base: PipelineConfig | None = None,
     mains: Mains = "auto",
     markers: list[Marker] | None = None,
+    excluded: list[tuple[float, float]] | None = None,
 ) -> list[ChannelResult]:
     """Run the pipeline over one stream and measure every channel.
 
     mains: 50 or 60 Hz to notch, None for no notch, "auto" to detect it from the stream.
     markers: the recording's markers, where rest is taken from (calibration, set-up phases) if they say.
+    excluded: stretches (session s) marked as artifacts: their signal is zeroed before the filters (its
+    energy reaches no envelope) and their samples are left out of rest, levels, onsets and quality.
     """
     base = base or PipelineConfig()
     rate = stream.info.rate_hz
@@ -271,14 +289,28 @@ def analyze_stream(
     if mains == "auto":
         mains = detect_mains_hz(raw, rate) if len(raw) >= rate else None
     spans = rest_spans(markers or [])
-    quality = assess_quality(raw, rate, mains_hz=mains)
+    mask = excluded_mask(times, excluded or [])
+    if mask is not None:
+        raw = raw.copy()
+        raw[mask] = 0.0
+    kept = raw if mask is None or (~mask).sum() < rate else raw[~mask]
+    quality = assess_quality(kept, rate, mains_hz=mains)
     return [_analyze_channel(spec, raw[:, ch : ch + 1], times, rate, replace(base, mains_hz=mains, lowlag=False),
-                             quality[ch], spans)
+                             quality[ch], spans, mask)
             for ch, spec in enumerate(stream.info.channels)]
 
 
+def excluded_mask(times: np.ndarray, excluded: list[tuple[float, float]]) -> np.ndarray | None:
+    """True on the samples at `times` (s) inside any excluded stretch; None when none is."""
+    mask = np.zeros(len(times), dtype=bool)
+    for t0, t1 in excluded:
+        mask |= (times >= t0) & (times <= t1)
+    return mask if mask.any() else None
+
+
 def _analyze_channel(spec: ChannelSpec, x: np.ndarray, times: np.ndarray, rate: float, cfg: PipelineConfig,
-                     quality: QualityReport, spans: tuple[RestSource, list[tuple[float, float]]]) -> ChannelResult:
+                     quality: QualityReport, spans: tuple[RestSource, list[tuple[float, float]]],
+                     excluded: np.ndarray | None = None) -> ChannelResult:
     """One channel (x: (samples, 1), µV) through the pipeline `cfg`, measured: envelopes, rest, onsets,
     quality judged on its rest, the filter it went through."""
     ecg = detect_ecg(x[:, 0], rate)
@@ -288,12 +320,15 @@ def _analyze_channel(spec: ChannelSpec, x: np.ndarray, times: np.ndarray, rate: 
     out = pipe.process(x)
     env = out.envelope[:, 0]
     onset_env = out.onset_envelope[:, 0]
-    rest = channel_rest(onset_env, times, rate, spans, pipe.band_hz)
+    keep = np.ones(len(env), dtype=bool) if excluded is None else ~excluded
+    rest = channel_rest(onset_env[keep], times[keep], rate, spans, pipe.band_hz)
     # quality judges noise in its quietest 0.5 s, which in walking always holds a burst's edge: where
     # rest was found (in shorter stretches) it is judged on that rest; where none was, not at all
     q = quality.with_rest_noise(rest.mean_uv / RECTIFIED_MEAN_PER_RMS) if rest.reliable else quality.without_rest()
     no_signal = "no signal: electrode off or sensor not touching the skin" if q.flatline else ""
     events, method = ([], None) if no_signal else channel_onsets(onset_env, rate, rest)
+    if excluded is not None:  # nothing that starts or ends inside an artifact is a burst
+        events = outside_excluded(events, excluded)
     onsets = [float(times[min(e.index, len(times) - 1)]) for e in events if e.kind == "onset"]
     offsets = [float(times[min(e.index, len(times) - 1)]) for e in events if e.kind == "offset"]
     note = f"band-pass {pipe.band_hz[0]:g}-{pipe.band_hz[1]:g} Hz"
@@ -306,9 +341,9 @@ def _analyze_channel(spec: ChannelSpec, x: np.ndarray, times: np.ndarray, rate: 
         rate_hz=rate,
         times_s=times,
         envelope_uv=env,
-        active=_active_mask(events, len(env)),
-        rms_uv=float(np.sqrt(np.mean(out.filtered[:, 0] ** 2))) if len(x) else float("nan"),
-        envelope_peak_uv=float(env.max()) if len(env) else float("nan"),
+        active=_active_mask(events, len(env)) & keep,
+        rms_uv=float(np.sqrt(np.mean(out.filtered[keep, 0] ** 2))) if keep.any() else float("nan"),
+        envelope_peak_uv=float(env[keep].max()) if keep.any() else float("nan"),
         onsets_s=onsets,
         offsets_s=offsets,
         quality=q.to_dict(),
@@ -319,11 +354,31 @@ def _analyze_channel(spec: ChannelSpec, x: np.ndarray, times: np.ndarray, rate: 
         onset_envelope_uv=onset_env,
         onset_method=method,
         no_signal=no_signal,
-        reference_uv=best_window_mean(env, rate),
+        reference_uv=best_window_mean(np.where(keep, env, 0.0), rate),
         filtered_uv=out.filtered[:, 0],
         band_hz=pipe.band_hz,
         notch_hz=pipe.notch_hz,
+        excluded=excluded,
     )
+
+
+def outside_excluded(events: list, excluded: np.ndarray, offset: int = 0) -> list:
+    """Onset/offset events (indices from `offset` into `excluded`) without the bursts that start inside
+    an excluded stretch: such an onset takes its offset with it. A burst running into a stretch keeps
+    its offset (its signal ends there: the stretch is zeroed)."""
+    out: list = []
+    skip_offset = False
+    for e in events:
+        inside = bool(excluded[min(offset + e.index, len(excluded) - 1)])
+        if e.kind == "onset":
+            skip_offset = inside
+            if not inside:
+                out.append(e)
+        elif skip_offset:
+            skip_offset = False
+        else:
+            out.append(e)
+    return out
 
 
 MAX_CHANNELS_ALL_PAIRS = 4  # beyond this, without sling roles, pairs only when asked (13 channels: 78 pairs)
@@ -469,16 +524,18 @@ def check_rates(recording: Recording) -> None:
 
 
 def analyze(recording: Recording, config: PipelineConfig | None = None, mains: Mains | list[Mains] = "auto",
-            pairs: str | None = None) -> Analysis:
+            pairs: str | None = None, excluded: list[tuple[float, float]] | None = None) -> Analysis:
     """Analyse every stream of a recording and its muscle pairs across them (InputError below
     MIN_EMG_RATE_HZ). `mains` applies to every stream, or is a list with one setting per stream.
     pairs: None for `muscle_pairs`' choice, 'all', or 'A:B,C:D' by channel names (`asked_pairs`; an
-    unknown name is an InputError naming the file)."""
+    unknown name is an InputError naming the file). excluded: artifact stretches (s) to leave out, by
+    default the recording's own (`Recording.excluded`, its sidecar's marks)."""
     check_rates(recording)
+    excluded = sorted(recording.excluded if excluded is None else excluded)
     per_stream = mains if isinstance(mains, list) else [mains] * len(recording.streams)
     channels: list[ChannelResult] = []
     for stream, stream_mains in zip(recording.streams, per_stream):
-        channels.extend(analyze_stream(stream, config, stream_mains, recording.markers))
+        channels.extend(analyze_stream(stream, config, stream_mains, recording.markers, excluded))
     attach_calibration(recording, channels)
     note = ""
     if pairs is not None:
@@ -495,7 +552,7 @@ def analyze(recording: Recording, config: PipelineConfig | None = None, mains: M
     out = [pair_metrics(channels[i], channels[j]) for i, j in chosen]
     read_as = "; ".join(dict.fromkeys(s.info.extra["read_as"] for s in recording.streams if s.info.extra.get("read_as")))
     return Analysis(file=recording.path, duration_s=recording.duration_s, channels=channels, pairs=out, pairs_note=note,
-                    read_as=read_as)
+                    read_as=read_as, excluded=excluded)
 
 
 def format_text(result: Analysis, reps_source: str = "") -> str:
@@ -504,6 +561,10 @@ def format_text(result: Analysis, reps_source: str = "") -> str:
     lines = [f"{result.file}: {result.duration_s:.1f} s, {len(result.channels)} channel(s)"]
     if result.read_as:
         lines.append(f"read as {result.read_as}")
+    if result.excluded:
+        where = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in result.excluded)
+        n = len(result.excluded_reps)
+        lines.append(f"excluded as artifacts: {result.excluded_s:.1f} s ({where}); {n} rep{'s' if n != 1 else ''} not scored")
     lines.append("")
     for c in result.channels:
         q = c.quality

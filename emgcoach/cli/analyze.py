@@ -23,6 +23,7 @@ from emgcoach.types import MIN_EMG_RATE_HZ
 
 if TYPE_CHECKING:
     from emgcoach.analysis import Analysis
+    from emgcoach.io.artifacts import Artifact
     from emgcoach.coach.session_analysis import SessionReps
 
 
@@ -46,6 +47,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--unit", metavar="uV|mV|V", help=UNIT_HELP)
     a.add_argument("--pairs", metavar="all|A:B,...", help="muscle pairs to compare: all, or channel names A:B,C:D "
                    "(default: lat with the opposite glute; every pair of up to 4 channels without those roles)")
+    a.add_argument("--exclude", action="append", metavar="START:END", help="leave this stretch (s from the "
+                   "recording's start) out as an artifact: no rep, level or onset in it counts (repeatable; "
+                   "added to the marks saved beside the recording, PATH.artifacts.json)")
     a.add_argument("--table", metavar="OUT.csv", help="batch: write the summary table here (default: CSV on stdout)")
     a.add_argument("--jobs", type=int, metavar="N", help="batch: analyse on N processes (default: all cores)")
     a.add_argument("--dask", metavar="ADDRESS", help="batch: run on this Dask scheduler, e.g. tcp://host:8786 "
@@ -58,6 +62,7 @@ def analyze_file(args: argparse.Namespace, note: Callable[[str], None] = stderr_
     its reps. Warnings and notes go to `note` (default stderr); a problem with the file is an InputError."""
     from emgcoach.analysis import check_rates, notch_per_stream
     from emgcoach.coach.session_analysis import analyze_with_reps
+    from emgcoach.io.artifacts import Artifact, spans
     from emgcoach.io.open import read_recording
 
     rate = rate_option(args.file, args.rate)
@@ -68,11 +73,29 @@ def analyze_file(args: argparse.Namespace, note: Callable[[str], None] = stderr_
     recording = read_recording(args.file, rate_hz=rate, channels=channel_options(args.channel, args.file), unit=unit)
     check_rates(recording)  # each stream's own rate, and the length
     warn_units(recording, note)
+    if recording.excluded_warning:
+        note(f"warning: {recording.excluded_warning}")
+    excluded = exclude_option(getattr(args, "exclude", None))
+    if excluded:
+        recording.excluded = spans([Artifact(a, b) for a, b in recording.excluded] + excluded)
     # streams at different rates, where only some can take the notch, get a setting each
     settings, notes = notch_per_stream(recording, mains)
     for line in notes:
         note(f"note: {line}")
     return analyze_with_reps(recording, settings, pairs=args.pairs, drill_id=args.drill, rescore=args.rescore)
+
+
+def exclude_option(values: list[str] | None) -> list[Artifact]:
+    """The stretches `--exclude START:END` names; a bad one is a one-line EmgcoachError naming the option."""
+    from emgcoach.io.artifacts import parse_exclude
+
+    out = []
+    for v in values or []:
+        try:
+            out.append(parse_exclude(v))
+        except ValueError as e:
+            raise EmgcoachError(str(e)) from None
+    return out
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -108,6 +131,8 @@ def cmd_analyze_paths(args: argparse.Namespace) -> int:
         raise EmgcoachError(f"--jobs {args.jobs}: give 1 or more processes")
     if args.jobs is not None and args.dask is not None:
         raise EmgcoachError("--jobs and --dask: give one (the cluster has its own workers)")
+    if args.exclude:
+        raise EmgcoachError("--exclude applies to one file: mark a batch's files in their PATH.artifacts.json")
     first = args.paths[0]
     rate = rate_option(first, args.rate)
     if rate is not None:

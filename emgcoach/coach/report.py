@@ -86,6 +86,16 @@ class ReportData:
         """Where the reps come from, in words ('as scored live', 're-scored with today's rules', ...)."""
         return f"Reps {self.scored.source_note}"
 
+    @property
+    def excluded_line(self) -> str:
+        """The stretches left out as artifacts and the reps they took out, in words ('' when none)."""
+        a = self.analysis
+        if a is None or not a.excluded:
+            return ""
+        where = ", ".join(f"{t0:.1f}-{t1:.1f} s" for t0, t1 in a.excluded)
+        n = len(a.excluded_reps)
+        return f"Excluded as artifacts: {where} ({a.excluded_s:.1f} s; {n} rep{'s' if n != 1 else ''} not scored)"
+
     def fatigue_lines(self) -> list[str]:
         """Each set's fatigue verdict with its muscles' MDF slopes (%/rep), one line a set."""
         return self.scored.fatigue_lines()
@@ -144,6 +154,8 @@ def _figure(data: ReportData, width_in: float = 7.5, height_in: float = 3.2) -> 
         ax.axvspan(r.start_s, r.end_s, color=GREEN if r.hit else AMBER, alpha=0.25, lw=0)
         ax.text((r.start_s + r.end_s) / 2, 1.0, str(r.index + 1), transform=ax.get_xaxis_transform(),
                 ha="center", va="bottom", fontsize=7)
+    for t0, t1 in data.analysis.excluded:  # artifact stretches, left out of the figures
+        ax.axvspan(t0, t1, color="#9e9e9e", alpha=0.35, lw=0, hatch="//")
     if data.plot_in_pct and data.scored.drills:
         targets = data.scored.drills[0][0].targets
         ax.axhspan(targets.lat_lo, targets.lat_hi, color=LAT_COLOUR, alpha=0.07, lw=0)
@@ -240,6 +252,8 @@ def write_html(data: ReportData, path: Path) -> Path:
     recording = f"recording {Path(data.recording).name}" if data.recording else "not recorded"
     widths = "".join(f'<col style="width:{w}">' for w in ("5%", "7%", "10%", "8%", "8%", "6%", "8%", "10%", "5%", "33%"))
     fatigue = "".join(f'<div class="fatigue">{html.escape(line)}</div>' for line in data.fatigue_lines())
+    if data.excluded_line:
+        fatigue += f'<div class="fatigue">{html.escape(data.excluded_line)}</div>'
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>emgcoach session report: {html.escape(data.person)}</title>
 <style>
@@ -294,6 +308,8 @@ def write_pdf(data: ReportData, path: Path) -> Path:
     fig.text(0.06, 0.925, f"{data.scored.calibration_note} · {data.source_line}", fontsize=8.5, color="#555", va="top")
     fig.text(0.06, 0.90, data.summary(), fontsize=11, weight="bold", va="top")
     _pdf_fatigue(fig, data, top=0.882)
+    if data.excluded_line:
+        fig.text(0.06, 0.545, data.excluded_line, fontsize=8, color="#555", va="top")
     if data.analysis is not None:  # the envelope plot, drawn by the same code as the HTML's
         plot = _figure(data)
         buf = io.BytesIO()
@@ -393,7 +409,7 @@ def report_data(
     holds them, else (or with `rescore`) scored now (`session_analysis.session_reps`). EmgcoachError
     (one line) when it holds no reps."""
     from emgcoach.analysis import analyze
-    from emgcoach.coach.session_analysis import session_reps
+    from emgcoach.coach.session_analysis import apply_exclusions, session_reps
     from emgcoach.errors import EmgcoachError
     from emgcoach.io.open import read_recording
 
@@ -401,6 +417,8 @@ def report_data(
     result = analyze(recording)
     scored = session_reps(recording, result, drill_id=drill_id, library=library, calibration=calibration,
                           rescore=rescore)
+    if scored is not None:  # reps across an artifact mark are not scored (listed as excluded)
+        scored = apply_exclusions(result, scored, recording)
     if scored is None or not scored.reps:
         raise EmgcoachError(f"{path}: no drill reps found (name the drill with --drill)")
     return ReportData(person or "unnamed", recording_start(recording), str(path), result, scored, notes,

@@ -22,7 +22,15 @@ from typing import TypedDict
 
 import numpy as np
 
-from emgcoach.analysis import MIN_SETUP_REST_S, Analysis, ChannelResult, Mains, analyze, muscle_pairs
+from emgcoach.analysis import (
+    MIN_SETUP_REST_S,
+    Analysis,
+    ChannelResult,
+    Mains,
+    analyze,
+    muscle_pairs,
+    outside_excluded,
+)
 from emgcoach.coach.calibration import Calibration, CalibrationError, from_recording_markers
 from emgcoach.coach.drills import Drill, get_drill, load_library
 from emgcoach.coach.recorded_sets import (
@@ -167,19 +175,22 @@ def _trace(c: ChannelResult, cal: Calibration | None, t0: float, t1: float,
     waits for a last rep's offset), else the whole file's; its reference level the highest 0.5 s mean
     within the set."""
     mcal = calibration_for(cal, c.spec.muscle, c.spec.side)
-    in_set = (c.times_s >= t0) & (c.times_s <= t1)
+    keep = c.kept()
+    in_set = (c.times_s >= t0) & (c.times_s <= t1) & keep
     reference = best_window_mean(c.envelope_uv[in_set], c.rate_hz)
     signal: _Signal = {"filtered_uv": c.filtered_uv, "band_hz": c.band_hz, "notch_hz": c.notch_hz}  # for the spectra
     if setup is None:
-        rest = estimate_rest(c.envelope_uv, c.rate_hz)
+        rest = estimate_rest(c.envelope_uv[keep], c.rate_hz)
         return MuscleTrace(c.times_s, c.envelope_uv, list(c.onsets_s), mcal, float(rest.mean_uv[0]),
                            float(rest.sd_uv[0]), list(c.offsets_s), reference, **signal)
-    quiet = (c.times_s >= setup[0] + SETUP_SETTLE_S) & (c.times_s < setup[1])
+    quiet = (c.times_s >= setup[0] + SETUP_SETTLE_S) & (c.times_s < setup[1]) & keep
     mean, sd = stretch_rest(c.onset_envelope_uv[quiet], c.rate_hz)
     rest_uv, rest_sd = stretch_rest(c.envelope_uv[quiet], c.rate_hz, ENVELOPE_CUTOFF_HZ)
     first = int(np.searchsorted(c.times_s, setup[0]))
     last = int(np.searchsorted(c.times_s, t1, side="right"))
     events = detect_onsets(c.onset_envelope_uv[first:last], c.rate_hz, mean, sd)
+    if c.excluded is not None:
+        events = outside_excluded(events, c.excluded, first)
     onsets = [float(c.times_s[first + e.index]) for e in events if e.kind == "onset"]
     offsets = [float(c.times_s[first + e.index]) for e in events if e.kind == "offset"]
     return MuscleTrace(c.times_s, c.envelope_uv, onsets, mcal, rest_uv, rest_sd, offsets, reference, **signal)
@@ -289,15 +300,86 @@ def _summary(drill: Drill, span: tuple[float, float], recorded: RecordedSet | No
 
 
 def analyze_with_reps(recording: Recording, mains: Mains | list[Mains] = "auto", pairs: str | None = None,
-                      drill_id: str | None = None, rescore: bool = False) -> tuple[Analysis, SessionReps | None]:
+                      drill_id: str | None = None, rescore: bool = False,
+                      excluded: list[tuple[float, float]] | None = None) -> tuple[Analysis, SessionReps | None]:
     """A recording's analysis (`analysis.analyze`: `mains` and `pairs` as it takes them) with its sets'
     reps (`session_reps`: `drill_id`, `rescore`) put in it: the reps and the note on their calibration.
-    The reps are also returned whole (None when the file holds no set and no drill is named)."""
-    result = analyze(recording, mains=mains, pairs=pairs)
+    The reps are also returned whole (None when the file holds no set and no drill is named). Reps
+    overlapping an excluded stretch (`excluded`, by default the recording's own marks) are left out and
+    listed in `Analysis.excluded_reps`."""
+    result = analyze(recording, mains=mains, pairs=pairs, excluded=excluded)
     scored = session_reps(recording, result, drill_id=drill_id, rescore=rescore)
     if scored is not None:
+        scored = apply_exclusions(result, scored, recording)
         result.reps, result.calibration = scored.to_list(), scored.calibration_note
     return result, scored
+
+
+def apply_exclusions(result: Analysis, scored: SessionReps, recording: Recording | None = None) -> SessionReps:
+    """`scored` without the reps across the analysis' artifact stretches (`without_excluded`), which are
+    listed in `result.excluded_reps` (drill, index, start_s, end_s). Reps scored now have no burst inside
+    a stretch (its signal is zeroed): the reps the recording's phase markers place across one, with no
+    scored rep in their place, are listed too."""
+    scored, left_out = without_excluded(scored, result.excluded)
+    listed: list[tuple[str, int, float, float]] = [(r.drill, r.index, r.start_s, r.end_s) for r in left_out]
+    if recording is not None and result.excluded:
+        for drill, index, t0, t1 in planned_reps(recording):
+            hit = any(t0 < b and t1 > a for a, b in result.excluded)
+            taken = any(r.start_s < t1 and r.end_s > t0 for r in scored.reps) or any(
+                s0 < t1 and s1 > t0 for _, _, s0, s1 in listed)
+            if hit and not taken:
+                listed.append((drill, index, t0, t1))
+    result.excluded_reps = [{"drill": d, "index": i, "start_s": round(t0, 3), "end_s": round(t1, 3)}
+                            for d, i, t0, t1 in sorted(listed, key=lambda x: x[2])]
+    return scored
+
+
+def planned_reps(recording: Recording) -> list[tuple[str, int, float, float]]:
+    """(drill, rep index, start s, end s) of each rep the recording places: its `rep` markers' own span
+    (start_s..end_s, or lat_onset_s..offset_s), and each 'contract' `phase` marker to the next 'rest' or
+    'contract' phase (or the set's end)."""
+    marks = sorted((m for m in recording.markers if m.kind in ("phase", "drill_end", "drill_start", "rep")),
+                   key=lambda m: m.time_s)
+    out = []
+    drill = ""
+    for i, m in enumerate(marks):
+        if m.kind == "drill_start":
+            drill = str(m.payload.get("drill", ""))
+        if m.kind == "rep":
+            t0 = m.payload.get("start_s", m.payload.get("lat_onset_s"))
+            t1 = m.payload.get("end_s", m.payload.get("offset_s"))
+            index = m.payload.get("index")
+            if isinstance(t0, int | float) and isinstance(t1, int | float) and t1 > t0:
+                out.append((drill, index if isinstance(index, int) else -1, float(t0), float(t1)))
+            continue
+        if m.kind != "phase" or m.payload.get("phase") != "contract":
+            continue
+        end = next((n.time_s for n in marks[i + 1:] if n.kind == "drill_end"
+                    or n.payload.get("phase") in ("rest", "contract")), None)
+        if end is not None:
+            rep = m.payload.get("rep")
+            out.append((str(m.payload.get("drill", "")), rep if isinstance(rep, int) else -1, m.time_s, end))
+    return out
+
+
+def without_excluded(scored: SessionReps, excluded: list[tuple[float, float]]) -> tuple[SessionReps, list[RepScore]]:
+    """The reps with those overlapping an excluded stretch (s) taken out (not scored: neither hit nor
+    miss), each set's summary counted again; and the reps taken out."""
+    if not excluded:
+        return scored, []
+
+    def hit_by(r: RepScore) -> bool:
+        return any(r.start_s < b and r.end_s > a for a, b in excluded)
+
+    out = [r for r in scored.reps if hit_by(r)]
+    if not out:
+        return scored, []
+    sets = []
+    for s in scored.sets:
+        mine = [r for r in scored.reps if r.drill == s.drill and s.start_s <= r.start_s <= s.end_s and not hit_by(r)]
+        sets.append(replace(s, reps=len(mine), hits=sum(r.hit for r in mine),
+                            fatigue=set_fatigue(mine) if mine else None))
+    return replace(scored, reps=[r for r in scored.reps if not hit_by(r)], sets=sets), out
 
 
 def analysis_dict(result: Analysis, scored: SessionReps | None) -> dict:

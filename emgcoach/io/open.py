@@ -17,6 +17,7 @@ import os
 from collections.abc import Sequence
 
 from emgcoach.errors import InputError
+from emgcoach.io.artifacts import read_artifacts, spans
 from emgcoach.io.bids import is_bids_data_file, read_bids_recording
 from emgcoach.io.c3d_reader import read_c3d
 from emgcoach.io.channels import ChannelOverride, check_override_names
@@ -125,6 +126,9 @@ def read_recording(
         fmt = "bids"
     recording = _read(path, fmt, rate_hz, channels, unit)
     check_override_names(channels, [c.name for s in recording.streams for c in s.info.channels], path)
+    marks, warning = read_artifacts(path)  # the artifacts marked on it, kept beside it (a sidecar)
+    recording.excluded = spans(marks)
+    recording.excluded_warning = warning
     return recording
 
 

@@ -85,6 +85,9 @@ class Recording:
     markers: list[Marker] = field(default_factory=list)
     started_at: str | None = None  # when recording began, local time ISO 8601 (s); None if the file does not say
     references: list[RecordedStream] = field(default_factory=list)
+    # stretches (session s) marked as artifacts, left out of analysis (io.artifacts: the sidecar's marks)
+    excluded: list[tuple[float, float]] = field(default_factory=list)
+    excluded_warning: str = ""  # one line when the recording's artifact sidecar was damaged, else ''
 
     @property
     def duration_s(self) -> float:

@@ -35,6 +35,7 @@ from emgcoach.ui.live_cues import LiveCues
 from emgcoach.ui.plots import SignalPlots
 from emgcoach.ui.preferences import Preferences
 from emgcoach.ui.recording_control import RecordingControl
+from emgcoach.ui.artifact_control import ArtifactControl
 from emgcoach.ui.replay_control import ReplayControl
 from emgcoach.ui.sensor_control import SensorControl
 from emgcoach.ui.text import ElidedLabel
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
         """The parts that act on the session, each given the window to read the engine, views and
         settings from."""
         self.sensors = SensorControl(self)
+        self.artifacts = ArtifactControl(self)  # before the replay, which shows a file's marks
         self.replay = ReplayControl(self)
         self.recording = RecordingControl(self)
         self.calibrator = CalibrationControl(self)

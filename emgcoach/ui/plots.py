@@ -133,6 +133,9 @@ class SignalPlots(QWidget):
         self.now_t = float("nan")  # the session time at the plots' 0 s
         self._newest_seen = (float("nan"), 0.0)  # newest sample time of any stream, and when it last advanced
         self._engine: Engine | None = None
+        self.artifacts: list[tuple[float, float]] = []  # marked stretches (session s), shaded on every row
+        self._shades: list[pg.LinearRegionItem] = []
+        self.selection: pg.LinearRegionItem | None = None  # a stretch being chosen to mark, on the first row
         self.theme: Theme = theme_named(None)
         self.layout_widget.setBackground(self.theme.plot_background)
 
@@ -149,8 +152,58 @@ class SignalPlots(QWidget):
             row[2].setXRange(-self.window_s, 0.0, padding=0)
             self._set_rects(i)
 
+    def begin_selection(self) -> None:
+        """Show a draggable stretch on the first row (1 s, ending 1 s before now) to choose an artifact."""
+        self.end_selection()
+        if not self._rows:
+            return
+        self.selection = pg.LinearRegionItem((-2.0, -1.0), brush=pg.mkBrush(255, 193, 7, 70))
+        self.selection.setZValue(10)
+        self._rows[0][2].addItem(self.selection)
+
+    def selection_s(self) -> tuple[float, float] | None:
+        """The chosen stretch in session s (None without a selection or a clock)."""
+        if self.selection is None or not np.isfinite(self.now_t):
+            return None
+        lo, hi = self.selection.getRegion()
+        return self.now_t + float(lo), self.now_t + float(hi)
+
+    def end_selection(self) -> None:
+        if self.selection is not None:
+            scene = self.selection.scene()
+            if scene is not None:
+                scene.removeItem(self.selection)
+            self.selection = None
+
+    def set_artifacts(self, spans: list[tuple[float, float]]) -> None:
+        """Shade these stretches (session s) on every row from the next refresh on."""
+        self.artifacts = list(spans)
+        self._shade()
+
+    def _shade(self) -> None:
+        """Put the shaded artifact stretches where they sit relative to now on each row."""
+        want = len(self.artifacts) * len(self._rows)
+        if len(self._shades) != want:
+            for item in self._shades:
+                scene = item.scene()
+                if scene is not None:
+                    scene.removeItem(item)
+            self._shades = []
+            for r in self._rows:
+                for _ in self.artifacts:
+                    item = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(158, 158, 158, 90))
+                    r[2].addItem(item, ignoreBounds=True)
+                    self._shades.append(item)
+        if not np.isfinite(self.now_t):
+            return
+        for k, item in enumerate(self._shades):
+            t0, t1 = self.artifacts[k % len(self.artifacts)]
+            item.setRegion((t0 - self.now_t, t1 - self.now_t))
+
     def _build(self, engine: Engine, labels: dict[tuple[int, int], str]) -> None:
         self.layout_widget.clear()
+        self._shades = []
+        self.selection = None
         self._rows = []
         self._y_limit = {}
         self._decimators = {}
@@ -236,6 +289,8 @@ class SignalPlots(QWidget):
         elif engine.replay_clock is None and np.isfinite(newest) and wall - self._newest_seen[1] > STALL_S:
             now = newest + (wall - self._newest_seen[1])
         self.now_t = now
+        if self.artifacts or self._shades:
+            self._shade()
         for s, rows in stream_rows.items():
             offset = ends[s] - now if s in ends and np.isfinite(now) else 0.0
             if offset > -1e-9:

@@ -61,6 +61,7 @@ class ReplayControl:
         self.duration_s = 0.0
         self.replaying = None
         self.window.transport.set_duration(0.0)
+        self.window.artifacts.show_marks(None)
 
     def open_recording(
         self, path: str | Path, speed: float = 1.0, follow_drills: bool = True, unit: str | None = None
@@ -89,6 +90,7 @@ class ReplayControl:
             self._follow_recorded_coaching(rec)
         self.settings.setValue("last_file", str(path))
         self.replaying = (str(Path(path).resolve()), rec.started_at)  # (file, when it was recorded)
+        self.window.artifacts.show_marks(self.replaying[0])  # its artifact marks, shaded
         self._note = self._unit_note(rec, path) if unit is None else ""
         self._show_state(paused=False, ended=False)
         return True
