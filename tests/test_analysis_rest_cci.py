@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from emgcoach.analysis import analyze, format_text
+from emgcoach.analysis import analyze
+from emgcoach.analysis_text import format_text
 from emgcoach.io.recording import RecordedStream, Recording
 from emgcoach.types import ChannelSpec, Marker, StreamInfo
 

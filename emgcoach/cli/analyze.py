@@ -100,7 +100,7 @@ def exclude_option(values: list[str] | None) -> list[Artifact]:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """One file's figures on stdout: text, or one JSON object with --json."""
-    from emgcoach.analysis import format_text
+    from emgcoach.analysis_text import format_text
     from emgcoach.coach.session_analysis import analysis_dict
 
     result, scored = analyze_file(args)

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emgcoach.analysis import Analysis, format_text
+from emgcoach.analysis import Analysis
+from emgcoach.analysis_text import format_text
 from emgcoach.cli import main
 from emgcoach.coach.session_analysis import analyze_with_reps
 from emgcoach.io.artifacts import make_artifact, sidecar_path, write_artifacts
