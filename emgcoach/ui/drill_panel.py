@@ -88,7 +88,17 @@ class DrillPanel(QWidget):
         self.phase = _big(QLabel(""), 12)
         self.reps = _big(QLabel(""), 11, bold=False)
         self.last_rep = _big(QLabel(""), 11)
+        self._lay_out()
+        self.drill.currentIndexChanged.connect(self._describe)
+        self.start_button.clicked.connect(self.start_toggled)
+        self.calibrate_button.clicked.connect(self.calibrate_requested)
+        self.history_button.clicked.connect(self.history_requested)
+        self.report_button.clicked.connect(self.report_requested)
+        self.placement_link.clicked.connect(self.placement_requested)
+        self._describe()
 
+    def _lay_out(self) -> None:
+        """Client and drill, the drill in words, the calibration, the buttons, then the set's progress."""
         form = QFormLayout()
         form.addRow("Client", self.person)
         form.addRow("Drill", self.drill)
@@ -110,14 +120,6 @@ class DrillPanel(QWidget):
         lay.addWidget(self.phase)
         lay.addWidget(self.reps)
         lay.addWidget(self.last_rep)
-
-        self.drill.currentIndexChanged.connect(self._describe)
-        self.start_button.clicked.connect(self.start_toggled)
-        self.calibrate_button.clicked.connect(self.calibrate_requested)
-        self.history_button.clicked.connect(self.history_requested)
-        self.report_button.clicked.connect(self.report_requested)
-        self.placement_link.clicked.connect(self.placement_requested)
-        self._describe()
 
     def current_drill(self) -> Drill:
         return self.drills[self.drill.currentData()]
