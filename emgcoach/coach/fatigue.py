@@ -151,7 +151,8 @@ def _message(trends: dict[str, MdfTrend | None], flagged: tuple[str, ...], thres
     """The verdict in plain words."""
     limit = f"{abs(threshold_pct):g} %/rep"
     if flagged:
-        falls = " and ".join(f"{m} {abs(trends[m].slope_pct_per_rep):.1f} %/rep" for m in flagged)  # type: ignore[union-attr]
+        slopes = [abs(t.slope_pct_per_rep) for m in flagged if (t := trends[m]) is not None]  # flagged: all have one
+        falls = " and ".join(f"{m} {slope:.1f} %/rep" for m, slope in zip(flagged, slopes))
         return (f"Signs of fatigue: median frequency falling faster than {limit} ({falls}); "
                 "consider a rest or fewer reps")
     judged = [t for t in trends.values() if t is not None and t.n_reps >= MIN_FATIGUE_REPS]

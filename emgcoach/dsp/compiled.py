@@ -99,6 +99,9 @@ def exp_into(x, out, scratch, bits):  # pragma: no cover - compiled
         out[j] *= scale[j]
 
 
+# One function of 71 lines on purpose: the same three steps as inlined numba helpers gave byte-identical
+# output but ran 7-10 % slower (measured interleaved on the 2-core CI machine), on the envelope every
+# sample of every channel goes through.
 @_jit(
     "int64(float64[:, :], float64[:, :], float64[:, ::1], float64[::1], float64[::1], int64, int64,"
     " float64[:, ::1], float64[::1], float64[::1], float64[::1], float64[::1])"
