@@ -99,6 +99,9 @@ class _RecorderFeed:
             self._engine._fail_recording(e)
 
 
+_ANY_RECORDING = object()  # a marker with its own time goes into whatever recording runs when it arrives
+
+
 class Engine:
     """Runs sources, DSP and the recorder feed on its own thread; every public method is thread-safe.
 
@@ -322,15 +325,18 @@ class Engine:
     def add_marker(self, kind: str, payload: dict | None = None) -> Marker:
         """Stamp a marker at the current session time: into the recording and the event queue."""
         marker = Marker(self.session_time_s(), kind, payload or {})
-        self.call(self._put_marker, marker)
+        # recorded only in the file being written when it was stamped: a mark made before R, still queued
+        # when the recording starts, must not appear in a file the user was told does not keep it
+        self.call(self._put_marker, marker, self._recorder)
         return marker
 
     def put_marker(self, marker: Marker) -> None:
         """Record a marker with its own time (e.g. a drill runner's phase start) and pass it to the UI."""
         self.call(self._put_marker, marker)
 
-    def _put_marker(self, marker: Marker) -> None:
-        self._feed.put_marker(marker)
+    def _put_marker(self, marker: Marker, stamped_for: object = _ANY_RECORDING) -> None:
+        if stamped_for is _ANY_RECORDING or stamped_for is self._recorder:
+            self._feed.put_marker(marker)
         self._emit(EventKind.MARKER, None, {"kind": marker.kind, **marker.payload}, marker.time_s)
 
     def leave_source_markers_unrecorded(self, kinds: Iterable[str]) -> None:

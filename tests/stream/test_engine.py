@@ -182,3 +182,29 @@ def test_onset_events_follow_the_simulated_reps() -> None:
     assert len(lat) == len(glute) == 3
     np.testing.assert_allclose(lat, [r["lat_onset_s"] for r in truth], atol=0.03)
     np.testing.assert_allclose(np.subtract(glute, lat), 0.1, atol=0.015)
+
+
+def test_a_mark_made_before_recording_is_not_written_when_recording_starts_behind_it(tmp_path) -> None:
+    """The status line says a mark made while not recording is not kept: pressed just before R, with the
+    engine's thread busy, it must not land in the file that R starts."""
+    import threading
+
+    from emgcoach.io.xdf_reader import read_xdf
+    from emgcoach.stream.sim.scenario import bird_dog_scenario
+    from emgcoach.stream.sim.source import SimulatorSource
+
+    with Engine() as engine:
+        engine.add_source(SimulatorSource(bird_dog_scenario(reps=2), rate_hz=500.0, realtime=True, seed=1))
+        deadline = time.monotonic() + 10
+        while engine.stream_stats(0).samples == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        busy = threading.Event()
+        engine.call(lambda: (busy.set(), time.sleep(0.3)))  # the loop held up, as under load
+        assert busy.wait(5)
+        engine.add_marker("note", {"text": "before"})  # queued behind the hold-up
+        engine.start_recording(tmp_path / "r.xdf")
+        engine.add_marker("note", {"text": "during"})
+        time.sleep(0.5)
+        path = engine.stop_recording()
+    texts = [m.payload.get("text") for m in read_xdf(path).markers if m.kind == "note"]
+    assert texts == ["during"]
