@@ -46,5 +46,5 @@ class ArtifactControl:
             return
         finally:
             w.plots.end_selection()
-        w.plots.set_artifacts(spans(marks))
+        self.show_marks(path)  # shaded as the file holds them (to the 0.1 ms it keeps), as analysis reads them
         w.status.setText(f"Artifact {chosen[0]:.1f}-{chosen[1]:.1f} s saved beside {path}: analysis leaves it out")
