@@ -181,6 +181,11 @@ class SensorControl:
         engine = w.engine
         if engine is None or engine.replay_clock is not None or self.simulating:  # a file's or the simulated
             engine = w.new_engine()  # client's session is no place for a live sensor: one of its own
+        streaming = [s for s in range(engine.n_streams) if engine.info(s).address == found.address]
+        if streaming:  # one link per device: a sensor already in this session only takes the role
+            if role is not None:
+                self.role_changed(streaming[0], 0, *role)
+            return (streaming[0], 0)
         muscle, side = role or ((LAT, "left"), (GLUTE, "right"))[min(engine.n_streams, 1)]
         add_sensor(engine, found.address, found.kind, muscle, side, name=found.name)
         stream = engine.n_streams - 1

@@ -90,14 +90,8 @@ class SetupGuide:
         return asyncio.run(scan(SCAN_S))
 
     def connect(self, found: FoundSensor, muscle: str, side: str) -> tuple[Engine, Channel]:
-        """Stream `found` in the window's session with its first channel on `muscle`/`side`; a sensor
-        already streaming there (the wizard's check page entered again after Back) only takes the role."""
-        engine = self.window.engine
-        if engine is not None and not self.window.sensors.simulating and engine.replay_clock is None:
-            for stream in range(engine.n_streams):
-                if engine.info(stream).address == found.address:
-                    self.window.sensors.role_changed(stream, 0, muscle, side)
-                    return engine, (stream, 0)
+        """Stream `found` in the window's session with its first channel on `muscle`/`side` (a sensor
+        already streaming there, the check page entered again after Back, only takes the role)."""
         channel = self.window.sensors.connect_sensor(found, (muscle, side))
         assert self.window.engine is not None  # connect_sensor made one if there was none
         return self.window.engine, channel

@@ -22,6 +22,7 @@ from emgcoach.errors import InputError
 from emgcoach.io.bids import dataset_recordings, write_bids
 from emgcoach.io.channels import parse_channel_option
 from emgcoach.io.open import read_recording
+from tests.io.damage import damaged
 from tests.io.test_edf import make_recording
 
 RATE = 1000
@@ -113,15 +114,7 @@ _SIDECARS = {name: (_SEED_DATA.parent / name).read_bytes()
        st.lists(st.tuples(st.integers(0, 10**4), st.sampled_from(["cut", "set", "insert"]),
                           st.sampled_from(list(b"\t\n.-n/aEMG{}\"") + [0, 0xFF])), min_size=1, max_size=4))
 def test_damaged_sidecars_are_one_line(name, edits):
-    data = bytearray(_SIDECARS[name])
-    for i, op, v in edits:
-        i = i % max(len(data), 1)
-        if op == "cut":
-            del data[i:]
-        elif op == "set" and data:
-            data[i] = v
-        else:
-            data[i:i] = bytes([v])
+    data = damaged(_SIDECARS[name], edits)
     target = _SEED_DATA.parent / name
     target.write_bytes(data)
     try:
