@@ -309,14 +309,18 @@ def session_reps(
             if cal is None and calibration is not None:
                 cal, note = calibration, f"calibrated {_when(calibration)} (the session's calibration)"
             tail = LATE_VERDICT_S if recorded is None or recorded.complete else 0.0
-            set_reps, not_scored = [], ""
+            tagged: list[tuple[Sling | None, RepScore]] = []
+            not_scored = ""
             for sling, pair in slings.items():  # one sling, or each of both scored alike
                 mine, why = _score_sling(recording, pair, cal, drill, (t0, t1), tail)
-                set_reps += mine
                 not_scored = "; ".join(x for x in (not_scored, why) if x)
+                tagged += [(sling, r) for r in mine]
+            if len(slings) > 1:
+                tagged = _numbered_in_time(tagged)
+            for sling, r in tagged:
                 if sling is not None:
-                    by_sling.setdefault(sling, []).extend(mine)
-            set_reps.sort(key=lambda r: r.start_s)
+                    by_sling.setdefault(sling, []).append(r)
+            set_reps = [r for _, r in tagged]
             source = RepSource.RESCORED if live else RepSource.SCORED_NOW
         first_cal = first_cal or (cal, note)
         reps.extend(set_reps)
@@ -486,6 +490,13 @@ def _fill_spectra(recording: Recording, analysis: Analysis, drill: Drill, reps: 
 
 def _renumbered(r: RepScore, index: int) -> RepScore:
     return replace(r, index=index)
+
+
+def _numbered_in_time(tagged: list[tuple[Sling | None, RepScore]]) -> list[tuple[Sling | None, RepScore]]:
+    """Both slings' reps of one set as one set: in time order, each numbered by its place in it (as the
+    set's phases count its reps), with the sling it was scored on."""
+    ordered = sorted(tagged, key=lambda sr: sr[1].start_s)
+    return [(s, r if r.index == i else _renumbered(r, i)) for i, (s, r) in enumerate(ordered)]
 
 
 def _live_calibration(recording: Recording, analysis: Analysis, reps: list[RepScore], t0: float, person: str,

@@ -95,7 +95,8 @@ def drill_scenario(
         start["slings"] = {str(s): list(SLING_CHANNELS[s]) for s in Sling}
     markers.append(Marker(t, "drill_start", start))
     markers.append(Marker(t, "phase", {"drill": drill.id, "phase": "setup", "rep": -1}))
-    sides = _rep_slings(drill, right_glute_factor) if both_slings else [(None, 0, 1, 1.0)]
+    sides: list[tuple[Sling | None, int, int, float]] = (
+        _rep_slings(drill, right_glute_factor) if both_slings else [(None, 0, 1, 1.0)])
     t = _drill_reps(drill, t + drill.setup_s, reps, seed, partner_onset_ms, bursts, markers, sides)
     markers.append(Marker(t, "drill_end", {"drill": drill.id, "reps": reps}))
     return scripted_scenario(bursts, channels=channels, duration_s=t + 1.0, name=drill.id, markers=markers)
@@ -201,15 +202,18 @@ def record_simulation(
     realtime: bool = False,
     calibration: bool = True,
     partner_onset_ms: float | None = None,
-    both_slings: bool = False,
+    both_slings: bool | None = None,
     right_glute_factor: float = RIGHT_GLUTE_FACTOR,
 ) -> str:
     """Simulate `drill` (with a calibration block first unless `calibration=False`; the partner's onset
     at `partner_onset_ms` from the lead's in every rep if given, see `drill_scenario`) and record it to
     `path` (XDF); returns a one-line summary. `both_slings`: four sensors, written as four streams as
-    four sensors would be, the right sling's glute at `right_glute_factor` of the left's level."""
+    four sensors would be, the right sling's glute at `right_glute_factor` of the left's level (None:
+    both when the drill names both slings)."""
     if path.suffix.lower() != ".xdf":
         raise EmgcoachError(f"{path}: simulated sessions are written as XDF; name the output *.xdf")
+    if both_slings is None:
+        both_slings = get_drill(drill, load_library(include_user=False)).both_slings
     scenario = drill_scenario(drill, duration_s, seed, calibration=calibration, partner_onset_ms=partner_onset_ms,
                               both_slings=both_slings, right_glute_factor=right_glute_factor)
     source = SimulatorSource(scenario, rate_hz=rate_hz, block_s=0.02, realtime=realtime, seed=seed)
