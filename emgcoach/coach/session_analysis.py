@@ -238,6 +238,13 @@ def sling_channels(recording: Recording, analysis: Analysis) -> tuple[ChannelRes
     return analysis.channels[pairs[0][0]], analysis.channels[pairs[0][1]]
 
 
+def coached_channels(recording: Recording, analysis: Analysis) -> tuple[ChannelResult, ...]:
+    """The channels a recording's calibration is taken for: both slings' four with four sensors, else the
+    lat and opposite glute (`sling_channels`; EmgcoachError if none)."""
+    both = sling_pairs(analysis)
+    return tuple(c for pair in both.values() for c in pair) if both else sling_channels(recording, analysis)
+
+
 def recording_calibration(
     recording: Recording, channels: tuple[ChannelResult, ...], person: str = "unknown", at_s: float = -math.inf
 ) -> tuple[Calibration | None, str]:
@@ -508,7 +515,7 @@ def _live_calibration(recording: Recording, analysis: Analysis, reps: list[RepSc
     if not (reps and all(r.calibrated for r in reps)):
         return None, "not calibrated: levels in µV only"
     try:
-        cal, note = recording_calibration(recording, sling_channels(recording, analysis), person, t0)
+        cal, note = recording_calibration(recording, coached_channels(recording, analysis), person, t0)
     except EmgcoachError:  # no lat + glute pair to compute it on: the verdicts still stand
         cal, note = calibration_in_force(recording.markers, t0), ""
         if cal is not None:

@@ -1,6 +1,8 @@
 """The two slings compared live, rep by rep, for the feedback column with four sensors: each sling's
 rep is found in its own feedback figures (its lat above the floor of its target band: the rep's lead is
-on), its glute's and lat's mean level over that stretch kept, and the latest rep of each sling compared
+on, for MIN_REP_FRAMES frames at least, and its glute up to half its band's floor at some point: the
+sling worked, not the lat alone, as in a calibration's lat effort), its glute's and lat's mean level
+over that stretch kept, and the latest rep of each sling compared
 with Robinson et al. (1987)'s symmetry index (`coach.slings.symmetry_index`), right against left.
 
 The figures are those the bars show (`session.sling_feedback`: %MVC when calibrated, else µV), so the
@@ -17,6 +19,7 @@ from emgcoach.coach.live_feedback import Figures
 from emgcoach.coach.slings import Sling, symmetry_index, symmetry_words
 
 MIN_REP_FRAMES = 10  # frames (at the window's 60 Hz, about 0.17 s) of lat on: shorter is a twitch, not a rep
+GLUTE_PART = 0.5  # the glute took part in a rep when it reached this share of its band's floor
 
 
 @dataclass
@@ -26,6 +29,7 @@ class _Rep:
     frames: int = 0
     lat: float = 0.0
     glute: float = 0.0
+    glute_took_part: bool = False
 
 
 @dataclass
@@ -45,9 +49,10 @@ class LiveSymmetry:
             rep.frames += 1
             rep.lat += fig.lat
             rep.glute += fig.glute if math.isfinite(fig.glute) else 0.0
+            rep.glute_took_part |= bool(fig.glute >= GLUTE_PART * fig.glute_band.lo)
         elif rep is not None:
             del self._open[sling]
-            if rep.frames >= MIN_REP_FRAMES and fig is not None:
+            if rep.frames >= MIN_REP_FRAMES and rep.glute_took_part and fig is not None:
                 self.last[sling] = (rep.lat / rep.frames, rep.glute / rep.frames, fig.unit)
 
     def glute_si_pct(self) -> float | None:

@@ -269,9 +269,10 @@ class SlingView(QWidget, PaintedText):
         """Each muscle's words on its side (the lat's and the glute's are on opposite sides): above the
         body, or beside it (`_arrangement`), so the body can be as large as the view."""
         title_h, value_h, band_h, _ = self._heights()
-        unit = self.fig.unit if self.fig is not None else ""
         out: dict[Key, _Readout] = {}
         for (k, m), col in self._arrangement()[1].items():
+            fig = self._fig(k)
+            unit = fig.unit if fig is not None else ""  # each sling's own (one may be calibrated, the other not)
             left = self._side(m, k) is BodySide.LEFT
             width = col.width() - 2
             if self.text_px is not None:  # pixel sizes, read from a distance; the band is drawn on the muscle
