@@ -213,3 +213,14 @@ def symmetry_words(si_pct: float | None) -> str:
         return f"glutes even (within {NOTABLE_SI_PCT:g} %)"
     weaker = Sling.LEFT if si_pct > 0 else Sling.RIGHT
     return f"the {weaker.name_text.lower()}'s glute (the {weaker.glute_side} glute) works less"
+
+
+def missing_slings(slings_named: tuple[Sling, ...], found: Iterable[Sling]) -> str:
+    """Why a drill naming `slings_named` cannot be done with the slings `found` (lat and opposite glute
+    both assigned), in one line; '' when it can (a drill naming none needs one sling, any)."""
+    have = set(found)
+    lacking = [s for s in slings_named if s not in have]
+    if not lacking:
+        return ""
+    return (f"This drill works both slings: it needs four sensors, both lats and both glutes "
+            f"({'; '.join(f'the {s.name_text.lower()}, {s.muscles_text}' for s in lacking)} not assigned)")

@@ -17,6 +17,7 @@ from emgcoach.coach.slings import (
     Sling,
     SymmetrySummary,
     find_slings,
+    missing_slings,
     rep_symmetry,
     symmetry_index,
 )
@@ -90,3 +91,11 @@ def test_slings_order_is_kept(tmp_path: Path) -> None:
     f = tmp_path / "drills.toml"
     f.write_text(GOOD.replace('reps = 5', 'reps = 5\nslings = ["right", "left"]'), encoding="utf-8")
     assert load_file(f)["wall_press"].slings == (Sling.RIGHT, Sling.LEFT)
+
+
+def test_a_both_slings_drill_needs_both_slings() -> None:
+    both = (Sling.LEFT, Sling.RIGHT)
+    assert missing_slings(both, [Sling.LEFT, Sling.RIGHT]) == ""
+    assert missing_slings((), [Sling.LEFT]) == ""  # a one-sling drill: any one
+    why = missing_slings(both, [Sling.LEFT])
+    assert why.startswith("This drill works both slings: it needs four sensors") and "right lat + left glute" in why

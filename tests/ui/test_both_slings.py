@@ -83,3 +83,30 @@ def test_the_client_screen_gets_the_other_sling(qtbot) -> None:
         assert view.other.glute_bar.value == 24.0 and view.other.symmetry.text().endswith("SI -29 %")
     fanout.show_other_sling(None)
     assert column.other.isHidden() and client.view.other.isHidden()
+
+
+def test_a_both_slings_drill_needs_four_sensors_and_the_client_alternates(qtbot, window: MainWindow) -> None:
+    """Two sensors: the alternating drill says it needs four and does not start. Four: it starts, and the
+    simulated client works the slings in turn, the left sling's muscles on its reps only."""
+    window.sensors.add_simulated_sensors()
+    qtbot.waitUntil(lambda: window.engine.stream_stats(0).samples > 2000, timeout=10000)
+    window.drill_panel.select("alternating_bird_dog")
+    assert not window.drills.start_drill()
+    assert window.status.text().startswith("This drill works both slings: it needs four sensors")
+    assert "right lat + left glute" in window.status.text()
+    window.sensors.add_simulated_sensors(both_slings=True)
+    qtbot.waitUntil(lambda: window.engine.stream_stats(1).samples > 2000, timeout=10000)
+    window.drill_panel.select("alternating_bird_dog")
+    assert window.drills.start_drill()
+    runner = window.drills.runner
+    assert runner is not None
+    start = window.engine.session_time_s()
+    contract0 = start + runner.drill.setup_s + 0.5  # rep 1 (the left sling's), in its contract phase
+    qtbot.waitUntil(lambda: window.engine.session_time_s() > contract0, timeout=15000)
+    qtbot.waitUntil(lambda: window.sensors.sim_cue not in (None, (0.0, 0.0)), timeout=5000)
+    assert window.sensors.sim_cue_right == (0.0, 0.0)  # the right sling rests on the left's rep
+    contract1 = contract0 + runner.drill.rep_s
+    qtbot.waitUntil(lambda: window.engine.session_time_s() > contract1, timeout=15000)
+    qtbot.waitUntil(lambda: window.sensors.sim_cue_right not in (None, (0.0, 0.0)), timeout=5000)
+    assert window.sensors.sim_cue == (0.0, 0.0)
+    window.drills.stop_drill()
