@@ -110,3 +110,13 @@ def test_a_both_slings_drill_needs_four_sensors_and_the_client_alternates(qtbot,
     qtbot.waitUntil(lambda: window.sensors.sim_cue_right not in (None, (0.0, 0.0)), timeout=5000)
     assert window.sensors.sim_cue == (0.0, 0.0)
     window.drills.stop_drill()
+
+
+def test_the_connect_wizard_suggests_the_other_sling_after_one() -> None:
+    from emgcoach.ui.connect_wizard import next_role
+
+    lat, glute = "latissimus_dorsi", "gluteus_maximus"
+    assert next_role([]) == (lat, "left")
+    assert next_role([(lat, "left")]) == (glute, "right")
+    assert next_role([(lat, "left"), (glute, "right")]) == (lat, "right")  # the third sensor: the other sling
+    assert next_role([(lat, "left"), (glute, "right"), (lat, "right")]) == (glute, "left")
