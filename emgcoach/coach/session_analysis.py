@@ -295,7 +295,7 @@ def session_reps(
         return None
     reps: list[RepScore] = []
     summaries: list[SetSummary] = []
-    channels: tuple[ChannelResult, ChannelResult] | None = None
+    slings: dict[Sling | None, tuple[ChannelResult, ChannelResult]] | None = None
     first_cal: tuple[Calibration | None, str] | None = None
     by_sling: dict[Sling, list[RepScore]] = {}
     for drill, t0, t1, recorded in sets:
@@ -308,22 +308,14 @@ def session_reps(
             set_reps = _fill_spectra(recording, analysis, drill, set_reps, cal, (t0, t1))
             source = RepSource.LIVE
         else:
-            if channels is None:
-                channels = sling_channels(recording, analysis)
-            slings: dict[Sling | None, tuple[ChannelResult, ChannelResult]] = dict(sling_pairs(analysis).items()) or {None: channels}
+            if slings is None:  # both slings' pairs, or the one lat + opposite glute
+                slings = dict(sling_pairs(analysis).items()) or {None: sling_channels(recording, analysis)}
             everything = tuple(c for pair in slings.values() for c in pair)
             cal, note = recording_calibration(recording, everything, person, t0)
             if cal is None and calibration is not None:
                 cal, note = calibration, f"calibrated {_when(calibration)} (the session's calibration)"
             tail = LATE_VERDICT_S if recorded is None or recorded.complete else 0.0
-            tagged: list[tuple[Sling | None, RepScore]] = []
-            not_scored = ""
-            for sling, pair in slings.items():  # one sling, or each of both scored alike
-                mine, why = _score_sling(recording, pair, cal, drill, (t0, t1), tail)
-                not_scored = "; ".join(x for x in (not_scored, why) if x)
-                tagged += [(sling, r) for r in mine]
-            if len(slings) > 1:
-                tagged = _numbered_in_time(tagged)
+            tagged, not_scored = _score_slings(recording, slings, cal, drill, (t0, t1), tail)
             for sling, r in tagged:
                 if sling is not None:
                     by_sling.setdefault(sling, []).append(r)
@@ -336,6 +328,20 @@ def session_reps(
     cal, note = first_cal
     windows = [(d, t0, t1) for d, t0, t1, _ in sets]
     return SessionReps(reps, cal, note, windows, combined_source(s.source for s in summaries), summaries, by_sling)
+
+
+def _score_slings(recording: Recording, slings: dict[Sling | None, tuple[ChannelResult, ChannelResult]],
+                  cal: Calibration | None, drill: Drill, span: tuple[float, float],
+                  tail_s: float) -> tuple[list[tuple[Sling | None, RepScore]], str]:
+    """One set's reps on each sling (one, or both scored alike, then numbered over the set in time), each
+    with its sling (None with one); and why a sling's reps were not scored, if one's were not."""
+    tagged: list[tuple[Sling | None, RepScore]] = []
+    not_scored = ""
+    for sling, pair in slings.items():
+        mine, why = _score_sling(recording, pair, cal, drill, span, tail_s)
+        not_scored = "; ".join(x for x in (not_scored, why) if x)
+        tagged += [(sling, r) for r in mine]
+    return (_numbered_in_time(tagged) if len(slings) > 1 else tagged), not_scored
 
 
 def _score_sling(recording: Recording, channels: tuple[ChannelResult, ChannelResult], cal: Calibration | None,
