@@ -37,14 +37,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open", "Open recording...", lambda w: w.replay.open_dialog(), "Ctrl+O", menu=FILE, toolbar=True),
     ActionSpec("sim", "Simulated sensors", lambda w: w.sensors.add_simulated_sensors(), "Ctrl+N", menu=FILE,
                toolbar=True),
-    ActionSpec("sim_both", "Simulated sensors, both slings", lambda w: w.sensors.add_simulated_sensors(True),
-               "Ctrl+Shift+N", "A simulated client wearing four sensors: both lats and both glutes, the two "
-               "slings side by side and compared rep by rep", menu=FILE),
     # one's own sensors, with the other sources of a signal
     ActionSpec("connect", "Connect my sensors...", lambda w: w.guide.connect_sensors(), None,
                "Step by step: find a sensor, say where it sits, check its signal, then calibrate", menu=FILE),
     ActionSpec("quick_connect", "Quick connect a sensor...", lambda w: w.sensors.scan(), None,
                "Scan, pick a sensor and stream it (the first as lat left, the next as glute right)", menu=FILE),
+    ActionSpec("sim_both", "Simulated sensors, both slings", lambda w: w.sensors.add_simulated_sensors(True),
+               "Ctrl+Shift+N", "A simulated client wearing four sensors: both lats and both glutes, the two "
+               "slings side by side and compared rep by rep", menu=FILE),
     ActionSpec("record", "Record", lambda w: w.recording.toggle_recording(), "R", "Start / stop recording to XDF",
                menu=FILE, toolbar=True, checkable=True),
     ActionSpec("mark", "Mark", lambda w: w.recording.mark("note", {"text": "mark"}), "M", "Put a mark in the recording",
