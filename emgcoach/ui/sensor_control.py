@@ -92,7 +92,7 @@ class SensorControl:
         wizard = self.window.calibrator.wizard
         calibrating = wizard.session if wizard is not None and wizard.isVisible() else False
         now, runner = self.window.engine.session_time_s(), self.window.drills.runner
-        if self.window.engine.n_streams < 2 or not self.slings():  # one simulated pair: as it always was
+        if len(self.slings()) < 2:  # one simulated pair: as it always was
             self.sim_cue = cooperative_effort(now, calibrating, runner)
             return
         self.sim_cue = cooperative_effort(now, calibrating, runner, Sling.LEFT)

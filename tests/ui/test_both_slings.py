@@ -120,3 +120,15 @@ def test_the_connect_wizard_suggests_the_other_sling_after_one() -> None:
     assert next_role([(lat, "left")]) == (glute, "right")
     assert next_role([(lat, "left"), (glute, "right")]) == (lat, "right")  # the third sensor: the other sling
     assert next_role([(lat, "left"), (glute, "right"), (lat, "right")]) == (glute, "left")
+
+
+def test_four_sensors_calibrate_all_four_muscles(qtbot, window: MainWindow) -> None:
+    window.drill_panel.person.setText("P11")
+    window.sensors.add_simulated_sensors(both_slings=True)
+    qtbot.waitUntil(lambda: window.engine.stream_stats(1).samples > 2000, timeout=10000)
+    wizard = window.calibrator.open_calibration()
+    assert wizard is not None
+    muscles = {(s.muscle, s.side) for s in wizard.steps if s.kind == "mvc"}
+    assert muscles == {("latissimus_dorsi", "left"), ("gluteus_maximus", "right"),
+                       ("latissimus_dorsi", "right"), ("gluteus_maximus", "left")}
+    wizard.reject()
