@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from emgcoach.coach.set_summary import summarise_set
+from emgcoach.coach.slings import missing_slings
 from emgcoach.session.drill_set import DrillSet, ScoredSet, file_set, set_end
 from emgcoach.ui.report_dialog import ReportDialog, open_with_desktop
 
@@ -59,6 +60,11 @@ class DrillControl:
             w.drill_panel.set_running(False)
             return False
         drill = w.drill_panel.current_drill()
+        lacking = missing_slings(drill.slings, w.sensors.slings())
+        if lacking:
+            w.status.setText(lacking)
+            w.drill_panel.set_running(False)
+            return False
         (lat, glute) = sling
         engine = w.engine
         if start_s is None:  # a replay's position is its clock (a seek's lead-up may still be arriving)
