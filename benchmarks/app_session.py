@@ -398,6 +398,7 @@ class FrameClock:
     def __init__(self, window: Any) -> None:
         self.window = window
         self.frames: list[tuple[float, dict[str, int]]] = []
+        self.paint_cpu_s = 0.0  # CPU time in the plots' paintEvent
         view = window.plots.layout_widget
         orig = type(view).paintEvent
         frames = self.frames
@@ -409,7 +410,9 @@ class FrameClock:
                 for s, v in list(window.plots._shown.items()):
                     if s < engine.n_streams:
                         shown[engine.info(s).address] = v[0]
+            t = time.thread_time()
             orig(view, ev)
+            self.paint_cpu_s += time.thread_time() - t
             frames.append((time.monotonic(), shown))
 
         view.paintEvent = paint
@@ -460,8 +463,10 @@ def measure_window(app: Any, w: Any, seconds: float, fake: FakeSensors | None, k
     meter = Meter()
     ticks0 = w.frames
     meter.start(fake, timers)
+    paint0 = clock.paint_cpu_s
     run_qt(app, seconds)
     result = meter.stop()
+    result["timed_pct"]["Qt: painting the plots (their paintEvent)"] = 100 * (clock.paint_cpu_s - paint0) / result["wall_s"]
     nudge.stop()
     painted = [t for t, _ in clock.frames if t >= meter.t0]
     result["fps"] = len(painted) / result["wall_s"]
@@ -609,6 +614,7 @@ def main() -> None:
     ap.add_argument("--extra-seconds", type=float, default=12.0, help="measured time per extra phase (default 12)")
     ap.add_argument("--no-extras", action="store_true", help="skip the idle-simulation and replay phases")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--only", choices=("headless", "window"), help="run this phase alone (for profiling)")
     ap.add_argument("--serve-fake", help=argparse.SUPPRESS)
     ap.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -616,25 +622,31 @@ def main() -> None:
         return serve_fake(args.serve_fake)
     if args.startup_probe:
         return startup_probe()
-    results: dict[str, Any] = {"display": os.environ.get("QT_QPA_PLATFORM") or f"X {os.environ.get('DISPLAY')}",
-                               "startup": startup_phase()}
+    results: dict[str, Any] = {"display": os.environ.get("QT_QPA_PLATFORM") or f"X {os.environ.get('DISPLAY')}"}
+    if args.only is None:
+        results["startup"] = startup_phase()
     import emgcoach.dsp.compiled  # noqa: F401  (numba's cache, as the app loads it before any engine)
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         fake = FakeSensors(tmp)
         try:
-            results["headless"] = headless_phase(args.seconds, fake, tmp)
+            if args.only in (None, "headless"):
+                results["headless"] = headless_phase(args.seconds, fake, tmp)
             from emgcoach.ui.application import application
 
             app = application()
-            results["window"] = window_phase(app, args.seconds, fake, tmp)
-            if not args.no_extras:
+            if args.only in (None, "window"):
+                results["window"] = window_phase(app, args.seconds, fake, tmp)
+            if not args.no_extras and args.only is None:
                 results["idle_simulated"] = idle_sim_phase(app, args.extra_seconds, tmp)
                 results["replay_1khz"] = replay_phase(app, args.extra_seconds, tmp)
         finally:
             fake.stop()
     print(f"display: {results['display']}")
+    if args.only is not None:
+        report(args.only, results[args.only])
+        return
     s = results["startup"]
     print(f"startup to the first drawn window: warm {s['warm']['window_s']:.2f} s (imports {s['warm']['imports_s']:.2f} s), "
           f"cold {s['cold']['window_s']:.2f} s")
