@@ -35,6 +35,7 @@ from emgcoach.ui.live_cues import LiveCues
 from emgcoach.ui.plots import SignalPlots
 from emgcoach.ui.preferences import Preferences
 from emgcoach.ui.recording_control import RecordingControl
+from emgcoach.ui.application import compile_dsp
 from emgcoach.ui.artifact_control import ArtifactControl
 from emgcoach.ui.replay_control import ReplayControl
 from emgcoach.ui.sensor_control import SensorControl
@@ -45,6 +46,7 @@ from emgcoach.ui.transport import TransportBar
 FRAME_MS = 16  # ~60 Hz
 FEEDBACK_EVERY = 3  # bars, gauge and onset cue: every 3rd frame (20 Hz), quick enough to follow a contraction
 SLOW_EVERY = 15  # device panel and transport: every 15th frame (4 Hz)
+COMPILE_AFTER_MS = 100  # the DSP loops compile this long after the window is first shown (it is drawn by then)
 
 
 class MainWindow(QMainWindow):
@@ -243,6 +245,7 @@ class MainWindow(QMainWindow):
             if self.engine.recording_path:
                 self.recording.toggle_recording()
             self.engine.stop()
+        compile_dsp()  # (at once when the window has done it since it was drawn)
         self.engine = Engine(buffer_s=30.0).start()
         self.calibrator.end_session()
         self.roles = {}
@@ -332,6 +335,7 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._split_restored:
             self._split_restored = True
+            QTimer.singleShot(COMPILE_AFTER_MS, compile_dsp)  # once the window is drawn, not before
             split_state = self.settings.value("split_state")
             if split_state is not None:
                 self.split.restoreState(split_state)
