@@ -97,10 +97,10 @@ def bench_sensors() -> list[Any]:
             return np.clip(np.round(uv / self.uv_per_count), -32768, 32767).astype(np.int16)
 
         def notify(self, uuid: str, payload: bytes) -> bool:
-            first = self.samples_sent
+            first, t = self.samples_sent, time.monotonic()  # when it leaves: before D-Bus has it
             ok = super().notify(uuid, payload)
             if ok:
-                self.sent.append((first, time.monotonic()))
+                self.sent.append((first, t))
             self.packets.clear()
             return ok
 
@@ -116,10 +116,10 @@ def bench_sensors() -> list[Any]:
             return MIDSCALE + np.round(uv / UV_PER_COUNT).astype(np.int64)
 
         def notify(self, uuid: str, payload: bytes) -> bool:
-            first = self.tsrc
+            first, t = self.tsrc, time.monotonic()  # when it leaves: before D-Bus has it
             ok = super().notify(uuid, payload)
             if ok:
-                self.sent.append((first, time.monotonic()))
+                self.sent.append((first, t))
             self.packets.clear()
             return ok
 
@@ -479,9 +479,13 @@ def window_phase(app: Any, seconds: float, fake: FakeSensors, tmp: Path) -> dict
     """The window, both sensors connected through SensorControl.connect_sensor, recording, a drill set."""
     from emgcoach.ble.link import FoundSensor
     from emgcoach.stream.engine import Engine
+    from emgcoach.ui.live_cues import LiveCues
     from emgcoach.ui.main_window import MainWindow
+    from emgcoach.ui.plots import SignalPlots
 
     timers = {"Qt: MainWindow.tick (plots' data, feedback, events)": Timed(MainWindow, "tick"),
+              "Qt: tick's SignalPlots.refresh (the plots' data)": Timed(SignalPlots, "refresh"),
+              "Qt: tick's LiveCues.update (the feedback figures, 20 Hz)": Timed(LiveCues, "update"),
               "engine: processing blocks (DSP, rings, recorder feed, drill set)": Timed(Engine, "_on_block")}
     w = make_window(tmp, "window")
     w.sensors.connect_sensor(FoundSensor(LAT_ADDRESS, LAT_NAME, "open", -58))
@@ -572,17 +576,23 @@ def startup_probe() -> None:
 
 
 def startup_phase() -> dict[str, Any]:
-    """Two starts of the window in a fresh process (the first warms the disk cache and numba's)."""
+    """Two starts of the window in a fresh process: the first warms the caches (disk, numba's, and
+    Python's bytecode, kept in a temporary folder: an installed app has its .pyc files, whatever
+    PYTHONDONTWRITEBYTECODE says here), the second starts warm."""
     runs = []
+    pycache = tempfile.TemporaryDirectory(prefix="app-session-pyc-")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = pycache.name
     for _ in range(2):
         t0 = time.monotonic()
         out = subprocess.run([sys.executable, __file__, "--startup-probe"], capture_output=True, text=True,
-                             cwd=str(ROOT), timeout=120)
+                             cwd=str(ROOT), timeout=120, env=env)
         if out.returncode != 0:
             raise RuntimeError(f"startup probe failed: {out.stderr[-2000:]}")
         probe = json.loads(out.stdout.strip().splitlines()[-1])
         runs.append({"window_s": probe["painted"] - t0, "interpreter_s": probe["start"] - t0,
                      "imports_s": probe["imported"] - probe["start"]})
+    pycache.cleanup()
     return {"cold": runs[0], "warm": runs[1]}
 
 
