@@ -150,7 +150,9 @@ class DevicePanel(QWidget):
             rate = f"{nominal:g} Hz"
             measured = st.rate_measured_hz  # samples per wall-clock second: a replay's speed scales it
             if engine.replay_clock is None and measured == measured and abs(measured - nominal) > 0.05 * nominal:
-                rate += f" (receiving {measured:.0f}/s)"  # a live sensor falling behind or bursting
+                # a live sensor falling behind or bursting, to two significant digits: the last ones jitter
+                # with every refresh, and each new text lays out the whole sensors dock again (~2 ms)
+                rate += f" (receiving {float(f'{measured:.2g}'):.0f}/s)"
             loss = 100.0 * st.lost / max(1, st.samples + st.lost)
             text = f"{self._state_text(engine, st.state)} | {rate} | lost {st.lost} ({loss:.1f}\u00a0%)"  # '%)' never alone
             if st.battery_pct is not None:
