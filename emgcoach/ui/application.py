@@ -30,9 +30,12 @@ def application() -> QApplication:
 
 
 def compile_dsp() -> None:
-    """Compile the DSP loops (numba; later starts load its disk cache, ~0.4 s) on this, the Qt, thread.
-    The window calls this just after it is first drawn, and before it makes an engine: compiled on the
-    engine's thread instead, when the first stream starts, a first compile (5 s and more on a slow
-    machine) outlasts the 5 s the engine gives a new source, and the first recording fails to open;
-    here, at start, it kept the window off the screen for that long."""
+    """Compile the DSP loops (numba; later starts load its disk cache, ~0.4 s) and load scipy.signal
+    (~1 s; the dsp modules load it on first use) on this, the Qt, thread. The window calls this just
+    after it is first drawn, and before it makes an engine: compiled on the engine's thread instead,
+    when the first stream starts, a first compile (5 s and more on a slow machine) outlasts the 5 s the
+    engine gives a new source, and the first recording fails to open; here, at start, it kept the
+    window off the screen for that long."""
+    import scipy.signal  # noqa: F401
+
     import emgcoach.dsp.compiled  # noqa: F401

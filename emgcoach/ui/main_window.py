@@ -16,6 +16,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QDialog, QDockWidget, QMainWindow, QMenu, QMessageBox, QSplitter, QToolBar, QWidget
 
+from emgcoach.background import Background
 from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.drills import DrillError, load_library
 from emgcoach.coach.store import Store, StoreError
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.frames = 0
         self.errors_shown: list[str] = []
         self._store: Store | None = None
+        self.dsp_loading: Background[None] | None = None  # (see _load_dsp)
 
     def _make_views(self) -> None:
         """Plots | feedback, side by side in the middle."""
@@ -245,7 +247,7 @@ class MainWindow(QMainWindow):
             if self.engine.recording_path:
                 self.recording.toggle_recording()
             self.engine.stop()
-        compile_dsp()  # (at once when the window has done it since it was drawn)
+        compile_dsp()  # (at once when done since the window was drawn; waits for it if still loading)
         self.engine = Engine(buffer_s=30.0).start()
         self.calibrator.end_session()
         self.roles = {}
@@ -335,7 +337,7 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._split_restored:
             self._split_restored = True
-            QTimer.singleShot(COMPILE_AFTER_MS, compile_dsp)  # once the window is drawn, not before
+            QTimer.singleShot(COMPILE_AFTER_MS, self._load_dsp)  # once the window is drawn, not before
             split_state = self.settings.value("split_state")
             if split_state is not None:
                 self.split.restoreState(split_state)
@@ -343,6 +345,11 @@ class MainWindow(QMainWindow):
                 self._fit_left_panel()
                 window_layout.first_split(self.split)
         self._fit_left_panel()
+
+    def _load_dsp(self) -> None:
+        """scipy.signal and the DSP loops, loaded off the Qt thread so the window answers meanwhile (an
+        engine made before they are loaded waits for them: `new_engine`)."""
+        self.dsp_loading = Background(compile_dsp, "loading the DSP")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
