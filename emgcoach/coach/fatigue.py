@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
 from emgcoach.coach.scoring import MIN_REP_S, RepScore, pair_bursts
 from emgcoach.dsp.spectral_fatigue import Spectrum, stretch_spectrum
@@ -94,6 +93,8 @@ def mdf_trend(rep_numbers: Sequence[int], mdf_hz: Sequence[float | None]) -> Mdf
     y = np.array([p[1] for p in pairs])
     if np.ptp(x) == 0:
         return None
+    from scipy import stats  # here, not at import: scipy.stats takes ~1 s to import, and the window needs it only now
+
     fit = stats.linregress(x, y)
     slope, intercept = float(fit.slope), float(fit.intercept)
     pct = 100.0 * slope / intercept if intercept > 0 else float("nan")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
-from scipy import signal
+import scipy  # scipy.signal loads on first use: its import (~0.9 s, with scipy.stats) would delay the window
 
 __all__ = [
     "CciBasis",
@@ -258,8 +258,8 @@ def xcorr_peak(
     denom = float(np.sqrt(np.dot(a0, a0) * np.dot(b0, b0)))
     if not denom > 0.0:
         return 0.0, 0.0
-    c = signal.correlate(b0, a0, mode="full", method="fft") / denom
-    lags = signal.correlation_lags(n, n, mode="full")  # c[k] = sum_n b0[n + lag] a0[n]
+    c = scipy.signal.correlate(b0, a0, mode="full", method="fft") / denom
+    lags = scipy.signal.correlation_lags(n, n, mode="full")  # c[k] = sum_n b0[n + lag] a0[n]
     max_lag = min(n - 1, int(np.floor(max_lag_s * rate_hz)))
     sel = np.flatnonzero(np.abs(lags) <= max_lag)
     k = int(sel[np.argmax(c[sel])])

@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
+import scipy  # scipy.signal loads on first use: its import (~0.9 s, with scipy.stats) would delay the window
 
 from emgcoach.dsp.base import as_2d, restore
 from emgcoach.dsp.filters import Notch, detect_mains_hz
@@ -104,7 +104,7 @@ def _rest_mask(hi: np.ndarray, rate_hz: float) -> np.ndarray:
     if nb < REST_MEDIAN_BLOCKS:
         return np.zeros(n, dtype=bool)
     level = np.sqrt(np.mean(hi[: nb * b].reshape(nb, b) ** 2, axis=1))
-    level = signal.medfilt(level, REST_MEDIAN_BLOCKS)
+    level = scipy.signal.medfilt(level, REST_MEDIAN_BLOCKS)
     floor = float(np.percentile(level, 10))
     active = level > REST_FACTOR * floor
     margin = int(np.ceil(REST_MARGIN_S / BLOCK_S))
@@ -139,9 +139,9 @@ def _suggest_highpass(x: np.ndarray, rate: float, rest: np.ndarray, beats: np.nd
     fc, ratio = HIGHPASS_FLOOR_HZ, float("inf")
     top = min(PIPELINE_BAND[0], 0.45 * rate)
     while True:
-        sos = signal.butter(PIPELINE_BAND[1], (fc, top), "bandpass", fs=rate, output="sos")
-        noise = 1.4826 * float(np.median(np.abs(signal.sosfilt(sos, x)[rest]))) + 1e-12
-        ratio = float(np.max(np.abs(signal.sosfilt(sos, template)))) / noise
+        sos = scipy.signal.butter(PIPELINE_BAND[1], (fc, top), "bandpass", fs=rate, output="sos")
+        noise = 1.4826 * float(np.median(np.abs(scipy.signal.sosfilt(sos, x)[rest]))) + 1e-12
+        ratio = float(np.max(np.abs(scipy.signal.sosfilt(sos, template)))) / noise
         if ratio <= RESIDUAL_LIMIT or fc + HIGHPASS_STEP_HZ > cap:
             return fc, ratio
         fc += HIGHPASS_STEP_HZ
@@ -154,14 +154,14 @@ def _no(beats: int, message: str, ratio: float = 0.0, rest_s: float = 0.0, regul
 def _cleaned_with_rest(x: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(x without wander below 1 Hz and, when found at rest, mains hum; its 60-250 Hz EMG band, zero-phase;
     the rest mask, per sample) for one channel of µV at `rate` Hz."""
-    x = signal.sosfiltfilt(signal.butter(1, 1.0, "highpass", fs=rate, output="sos"), x - x.mean())  # wander
-    emg_sos = signal.butter(2, (EMG_BAND_HZ[0], min(EMG_BAND_HZ[1], 0.45 * rate)), "bandpass", fs=rate, output="sos")
-    hi = signal.sosfiltfilt(emg_sos, x)
+    x = scipy.signal.sosfiltfilt(scipy.signal.butter(1, 1.0, "highpass", fs=rate, output="sos"), x - x.mean())  # wander
+    emg_sos = scipy.signal.butter(2, (EMG_BAND_HZ[0], min(EMG_BAND_HZ[1], 0.45 * rate)), "bandpass", fs=rate, output="sos")
+    hi = scipy.signal.sosfiltfilt(emg_sos, x)
     rest = _rest_mask(hi, rate)
     mains = detect_mains_hz(x[rest], rate) if rest.any() else None  # at rest, where a hum stands out
     if mains:  # hum leaks into the QRS band and raises the noise floor; the pipeline notches it too
-        x = signal.sosfiltfilt(Notch(rate, mains).sos, x)
-        hi = signal.sosfiltfilt(emg_sos, x)
+        x = scipy.signal.sosfiltfilt(Notch(rate, mains).sos, x)
+        hi = scipy.signal.sosfiltfilt(emg_sos, x)
     return x, hi, rest
 
 
@@ -171,7 +171,7 @@ def _qrs_spikes(y: np.ndarray, hi: np.ndarray, rest: np.ndarray, rate: float, si
     lo_bg, hi_bg = float(np.median(y[rest] ** 2)), float(np.median(hi[rest] ** 2))
     at_rest = y.copy()
     at_rest[~rest] = 0.0
-    peaks, _ = signal.find_peaks(at_rest, height=SPIKE_SD * sigma, distance=int(MIN_RR_S * rate))
+    peaks, _ = scipy.signal.find_peaks(at_rest, height=SPIKE_SD * sigma, distance=int(MIN_RR_S * rate))
     del at_rest
     near, far, half = int(0.05 * rate), int(0.15 * rate), int(0.04 * rate)
     spikes = []
@@ -221,7 +221,7 @@ def detect_ecg(x: np.ndarray, rate_hz: float, min_duration_s: float = 5.0) -> Ec
     rest_s = float(rest.sum()) / rate
     if rest_s < 0.5 * min_duration_s:
         return _no(0, "Too little rest to check for ECG", rest_s=rest_s)
-    y = np.abs(signal.sosfiltfilt(signal.butter(2, QRS_BAND_HZ, "bandpass", fs=rate, output="sos"), x))
+    y = np.abs(scipy.signal.sosfiltfilt(scipy.signal.butter(2, QRS_BAND_HZ, "bandpass", fs=rate, output="sos"), x))
     sigma = 1.4826 * float(np.median(y[rest])) + 1e-12
     s = _qrs_spikes(y, hi, rest, rate, sigma)
     if len(s) < 5:
@@ -252,8 +252,8 @@ class EcgSuppressor:
             raise ValueError(f"cutoff {cutoff_hz} Hz must lie between 0 and Nyquist ({0.5 * rate_hz} Hz)")
         self.rate_hz = float(rate_hz)
         self.cutoff_hz = float(cutoff_hz)
-        self.sos = signal.butter(int(order), self.cutoff_hz, "highpass", fs=self.rate_hz, output="sos")
-        self._zi_step = signal.sosfilt_zi(self.sos)  # (sections, 2): state after a long input of 1
+        self.sos = scipy.signal.butter(int(order), self.cutoff_hz, "highpass", fs=self.rate_hz, output="sos")
+        self._zi_step = scipy.signal.sosfilt_zi(self.sos)  # (sections, 2): state after a long input of 1
         self._zi: np.ndarray | None = None  # (sections, 2, channels)
 
     def reset(self) -> None:
@@ -271,5 +271,5 @@ class EcgSuppressor:
         # transposed biquads), but about 3x less call overhead on 10 ms chunks
         y = a
         for s in range(self.sos.shape[0]):
-            y, self._zi[s] = signal.lfilter(self.sos[s, :3], self.sos[s, 3:], y, axis=0, zi=self._zi[s])
+            y, self._zi[s] = scipy.signal.lfilter(self.sos[s, :3], self.sos[s, 3:], y, axis=0, zi=self._zi[s])
         return restore(y, was_1d)

@@ -16,36 +16,34 @@ Frequencies are in Hz, amplitudes pass through unchanged (µV in, µV out).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
-from scipy import signal
+import scipy  # scipy.signal loads on first use: its import (~0.9 s, with scipy.stats) would delay the window
 
 from emgcoach.dsp.base import as_2d, restore
 
-try:  # scipy's compiled kernel behind `sosfilt`: ~2 µs per 20x4 chunk instead of ~25 µs of wrapper overhead
-    from scipy.signal._sosfilt import _sosfilt as _sosfilt_kernel
-except ImportError:  # pragma: no cover - depends on the scipy build
-    _sosfilt_kernel = None
-
-
-def _kernel_works() -> bool:
-    """Check once that the private kernel behaves like `scipy.signal.sosfilt` (it is not public API)."""
-    if _sosfilt_kernel is None:
-        return False
+@lru_cache(maxsize=1)
+def _fast_kernel() -> Callable[..., None] | None:
+    """scipy's compiled kernel behind `sosfilt` (~2 µs per 20x4 chunk instead of ~25 µs of wrapper
+    overhead), checked once, on the first filter made, to behave like `scipy.signal.sosfilt` (it is not
+    public API); None if it does not."""
     try:
-        sos = signal.butter(2, [0.1, 0.3], "bandpass", output="sos")
+        from scipy.signal._sosfilt import _sosfilt as kernel
+    except ImportError:  # pragma: no cover - depends on the scipy build
+        return None
+    try:
+        sos = scipy.signal.butter(2, [0.1, 0.3], "bandpass", output="sos")
         x = np.random.default_rng(0).standard_normal((7, 3))
-        ref, zref = signal.sosfilt(sos, x, axis=0, zi=np.zeros((sos.shape[0], 2, 3)))
+        ref, zref = scipy.signal.sosfilt(sos, x, axis=0, zi=np.zeros((sos.shape[0], 2, 3)))
         y = np.array(x.T, order="C")
         zi = np.zeros((3, sos.shape[0], 2))
-        _sosfilt_kernel(np.ascontiguousarray(sos), y, zi)
-        return bool(np.allclose(y.T, ref) and np.allclose(zi, np.moveaxis(zref, -1, 0)))
+        kernel(np.ascontiguousarray(sos), y, zi)
+        works = bool(np.allclose(y.T, ref) and np.allclose(zi, np.moveaxis(zref, -1, 0)))
     except Exception:  # pragma: no cover - depends on the scipy build
-        return False
-
-
-_FAST = _kernel_works()
+        return None
+    return kernel if works else None
 
 
 class SosFilter:
@@ -65,8 +63,9 @@ class SosFilter:
             raise ValueError("sos has a section with a0 == 0")
         s = s / s[:, 3:4]
         self.sos: np.ndarray = np.ascontiguousarray(s)
-        self._zi_step = signal.sosfilt_zi(self.sos)  # state after a long constant input of 1: (n_sections, 2)
+        self._zi_step = scipy.signal.sosfilt_zi(self.sos)  # state after a long constant input of 1: (n_sections, 2)
         self._zi: np.ndarray | None = None  # (n_channels, n_sections, 2)
+        self._kernel = _fast_kernel()
 
     @property
     def n_sections(self) -> int:
@@ -87,11 +86,11 @@ class SosFilter:
             self._zi = self._zi_step[None, :, :] * a[0][:, None, None]
         elif self._zi.shape[0] != ch:
             raise ValueError(f"filter state is for {self._zi.shape[0]} channels, got {ch}; call reset() first")
-        if _FAST:
+        if self._kernel is not None:
             y = np.array(a.T, order="C")  # (ch, n) copy, filtered in place
-            _sosfilt_kernel(self.sos, y, self._zi)
+            self._kernel(self.sos, y, self._zi)
             return restore(y.T, was_1d)
-        y, zi = signal.sosfilt(self.sos, a, axis=0, zi=self._zi.transpose(1, 2, 0))  # pragma: no cover
+        y, zi = scipy.signal.sosfilt(self.sos, a, axis=0, zi=self._zi.transpose(1, 2, 0))  # pragma: no cover
         self._zi = np.ascontiguousarray(zi.transpose(2, 0, 1))  # pragma: no cover
         return restore(y, was_1d)  # pragma: no cover
 
@@ -122,7 +121,7 @@ class BandPass(SosFilter):
         lo = float(low_hz)
         if not (0.0 < lo < hi):
             raise ValueError(f"empty band {lo:g}-{hi:g} Hz at {rate_hz:g} Hz (upper edge capped at 0.45 x rate)")
-        super().__init__(signal.butter(int(order), [lo, hi], "bandpass", fs=float(rate_hz), output="sos"))
+        super().__init__(scipy.signal.butter(int(order), [lo, hi], "bandpass", fs=float(rate_hz), output="sos"))
         self.rate_hz = float(rate_hz)
         self.low_hz = lo
         self.high_hz = hi
@@ -135,7 +134,7 @@ class HighPass(SosFilter):
     def __init__(self, rate_hz: float, cutoff_hz: float, order: int = 4) -> None:
         if not (0.0 < cutoff_hz < rate_hz / 2.0):
             raise ValueError(f"high-pass cutoff {cutoff_hz!r} Hz must lie between 0 and Nyquist ({rate_hz / 2:g} Hz)")
-        super().__init__(signal.butter(int(order), float(cutoff_hz), "highpass", fs=float(rate_hz), output="sos"))
+        super().__init__(scipy.signal.butter(int(order), float(cutoff_hz), "highpass", fs=float(rate_hz), output="sos"))
         self.rate_hz = float(rate_hz)
         self.cutoff_hz = float(cutoff_hz)
         self.order = int(order)
@@ -147,7 +146,7 @@ class LowPass(SosFilter):
     def __init__(self, rate_hz: float, cutoff_hz: float, order: int = 2) -> None:
         if not (0.0 < cutoff_hz < rate_hz / 2.0):
             raise ValueError(f"low-pass cutoff {cutoff_hz!r} Hz must lie between 0 and Nyquist ({rate_hz / 2:g} Hz)")
-        super().__init__(signal.butter(int(order), float(cutoff_hz), "lowpass", fs=float(rate_hz), output="sos"))
+        super().__init__(scipy.signal.butter(int(order), float(cutoff_hz), "lowpass", fs=float(rate_hz), output="sos"))
         self.rate_hz = float(rate_hz)
         self.cutoff_hz = float(cutoff_hz)
         self.order = int(order)
@@ -190,8 +189,8 @@ class Notch(SosFilter):
                 k += 1
         sections = []
         for f in freqs:
-            b, a = signal.iirnotch(f, f / float(width_hz), fs=float(rate_hz))
-            sections.append(signal.tf2sos(b, a))
+            b, a = scipy.signal.iirnotch(f, f / float(width_hz), fs=float(rate_hz))
+            sections.append(scipy.signal.tf2sos(b, a))
         super().__init__(np.vstack(sections))
         self.rate_hz = float(rate_hz)
         self.mains_hz = float(mains_hz)
@@ -241,7 +240,7 @@ def detect_mains_hz(x: np.ndarray, rate_hz: float, threshold_db: float = 10.0) -
         starts = starts[np.linspace(0, len(starts) - 1, MAX_SEGMENTS).round().astype(int)]
     freqs = np.fft.rfftfreq(nper, 1.0 / rate)
     top = int(np.searchsorted(freqs, min(0.45 * rate, rate / 2.0) + 1.0))  # bins up to just above 0.45 x rate
-    window = signal.get_window("hann", nper)[:, None]
+    window = scipy.signal.get_window("hann", nper)[:, None]
     psd = np.empty((len(starts), top, ch))
     for i, s0 in enumerate(starts):  # one segment at a time: memory stays at one segment per channel
         seg = a[s0 : s0 + nper]
@@ -347,7 +346,7 @@ class NotchedBandPass:
         )
         n_params = 2 + 2 * len(self.fit_hz)
         self.n_mute = min(self.n_settle, n_params + max(2, n_params // 4))
-        self._notch_zi_dc = signal.sosfilt_zi(notch.sos)  # (n_notch, 2) for a unit DC level
+        self._notch_zi_dc = scipy.signal.sosfilt_zi(notch.sos)  # (n_notch, 2) for a unit DC level
         self.reset()
 
     def reset(self) -> None:
@@ -409,7 +408,7 @@ class NotchedBandPass:
         notch_zi = self._notch_zi_dc[None, :, :] * level[:, None, None]  # (ch, n_notch, 2)
         bp_zi = self._bp._zi
         if bp_zi is None:  # the start-up phase ended inside the muted stretch: band-pass from the DC level
-            bp_zi = signal.sosfilt_zi(self.band.sos)[None, :, :] * level[:, None, None]
+            bp_zi = scipy.signal.sosfilt_zi(self.band.sos)[None, :, :] * level[:, None, None]
         zi = np.concatenate([notch_zi, bp_zi], axis=1)  # (ch, sections, 2), the order of `sos`
         for k, f in enumerate(self.fit_hz):
             w = 2.0 * np.pi * f / self.rate_hz

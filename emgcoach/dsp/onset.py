@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Literal, TypedDict, Unpack
 
 import numpy as np
-from scipy import signal
+import scipy  # scipy.signal loads on first use: its import (~0.9 s, with scipy.stats) would delay the window
 
 from emgcoach.dsp.base import as_2d, restore
 
@@ -392,7 +392,7 @@ class _CausalLowPass:
     """
 
     def __init__(self, rate_hz: float, cutoff_hz: float) -> None:
-        self.b, self.a = signal.butter(2, min(float(cutoff_hz), 0.45 * float(rate_hz)), fs=float(rate_hz))
+        self.b, self.a = scipy.signal.butter(2, min(float(cutoff_hz), 0.45 * float(rate_hz)), fs=float(rate_hz))
         self._zi: np.ndarray | None = None  # (2, channels)
 
     def reset(self) -> None:
@@ -403,7 +403,7 @@ class _CausalLowPass:
             self._zi = np.zeros((2, a.shape[1]))
         if len(a) == 0:
             return a.copy()
-        y, self._zi = signal.lfilter(self.b, self.a, a, axis=0, zi=self._zi)
+        y, self._zi = scipy.signal.lfilter(self.b, self.a, a, axis=0, zi=self._zi)
         return y
 
 

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Literal
 
 import numpy as np
-from scipy import fft, signal
+import scipy  # scipy.signal loads on first use: its import (~0.9 s, with scipy.stats) would delay the window
 
 from emgcoach.dsp.base import as_2d
 
@@ -134,14 +134,14 @@ class QualityReport:
 @lru_cache(maxsize=16)
 def _band_sos(rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
     """4th-order Butterworth 20-450 Hz band-pass (upper edge capped at 0.45 x rate) and its unit-step state."""
-    sos = signal.butter(4, [20.0, min(450.0, 0.45 * rate_hz)], "bandpass", fs=rate_hz, output="sos")
-    return sos, signal.sosfilt_zi(sos)
+    sos = scipy.signal.butter(4, [20.0, min(450.0, 0.45 * rate_hz)], "bandpass", fs=rate_hz, output="sos")
+    return sos, scipy.signal.sosfilt_zi(sos)
 
 
 def _band_pass(a: np.ndarray, rate_hz: float) -> np.ndarray:
     """Causal 20-450 Hz band-pass of channel-major (ch, n) µV, state started at the first sample."""
     sos, zi = _band_sos(float(rate_hz))
-    y, _ = signal.sosfilt(sos, a, axis=1, zi=zi[:, None, :] * a[:, 0][None, :, None])
+    y, _ = scipy.signal.sosfilt(sos, a, axis=1, zi=zi[:, None, :] * a[:, 0][None, :, None])
     return y
 
 
@@ -156,15 +156,15 @@ def _power_spectrum(x: np.ndarray, rate_hz: float, nper: int) -> tuple[np.ndarra
     if x.shape[1] == nper:
         seg = x - x.mean(axis=1, keepdims=True)
         seg *= _hann(nper)
-        spec = fft.rfft(seg, axis=1)
-        return fft.rfftfreq(nper, 1.0 / rate_hz), spec.real**2 + spec.imag**2
-    return signal.welch(x, fs=rate_hz, nperseg=nper, axis=1)
+        spec = scipy.fft.rfft(seg, axis=1)
+        return scipy.fft.rfftfreq(nper, 1.0 / rate_hz), spec.real**2 + spec.imag**2
+    return scipy.signal.welch(x, fs=rate_hz, nperseg=nper, axis=1)
 
 
 @lru_cache(maxsize=8)
 def _hann(n: int) -> np.ndarray:
     """The periodic Hann window Welch uses (read-only, shared)."""
-    w = signal.get_window("hann", n)
+    w = scipy.signal.get_window("hann", n)
     w.flags.writeable = False
     return w
 
@@ -174,7 +174,7 @@ def _line_masks(rate_hz: float, nper: int, mains_hz: float | None) -> tuple[np.n
     """For the spectrum of `nper` samples: the 20-450 Hz band, and per candidate mains frequency the bins
     of that band within ±1 Hz of its lines (fundamental and harmonics)."""
     hi = min(450.0, 0.45 * rate_hz)
-    f = fft.rfftfreq(nper, 1.0 / rate_hz)
+    f = scipy.fft.rfftfreq(nper, 1.0 / rate_hz)
     band = (f >= 20.0) & (f <= hi)
     per_mains = []
     for m in (50.0, 60.0) if mains_hz is None else (mains_hz,):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import signal
+import scipy  # scipy.signal loads on first use: its import (~0.9 s, with scipy.stats) would delay the window
 
 REST_WINDOW_S = 0.2  # a window of rest: fits in the ~0.33 s a leg muscle rests per stride, with margin
 REST_STEP_S = 0.05
@@ -54,10 +54,10 @@ def noise_envelope_stats(rate_hz: float, cutoff_hz: float, band: tuple[float, fl
     rng = np.random.default_rng(0)
     n = int(round(60.0 * rate_hz))
     x = rng.standard_normal(n)
-    sos = signal.butter(4, [lo, min(hi, 0.45 * rate_hz)], btype="bandpass", fs=rate_hz, output="sos")
-    y = np.abs(signal.sosfilt(sos, x))
-    b, a = signal.butter(2, min(cutoff_hz, 0.4 * rate_hz), fs=rate_hz)
-    env = signal.lfilter(b, a, y)[int(rate_hz) :]
+    sos = scipy.signal.butter(4, [lo, min(hi, 0.45 * rate_hz)], btype="bandpass", fs=rate_hz, output="sos")
+    y = np.abs(scipy.signal.sosfilt(sos, x))
+    b, a = scipy.signal.butter(2, min(cutoff_hz, 0.4 * rate_hz), fs=rate_hz)
+    env = scipy.signal.lfilter(b, a, y)[int(rate_hz) :]
     means, sds, spread = _window_stats(env, rate_hz)
     return float(np.median(sds / means)), float(np.percentile(spread, 99))
 

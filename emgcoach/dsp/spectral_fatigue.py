@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-from scipy import signal
+import scipy  # scipy.signal loads on first use: its import (~0.9 s, with scipy.stats) would delay the window
 
 SEGMENT_S = 0.25  # Welch segment: 4 Hz resolution, short enough for two or more segments in a 0.5 s burst
 MIN_STRETCH_S = 0.25  # shorter than one segment: no estimate
@@ -80,7 +80,7 @@ def welch_psd(x: np.ndarray, rate_hz: float, band_hz: tuple[float, float],
     density µV²/Hz), the bins around each notched frequency in `notch_hz` interpolated across."""
     nseg = min(len(x), max(8, int(round(SEGMENT_S * rate_hz))))
     nfft = 2 ** int(math.ceil(math.log2(nseg))) * 2
-    f, p = signal.welch(x, fs=rate_hz, window="hann", nperseg=nseg, noverlap=nseg // 2, nfft=nfft,
+    f, p = scipy.signal.welch(x, fs=rate_hz, window="hann", nperseg=nseg, noverlap=nseg // 2, nfft=nfft,
                         detrend="constant", scaling="density")
     lo, hi = band_hz[0], min(band_hz[1], rate_hz / 2.0)
     keep = (f >= lo) & (f <= hi)

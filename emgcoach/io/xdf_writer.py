@@ -51,6 +51,7 @@ BOUNDARY_UUID = bytes(
 MARKER_STREAM_NAME = "emgcoach-markers"
 CLOCK_OFFSET_INTERVAL_S = 5.0
 BOUNDARY_INTERVAL_S = 10.0
+BATCH_S = 0.05  # the recorder's thread writes what gathered in this long at a time (50 ms: 7 blocks of 2 sensors)
 UNIT_NAME = "microvolts"
 
 logger = logging.getLogger(__name__)
@@ -470,6 +471,10 @@ class Recorder:
                 if time.monotonic() - last_flush >= self._flush_interval:
                     w.flush()
                     last_flush = time.monotonic()
+                if item is not None and self._queue.empty():
+                    # let the next blocks gather (they come ~150 a second from two sensors): one wake-up of
+                    # this thread per BATCH_S instead of one per block, each a GIL hand-over with the engine's
+                    time.sleep(BATCH_S)
         except BaseException as e:  # reported to the caller, never lost
             self._error = e
             try:

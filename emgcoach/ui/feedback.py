@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from emgcoach.coach.live_feedback import Band, Figures
 from emgcoach.coach.set_summary import SetSummary
 from emgcoach.dsp.coactivation import CciBasis
+from emgcoach.ui.text import PaintedText
 from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme
 
 if TYPE_CHECKING:  # the sling view draws with this module's colours: no import back at run time
@@ -67,22 +68,6 @@ def pixel_font(base: QFont, px: int, bold: bool = True) -> QFont:
     f.setBold(bold)
     f.setPixelSize(px)
     return f
-
-
-class PaintedText:
-    """The texts a widget paints itself, as (rect, font, text), so a test can check that each fits."""
-
-    def texts(self) -> list[tuple[QRectF, QFont, str]]:
-        raise NotImplementedError
-
-    def clipped_texts(self) -> list[str]:
-        """The painted texts that do not fit their rectangle."""
-        out = []
-        for rect, font, text in self.texts():
-            fm = QFontMetrics(font)
-            if text and (fm.horizontalAdvance(text) > rect.width() + 0.5 or fm.height() > rect.height() + 0.5):
-                out.append(text)
-        return out
 
 
 class TargetBar(QWidget, PaintedText):
@@ -150,7 +135,10 @@ class TargetBar(QWidget, PaintedText):
         top = band.hi if math.isfinite(band.hi) else band.lo * 2 if math.isfinite(band.lo) else 0.0
         want = max(top * 1.25, value * 1.1 if math.isfinite(value) else 0.0, 10.0 if unit == "µV" else 60.0)
         self.scale_max = want if want > self.scale_max or want < 0.5 * self.scale_max else self.scale_max
-        self.update()
+        # repainted only when the picture changes (20 values a second, most of them the same at rest):
+        # the value's text, its bar's top to the pixel and colour, the band, the scale, the title
+        top_px = round(self.height() * min(max(value / self.scale_max, 0.0), 1.0)) if math.isfinite(value) else -1
+        self.update_if_changed((self.value_text(), top_px, band.contains(value), band, self.scale_max, unit, self.title))
 
     def value_text(self) -> str:
         return f"{self.value:.0f} {self.unit}" if math.isfinite(self.value) else "-"
@@ -241,7 +229,8 @@ class CciGauge(QWidget, PaintedText):
     def set_value(self, value: float, level_pct: float = float("nan"), unit: str = "%MVC") -> None:
         """The index (0-1) and the activation both muscles share, in `unit` (% of MVC or of peak)."""
         self.value, self.level_pct, self.unit = value, level_pct, unit
-        self.update()
+        v = min(max(value, 0.0), 1.0) if math.isfinite(value) else -1.0
+        self.update_if_changed((f"{value:.2f}", int(-180 * 16 * v), v >= 0.5, f"{level_pct:.0f}", unit))  # arc in 1/16°
 
     def _arc(self) -> tuple[float, float, float]:
         """(centre x, centre y, radius) of the arc: the widest half circle above the level line."""

@@ -16,6 +16,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QDialog, QDockWidget, QMainWindow, QMenu, QMessageBox, QSplitter, QToolBar, QWidget
 
+from emgcoach.background import Background
 from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.drills import DrillError, load_library
 from emgcoach.coach.store import Store, StoreError
@@ -35,6 +36,7 @@ from emgcoach.ui.live_cues import LiveCues
 from emgcoach.ui.plots import SignalPlots
 from emgcoach.ui.preferences import Preferences
 from emgcoach.ui.recording_control import RecordingControl
+from emgcoach.ui.application import compile_dsp
 from emgcoach.ui.artifact_control import ArtifactControl
 from emgcoach.ui.replay_control import ReplayControl
 from emgcoach.ui.sensor_control import SensorControl
@@ -45,6 +47,7 @@ from emgcoach.ui.transport import TransportBar
 FRAME_MS = 16  # ~60 Hz
 FEEDBACK_EVERY = 3  # bars, gauge and onset cue: every 3rd frame (20 Hz), quick enough to follow a contraction
 SLOW_EVERY = 15  # device panel and transport: every 15th frame (4 Hz)
+COMPILE_AFTER_MS = 100  # the DSP loops compile this long after the window is first shown (it is drawn by then)
 
 
 class MainWindow(QMainWindow):
@@ -92,6 +95,7 @@ class MainWindow(QMainWindow):
         self.frames = 0
         self.errors_shown: list[str] = []
         self._store: Store | None = None
+        self.dsp_loading: Background[None] | None = None  # (see _load_dsp)
 
     def _make_views(self) -> None:
         """Plots | feedback, side by side in the middle."""
@@ -243,6 +247,7 @@ class MainWindow(QMainWindow):
             if self.engine.recording_path:
                 self.recording.toggle_recording()
             self.engine.stop()
+        compile_dsp()  # (at once when done since the window was drawn; waits for it if still loading)
         self.engine = Engine(buffer_s=30.0).start()
         self.calibrator.end_session()
         self.roles = {}
@@ -332,6 +337,7 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._split_restored:
             self._split_restored = True
+            QTimer.singleShot(COMPILE_AFTER_MS, self._load_dsp)  # once the window is drawn, not before
             split_state = self.settings.value("split_state")
             if split_state is not None:
                 self.split.restoreState(split_state)
@@ -339,6 +345,11 @@ class MainWindow(QMainWindow):
                 self._fit_left_panel()
                 window_layout.first_split(self.split)
         self._fit_left_panel()
+
+    def _load_dsp(self) -> None:
+        """scipy.signal and the DSP loops, loaded off the Qt thread so the window answers meanwhile (an
+        engine made before they are loaded waits for them: `new_engine`)."""
+        self.dsp_loading = Background(compile_dsp, "loading the DSP")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("geometry", self.saveGeometry())

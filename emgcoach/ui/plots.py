@@ -9,7 +9,7 @@ import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter, QPainterPath, QPen, QPolygonF
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QVBoxLayout, QWidget
 
 from emgcoach.stream.engine import Engine
 from emgcoach.ui.decimate import WindowDecimator
@@ -119,6 +119,9 @@ class SignalPlots(QWidget):
         self.window_s = _window(window_s)
         self.layout_widget = pg.GraphicsLayoutWidget()
         self.layout_widget.ci.layout.setVerticalSpacing(16)  # one row's lowest tick label clear of the next's highest
+        # the background is one colour: filled where repainted, not copied from a viewport-sized pixmap (pyqtgraph's
+        # CacheBackground), a copy Qt's raster engine hands to its thread pool, 60 times a second (profiled)
+        self.layout_widget.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.layout_widget)

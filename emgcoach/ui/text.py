@@ -1,13 +1,42 @@
 """Text that gives way on a small screen: a wrapped paragraph that, given fewer lines than it needs,
-ends its last line with '…' and shows the whole text as its tooltip; and a one-line label that elides."""
+ends its last line with '…' and shows the whole text as its tooltip; a one-line label that elides; and
+`PaintedText`, the texts a widget paints itself (for the clipping tests) and its repaint-on-change."""
 
 from __future__ import annotations
 
 import math
+from typing import cast
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QFontMetricsF, QPainter, QResizeEvent, QTextLayout, QTextOption
+from PySide6.QtGui import QFont, QFontMetrics, QFontMetricsF, QPainter, QResizeEvent, QTextLayout, QTextOption
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+
+class PaintedText:
+    """The texts a widget paints itself, as (rect, font, text), so a test can check that each fits; and a
+    repaint only when what is painted changes."""
+
+    _last_drawn: tuple[object, ...] = ()
+
+    def texts(self) -> list[tuple[QRectF, QFont, str]]:
+        raise NotImplementedError
+
+    def clipped_texts(self) -> list[str]:
+        """The painted texts that do not fit their rectangle."""
+        out = []
+        for rect, font, text in self.texts():
+            fm = QFontMetrics(font)
+            if text and (fm.horizontalAdvance(text) > rect.width() + 0.5 or fm.height() > rect.height() + 0.5):
+                out.append(text)
+        return out
+
+    def update_if_changed(self, drawn: tuple[object, ...]) -> None:
+        """Schedule a repaint (QWidget.update) only if `drawn`, what a paint would show (texts, pixel
+        positions, colours), differs from the last call's: a value set 20 times a second is most often
+        the same picture, and each repaint also repaints the parents behind the widget."""
+        if drawn != self._last_drawn:
+            self._last_drawn = drawn
+            cast("QWidget", self).update()
 
 
 class WrappedText(QWidget):

@@ -92,6 +92,8 @@ from dbus_fast.constants import PropertyAccess
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property
 
 from emgcoach.ble.devices.open_profile import CONTROL_UUID, DATA_UUID, SERVICE_UUID, encode_open_profile_packet
+from emgcoach.ble.devices.umyo import SERVICE_UUID as UMYO_SERVICE_UUID
+from emgcoach.ble.devices.umyo import TELEMETRY_UUID as UMYO_TELEMETRY_UUID
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +195,9 @@ class SimulatedSensor:
     def on_read(self, uuid: str) -> bytes | None:
         """The value of a read of ``uuid``; None: the characteristic's static ``value``."""
         return None
+
+    def on_subscribe(self, uuid: str) -> None:
+        """The host subscribed to notifications of ``uuid`` (StartNotify or AcquireNotify)."""
 
     # --- for subclasses ----------------------------------------------------------------------------
     def notify(self, uuid: str, payload: bytes) -> bool:
@@ -306,6 +311,57 @@ class OpenProfileSensor(SimulatedSensor):
             self.packets.append((self.sequence, time.monotonic(), delivered))
             self.sequence = (self.sequence + 1) & 0xFFFF
             self.samples_sent += self.samples_per_packet
+            k += 1
+            await asyncio.sleep(max(0.0, t0 + k * period - loop.time()))
+
+
+class UmyoSensor(SimulatedSensor):
+    """A uMyo on its GATT raw stream (``emgcoach.ble.devices.umyo``): subscribing to the telemetry
+    characteristic starts the stream (no command), one 52-byte notification (u32 ``tsrc``, the index of
+    its first sample, then 24 int16 counts) every ``24 / rate_hz`` s; ``tsrc`` restarts at 0 with each
+    subscription. Sample ``n`` is :meth:`counts` ``(n)`` (mid-scale 8192 plus a ramp; override it for
+    another signal). ``packets`` logs (tsrc, time.monotonic(), delivered) per notification."""
+
+    address = "AA:BB:CC:DD:EE:02"
+    name = "uMyo-sim"
+    rssi = -61
+    advertised_uuids = (UMYO_SERVICE_UUID,)
+    rate_hz = 1150.0
+    samples_per_packet = 24
+
+    def __init__(self, address: str | None = None, name: str | None = None) -> None:
+        super().__init__()
+        if address:
+            self.address = address
+        if name:
+            self.name = name
+        self.tsrc = 0
+        self.packets: list[tuple[int, float, bool]] = []
+
+    def counts(self, n: np.ndarray) -> np.ndarray:
+        """The count of sample ``n`` since the subscription: 8192 plus a ramp of period 1000 samples."""
+        return 8192 + (np.asarray(n, dtype=np.int64) % 1000) - 500
+
+    def gatt(self) -> list[GattService]:
+        return [GattService(UMYO_SERVICE_UUID, [GattCharacteristic(UMYO_TELEMETRY_UUID, ["notify"])])]
+
+    def on_subscribe(self, uuid: str) -> None:
+        if uuid == UMYO_TELEMETRY_UUID:
+            self.tsrc = 0
+            self.spawn(self._stream())
+
+    async def _stream(self) -> None:
+        loop = asyncio.get_running_loop()
+        period = self.samples_per_packet / self.rate_hz
+        t0 = loop.time()
+        k = 0
+        while True:
+            n = np.arange(self.tsrc, self.tsrc + self.samples_per_packet)
+            counts = np.clip(self.counts(n), -32768, 32767).astype("<i2")
+            payload = (self.tsrc & 0xFFFFFFFF).to_bytes(4, "little") + counts.tobytes()
+            delivered = self.notify(UMYO_TELEMETRY_UUID, payload)
+            self.packets.append((self.tsrc, time.monotonic(), delivered))
+            self.tsrc += self.samples_per_packet
             k += 1
             await asyncio.sleep(max(0.0, t0 + k * period - loop.time()))
 
@@ -691,6 +747,7 @@ class _GattCharacteristic1(ServiceInterface):
         if not self.notifying:
             self.notifying = True
             self._emit({"Notifying": True})
+            self.device.sensor.on_subscribe(self.spec.uuid)
 
     @dbus_method()
     def StopNotify(self) -> None:
@@ -711,6 +768,7 @@ class _GattCharacteristic1(ServiceInterface):
         self.notifying = True
         self.device.sensor.subscriptions.append(("AcquireNotify", self.spec.uuid))
         self._emit({"NotifyAcquired": True, "Notifying": True})
+        self.device.sensor.on_subscribe(self.spec.uuid)
         return [fd, self.device.sensor.mtu]
 
     @dbus_method()

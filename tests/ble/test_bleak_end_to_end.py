@@ -200,3 +200,34 @@ def test_link_errors_are_not_reported_as_bluetooth_missing() -> None:
         DBusError("org.freedesktop.DBus.Error.ServiceUnknown: The name org.bluez was not provided by any .service files"))
     for text in ("org.bluez.Error.Failed: Not connected", "org.bluez.Error.NotPermitted: Notify acquired"):
         assert "not running" not in explain_bluetooth_error(DBusError(text))
+
+
+def test_a_umyo_streams_from_its_subscription(private_system_bus: str) -> None:
+    """A uMyo needs no start command: subscribing starts its stream. Its samples arrive as sent, in µV,
+    at the indices its tsrc gives (the simulated uMyo that benchmarks/app_session.py streams)."""
+    from emgcoach.ble.devices.umyo import MIDSCALE, UV_PER_COUNT
+    from emgcoach.ble.devices.umyo import PROFILE as UMYO
+    from tests.ble.fake_bluez import FakeBlueZThread, UmyoSensor
+
+    runner = FakeBlueZThread(private_system_bus, sensors=[UmyoSensor()]).start()
+    try:
+        source = BleSensorSource(UmyoSensor.address, UMYO)
+        blocks: list[Block] = []
+
+        async def run() -> None:
+            async with asyncio.timeout(15):
+                async for item in source.blocks():
+                    if isinstance(item, Block):
+                        blocks.append(item)
+                        if _samples(blocks) >= 240 and not source._closing:
+                            await source.close()
+
+        asyncio.run(run())
+    finally:
+        runner.stop()
+    assert blocks[0].first_index == 0 and all(b.lost == 0 for b in blocks)
+    got = np.concatenate([b.data[:, 0] for b in blocks])
+    n = np.arange(len(got))
+    want = (UmyoSensor().counts(n) - MIDSCALE) * UV_PER_COUNT
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert all(b.n_samples == 24 for b in blocks)

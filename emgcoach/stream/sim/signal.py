@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
+import scipy  # scipy.signal loads on first use: its import (~0.9 s, with scipy.stats) would delay the window
 
 from emgcoach.stream.sim.artefacts import Ecg, Motion, PacketLoss, Sines
 from emgcoach.stream.sim.scenario import Scenario
@@ -52,13 +52,13 @@ def emg_shaping_sos(rate_hz: float) -> np.ndarray:
     """Second-order sections of the surface-EMG shaping filter at `rate_hz` (unnormalised gain)."""
     fl, fh = 80.0, 140.0
     wl, wh = 2 * np.pi * fl, 2 * np.pi * fh
-    z, p, k = signal.bilinear_zpk([0.0], [-wl, -wh, -wh], wh**2, rate_hz)
-    parts = [signal.zpk2sos(z, p, k)]
+    z, p, k = scipy.signal.bilinear_zpk([0.0], [-wl, -wh, -wh], wh**2, rate_hz)
+    parts = [scipy.signal.zpk2sos(z, p, k)]
     nyq = rate_hz / 2.0
     if 20.0 < 0.8 * nyq:
-        parts.append(signal.butter(2, 20.0, "highpass", fs=rate_hz, output="sos"))
+        parts.append(scipy.signal.butter(2, 20.0, "highpass", fs=rate_hz, output="sos"))
     if 450.0 < 0.9 * nyq:
-        parts.append(signal.butter(2, 450.0, "lowpass", fs=rate_hz, output="sos"))
+        parts.append(scipy.signal.butter(2, 450.0, "lowpass", fs=rate_hz, output="sos"))
     return np.vstack(parts)
 
 
@@ -76,16 +76,16 @@ class ShapedNoise:
         self.sos = emg_shaping_sos(rate_hz)
         imp = np.zeros(int(rate_hz) + 1)
         imp[0] = 1.0
-        self.gain = float(np.sqrt(np.sum(signal.sosfilt(self.sos, imp) ** 2)))
+        self.gain = float(np.sqrt(np.sum(scipy.signal.sosfilt(self.sos, imp) ** 2)))
         warm = rng.standard_normal((max(64, int(0.2 * rate_hz)), n_channels))
         zi = np.zeros((self.sos.shape[0], 2, n_channels))
-        _, self.zi = signal.sosfilt(self.sos, warm, axis=0, zi=zi)
+        _, self.zi = scipy.signal.sosfilt(self.sos, warm, axis=0, zi=zi)
 
     def next(self, n: int, draw: int | None = None) -> np.ndarray:
         """The next n samples (n x channels, float64). draw: rows of noise drawn (>= n, the rest unused),
         so a caller drawing a fixed size per step keeps its random stream whatever n is."""
         noise = self.rng.standard_normal((n if draw is None else draw, self.n_channels))[:n]
-        shaped, self.zi = signal.sosfilt(self.sos, noise, axis=0, zi=self.zi)
+        shaped, self.zi = scipy.signal.sosfilt(self.sos, noise, axis=0, zi=self.zi)
         return shaped
 
 
@@ -96,8 +96,8 @@ def raised_cosine(u: np.ndarray) -> np.ndarray:
 
 def band_power_fraction(sos: np.ndarray, band_sos: np.ndarray, rate_hz: float) -> float:
     """Fraction of the power of white noise shaped by `sos` that the band-pass `band_sos` lets through."""
-    _, h = signal.sosfreqz(sos, worN=8192, fs=rate_hz)
-    _, g = signal.sosfreqz(band_sos, worN=8192, fs=rate_hz)
+    _, h = scipy.signal.sosfreqz(sos, worN=8192, fs=rate_hz)
+    _, g = scipy.signal.sosfreqz(band_sos, worN=8192, fs=rate_hz)
     p = np.abs(h) ** 2
     return float(np.sum(p * np.abs(g) ** 2) / np.sum(p))
 
