@@ -26,15 +26,18 @@ demo: $(STAMP)
 demo-headless: $(STAMP)
 	$(BIN)/emgcoach analyze $(DEMO)
 
-## The whole test suite, headless, on every core (pytest-xdist; PYTEST_WORKERS=0 for one process), with
-## `make lint` beside it (its output after pytest's); either failing fails the target.
+## The whole test suite, headless: on every core (pytest-xdist; PYTEST_WORKERS=0 for one process), then the
+## tests marked `serial` alone (real-time audio that another worker's load would break up), with `make lint`
+## run beside them (its output after pytest's). Any of the three failing fails the target.
 PYTEST_WORKERS ?= auto
+PYTEST := QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 test: $(STAMP)
 	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal; tests=$$?; \
+	$(PYTEST) -n $(PYTEST_WORKERS) --dist worksteal -m 'not serial'; parallel=$$?; \
+	$(PYTEST) -m serial; serial=$$?; \
 	wait $$lint; linted=$$?; cat $(VENV)/lint.log; \
 	if [ $$linted -ne 0 ]; then echo "make test: lint failed"; fi; \
-	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
+	[ $$parallel -eq 0 ] && [ $$serial -eq 0 ] && [ $$linted -eq 0 ]
 
 ## ruff (pyproject.toml's [tool.ruff]): unused or undefined names, type hints on functions, no noqa that silences nothing;
 ## then mypy ([tool.mypy]): the package's types, and no type: ignore that silences nothing.

@@ -47,6 +47,7 @@ def client_file(tmp_path: Path) -> Path:
     return Path(shutil.copy(SESSION, tmp_path / "P11_bird_dog.xdf"))
 
 
+@pytest.mark.slow
 def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, window: MainWindow, tmp_path: Path,
                                                                      client_file: Path) -> None:
     w = window
@@ -111,6 +112,7 @@ def test_drill_without_sensors_says_why(qtbot, window: MainWindow) -> None:
     assert not window.drill_panel.start_button.isChecked()
 
 
+@pytest.mark.slow
 def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, window: MainWindow,
                                                                        client_file: Path) -> None:
     w = window
@@ -217,6 +219,7 @@ def test_the_clients_calibration_holds_for_live_sensors_and_follows_role_changes
     assert engine.calibration_uv(0, 0) == (3.0, 200.0)
 
 
+@pytest.mark.slow
 def test_simulated_sensors_follow_the_calibration_and_a_drill_set(qtbot, window: MainWindow) -> None:
     """Without hardware, "Add simulated sensors" gives a client who rests and pushes when the wizard says
     and contracts in the set's phases: the calibration succeeds and the set's reps are scored."""

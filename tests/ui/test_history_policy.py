@@ -148,6 +148,7 @@ def _short_drill(w: MainWindow, reps: int = 3):
     return short
 
 
+@pytest.mark.slow
 def test_a_live_set_cut_short_is_saved_marked_incomplete(qtbot, window: MainWindow, tmp_path: Path) -> None:
     w = window
     w.sensors.add_simulated_sensors()
