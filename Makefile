@@ -26,10 +26,11 @@ demo: $(STAMP)
 demo-headless: $(STAMP)
 	$(BIN)/emgcoach analyze $(DEMO)
 
-## The whole test suite, headless: on every core (pytest-xdist; PYTEST_WORKERS=0 for one process), then the
-## tests marked `serial` alone (real-time audio that another worker's load would break up), with `make lint`
-## run beside them (its output after pytest's). Any of the three failing fails the target.
-PYTEST_WORKERS ?= auto
+## The whole test suite, headless: in parallel (pytest-xdist, one worker more than cores: much of the suite
+## waits on real time, live sensors, replays and subprocesses; PYTEST_WORKERS=0 for one process), then the
+## tests marked `serial` alone (real time that another worker's load would break up), with `make lint` run
+## beside them (its output after pytest's). Any of the three failing fails the target.
+PYTEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 PYTEST := QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 test: $(STAMP)
 	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
