@@ -35,8 +35,8 @@ PYTEST := QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 test: $(STAMP)
 	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
 	$(PYTEST) -n $(PYTEST_WORKERS) --dist worksteal -m 'not serial'; parallel=$$?; \
-	$(PYTEST) -m serial; serial=$$?; \
 	wait $$lint; linted=$$?; cat $(VENV)/lint.log; \
+	$(PYTEST) -m serial; serial=$$?; \
 	if [ $$linted -ne 0 ]; then echo "make test: lint failed"; fi; \
 	[ $$parallel -eq 0 ] && [ $$serial -eq 0 ] && [ $$linted -eq 0 ]
 
