@@ -26,9 +26,19 @@ demo: $(STAMP)
 demo-headless: $(STAMP)
 	$(BIN)/emgcoach analyze $(DEMO)
 
-## The whole test suite, headless.
-test: $(STAMP) lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+## The whole test suite, headless: in parallel (pytest-xdist, one worker more than cores: much of the suite
+## waits on real time, live sensors, replays and subprocesses; PYTEST_WORKERS=0 for one process), then the
+## tests marked `serial` alone (real time that another worker's load would break up), with `make lint` run
+## beside them (its output after pytest's). Any of the three failing fails the target.
+PYTEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
+PYTEST := QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+test: $(STAMP)
+	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
+	$(PYTEST) -n $(PYTEST_WORKERS) --dist worksteal -m 'not serial'; parallel=$$?; \
+	wait $$lint; linted=$$?; cat $(VENV)/lint.log; \
+	$(PYTEST) -m serial; serial=$$?; \
+	if [ $$linted -ne 0 ]; then echo "make test: lint failed"; fi; \
+	[ $$parallel -eq 0 ] && [ $$serial -eq 0 ] && [ $$linted -eq 0 ]
 
 ## ruff (pyproject.toml's [tool.ruff]): unused or undefined names, type hints on functions, no noqa that silences nothing;
 ## then mypy ([tool.mypy]): the package's types, and no type: ignore that silences nothing.

@@ -137,6 +137,7 @@ def test_drop_reconnects_and_counts_the_gap(fake_bluez: Any, notify_mode: str) -
     assert connections == [1]
 
 
+@pytest.mark.slow
 def test_record_cli_records_the_sensor_until_ctrl_c(fake_bluez: Any, tmp_path) -> None:
     """`emgcoach record` in its own process, through the same simulated BlueZ: a live status line, and
     on Ctrl-C (SIGINT) a cleanly closed XDF holding the sensor's samples and its muscle."""

@@ -129,6 +129,7 @@ def _check_signal(qtbot, wizard: ConnectWizard, sensor: EmgSensor) -> None:
     qtbot.waitUntil(lambda: wizard.button(QWizard.NextButton).isEnabled(), timeout=1000)
 
 
+@pytest.mark.slow
 def test_two_sensors_step_by_step_then_calibrate(qtbot, private_system_bus: str, make_window, short_scans) -> None:
     lat, glute = EmgSensor(*LAT_SENSOR, seed=1), EmgSensor(*GLUTE_SENSOR, seed=2)
     bluez = _sensors(private_system_bus, lat, glute)

@@ -7,6 +7,7 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from emgcoach.stream.engine import Engine, ProcessedBlock
 from emgcoach.stream.sim.scenario import bird_dog_scenario
@@ -15,6 +16,7 @@ from emgcoach.stream.sim.source import SimulatorSource
 RATE = 500.0  # the leak this looks for is per block (10 ms), whatever the rate
 
 
+@pytest.mark.slow
 def test_engine_memory_is_flat_over_a_long_recorded_session(tmp_path: Path) -> None:
     """Two sensors for 3.5 session minutes (42 000 blocks) with DSP, onsets, %MVC, ring buffers, events and
     recording: the Python heap (numpy arrays included) at its lowest in minute 4 is less than 0.5 MB

@@ -10,6 +10,7 @@ import asyncio
 import time
 
 import numpy as np
+import pytest
 
 from emgcoach.coach.calibration import calibrate_muscle
 from emgcoach.dsp.normalise import estimate_rest
@@ -187,6 +188,7 @@ def test_block_size_and_indices() -> None:
     assert x.dtype == np.float32 and x.shape == (2010, 2)
 
 
+@pytest.mark.slow
 def test_realtime_through_engine_on_its_clock_at_rest_then_cued() -> None:
     """20 s at real pace through the Engine: cue (0, 0) for 14 s (no onset events, envelope at rest),
     then lat + glute to 0.3. Block times follow engine.clock_s without drift."""

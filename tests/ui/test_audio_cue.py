@@ -424,6 +424,7 @@ def private_pulseaudio(sink: bool = True) -> Iterator[dict[str, str]]:
         shutil.rmtree(home, ignore_errors=True)
 
 
+@pytest.mark.serial  # its click check needs the audio path fed on time: another worker's load can starve it
 @needs_pulseaudio
 def test_end_to_end_through_a_null_sink(tmp_path: Path) -> None:
     """The real QAudioSink in pull mode plays the cue into a private PulseAudio null sink; its monitor,

@@ -25,6 +25,7 @@ def window(make_window) -> MainWindow:
     return make_window(person="P21")
 
 
+@pytest.mark.slow
 def test_a_client_can_follow_the_wizard(qtbot, window: MainWindow) -> None:
     w = window
     w.sensors.add_simulated_sensors()

@@ -176,6 +176,7 @@ def test_a_second_start_while_a_set_runs_is_refused_and_reps_count_once(qtbot, w
     assert len(indices) >= 3 and len(set(indices)) == len(indices)  # each rep once
 
 
+@pytest.mark.slow
 def test_during_a_set_the_onset_cue_says_what_the_rep_verdict_says(qtbot, window: MainWindow) -> None:
     # the big 'Lat first, glute +N ms' and the drill panel's 'glute +N ms' come from one onset detector,
     # on the set's own baseline (not the calibration's prone rest), so client and therapist read one number
