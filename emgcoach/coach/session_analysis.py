@@ -112,9 +112,10 @@ class SessionReps:
     sets: list[SetSummary] = field(default_factory=list)
     by_sling: dict[Sling, list[RepScore]] = field(default_factory=dict)  # both slings scored: each one's reps
 
-    def sling_of(self, rep: RepScore) -> Sling | None:
+    @staticmethod
+    def sling_of(rep: RepScore) -> Sling | None:
         """The sling a rep was scored on, when both were (None with one sling)."""
-        return next((s for s, reps in self.by_sling.items() if any(r is rep for r in reps)), None)
+        return rep.sling
 
     def to_list(self) -> list[dict]:
         """The reps as data; with both slings each carries its `sling` ('left' or 'right')."""
@@ -316,11 +317,11 @@ def session_reps(
                 cal, note = calibration, f"calibrated {_when(calibration)} (the session's calibration)"
             tail = LATE_VERDICT_S if recorded is None or recorded.complete else 0.0
             tagged, not_scored = _score_slings(recording, slings, cal, drill, (t0, t1), tail)
-            for sling, r in tagged:
-                if sling is not None:
-                    by_sling.setdefault(sling, []).append(r)
-            set_reps = [r for _, r in tagged]
+            set_reps = [r if sling is None else replace(r, sling=sling) for sling, r in tagged]
             source = RepSource.RESCORED if live else RepSource.SCORED_NOW
+        for r in set_reps:  # each rep's sling: scored now, or as the live verdict says
+            if r.sling is not None:
+                by_sling.setdefault(r.sling, []).append(r)
         first_cal = first_cal or (cal, note)
         reps.extend(set_reps)
         summaries.append(_summary(drill, (t0, t1), recorded, source, set_reps, not_scored))
