@@ -21,7 +21,7 @@ from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.drills import Drill
 from emgcoach.coach.runner import DrillRunner, RunnerEvent, Status
 from emgcoach.coach.scoring import RepScore
-from emgcoach.coach.slings import Sling
+from emgcoach.coach.slings import RepLevels, Sling, SymmetrySummary, rep_symmetry
 
 if TYPE_CHECKING:
     from emgcoach.stream.processor import ProcessedBlock
@@ -35,6 +35,24 @@ def asked_sling(drill: Drill, rep: int) -> Sling | None:
     if rep < 0 or not drill.slings:
         return None
     return drill.slings[rep % len(drill.slings)]
+
+
+def rep_levels(r: RepScore) -> RepLevels:
+    """What a rep's sling is compared on: its lat and glute mean levels (%MVC when calibrated, else µV)
+    and its glute onset after the lat (ms; None when the partner was already on or not timed)."""
+    levels = r.mean_pct_mvc if r.calibrated else r.mean_uv
+    latency = None if r.partner_already_on else r.onset_latency_ms
+    return RepLevels(r.start_s, levels.get("lat"), levels.get("glute"), latency, r.calibrated)
+
+
+def set_symmetry(reps: list[RepScore]) -> SymmetrySummary | None:
+    """The left-right symmetry of a set's reps scored on both slings (`coach.slings.rep_symmetry`: the
+    k-th left rep against the k-th right rep), as a set's summary, its report and `analyze` give it; None
+    when not both slings have a rep."""
+    left, right = ([rep_levels(r) for r in reps if r.sling is s] for s in (Sling.LEFT, Sling.RIGHT))
+    if not left or not right:
+        return None
+    return SymmetrySummary(tuple(rep_symmetry(left, right)))
 
 
 class SlingsRunner:

@@ -106,6 +106,14 @@ class DrillSet:
         ': fatigue?' when a muscle's MDF falls faster than the threshold; '' until two reps have one."""
         return live_text(self.scores)
 
+    def by_sling_text(self) -> str:
+        """A both-slings set's reps so far per sling, 'left 2 of 2, right 1 of 2' (on target of done);
+        '' with one sling."""
+        if not isinstance(self.runner, SlingsRunner):
+            return ""
+        counts = ((s, [r for r in self.scores if r.sling is s]) for s in self.drill.slings)
+        return ", ".join(f"{s.value} {sum(r.hit for r in mine)} of {len(mine)}" for s, mine in counts)
+
     def stop(self) -> list[RunnerEvent]:
         """Stop feeding the runner; a set that did not run to its end gets a `drill_end` marked stopped.
         Returns the events still queued."""

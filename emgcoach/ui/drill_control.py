@@ -118,7 +118,7 @@ class DrillControl:
         for ev in events:
             if ev.kind == "rep" and ev.score is not None:
                 sc = ev.score
-                self.window.drill_panel.show_rep(sc.hit, sc.cue, sc.onset_latency_ms)
+                self.window.drill_panel.show_rep(sc.hit, sc.cue, sc.onset_latency_ms, sc.sling)
                 self.window.display.out.show_fatigue(ds.fatigue_text())  # the set's MDF trend, rep by rep
             elif ev.kind == "onset":  # during a set the cue times onsets on the set's own baseline
                 self.window.cues.show_onset(ev.payload["muscle"], ev.time_s)
@@ -136,7 +136,7 @@ class DrillControl:
         st = runner.status(engine.session_time_s())
         w.drill_panel.show_status(st)
         w.display.out.show_phase(st.phase, st.remaining_s, st.rep, runner.drill.reps, st.text)
-        w.drill_panel.show_reps(len(ds.scores), sum(s.hit for s in ds.scores), runner.drill.reps)
+        w.drill_panel.show_reps(len(ds.scores), sum(s.hit for s in ds.scores), runner.drill.reps, ds.by_sling_text())
         ended = all(engine.stream_stats(s).state in ("ended", "error") for s in range(engine.n_streams))
         if ds.done or ended:  # the set is complete, or the file being replayed has run out
             self.stop_drill()
