@@ -354,7 +354,8 @@ def _pdf_fatigue(fig: Figure, data: ReportData, top: float) -> None:
     """The sets' fatigue lines under the summary, each wrapped to the page's width, at most FATIGUE_LINES."""
     room_pt = 0.88 * fig.get_figwidth() * 72.0
     lines = [part for line in data.fatigue_lines() for part in wrap_to_width(line, room_pt, size_pt=8.0)]
-    room = FATIGUE_LINES + (1 if data.scored.symmetry() is not None else 0)  # both slings: their symmetry too
+    symmetry = data.scored.symmetry()  # both slings: their symmetry line too, above the fatigue lines
+    room = FATIGUE_LINES + (len(wrap_to_width(f"Symmetry: {symmetry.text()}", room_pt, size_pt=8.0)) if symmetry else 0)
     if len(lines) > room:
         lines = [*lines[: room - 1], "... (every set's fatigue line in the HTML report)"]
     if lines:

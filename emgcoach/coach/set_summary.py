@@ -14,7 +14,7 @@ import numpy as np
 
 from emgcoach.coach.drills import Drill
 from emgcoach.coach.scoring import RepScore
-from emgcoach.coach.slings import SI_SHORT, Sling, symmetry_words
+from emgcoach.coach.slings import NOTABLE_SI_PCT, Sling
 from emgcoach.coach.slings_runner import set_symmetry
 
 
@@ -69,14 +69,17 @@ class SetSummary:
         return " · ".join(f"{s.name_text} {h} of {n}" for s, n, h in self.slings) + " on target" if self.slings else ""
 
     def symmetry_line(self) -> str:
-        """A both-slings set: 'Glute SI -27 % over 4 rep pairs: the right sling's glute ... works less'."""
+        """A both-slings set, in one short line: 'Glute SI -27 % over 4 rep pairs: the left glute works
+        less' (Robinson et al. 1987's index, right vs left sling; 'glutes even' within NOTABLE_SI_PCT)."""
         if not self.slings:
             return ""
-        if self.glute_si_pct is None:
+        si = self.glute_si_pct
+        if si is None:
             return "Glute symmetry: no rep of each sling to compare"
         n = self.si_pairs
-        return (f"Glute SI {self.glute_si_pct:+.0f} % over {n} rep pair{'s' if n != 1 else ''} "
-                f"({SI_SHORT}): {symmetry_words(self.glute_si_pct)}")
+        weaker = Sling.LEFT if si > 0 else Sling.RIGHT  # the sling whose glute works less
+        words = "glutes even" if abs(si) <= NOTABLE_SI_PCT else f"the {weaker.glute_side} glute works less"
+        return f"Glute SI {si:+.0f} % over {n} rep pair{'s' if n != 1 else ''}: {words}"
 
     def lines(self) -> list[str]:
         """Title, score, per sling (both slings), latency and cue, the lines the feedback column shows."""

@@ -169,11 +169,11 @@ class DrillPanel(QWidget):
         self.phase.setText(phase_text)
 
     def show_set_end(self, summary: SetSummary) -> None:
-        """The set is over: its title instead of the last phase, the count stays; a both-slings set's
-        per sling hits and glute symmetry in place of the last rep's verdict."""
+        """The set is over: its title instead of the last phase, the count stays (a both-slings set's per
+        sling, `show_reps`); its glute symmetry in place of the last rep's verdict."""
         self.phase.setText(summary.title)
         if summary.slings:
-            self.last_rep.setText(f"{summary.slings_line()}\n{summary.symmetry_line()}")
+            self.last_rep.setText(summary.symmetry_line())
             self.last_rep.setStyleSheet("")
 
     def show_calibration(self, text: str) -> None:

@@ -19,6 +19,8 @@ class SetSummaryView(QWidget):
         self.title = QLabel("")
         self.score = QLabel("")
         self.slings = QLabel("")  # a both-slings set: hits per sling and the glute symmetry index
+        self.slings.setToolTip("SI: Robinson et al. (1987)'s symmetry index of the glutes' mean levels, right "
+                               "sling against left, (R - L) / (0.5 (R + L)) x 100 %: 0 is even")
         self.latency = QLabel("")
         self.cue = QLabel("")
         for lab, size, bold in ((self.title, 22, True), (self.score, 15, True), (self.slings, 13, False),

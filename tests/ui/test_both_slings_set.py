@@ -67,7 +67,8 @@ def test_every_rep_is_scored_on_its_sling_as_analyze_scores_it(qtbot, make_windo
     slings_line = f"Left sling {hits[Sling.LEFT]} of 4 · Right sling {hits[Sling.RIGHT]} of 4 on target"
     si = analysed.symmetry().glute_si_pct
     assert slings_line in lines and any(line.startswith(f"Glute SI {si:+.0f} % over 4 rep pairs") for line in lines)
-    assert slings_line in w.drill_panel.last_rep.text() and "Glute SI" in w.drill_panel.last_rep.text()
+    assert w.drill_panel.last_rep.text().startswith(f"Glute SI {si:+.0f} % over 4 rep pairs: the left glute works less")
+    assert f"(left {hits[Sling.LEFT]} of 4, right {hits[Sling.RIGHT]} of 4)" in w.drill_panel.reps.text()
 
     # filed once, each rep with its sling
     with Store(tmp_path / "history.sqlite3") as store:
