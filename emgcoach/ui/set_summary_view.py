@@ -23,7 +23,7 @@ class SetSummaryView(QWidget):
                                "sling against left, (R - L) / (0.5 (R + L)) x 100 %: 0 is even")
         self.latency = QLabel("")
         self.cue = QLabel("")
-        for lab, size, bold in ((self.title, 22, True), (self.score, 15, True), (self.slings, 13, False),
+        for lab, size, bold in ((self.title, 22, True), (self.score, 15, True), (self.slings, 11, False),
                                 (self.latency, 13, False),
                                 (self.cue, 13, False)):
             f = QFont(lab.font())
