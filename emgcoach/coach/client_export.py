@@ -59,6 +59,8 @@ REP_COLUMNS = {
                   "(falling over a set: fatigue); empty: not measured",
     "glute_mdf_hz": "median frequency of the glute's band-passed EMG over its active part of the rep, Hz; "
                     "empty: not measured",
+    "sling": "a both-slings set's rep: the sling that worked it, named by its lat's side (left: left lat + "
+             "right glute; right: right lat + left glute); empty: a one-sling set",
     "unit": "%MVC: percent of the muscle's maximal voluntary contraction, its rest 0 % (calibrated); "
             "µV: envelope microvolts (no calibration)",
 }

@@ -24,6 +24,7 @@ from typing import Any
 
 from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.scoring import RepScore
+from emgcoach.coach.slings import Sling
 from emgcoach.types import Marker, MarkerKind
 
 logger = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ def rep_from_payload(payload: Mapping[str, Any]) -> RepScore:
     kw["index"] = int(kw.get("index", 0))
     if kw.get("cue") is None:
         kw["cue"] = ""
+    kw["sling"] = Sling(kw["sling"]) if kw.get("sling") in tuple(Sling) else None  # a both-slings set's rep
     try:
         return RepScore(**kw)
     except TypeError as e:

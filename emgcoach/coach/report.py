@@ -32,6 +32,7 @@ from emgcoach.coach.fatigue import set_fatigue
 from emgcoach.coach.recorded_sets import RepSource, is_verdict, on_file_clock
 from emgcoach.coach.scoring import GLUTE, LAT, RepScore
 from emgcoach.coach.session_analysis import SessionReps, SetSummary
+from emgcoach.coach.slings import Sling
 from emgcoach.io.private import private_file
 
 if TYPE_CHECKING:  # matplotlib loads on the first figure drawn, not on import
@@ -97,13 +98,18 @@ class ReportData:
         return f"Excluded as artifacts: {where} ({a.excluded_s:.1f} s; {n} rep{'s' if n != 1 else ''} not scored)"
 
     def fatigue_lines(self) -> list[str]:
-        """Each set's fatigue verdict with its muscles' MDF slopes (%/rep), one line a set."""
-        return self.scored.fatigue_lines()
+        """Both slings: their symmetry first; each set's fatigue verdict with its muscles' MDF slopes (%/rep),
+        one line a set."""
+        symmetry = self.scored.symmetry()
+        return ([f"Symmetry: {symmetry.text()}"] if symmetry is not None else []) + self.scored.fatigue_lines()
 
     def summary(self) -> str:
         hits = sum(r.hit for r in self.reps)
         lat = [shown_latency_ms(r.onset_latency_ms) for r in self.reps if r.onset_latency_ms is not None]
         s = f"{hits} of {len(self.reps)} reps on target"
+        per = [(sl, [r for r in self.reps if r.sling is sl]) for sl in Sling if sl in self.scored.by_sling]
+        if per:  # both slings: the rep column's L and R
+            s += " (" + ", ".join(f"{sl.value} {sum(r.hit for r in mine)} of {len(mine)}" for sl, mine in per) + ")"
         if lat:
             s += f"; glute onset {latency_text(float(np.median(lat)))} ms after the lat (median)"
         return s
@@ -176,7 +182,8 @@ def _row(r: RepScore) -> list[str]:
     fmt = (lambda v: "-" if v is None or not np.isfinite(v) else f"{v:.0f}")
     cci = "-" if r.cci is None or not np.isfinite(r.cci) else f"{r.cci:.2f}"
     mdf = f"{fmt(r.median_freq_hz.get('lat'))}/{fmt(r.median_freq_hz.get('glute'))}"
-    return [str(r.index + 1), f"{r.start_s:.1f}", lat, fmt(lv["lat"]), fmt(lv["glute"]), cci,
+    rep = str(r.index + 1) + ("" if r.sling is None else f" {r.sling.value[0].upper()}")  # '3 L': its sling
+    return [rep, f"{r.start_s:.1f}", lat, fmt(lv["lat"]), fmt(lv["glute"]), cci,
             f"{100 * r.time_in_target:.0f} %", mdf, "yes" if r.hit else "no", r.cue or "-"]
 
 
@@ -347,8 +354,10 @@ def _pdf_fatigue(fig: Figure, data: ReportData, top: float) -> None:
     """The sets' fatigue lines under the summary, each wrapped to the page's width, at most FATIGUE_LINES."""
     room_pt = 0.88 * fig.get_figwidth() * 72.0
     lines = [part for line in data.fatigue_lines() for part in wrap_to_width(line, room_pt, size_pt=8.0)]
-    if len(lines) > FATIGUE_LINES:
-        lines = [*lines[: FATIGUE_LINES - 1], "... (every set's fatigue line in the HTML report)"]
+    symmetry = data.scored.symmetry()  # both slings: their symmetry line too, above the fatigue lines
+    room = FATIGUE_LINES + (len(wrap_to_width(f"Symmetry: {symmetry.text()}", room_pt, size_pt=8.0)) if symmetry else 0)
+    if len(lines) > room:
+        lines = [*lines[: room - 1], "... (every set's fatigue line in the HTML report)"]
     if lines:
         fig.text(0.06, top, "\n".join(lines), fontsize=8.0, va="top", linespacing=1.3)
 
@@ -527,8 +536,9 @@ def write_set_report(
     start, end = min(r.start_s for r in scores), max(r.end_s for r in scores)
     summary = SetSummary(drill.id, start, end, RepSource.LIVE, len(scores), sum(r.hit for r in scores), drill.reps,
                          len(scores) >= drill.reps, fatigue=set_fatigue(scores))
+    by_sling = {sl: [r for r in scores if r.sling is sl] for sl in drill.slings if any(r.sling is sl for r in scores)}
     scored = SessionReps(list(scores), calibration if calibrated else None, note, [(drill, start, end)],
-                         RepSource.LIVE, [summary])
+                         RepSource.LIVE, [summary], by_sling)
     when = started_at or datetime.now().isoformat(timespec="seconds")
     try:
         shown_when = datetime.fromisoformat(when).strftime("%Y-%m-%d %H:%M")

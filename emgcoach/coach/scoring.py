@@ -52,6 +52,7 @@ import numpy as np
 
 from emgcoach.coach.calibration import Calibration, MuscleCalibration
 from emgcoach.coach.drills import Drill, Lead, Miss
+from emgcoach.coach.slings import Sling
 from emgcoach.dsp.coactivation import MIN_WORK_SD, CciBasis, coactivation, normalised
 from emgcoach.dsp.normalise import best_window_mean, estimate_rest
 from emgcoach.dsp.spectral_fatigue import NoSpectrum, Spectrum, stretch_spectrum
@@ -216,6 +217,9 @@ class RepScore:
     mean_freq_hz: dict[str, float | None] = field(default_factory=lambda: _per_muscle(None))
     rms_uv: dict[str, float | None] = field(default_factory=lambda: _per_muscle(None))
     spectrum_note: dict[str, str | None] = field(default_factory=lambda: _per_muscle(None))
+    # a both-slings set's rep: the sling it was scored on (its lat + opposite glute); None with one sling,
+    # whose reps' data are as they always were (no 'sling' key)
+    sling: Sling | None = None
 
     @property
     def has_spectra(self) -> bool:
@@ -227,6 +231,10 @@ class RepScore:
         d = asdict(self)
         d["misses"] = [str(m) for m in self.misses]
         d["lead"] = str(self.lead)
+        if self.sling is None:
+            del d["sling"]
+        else:
+            d["sling"] = str(self.sling)
         return _clean_dict(d)
 
 

@@ -42,7 +42,8 @@ from emgcoach.coach.recorded_sets import (
     recorded_sets,
 )
 from emgcoach.coach.fatigue import SetFatigue, set_fatigue
-from emgcoach.coach.slings import RepLevels, Sling, SymmetrySummary, rep_symmetry
+from emgcoach.coach.slings import Sling, SymmetrySummary
+from emgcoach.coach.slings_runner import rep_levels, set_symmetry  # noqa: F401 (rep_levels: this module's API)
 from emgcoach.coach.runner import EARLY_ONSET_S, ENVELOPE_CUTOFF_HZ, SETUP_SETTLE_S
 from emgcoach.coach.scoring import (
     GLUTE,
@@ -112,9 +113,10 @@ class SessionReps:
     sets: list[SetSummary] = field(default_factory=list)
     by_sling: dict[Sling, list[RepScore]] = field(default_factory=dict)  # both slings scored: each one's reps
 
-    def sling_of(self, rep: RepScore) -> Sling | None:
+    @staticmethod
+    def sling_of(rep: RepScore) -> Sling | None:
         """The sling a rep was scored on, when both were (None with one sling)."""
-        return next((s for s, reps in self.by_sling.items() if any(r is rep for r in reps)), None)
+        return rep.sling
 
     def to_list(self) -> list[dict]:
         """The reps as data; with both slings each carries its `sling` ('left' or 'right')."""
@@ -125,12 +127,11 @@ class SessionReps:
         return out
 
     def symmetry(self) -> SymmetrySummary | None:
-        """Both slings scored: the left-right symmetry of their reps (`coach.slings`), None otherwise."""
+        """Both slings scored: the left-right symmetry of their reps (`coach.slings`), None otherwise
+        (reps left out as artifacts are compared no more)."""
         if set(self.by_sling) != set(Sling):
             return None
-        shown = {id(r) for r in self.reps}  # reps left out (artifacts) are compared no more
-        left, right = ([rep_levels(r) for r in self.by_sling[s] if id(r) in shown] for s in (Sling.LEFT, Sling.RIGHT))
-        return SymmetrySummary(tuple(rep_symmetry(left, right)))
+        return set_symmetry(self.reps) or SymmetrySummary(())
 
     def fatigue_lines(self) -> list[str]:
         """One line per set with reps: its fatigue verdict and each muscle's MDF slope (%/rep)."""
@@ -213,14 +214,6 @@ def _trace(c: ChannelResult, cal: Calibration | None, t0: float, t1: float,
     onsets = [float(c.times_s[first + e.index]) for e in events if e.kind == "onset"]
     offsets = [float(c.times_s[first + e.index]) for e in events if e.kind == "offset"]
     return MuscleTrace(c.times_s, c.envelope_uv, onsets, mcal, rest_uv, rest_sd, offsets, reference, **signal)
-
-
-def rep_levels(r: RepScore) -> RepLevels:
-    """What a rep's sling is compared on: its lat and glute mean levels (%MVC when calibrated, else µV)
-    and its glute onset after the lat (ms; None when the partner was already on or not timed)."""
-    levels = r.mean_pct_mvc if r.calibrated else r.mean_uv
-    latency = None if r.partner_already_on else r.onset_latency_ms
-    return RepLevels(r.start_s, levels.get("lat"), levels.get("glute"), latency, r.calibrated)
 
 
 def sling_pairs(analysis: Analysis) -> dict[Sling, tuple[ChannelResult, ChannelResult]]:
@@ -316,11 +309,11 @@ def session_reps(
                 cal, note = calibration, f"calibrated {_when(calibration)} (the session's calibration)"
             tail = LATE_VERDICT_S if recorded is None or recorded.complete else 0.0
             tagged, not_scored = _score_slings(recording, slings, cal, drill, (t0, t1), tail)
-            for sling, r in tagged:
-                if sling is not None:
-                    by_sling.setdefault(sling, []).append(r)
-            set_reps = [r for _, r in tagged]
+            set_reps = [r if sling is None else replace(r, sling=sling) for sling, r in tagged]
             source = RepSource.RESCORED if live else RepSource.SCORED_NOW
+        for r in set_reps:  # each rep's sling: scored now, or as the live verdict says
+            if r.sling is not None:
+                by_sling.setdefault(r.sling, []).append(r)
         first_cal = first_cal or (cal, note)
         reps.extend(set_reps)
         summaries.append(_summary(drill, (t0, t1), recorded, source, set_reps, not_scored))

@@ -1,5 +1,6 @@
-"""What a finished set comes to, in the few lines the feedback column shows when it ends: reps on target,
-the median glute onset latency, and the one cue to work on (the commonest cue of the missed reps).
+"""What a finished set comes to, in the few lines the feedback column shows when it ends: reps on target
+(a both-slings set's per sling too, and its glute symmetry index), the median glute onset latency, and
+the one cue to work on (the commonest cue of the missed reps).
 
 No Qt: the window shows `SetSummary.lines()`; tests assert on the figures.
 """
@@ -13,6 +14,8 @@ import numpy as np
 
 from emgcoach.coach.drills import Drill
 from emgcoach.coach.scoring import RepScore
+from emgcoach.coach.slings import NOTABLE_SI_PCT, Sling
+from emgcoach.coach.slings_runner import set_symmetry
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,11 @@ class SetSummary:
     cue: str
     cue_reps: int
     stopped: bool = False
+    # a both-slings set: (sling, reps, hits) per sling, and its reps' glute symmetry index (%, Robinson
+    # 1987, right vs left; None before a rep of each sling) over `si_pairs` rep pairs
+    slings: tuple[tuple[Sling, int, int], ...] = ()
+    glute_si_pct: float | None = None
+    si_pairs: int = 0
 
     @property
     def title(self) -> str:
@@ -56,10 +64,27 @@ class SetSummary:
             return "Every rep on target: keep it up"
         return f"Work on: {self.cue}"
 
+    def slings_line(self) -> str:
+        """A both-slings set: 'Left sling 4 of 4 · Right sling 3 of 4 on target', '' with one sling."""
+        return " · ".join(f"{s.name_text} {h} of {n}" for s, n, h in self.slings) + " on target" if self.slings else ""
+
+    def symmetry_line(self) -> str:
+        """A both-slings set, in one short line: 'Glute SI -27 % over 4 rep pairs: the left glute works
+        less' (Robinson et al. 1987's index, right vs left sling; 'glutes even' within NOTABLE_SI_PCT)."""
+        if not self.slings:
+            return ""
+        si = self.glute_si_pct
+        if si is None:
+            return "Glute symmetry: no rep of each sling to compare"
+        n = self.si_pairs
+        weaker = Sling.LEFT if si > 0 else Sling.RIGHT  # the sling whose glute works less
+        words = "glutes even" if abs(si) <= NOTABLE_SI_PCT else f"the {weaker.glute_side} glute works less"
+        return f"Glute SI {si:+.0f} % over {n} rep pair{'s' if n != 1 else ''}: {words}"
+
     def lines(self) -> list[str]:
-        """Title, score, latency and cue, the lines the feedback column shows."""
-        return [line for line in (self.title, self.score_line(), self.latency_line() if self.reps else "",
-                                  self.cue_line()) if line]
+        """Title, score, per sling (both slings), latency and cue, the lines the feedback column shows."""
+        return [line for line in (self.title, self.score_line(), self.slings_line(), self.symmetry_line(),
+                                  self.latency_line() if self.reps else "", self.cue_line()) if line]
 
 
 def summarise_set(drill: Drill, scores: list[RepScore], stopped: bool = False) -> SetSummary:
@@ -72,5 +97,9 @@ def summarise_set(drill: Drill, scores: list[RepScore], stopped: bool = False) -
         top = max(cues.values())
         cue = next(s.cue for s in scores if not s.hit and cues.get(s.cue) == top)
         count = top
+    slings = tuple((sl, sum(s.sling is sl for s in scores), sum(s.hit for s in scores if s.sling is sl))
+                   for sl in drill.slings) if any(s.sling is not None for s in scores) else ()
+    symmetry = set_symmetry(scores) if slings else None
     return SetSummary(drill.name, len(scores), drill.reps, sum(s.hit for s in scores), median, len(latencies),
-                      cue, count, stopped)
+                      cue, count, stopped, slings, symmetry.glute_si_pct if symmetry else None,
+                      len(symmetry.reps) if symmetry else 0)

@@ -61,6 +61,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE reps ADD COLUMN lat_mdf_hz REAL;
     ALTER TABLE reps ADD COLUMN glute_mdf_hz REAL;
     """,
+    # 5: a both-slings set's rep says which sling worked it ('left' or 'right', coach.slings.Sling); NULL
+    # for a one-sling set's reps and for reps saved before
+    """
+    ALTER TABLE reps ADD COLUMN sling TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -206,11 +211,11 @@ class Store:
                 mdf = r.median_freq_hz
                 self.conn.execute(
                     "INSERT INTO reps (session_drill_id, idx, start_s, end_s, latency_ms, cci, lat_peak, glute_peak,"
-                    " lat_mean, glute_mean, hit, cue, time_in_target, unit, lat_mdf_hz, glute_mdf_hz)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " lat_mean, glute_mean, hit, cue, time_in_target, unit, lat_mdf_hz, glute_mdf_hz, sling)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (drill_ids[r.drill], r.index, r.start_s, r.end_s, _ms(r.onset_latency_ms), _f(r.cci), _f(peak["lat"]),
                      _f(peak["glute"]), _f(mean["lat"]), _f(mean["glute"]), int(r.hit), r.cue, r.time_in_target, unit,
-                     _f(mdf.get("lat")), _f(mdf.get("glute"))),
+                     _f(mdf.get("lat")), _f(mdf.get("glute")), None if r.sling is None else str(r.sling)),
                 )
             return sid
 

@@ -21,6 +21,8 @@ from emgcoach.coach.history_policy import SetEnd, history_decision, is_bundled_r
 from emgcoach.coach.recorded_sets import RecordedSet, verdicts_of
 from emgcoach.coach.runner import DrillRunner, RunnerEvent
 from emgcoach.coach.scoring import RepScore
+from emgcoach.coach.slings import Sling
+from emgcoach.coach.slings_runner import SlingsRunner
 from emgcoach.coach.store import Store, StoreError
 from emgcoach.stream.engine import Engine, ProcessedBlock
 from emgcoach.types import Marker, MarkerKind
@@ -49,12 +51,20 @@ class ScoredSet:
 
 class DrillSet:
     """A set of `drill` on `engine`'s lat and glute channels, from session time `start_s` (s). Scores and
-    the end arrive through `drain()` on the caller's thread; `stop()` ends it early."""
+    the end arrive through `drain()` on the caller's thread; `stop()` ends it early. A both-slings drill
+    given both `slings` ((lat, glute) per sling: four sensors) scores each rep on its own sling
+    (`coach.slings_runner`)."""
 
     def __init__(self, engine: Engine, drill: Drill, lat: Channel, glute: Channel, calibration: Calibration | None,
-                 sides: tuple[str, str], start_s: float, person: str, started_at: str) -> None:
+                 sides: tuple[str, str], start_s: float, person: str, started_at: str,
+                 slings: dict[Sling, tuple[Channel, Channel]] | None = None) -> None:
         self.engine, self.drill, self.person, self.started_at = engine, drill, person, started_at
-        self.runner = DrillRunner(drill, lat, glute, calibration, sides[0], sides[1], start_s=start_s)
+        self.runner: DrillRunner | SlingsRunner
+        if drill.both_slings and slings is not None and set(drill.slings) <= set(slings):
+            # each rep scored on the sling that worked it, as `analyze` scores the recording
+            self.runner = SlingsRunner(drill, {s: slings[s] for s in drill.slings}, calibration, start_s=start_s)
+        else:
+            self.runner = DrillRunner(drill, lat, glute, calibration, sides[0], sides[1], start_s=start_s)
         self.calibration = calibration
         self.scores: list[RepScore] = []
         self.done = False  # the runner says the set ran to its end
@@ -95,6 +105,14 @@ class DrillSet:
         """The feedback column's line after a rep: 'MDF lat −0.3 · glute −1.6 %/rep (5 reps)', ending in
         ': fatigue?' when a muscle's MDF falls faster than the threshold; '' until two reps have one."""
         return live_text(self.scores)
+
+    def by_sling_text(self) -> str:
+        """A both-slings set's reps so far per sling, 'left 2 of 2, right 1 of 2' (on target of done);
+        '' with one sling."""
+        if not isinstance(self.runner, SlingsRunner):
+            return ""
+        counts = ((s, [r for r in self.scores if r.sling is s]) for s in self.drill.slings)
+        return ", ".join(f"{s.value} {sum(r.hit for r in mine)} of {len(mine)}" for s, mine in counts)
 
     def stop(self) -> list[RunnerEvent]:
         """Stop feeding the runner; a set that did not run to its end gets a `drill_end` marked stopped.

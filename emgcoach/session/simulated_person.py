@@ -12,11 +12,12 @@ from emgcoach.coach.calibration import CalibrationSession
 from emgcoach.coach.live_feedback import LAT
 from emgcoach.coach.runner import DrillRunner
 from emgcoach.coach.slings import Sling
+from emgcoach.coach.slings_runner import SlingsRunner, asked_sling
 
 Effort = tuple[float, float]  # lat, glute as fractions of MVC
 
 
-def cooperative_effort(now_s: float, calibrating: CalibrationSession | None | bool, runner: DrillRunner | None,
+def cooperative_effort(now_s: float, calibrating: CalibrationSession | None | bool, runner: DrillRunner | SlingsRunner | None,
                        sling: Sling | None = None, coached: Sling = Sling.LEFT) -> Effort | None:
     """The efforts now (session time, s): `calibrating` is the calibration under way (None: its wizard
     is open but not started, the client waits, still; False: no wizard), `runner` the set under way.
@@ -34,8 +35,8 @@ def cooperative_effort(now_s: float, calibrating: CalibrationSession | None | bo
         return (1.0, 0.0) if step.muscle == LAT else (0.0, 1.0)
     if runner is not None:
         status = runner.status(now_s)
-        order = runner.drill.slings or (coached,)
-        if sling is not None and status.rep >= 0 and order[status.rep % len(order)] is not sling:
+        asked = asked_sling(runner.drill, status.rep) or coached
+        if sling is not None and status.rep >= 0 and asked is not sling:
             return (0.0, 0.0)  # a rep of the other sling
         if status.phase in ("contract", "hold"):
             t = runner.drill.targets

@@ -17,6 +17,7 @@ from emgcoach.ui.report_dialog import ReportDialog, open_with_desktop
 if TYPE_CHECKING:
     from emgcoach.coach.runner import DrillRunner, RunnerEvent
     from emgcoach.coach.scoring import RepScore
+    from emgcoach.coach.slings_runner import SlingsRunner
     from emgcoach.stream.engine import Engine
     from emgcoach.ui.main_window import MainWindow
 
@@ -33,7 +34,7 @@ class DrillControl:
         self.report_dialog: ReportDialog | None = None
 
     @property
-    def runner(self) -> DrillRunner | None:
+    def runner(self) -> DrillRunner | SlingsRunner | None:
         """The runner of the set under way, if any."""
         return self.drill_set.runner if self.drill_set is not None else None
 
@@ -72,7 +73,8 @@ class DrillControl:
             start_s = clock.now_s() if clock is not None else engine.session_time_s()
         replayed_at = w.replay.replaying[1] if w.replay.replaying else None
         self.drill_set = DrillSet(engine, drill, lat, glute, w.calibration, (w.roles[lat][1], w.roles[glute][1]),
-                                  start_s, w.person(), replayed_at or datetime.now().isoformat(timespec="seconds"))
+                                  start_s, w.person(), replayed_at or datetime.now().isoformat(timespec="seconds"),
+                                  w.sensors.slings())
         self.set_scores = self.drill_set.scores  # (the same list: the last set's, once it ends)
         w.settings.setValue("drill", drill.id)
         w.drill_panel.set_running(True)
@@ -116,7 +118,7 @@ class DrillControl:
         for ev in events:
             if ev.kind == "rep" and ev.score is not None:
                 sc = ev.score
-                self.window.drill_panel.show_rep(sc.hit, sc.cue, sc.onset_latency_ms)
+                self.window.drill_panel.show_rep(sc.hit, sc.cue, sc.onset_latency_ms, sc.sling)
                 self.window.display.out.show_fatigue(ds.fatigue_text())  # the set's MDF trend, rep by rep
             elif ev.kind == "onset":  # during a set the cue times onsets on the set's own baseline
                 self.window.cues.show_onset(ev.payload["muscle"], ev.time_s)
@@ -134,13 +136,13 @@ class DrillControl:
         st = runner.status(engine.session_time_s())
         w.drill_panel.show_status(st)
         w.display.out.show_phase(st.phase, st.remaining_s, st.rep, runner.drill.reps, st.text)
-        w.drill_panel.show_reps(len(ds.scores), sum(s.hit for s in ds.scores), runner.drill.reps)
+        w.drill_panel.show_reps(len(ds.scores), sum(s.hit for s in ds.scores), runner.drill.reps, ds.by_sling_text())
         ended = all(engine.stream_stats(s).state in ("ended", "error") for s in range(engine.n_streams))
         if ds.done or ended:  # the set is complete, or the file being replayed has run out
             self.stop_drill()
             self._show_set_end(runner)
 
-    def _show_set_end(self, runner: DrillRunner) -> None:
+    def _show_set_end(self, runner: DrillRunner | SlingsRunner) -> None:
         """The set is over: its summary in the feedback column and its title on the drill panel, in place
         of the last phase's countdown."""
         summary = summarise_set(runner.drill, list(self.set_scores), stopped=not runner.done)

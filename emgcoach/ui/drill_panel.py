@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from emgcoach.coach.drills import Drill
 from emgcoach.coach.runner import Status
 from emgcoach.coach.set_summary import SetSummary
+from emgcoach.coach.slings import Sling
 from emgcoach.ui.feedback import PHASE_NAMES
 from emgcoach.ui.text import WrappedText
 
@@ -150,12 +151,15 @@ class DrillPanel(QWidget):
         left = math.ceil(st.remaining_s - 1e-9)  # a countdown shows 1 until the last second is over
         self.phase.setText(f"{PHASE_NAMES.get(st.phase, st.phase)}  {left} s" if st.phase != "done" else "Set complete")
 
-    def show_reps(self, done: int, hits: int, total: int) -> None:
-        self.reps.setText(f"{done} of {total} reps done, {hits} on target")
+    def show_reps(self, done: int, hits: int, total: int, by_sling: str = "") -> None:
+        """The count so far; `by_sling` a both-slings set's per sling ('left 2 of 2, right 1 of 2')."""
+        self.reps.setText(f"{done} of {total} reps done, {hits} on target" + (f" ({by_sling})" if by_sling else ""))
 
-    def show_rep(self, hit: bool, cue: str, latency_ms: float | None) -> None:
+    def show_rep(self, hit: bool, cue: str, latency_ms: float | None, sling: Sling | None = None) -> None:
+        """The last rep's verdict, led by the sling it was scored on (a both-slings set)."""
         lat = "" if latency_ms is None else f" (glute {latency_ms:+.0f} ms)"
-        self.last_rep.setText(("On target" + lat) if hit else cue + lat)
+        side = f"{sling.name_text}: " if sling is not None else ""
+        self.last_rep.setText(side + (("On target" + lat) if hit else cue + lat))
         self.last_rep.setStyleSheet(f"color: {GREEN if hit else AMBER};")
 
     def clear_set(self, phase_text: str = "") -> None:
@@ -165,8 +169,12 @@ class DrillPanel(QWidget):
         self.phase.setText(phase_text)
 
     def show_set_end(self, summary: SetSummary) -> None:
-        """The set is over: its title instead of the last phase, the count stays."""
+        """The set is over: its title instead of the last phase, the count stays (a both-slings set's per
+        sling, `show_reps`); its glute symmetry in place of the last rep's verdict."""
         self.phase.setText(summary.title)
+        if summary.slings:
+            self.last_rep.setText(summary.symmetry_line())
+            self.last_rep.setStyleSheet("")
 
     def show_calibration(self, text: str) -> None:
         self.calibration.setText(text)

@@ -130,7 +130,7 @@ def test_a_store_from_before_median_frequencies_keeps_its_reps_and_takes_new_one
                      f" lat_mean, glute_mean, hit) VALUES (1, {i}, 1.0, 4.0, 120.0, 0.7, 30, 25, 28, 22, 1)")
     conn.close()
     with Store(db) as s:
-        assert SCHEMA_VERSION == 4 and s.conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert SCHEMA_VERSION >= 4 and s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         (old,) = s.progress("P09", "bird_dog")
         assert old["reps"] == 5 and old["mdf_slope_pct_per_rep"] == {"lat": None, "glute": None} and old["fatigue"] == []
         # a later session: glute MDF 100, 97, 94, ... Hz (-3 %/rep of 100), lat steady
@@ -153,3 +153,32 @@ def test_not_a_store_and_a_newer_store_give_one_line(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StoreError, match="newer than this emgcoach"):
         Store(newer)
+
+
+def test_a_store_from_before_both_slings_opens_and_keeps_each_reps_sling(tmp_path: Path) -> None:
+    """Version 4 (no sling column) migrated to 5: its reps read with no sling; a both-slings set's reps
+    saved after keep theirs ('left', 'right'), a one-sling set's none; the record of a rep round-trips."""
+    from emgcoach.coach.recorded_sets import rep_from_payload
+    from emgcoach.coach.slings import Sling
+
+    db = tmp_path / "v4.sqlite3"
+    conn = sqlite3.connect(db, isolation_level=None)
+    assert migrate(conn, upto=4) == 4
+    conn.execute("INSERT INTO people (label, created) VALUES ('P09', '2026-01-01T00:00:00')")
+    conn.execute("INSERT INTO sessions (person_id, started, recording) VALUES (1, '2026-01-02T10:00:00', 'a.xdf')")
+    conn.execute("INSERT INTO session_drills (session_id, drill, complete, planned_reps) VALUES (1, 'bird_dog', 1, 8)")
+    conn.execute("INSERT INTO reps (session_drill_id, idx, start_s, end_s, latency_ms, cci, lat_peak, glute_peak,"
+                 " lat_mean, glute_mean, hit) VALUES (1, 0, 1.0, 4.0, 120.0, 0.7, 30, 25, 28, 22, 1)")
+    conn.close()
+    both = [replace(rep(i, drill="alternating_bird_dog"), sling=(Sling.LEFT, Sling.RIGHT)[i % 2]) for i in range(4)]
+    with Store(db) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        (old,) = s.sessions("P09")
+        assert s.session(old.id)[1][0]["sling"] is None  # saved before: no sling
+        s.save_session("P09", "2026-01-09T10:00:00", both)
+        s.save_session("P09", "2026-01-10T10:00:00", [rep(0)])
+        rows = s.sessions("P09")
+        assert [r["sling"] for r in s.session(rows[1].id)[1]] == ["left", "right", "left", "right"]
+        assert s.session(rows[2].id)[1][0]["sling"] is None
+    assert "sling" not in rep(0).to_dict() and both[1].to_dict()["sling"] == "right"
+    assert rep_from_payload(both[1].to_dict()).sling is Sling.RIGHT and rep_from_payload(rep(0).to_dict()).sling is None
