@@ -130,9 +130,14 @@ class FrameTimes:
         return float(self.positions_s[self.index_at(t_s)])
 
     def index_of_position(self, position_s: float) -> int:
-        """The frame at video position `position_s` (s): the last one starting at or before it."""
-        k = int(np.searchsorted(self.positions_s, position_s + 1e-6, side="right")) - 1
-        return min(max(k, 0), self.n_frames - 1)
+        """The frame at video position `position_s` (s): the nearest (the MP4 rounds a frame's time to its
+        time base, e.g. 1/30000 s, so a decoded frame's time is a little off the one written)."""
+        k = int(np.searchsorted(self.positions_s, position_s))
+        if k >= self.n_frames:
+            return self.n_frames - 1
+        if k > 0 and position_s - self.positions_s[k - 1] < self.positions_s[k] - position_s:
+            return k - 1
+        return k
 
     def time_of_position(self, position_s: float) -> float:
         """The session time (s) the frame at video position `position_s` was captured at."""

@@ -1,0 +1,142 @@
+"""Video with the EMG, measured: synthetic frames that carry their own number (made at a known session
+time) go through Qt's QVideoFrameInput into the app's recording path with simulated sensors; the
+recording is replayed with the app's replay path and, at many moments, the frame on the video dock is
+read back and compared with the replay clock: it must have been captured within one frame period of the
+EMG time shown, while playing, paused, after seeks and after speed changes. No camera: one line, and the
+session is still recorded."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import pytest
+
+from emgcoach.io.open import read_recording
+from emgcoach.io.video_frames import read_frame_times
+from emgcoach.ui.synthetic_video import SyntheticCamera, read_number
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+FPS = 30.0
+RECORD_S = 8.0
+
+
+def _record_with_video(w, qtbot, seconds: float = RECORD_S) -> tuple[Path, SyntheticCamera]:
+    """Simulated sensors and the synthetic camera recorded for `seconds`; the XDF's path."""
+    w.sensors.add_simulated_sensors()
+    engine = w.engine
+    qtbot.waitUntil(lambda: engine.n_streams > 0 and engine.stream_stats(0).samples > 0, timeout=10000)
+    cam = SyntheticCamera(engine.clock_s, FPS, w)
+    w.video.recorder.use_frame_input(cam.frame_input)
+    cam.timer.start()
+    path = Path(w.recording.toggle_recording())
+    t0 = engine.clock_s()
+    qtbot.waitUntil(lambda: engine.clock_s() - t0 > seconds, timeout=int(seconds * 1000) + 10000)
+    w.recording.toggle_recording()
+    cam.timer.stop()
+    qtbot.waitUntil(lambda: w.video.recorder.finished, timeout=10000)
+    return path, cam
+
+
+def _offsets(w, qtbot, cam: SyntheticCamera, origin: float, n: int, every_ms: int = 37) -> list[float]:
+    """At `n` moments, how far (s) the EMG time shown is from the time the frame on the dock was due: 0
+    if the frame is the last one made at or before it (frame k is due from when it was made until frame
+    k+1 was), else the distance to that span, negative when the frame is late, positive when early."""
+    out: list[float] = []
+    clock = w.engine.replay_clock
+    sink = w.video.widget.videoSink()
+    for _ in range(n):
+        qtbot.wait(every_ms)  # moments spread over the replay, not a wait for a condition
+        now = clock.now_s()
+        number = read_number(sink.videoFrame().toImage())
+        assert number is not None, "the frame on the dock has no readable number"
+        made = cam.made_at[number] - origin
+        after = cam.made_at.get(number + 1, float("inf")) - origin
+        out.append(0.0 if made <= now < after else (made - now if now < made else after - now))
+    return out
+
+
+def _settled(w, qtbot, period: float) -> None:
+    """Wait until the dock shows the frame due (after a seek the player decodes from a key frame)."""
+    sync = w.video.sync
+    qtbot.waitUntil(lambda: sync.shown_time_s() is not None
+                    and abs(sync.shown_time_s() - w.engine.replay_clock.now_s()) <= period, timeout=5000)
+
+
+def test_the_video_dock_shows_the_frame_of_the_emg_time(make_window, qtbot, tmp_path: Path) -> None:
+    w = make_window()
+    path, cam = _record_with_video(w, qtbot)
+    mp4 = path.with_suffix(".mp4")
+    assert mp4.is_file() and mp4.stat().st_size > 10_000
+    rec = read_recording(path)
+    origin = float(rec.streams[0].info.extra["xdf_time_origin"])
+    frames = read_frame_times(path, origin)
+    assert frames is not None and frames.n_frames > 0.9 * RECORD_S * FPS
+    assert w.status.text().startswith("Saved") and "mp4" in w.status.text()
+    period = 1.0 / FPS
+
+    assert w.replay.open_recording(path)
+    assert w.video.dock.isVisible()
+    qtbot.waitUntil(lambda: w.engine.replay_clock.now_s() > 1.0, timeout=10000)
+    _settled(w, qtbot, period)
+    playing = _offsets(w, qtbot, cam, origin, 40)
+
+    w.replay.toggle_play()  # pause
+    qtbot.waitUntil(lambda: w.engine.replay_clock.paused, timeout=3000)
+    _settled(w, qtbot, period)
+    paused = _offsets(w, qtbot, cam, origin, 5, every_ms=100)
+
+    w.replay.seek(5.0)  # a seek while paused shows the frame there
+    qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - 5.0) < 1e-6, timeout=3000)
+    _settled(w, qtbot, period)
+    sought = _offsets(w, qtbot, cam, origin, 5, every_ms=100)
+
+    w.replay.seek(2.0)
+    w.replay.set_speed(0.5)
+    w.replay.toggle_play()  # play on at half speed from 2 s
+    qtbot.waitUntil(lambda: not w.engine.replay_clock.paused, timeout=3000)
+    _settled(w, qtbot, period)
+    slow = _offsets(w, qtbot, cam, origin, 30)
+
+    w.replay.set_speed(2.0)
+    qtbot.wait(300)  # (the player catches up with the faster clock: its lead at 2x)
+    _settled(w, qtbot, period)
+    fast = _offsets(w, qtbot, cam, origin, 20, every_ms=41)
+
+    worst = {name: max(abs(x) for x in xs) for name, xs in
+             (("playing", playing), ("paused", paused), ("sought", sought), ("half", slow), ("double", fast))}
+    every = playing + paused + sought + slow + fast
+    exact = sum(x == 0.0 for x in every) / len(every)
+    print(f"\nvideo vs EMG at {len(every)} moments: the frame due shown at {exact:.0%}, worst miss (ms) "
+          + ", ".join(f"{k} {v * 1000:.1f}" for k, v in worst.items())
+          + f"; median miss {statistics.median(abs(x) for x in every) * 1000:.1f} ms; frame period {period * 1000:.1f} ms")
+    for name, x in worst.items():
+        assert x <= period, f"{name}: a frame {x * 1000:.0f} ms off the EMG time (one frame is {period * 1000:.0f} ms)"
+
+
+def test_no_camera_one_line_and_the_session_is_still_recorded(make_window, qtbot) -> None:
+    from emgcoach.ui.video_recorder import NO_CAMERA, cameras
+
+    assert not cameras(), "this test is about a machine without a camera"
+    w = make_window()
+    w.sensors.add_simulated_sensors()
+    qtbot.waitUntil(lambda: w.engine.n_streams > 0 and w.engine.stream_stats(0).samples > 0, timeout=10000)
+    path = Path(w.recording.toggle_recording())
+    assert NO_CAMERA in w.status.text()
+    qtbot.waitUntil(lambda: w.engine.session_time_s() > 1.0, timeout=5000)
+    w.recording.toggle_recording()
+    assert w.status.text() == f"Saved {path}"
+    rec = read_recording(path)
+    assert rec.streams[0].n_samples > 1000
+    assert read_frame_times(path, 0.0) is None and not path.with_suffix(".mp4").exists()
+    assert w.replay.open_recording(path)
+    assert not w.video.dock.isVisible()
+
+
+def test_record_video_is_a_kept_choice(make_window, settings) -> None:
+    w = make_window()
+    assert w.video.record_action.isChecked()
+    w.video.record_action.setChecked(False)
+    assert settings.value("record_video", type=bool) is False
+    assert not make_window().video.record_action.isChecked()
