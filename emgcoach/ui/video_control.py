@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QMenu
 
 from emgcoach.errors import InputError
 from emgcoach.io.video_frames import read_frame_times
-from emgcoach.ui.video_dock import VideoSync
+from emgcoach.ui.video_dock import FrameView, VideoSync
 from emgcoach.ui.video_recorder import VideoRecorder, camera_id, cameras
 
 if TYPE_CHECKING:
@@ -35,8 +34,7 @@ class VideoControl:
         self.settings = window.settings
         self.recorder = VideoRecorder(window)
         self.recorder.problem.connect(lambda line: window.status.setText(line))
-        self.widget = QVideoWidget()
-        self.widget.setMinimumSize(160, 120)
+        self.widget = FrameView()
         self.dock = window._dock("Video", "video", self.widget, Qt.DockWidgetArea.RightDockWidgetArea)
         self.dock.hide()  # shown only when a replayed recording has a video
         self.sync = VideoSync(self.widget, self._replay_clock, window)
@@ -95,4 +93,10 @@ class VideoControl:
                 logger.warning("%s: its video %s is missing", rec.path, frames.video)
                 frames = None
         self.sync.load(frames)
-        self.dock.setVisible(frames is not None)
+        shown = frames is not None
+        if shown and not self.dock.isVisible():  # a useful width beside the plots, not a sliver
+            self.dock.setVisible(True)
+            w = self.window
+            w.resizeDocks([self.dock], [max(320, w.width() // 4)], Qt.Orientation.Horizontal)
+        elif not shown:
+            self.dock.setVisible(False)

@@ -16,9 +16,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl
+from PySide6.QtCore import QObject, QRect, Qt, QTimer, QUrl
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
-from PySide6.QtMultimediaWidgets import QVideoWidget
+from PySide6.QtWidgets import QWidget
 
 from emgcoach.io.video_frames import FrameTimes
 from emgcoach.stream.capabilities import ReplayClock
@@ -34,10 +35,37 @@ SEEK_WAIT_S = 0.5  # a seek that has brought no frame by then is sent again
 SLACK_US = 1000  # a decoded frame's time is rounded to the MP4's time base (1/30000 s here)
 
 
+class FrameView(QWidget):
+    """The frame in its sink (`videoSink()`, as QVideoWidget's), drawn to fit with its aspect kept. Painted
+    by the widget itself, so it shows wherever widgets are drawn (a grab, an offscreen screenshot)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._sink = QVideoSink(self)
+        self._sink.videoFrameChanged.connect(lambda _frame: self.update())
+        self.setMinimumSize(160, 120)
+
+    def videoSink(self) -> QVideoSink:  # Qt's name (QVideoWidget's)
+        return self._sink
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # Qt's name
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("black"))
+        frame = self._sink.videoFrame()
+        if frame.isValid():
+            img = frame.toImage()
+            size = img.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, size.width(), size.height())
+            target.moveCenter(self.rect().center())
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            p.drawImage(target, img)
+        p.end()
+
+
 class VideoSync(QObject):
     """Shows, on `widget`, the frame of `frames` for `clock()`'s replay clock (None: nothing replays)."""
 
-    def __init__(self, widget: QVideoWidget, clock: Callable[[], ReplayClock | None], parent: QObject | None = None) -> None:
+    def __init__(self, widget: FrameView, clock: Callable[[], ReplayClock | None], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.widget = widget
         self._clock = clock
