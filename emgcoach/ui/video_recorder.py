@@ -53,6 +53,10 @@ def camera_id(device: QCameraDevice) -> str:
     return bytes(device.id().data()).hex()
 
 
+def _camera_error(text: str) -> str:
+    return f"Camera error ({text}): recording without video"
+
+
 def mp4_format() -> QMediaFormat:
     """MP4, with H.264 if this Qt build encodes it, else MPEG-4 Part 2."""
     fmt = QMediaFormat(QMediaFormat.FileFormat.MPEG4)
@@ -115,10 +119,13 @@ class VideoRecorder(QObject):
     def start(self, engine: Engine, xdf_path: str, camera: str = "", fps: float = DEFAULT_FPS) -> str:
         """Record video beside `xdf_path` (which `engine` is recording) from the camera whose id is
         `camera` ('' the default one) or the frame input; '' if it started, else the line to show."""
-        if self._frame_input is None and not self._open_camera(camera):
-            return NO_CAMERA
+        if self._frame_input is None and (problem := self._open_camera(camera)):
+            return problem
         video = video_path_for(xdf_path)
-        name = self._camera.cameraDevice().description() if self._camera is not None else "frame input"
+        name = "frame input"
+        if self._camera is not None:
+            name = self._camera.cameraDevice().description()
+            fps = self._camera.cameraFormat().maxFrameRate() or fps  # (a default format says 0)
         path = engine.record_video_frames(video.name, fps, name)
         if path is None:
             self._close_camera()
@@ -128,13 +135,18 @@ class VideoRecorder(QObject):
         self._engine, self._xdf, self.video_path = engine, path, video
         self.frames_written = self.frames_dropped = 0
         self._first_t, self._last_t = None, float("-inf")
+        if self._camera is not None:  # started first: one that fails at once leaves no empty MP4 behind
+            self._camera.start()
+            if self._camera.error() != QCamera.Error.NoError:  # (said at once, before any signal)
+                text = self._camera.errorString()
+                self._xdf = None
+                self._close_camera()
+                return _camera_error(text)
         self.recorder.setMediaFormat(mp4_format())
         self.recorder.setQuality(QMediaRecorder.Quality.HighQuality)
         self.recorder.setVideoFrameRate(fps)
         self.recorder.setOutputLocation(QUrl.fromLocalFile(str(video)))
         self.recorder.record()
-        if self._camera is not None:
-            self._camera.start()
         logger.info("recording video to %s", video)
         return ""
 
@@ -150,15 +162,21 @@ class VideoRecorder(QObject):
                     self.frames_written, self.frames_dropped)
         return self.video_path if self.frames_written else None
 
-    def _open_camera(self, wanted: str) -> bool:
+    def _open_camera(self, wanted: str) -> str:
+        """Open the camera whose id is `wanted` (else the default one): '' or why there is none."""
         devices = cameras()
         if not devices:
-            return False
-        device = next((d for d in devices if camera_id(d) == wanted), QMediaDevices.defaultVideoInput())
-        self._camera = QCamera(device, self)
-        self._camera.errorOccurred.connect(self._camera_failed)
-        self._source.setCamera(self._camera)
-        return True
+            return NO_CAMERA
+        device = next((d for d in devices if camera_id(d) == wanted), devices[0])
+        camera = QCamera(device, self)
+        if camera.error() != QCamera.Error.NoError:  # said on construction, before a signal could say it
+            logger.error("camera %r: %s", device.description(), camera.errorString())
+            camera.deleteLater()
+            return _camera_error(camera.errorString())
+        camera.errorOccurred.connect(self._camera_failed)
+        self._source.setCamera(camera)
+        self._camera = camera
+        return ""
 
     def _close_camera(self) -> None:
         if self._camera is not None:
@@ -189,11 +207,13 @@ class VideoRecorder(QObject):
         self._first_t, self._last_t = first, t_s
         if engine.put_video_frames(path, [t_s], [[self.frames_written, position_us / 1e6]]):
             self.frames_written += 1
+        else:  # the XDF stopped under the video (its disk failed; the engine said why): the video stops too
+            self.stop()
 
     def _camera_failed(self, _error: QCamera.Error, text: str) -> None:
         logger.error("camera: %s", text)
         self.stop()
-        self.problem.emit(f"Camera error ({text}): recording without video")
+        self.problem.emit(_camera_error(text))
 
     def _recorder_failed(self, _error: QMediaRecorder.Error, text: str) -> None:
         logger.error("video recorder: %s", text)

@@ -140,3 +140,25 @@ def test_record_video_is_a_kept_choice(make_window, settings) -> None:
     w.video.record_action.setChecked(False)
     assert settings.value("record_video", type=bool) is False
     assert not make_window().video.record_action.isChecked()
+
+
+def test_a_camera_that_fails_is_one_line_and_the_session_is_still_recorded(make_window, qtbot, monkeypatch) -> None:
+    """A camera listed but gone when recording starts (here Qt's own null camera device: the real QCamera
+    fails on it, as on one unplugged between the listing and Record)."""
+    from PySide6.QtMultimedia import QCameraDevice
+
+    from emgcoach.ui import video_recorder
+
+    monkeypatch.setattr(video_recorder, "cameras", lambda: [QCameraDevice()])
+    w = make_window()
+    w.sensors.add_simulated_sensors()
+    qtbot.waitUntil(lambda: w.engine.n_streams > 0 and w.engine.stream_stats(0).samples > 0, timeout=10000)
+    path = Path(w.recording.toggle_recording())
+    line = w.status.text()
+    assert line.startswith(f"Recording to {path}. Camera error (") and line.endswith("recording without video")
+    assert not w.video.recorder.recording
+    qtbot.waitUntil(lambda: w.engine.session_time_s() > 1.0, timeout=5000)
+    w.recording.toggle_recording()
+    assert w.status.text() == f"Saved {path}"
+    assert read_recording(path).streams[0].n_samples > 1000
+    assert not path.with_suffix(".mp4").exists()
