@@ -54,8 +54,9 @@ def shoot_video_dock(app: QCoreApplication, out: Path, tmp: Path) -> None:
         raise RuntimeError("screenshots: video dock: the recording did not open")
     clock = w.engine.replay_clock if w.engine is not None else None
     assert clock is not None  # a replay has one
-    _until(app, lambda: clock.now_s() > 3.5, 15.0)
+    _until(app, lambda: clock.now_s() > 4.4, 15.0)  # the figure's arm and leg about their highest
     w.replay.toggle_play()  # paused: the frame for the position, and the status line saying so
+    _until(app, lambda: clock.paused, 5.0)
     _until(app, lambda: w.video.sync.shown_time_s() is not None
            and abs((w.video.sync.shown_time_s() or 0.0) - clock.now_s()) < 0.034, 5.0)
     w.frames = -1
