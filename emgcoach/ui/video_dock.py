@@ -27,9 +27,10 @@ from emgcoach.stream.capabilities import ReplayClock
 logger = logging.getLogger(__name__)
 
 TICK_MS = 5  # 200 Hz: the frame on screen changes within 5 ms of when it is due (a tick is a lookup)
-LEAD_S = 0.25  # decoded this far ahead of the replay (video s): frames are there before they are due
-MAX_LEAD_S = 0.8  # the player waits when this far ahead
-RESEEK_S = 1.0  # behind by more than this, or ahead by more than MAX_LEAD_S + this: send the player there
+LEAD_S = 0.25  # decoded this far ahead of the replay (s of replay time): frames are there before they are due
+MAX_LEAD_S = 0.8  # the player waits when this far ahead (s of replay time; video s = this x the speed)
+MAX_BUFFER_S = 1.5  # and never more than this much video decoded ahead (memory: 45 frames at 30 fps)
+RESEEK_S = 1.0  # behind by more than this, or ahead by more than MAX_BUFFER_S + this (video s): send the player there
 CATCH_UP = 2.0  # the player runs this many times the replay's speed while short of its lead
 SEEK_WAIT_S = 0.5  # a seek that has brought no frame by then is sent again
 SLACK_US = 1000  # a decoded frame's time is rounded to the MP4's time base (1/30000 s here)
@@ -73,7 +74,8 @@ class VideoSync(QObject):
         self._decoded_sink = QVideoSink(self)
         self.player.setVideoOutput(self._decoded_sink)
         self._decoded_sink.videoFrameChanged.connect(self._decoded)
-        self._buffer: deque[tuple[int, QVideoFrame]] = deque(maxlen=120)  # (start µs, frame), in order
+        # (start µs, frame), in order; the lead keeps it to MAX_BUFFER_S of video, the length to a backstop
+        self._buffer: deque[tuple[int, QVideoFrame]] = deque(maxlen=120)
         self.frames: FrameTimes | None = None
         self.shown_us: int | None = None  # the video position (µs) of the frame on screen
         self._seeking_to: int | None = None  # a position sent to the player, not decoded yet
@@ -145,17 +147,17 @@ class VideoSync(QObject):
             logger.debug("video: no frame %.0f ms after a seek to %d us; seeking again", SEEK_WAIT_S * 1e3, self._seeking_to)
             self._seeking_to = None
         newest = self._buffer[-1][0] if self._buffer else None
-        have_now = self._buffer and self._buffer[0][0] <= want_us + SLACK_US
+        have_now = bool(self._buffer) and self._buffer[0][0] <= want_us + SLACK_US
         lead_s = (newest - want_us) / 1e6 if newest is not None else -math.inf
-        if self._seeking_to is None and (not have_now or lead_s < -RESEEK_S or lead_s > MAX_LEAD_S + RESEEK_S) \
+        if self._seeking_to is None and (not have_now or lead_s < -RESEEK_S or lead_s > MAX_BUFFER_S + RESEEK_S) \
                 and not (newest is not None and newest >= end_us and have_now):
             self._seek(want_us)
             return
-        if speed <= 0 or (newest is not None and newest >= end_us) or lead_s > MAX_LEAD_S:
+        if speed <= 0 or (newest is not None and newest >= end_us) or lead_s > min(MAX_LEAD_S * speed, MAX_BUFFER_S):
             if player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
                 player.pause()
             return
-        rate = speed * (CATCH_UP if lead_s < LEAD_S * speed else 1.0)
+        rate = speed * (CATCH_UP if lead_s < min(LEAD_S * speed, MAX_BUFFER_S / 2) else 1.0)
         if player.playbackRate() != rate:
             player.setPlaybackRate(rate)
         if player.playbackState() != QMediaPlayer.PlaybackState.PlayingState:
