@@ -147,8 +147,15 @@ def test_no_camera_one_line_and_the_session_is_still_recorded(make_window, qtbot
     assert not w.video.dock.isVisible()
 
 
-def test_record_video_is_a_kept_choice(make_window, settings) -> None:
+def test_record_video_is_a_kept_choice_and_view_toggles_the_dock(make_window, settings) -> None:
     w = make_window()
+    assert not w.video.dock.isVisible()  # no replayed video: no dock
+    toggle = w.video.dock.toggleViewAction()
+    assert toggle in w.preferences.view_menu.actions() and toggle.text() == "Video"
+    toggle.trigger()
+    assert w.video.dock.isVisible()
+    toggle.trigger()
+    assert not w.video.dock.isVisible()
     assert w.video.record_action.isChecked()
     w.video.record_action.setChecked(False)
     assert settings.value("record_video", type=bool) is False
