@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from emgcoach.errors import InputError
+from emgcoach.io.xdf_reader import parse_xdf  # the reader's chunk parser (no EMG checks)
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def frames_samples_content(stream_id: int, times: np.ndarray, rows: np.ndarray) 
     dt = np.dtype([("flag", "u1"), ("t", "<f8"), ("v", "<f8", (len(CHANNELS),))])
     rec = np.empty(n, dtype=dt)
     rec["flag"], rec["t"], rec["v"] = 8, np.asarray(times, dtype=np.float64), rows
-    count = bytes((1, n)) if n < 256 else b"\x04" + struct.pack("<I", n)
+    count = bytes((1, n)) if n < 256 else b"\x04" + struct.pack("<I", n)  # (xdf_writer.varlen; it imports this module)
     return struct.pack("<I", stream_id) + count + rec.tobytes()
 
 
@@ -161,8 +162,6 @@ def read_frame_times(xdf_path: str | os.PathLike[str], origin_s: float) -> Frame
     """The frame times of the video recorded with `xdf_path`, on the Recording's time (`origin_s`: the
     file-clock time the reader made 0, `StreamInfo.extra["xdf_time_origin"]`); None if the file has no
     frame-times stream or it holds no frame. The MP4 is the one the stream names, beside the XDF."""
-    from emgcoach.io.xdf_reader import parse_xdf  # (the reader's chunk parser; no EMG checks)
-
     xf = parse_xdf(str(xdf_path))
     streams = [s for s in xf.streams.values() if s.type == VIDEO_FRAMES_TYPE and s.fmt != "string"]
     if not streams:
