@@ -182,3 +182,23 @@ def test_a_camera_that_fails_is_one_line_and_the_session_is_still_recorded(make_
     assert w.status.text() == f"Saved {path}"
     assert read_recording(path).streams[0].n_samples > 1000
     assert not path.with_suffix(".mp4").exists()
+
+
+def test_each_recording_of_a_session_gets_its_own_video(make_window, qtbot) -> None:
+    w = make_window()
+    first, cam = _record_with_video(w, qtbot, seconds=1.5)
+    engine = w.engine
+    cam.timer.start()
+    second = Path(w.recording.toggle_recording())
+    t0 = engine.clock_s()
+    qtbot.waitUntil(lambda: engine.clock_s() - t0 > 1.5, timeout=10000)
+    w.recording.toggle_recording()
+    cam.timer.stop()
+    qtbot.waitUntil(lambda: w.video.recorder.finished, timeout=10000)
+    assert first != second
+    for path in (first, second):
+        rec = read_recording(path)
+        frames = read_frame_times(path, float(rec.streams[0].info.extra["xdf_time_origin"]))
+        assert frames is not None and frames.video == path.with_suffix(".mp4") and frames.has_video
+        assert 30 < frames.n_frames < 60 and frames.positions_s[0] == 0.0  # each MP4 starts at its own first frame
+        assert 0 <= frames.times_s[0] < 0.2  # its first frame came within a frame or so of the EMG's start
