@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from emgcoach.errors import InputError
-from emgcoach.io.video_frames import read_frame_times
+from emgcoach.io.video_frames import read_frame_times, video_path_for
 from emgcoach.ui.video_dock import FrameView, VideoSync
 from emgcoach.ui.video_recorder import VideoRecorder, camera_id, cameras
 
@@ -84,7 +84,9 @@ class VideoControl:
     def replay_opened(self, rec: Recording | None) -> None:
         """Follow `rec`'s video if it has one (the dock shown), else none (the dock hidden)."""
         frames = None
-        if rec is not None and rec.path.lower().endswith(".xdf") and rec.streams:
+        # the file is read again for its frame times only when an MP4 is beside it (a replay without
+        # video starts as before: no second pass over the file on the Qt thread as the replay begins)
+        if rec is not None and rec.path.lower().endswith(".xdf") and rec.streams and video_path_for(rec.path).is_file():
             try:
                 frames = read_frame_times(rec.path, float(rec.streams[0].info.extra.get("xdf_time_origin", 0.0)))
             except InputError as e:
