@@ -116,9 +116,16 @@ def test_the_video_dock_shows_the_frame_of_the_emg_time(make_window, qtbot, tmp_
     _settled(w, qtbot)
     fast = _offsets(w, qtbot, cam, origin, 20, every_ms=41)
 
+    w.replay.seek(1.0)
+    w.replay.set_speed(4.0)
+    qtbot.waitUntil(lambda: 1.0 <= w.engine.replay_clock.now_s() < 2.0, timeout=3000)
+    settle["seek at 4x"] = _settled(w, qtbot)
+    fastest = _offsets(w, qtbot, cam, origin, 10, every_ms=43)
+
     worst = {name: max(abs(x) for x in xs) for name, xs in
-             (("playing", playing), ("paused", paused), ("sought", sought), ("half", slow), ("double", fast))}
-    every = playing + paused + sought + slow + fast
+             (("playing", playing), ("paused", paused), ("sought", sought), ("half", slow), ("double", fast),
+              ("4x", fastest))}
+    every = playing + paused + sought + slow + fast + fastest
     exact = sum(x == 0.0 for x in every) / len(every)
     print(f"\nvideo vs EMG at {len(every)} moments: the frame due shown at {exact:.0%}, worst miss (ms) "
           + ", ".join(f"{k} {v * 1000:.1f}" for k, v in worst.items())
