@@ -15,6 +15,8 @@ from typing import Literal
 import numpy as np
 
 from emgcoach.coach.calibration import CalibrationError, MuscleCalibration, from_recording_markers
+from emgcoach.coach.live_feedback import GLUTE, LAT
+from emgcoach.coach.slings import Sling, SymmetrySummary
 from emgcoach.dsp import coactivation
 from emgcoach.dsp.coactivation import CciBasis
 from emgcoach.dsp.ecg import detect_ecg
@@ -141,6 +143,8 @@ class Analysis:
     read_as: str = ""  # how a text or vendor file was read (io readers' StreamInfo.extra["read_as"]), or ""
     excluded: list[tuple[float, float]] = field(default_factory=list)  # artifact stretches left out (s)
     excluded_reps: list[dict] = field(default_factory=list)  # reps overlapping them: not scored
+    slings: dict[Sling, tuple[str, str]] = field(default_factory=dict)  # both slings: (lat, glute) channel names
+    symmetry: SymmetrySummary | None = None  # both slings with reps: the reps' left-right symmetry
 
     @property
     def excluded_s(self) -> float:
@@ -148,7 +152,7 @@ class Analysis:
         return sum(max(0.0, min(b, self.duration_s) - max(a, 0.0)) for a, b in self.excluded)
 
     def to_dict(self) -> dict:
-        d = {
+        d: dict = {
             "file": self.file,
             "duration_s": _r(self.duration_s, 3),
             "channels": [c.to_dict() for c in self.channels],
@@ -164,6 +168,11 @@ class Analysis:
         if self.reps is not None:
             d["reps"] = self.reps
             d["calibration"] = self.calibration
+        if self.slings:
+            d["slings"] = {str(k): {"lat": lat, "glute": glute, "muscles": k.muscles_text}
+                           for k, (lat, glute) in self.slings.items()}
+        if self.symmetry is not None:
+            d["symmetry"] = self.symmetry.to_dict()
         return d
 
 
@@ -385,8 +394,10 @@ MAX_CHANNELS_ALL_PAIRS = 4  # beyond this, without sling roles, pairs only when 
 
 
 def muscle_pairs(channels: list[ChannelResult]) -> list[tuple[int, int]]:
-    """Which channel pairs to compare: lat with the opposite-side glute (the posterior oblique sling);
-    if the file names no such pair, every pair of up to MAX_CHANNELS_ALL_PAIRS channels, else none."""
+    """Which channel pairs to compare: lat with the opposite-side glute (the posterior oblique sling;
+    with four sensors both slings, the left sling's first: `coach.slings.Sling`), in whatever order the
+    file holds its streams; if the file names no such pair, every pair of up to
+    MAX_CHANNELS_ALL_PAIRS channels, else none."""
     sling = [
         (i, j)
         for i, a in enumerate(channels)
@@ -396,7 +407,7 @@ def muscle_pairs(channels: list[ChannelResult]) -> list[tuple[int, int]]:
         and {a.spec.side, b.spec.side} == {"left", "right"}
     ]
     if sling:
-        return sling
+        return sorted(sling, key=lambda ij: channels[ij[0]].spec.side != "left")  # stable: file order within a side
     if len(channels) > MAX_CHANNELS_ALL_PAIRS:
         return []
     return list(itertools.combinations(range(len(channels)), 2))
@@ -487,6 +498,15 @@ def pair_metrics(a: ChannelResult, b: ChannelResult) -> dict:
     }
 
 
+def with_sling(pair: dict, a: ChannelResult, b: ChannelResult) -> dict:
+    """`pair` with the posterior oblique sling it is (`sling`: 'left' or 'right', named by the lat's side)
+    when a is a lat and b the opposite glute; other pairs unchanged."""
+    sling = Sling.of(a.spec.muscle, a.spec.side)
+    if sling is not None and a.spec.muscle == LAT and Sling.of(b.spec.muscle, b.spec.side) is sling and b.spec.muscle == GLUTE:
+        return {**pair, "sling": str(sling)}
+    return pair
+
+
 def attach_calibration(recording: Recording, channels: list[ChannelResult]) -> None:
     """Give each channel the recording's own calibration of its muscle: its rest and MVC efforts (step
     markers), else the first calibration it says was in force (an 'applied' marker), if any."""
@@ -549,7 +569,18 @@ def analyze(recording: Recording, config: PipelineConfig | None = None, mains: M
             n = len(channels) * (len(channels) - 1) // 2
             note = (f"{len(channels)} channels and no lat + opposite glute roles: no pairs compared ({n} possible); "
                     "ask with --pairs all or --pairs A:B,...")
-    out = [pair_metrics(channels[i], channels[j]) for i, j in chosen]
+    out = [with_sling(pair_metrics(channels[i], channels[j]), channels[i], channels[j]) for i, j in chosen]
     read_as = "; ".join(dict.fromkeys(s.info.extra["read_as"] for s in recording.streams if s.info.extra.get("read_as")))
     return Analysis(file=recording.path, duration_s=recording.duration_s, channels=channels, pairs=out, pairs_note=note,
-                    read_as=read_as, excluded=excluded)
+                    read_as=read_as, excluded=excluded, slings=both_slings(channels, chosen))
+
+
+def both_slings(channels: list[ChannelResult], chosen: list[tuple[int, int]]) -> dict[Sling, tuple[str, str]]:
+    """With both slings among the compared pairs (four sensors: both lats, both glutes), each sling's
+    (lat, glute) channel names, the first pair of each; else {} (one sling: the report as it always was)."""
+    found: dict[Sling, tuple[str, str]] = {}
+    for i, j in chosen:
+        sling = with_sling({}, channels[i], channels[j]).get("sling")
+        if sling is not None and Sling(sling) not in found:
+            found[Sling(sling)] = (channels[i].spec.name, channels[j].spec.name)
+    return dict(sorted(found.items())) if len(found) == 2 else {}

@@ -4,6 +4,7 @@ channel's figures, each pair's co-activation and timing, and the reps with their
 from __future__ import annotations
 
 from emgcoach.analysis import BURST_FRACTION, ECG_HIGHPASS_HZ, Analysis, ChannelResult
+from emgcoach.coach.slings import SI_FORMULA, RepSymmetry, Sling
 from emgcoach.dsp.coactivation import CciBasis
 
 
@@ -22,14 +23,30 @@ def format_text(result: Analysis, reps_source: str = "") -> str:
         lines += _channel_lines(c)
     if result.pairs_note:
         lines += ["", result.pairs_note]
+    if result.slings:
+        lines += ["", "Both slings (each lat paired with its opposite glute): " + "; ".join(
+            f"{s.name_text.lower()} {lat} + {glute}" for s, (lat, glute) in result.slings.items())]
     for p in result.pairs:
-        lines += _pair_lines(p)
+        lines += _pair_lines(p, bool(result.slings))
     if result.reps is not None:
         lines += ["", f"Reps ({result.calibration}{'; ' + reps_source if reps_source else ''}):"]
         lines += [_rep_line(r) for r in result.reps]
         hits = sum(r["hit"] for r in result.reps)
         lines.append(f"  {hits} of {len(result.reps)} reps on target" if result.reps else "  no reps")
+    if result.symmetry is not None:
+        lines += ["", f"Left-right symmetry ({SI_FORMULA}):", f"  {result.symmetry.text()}"]
+        lines += [_symmetry_line(r) for r in result.symmetry.reps]
     return "\n".join(lines)
+
+
+def _symmetry_line(r: RepSymmetry) -> str:
+    """One pair of reps: the k-th of each sling, its glute and lat SI and the latency difference."""
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{v:+.0f} %"
+
+    lat = "-" if r.latency_diff_ms is None else f"{r.latency_diff_ms:+.0f} ms"
+    return (f"  pair #{r.index + 1} ({r.left_start_s:.1f} s left, {r.right_start_s:.1f} s right; {r.unit}): "
+            f"glute SI {pct(r.glute_si_pct)}, lat SI {pct(r.lat_si_pct)}, glute onset right - left {lat}")
 
 
 def _channel_lines(c: ChannelResult) -> list[str]:
@@ -51,9 +68,11 @@ def _channel_lines(c: ChannelResult) -> list[str]:
     return lines
 
 
-def _pair_lines(p: dict) -> list[str]:
-    """A pair: co-contraction index at its shared level, overlap, onset latency, cross-correlation."""
-    lines = ["", f"{p['b']} after {p['a']}:"]
+def _pair_lines(p: dict, name_sling: bool = False) -> list[str]:
+    """A pair: co-contraction index at its shared level, overlap, onset latency, cross-correlation
+    (`name_sling`: headed by the sling it is, when the file holds both)."""
+    sling = f" ({Sling(p['sling']).name_text.lower()}: {Sling(p['sling']).muscles_text})" if name_sling and p.get("sling") else ""
+    lines = ["", f"{p['b']} after {p['a']}{sling}:"]
     if p.get("reason"):
         return lines + [f"  no co-activation figures: {p['reason']}"]
     lat = p["median_onset_latency_ms"]
@@ -82,5 +101,6 @@ def _rep_line(r: dict) -> str:
         f"lat {r['mean_uv']['lat']:.0f} µV, glute {r['mean_uv']['glute']:.0f} µV")
     verdict = "hit" if r["hit"] else f"miss: {r['cue']}"
     cci = "-" if r["cci"] is None else f"{r['cci']:.2f}"
-    return (f"  {r['drill']} #{r['index'] + 1} {r['start_s']:.1f}-{r['end_s']:.1f} s: {lat}, {level}, "
+    sling = f" ({r['sling']} sling)" if r.get("sling") else ""
+    return (f"  {r['drill']}{sling} #{r['index'] + 1} {r['start_s']:.1f}-{r['end_s']:.1f} s: {lat}, {level}, "
             f"CCI {cci}; {verdict}")

@@ -22,6 +22,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--rate", default="2000", help=f"sample rate in Hz, {MIN_EMG_RATE_HZ:g}-{MAX_SIMULATION_RATE_HZ:g} (default 2000)")
     s.add_argument("--seed", type=int, default=0, help="random seed (same seed, same session)")
     s.add_argument("--realtime", action="store_true", help="pace like a live sensor (for crash tests)")
+    s.add_argument("--slings", choices=("one", "both"), help="one: two sensors, left lat + right glute; both: four "
+                   "sensors, both lats and both glutes as four streams, the reps alternating between the slings and "
+                   "the left glute working at 75 %% of the right (a left-right asymmetry). Default: as the drill "
+                   "names them (both for a both-slings drill such as alternating_bird_dog, else one)")
     s.set_defaults(func=cmd_simulate)
 
 
@@ -44,6 +48,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         seed=args.seed,
         realtime=args.realtime,
         calibration=not args.no_calibration,
+        both_slings=args.slings == "both" if args.slings else None,
     )
     print(summary)
     return 0

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from emgcoach.coach.slings import Sling
 from emgcoach.errors import EmgcoachError
 
 BUILTIN = Path(__file__).with_name("drills.toml")
@@ -152,6 +153,12 @@ class Drill:
     phases: tuple[tuple[str, float], ...]  # (phase, seconds) of one rep, in PHASES order
     targets: Targets
     corrections: tuple[tuple[str, str], ...]
+    slings: tuple[Sling, ...] = ()  # both slings named: the reps alternate between them in this order; () one sling
+
+    @property
+    def both_slings(self) -> bool:
+        """Whether the drill works both posterior oblique slings (four sensors), rep by rep in turn."""
+        return len(self.slings) == 2
 
     @property
     def rep_s(self) -> float:
@@ -275,7 +282,8 @@ def parse_drill(d: object, where: str) -> Drill:
     if not (isinstance(drill_id, str) and drill_id.isidentifier()):
         raise _invalid(where, "id", "must be a name of letters, digits and _")
     where = f"{where}: drill {drill_id!r}"
-    unknown = set(d) - {"id", "name", "purpose", "setup", "electrodes", "lead", "reps", "cues", "phases", "targets", "corrections"}
+    unknown = set(d) - {"id", "name", "purpose", "setup", "electrodes", "lead", "reps", "cues", "phases", "targets",
+                        "corrections", "slings"}
     if unknown:
         raise _invalid(where, ", ".join(sorted(unknown)), "is not a drill field")
     lead = d.get("lead", "lat")
@@ -304,7 +312,21 @@ def parse_drill(d: object, where: str) -> Drill:
         phases=rep_phases,
         targets=targets,
         corrections=corrections,
+        slings=_slings(d, where),
     )
+
+
+def _slings(d: dict, where: str) -> tuple[Sling, ...]:
+    """The drill's `slings`: absent (one sling, the one the user wears), or both, in the order the reps
+    take them (["left", "right"]: the first rep on the left sling, the next on the right, ...)."""
+    v = d.get("slings")
+    if v is None:
+        return ()
+    names = [str(s) for s in Sling]
+    if not (isinstance(v, list) and sorted(map(str, v)) == sorted(names) and all(isinstance(x, str) for x in v)):
+        raise _invalid(where, "slings", f"must name both slings in the order the reps take them: {names} or "
+                                        f"{names[::-1]} (leave it out for a one-sling drill)")
+    return tuple(Sling(x) for x in v)
 
 
 def load_file(path: str | Path) -> dict[str, Drill]:

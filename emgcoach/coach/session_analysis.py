@@ -42,6 +42,7 @@ from emgcoach.coach.recorded_sets import (
     recorded_sets,
 )
 from emgcoach.coach.fatigue import SetFatigue, set_fatigue
+from emgcoach.coach.slings import RepLevels, Sling, SymmetrySummary, rep_symmetry
 from emgcoach.coach.runner import EARLY_ONSET_S, ENVELOPE_CUTOFF_HZ, SETUP_SETTLE_S
 from emgcoach.coach.scoring import (
     GLUTE,
@@ -109,9 +110,27 @@ class SessionReps:
     drills: list[tuple[Drill, float, float]]  # drill, start_s, end_s
     source: RepSource = RepSource.SCORED_NOW
     sets: list[SetSummary] = field(default_factory=list)
+    by_sling: dict[Sling, list[RepScore]] = field(default_factory=dict)  # both slings scored: each one's reps
+
+    def sling_of(self, rep: RepScore) -> Sling | None:
+        """The sling a rep was scored on, when both were (None with one sling)."""
+        return next((s for s, reps in self.by_sling.items() if any(r is rep for r in reps)), None)
 
     def to_list(self) -> list[dict]:
-        return [r.to_dict() for r in self.reps]
+        """The reps as data; with both slings each carries its `sling` ('left' or 'right')."""
+        out = []
+        for r in self.reps:
+            d, sling = r.to_dict(), self.sling_of(r)
+            out.append(d if sling is None else {**d, "sling": str(sling)})
+        return out
+
+    def symmetry(self) -> SymmetrySummary | None:
+        """Both slings scored: the left-right symmetry of their reps (`coach.slings`), None otherwise."""
+        if set(self.by_sling) != set(Sling):
+            return None
+        shown = {id(r) for r in self.reps}  # reps left out (artifacts) are compared no more
+        left, right = ([rep_levels(r) for r in self.by_sling[s] if id(r) in shown] for s in (Sling.LEFT, Sling.RIGHT))
+        return SymmetrySummary(tuple(rep_symmetry(left, right)))
 
     def fatigue_lines(self) -> list[str]:
         """One line per set with reps: its fatigue verdict and each muscle's MDF slope (%/rep)."""
@@ -196,6 +215,20 @@ def _trace(c: ChannelResult, cal: Calibration | None, t0: float, t1: float,
     return MuscleTrace(c.times_s, c.envelope_uv, onsets, mcal, rest_uv, rest_sd, offsets, reference, **signal)
 
 
+def rep_levels(r: RepScore) -> RepLevels:
+    """What a rep's sling is compared on: its lat and glute mean levels (%MVC when calibrated, else µV)
+    and its glute onset after the lat (ms; None when the partner was already on or not timed)."""
+    levels = r.mean_pct_mvc if r.calibrated else r.mean_uv
+    latency = None if r.partner_already_on else r.onset_latency_ms
+    return RepLevels(r.start_s, levels.get("lat"), levels.get("glute"), latency, r.calibrated)
+
+
+def sling_pairs(analysis: Analysis) -> dict[Sling, tuple[ChannelResult, ChannelResult]]:
+    """Both slings' (lat, glute) channels when the analysis found both (`Analysis.slings`), else {}."""
+    by_name = {c.spec.name: c for c in analysis.channels}
+    return {s: (by_name[lat], by_name[glute]) for s, (lat, glute) in analysis.slings.items()}
+
+
 def sling_channels(recording: Recording, analysis: Analysis) -> tuple[ChannelResult, ChannelResult]:
     """The lat and the opposite-side glute channel of an analysed recording (EmgcoachError if none)."""
     pairs = [(i, j) for i, j in muscle_pairs(analysis.channels)
@@ -203,6 +236,13 @@ def sling_channels(recording: Recording, analysis: Analysis) -> tuple[ChannelRes
     if not pairs:
         raise EmgcoachError(f"{recording.path}: no lat + opposite glute channel pair to score reps on (name them with --channel)")
     return analysis.channels[pairs[0][0]], analysis.channels[pairs[0][1]]
+
+
+def coached_channels(recording: Recording, analysis: Analysis) -> tuple[ChannelResult, ...]:
+    """The channels a recording's calibration is taken for: both slings' four with four sensors, else the
+    lat and opposite glute (`sling_channels`; EmgcoachError if none)."""
+    both = sling_pairs(analysis)
+    return tuple(c for pair in both.values() for c in pair) if both else sling_channels(recording, analysis)
 
 
 def recording_calibration(
@@ -255,8 +295,9 @@ def session_reps(
         return None
     reps: list[RepScore] = []
     summaries: list[SetSummary] = []
-    channels: tuple[ChannelResult, ChannelResult] | None = None
+    slings: dict[Sling | None, tuple[ChannelResult, ChannelResult]] | None = None
     first_cal: tuple[Calibration | None, str] | None = None
+    by_sling: dict[Sling, list[RepScore]] = {}
     for drill, t0, t1, recorded in sets:
         live = recorded is not None and recorded.has_verdicts
         not_scored = ""
@@ -267,16 +308,18 @@ def session_reps(
             set_reps = _fill_spectra(recording, analysis, drill, set_reps, cal, (t0, t1))
             source = RepSource.LIVE
         else:
-            if channels is None:
-                channels = sling_channels(recording, analysis)
-            cal, note = recording_calibration(recording, channels, person, t0)
+            if slings is None:  # both slings' pairs, or the one lat + opposite glute
+                slings = dict(sling_pairs(analysis).items()) or {None: sling_channels(recording, analysis)}
+            everything = tuple(c for pair in slings.values() for c in pair)
+            cal, note = recording_calibration(recording, everything, person, t0)
             if cal is None and calibration is not None:
                 cal, note = calibration, f"calibrated {_when(calibration)} (the session's calibration)"
             tail = LATE_VERDICT_S if recorded is None or recorded.complete else 0.0
-            # a sensor off the skin says nothing about the muscle: no verdicts rather than 'No glute'
-            dead = [c for c in channels if c.no_signal]
-            not_scored = "; ".join(f"{c.spec.name}: {c.no_signal}" for c in dead) + ": reps not scored" if dead else ""
-            set_reps = [] if dead else _score_set(recording, channels, cal, drill, t0, t1, tail)
+            tagged, not_scored = _score_slings(recording, slings, cal, drill, (t0, t1), tail)
+            for sling, r in tagged:
+                if sling is not None:
+                    by_sling.setdefault(sling, []).append(r)
+            set_reps = [r for _, r in tagged]
             source = RepSource.RESCORED if live else RepSource.SCORED_NOW
         first_cal = first_cal or (cal, note)
         reps.extend(set_reps)
@@ -284,7 +327,31 @@ def session_reps(
     assert first_cal is not None
     cal, note = first_cal
     windows = [(d, t0, t1) for d, t0, t1, _ in sets]
-    return SessionReps(reps, cal, note, windows, combined_source(s.source for s in summaries), summaries)
+    return SessionReps(reps, cal, note, windows, combined_source(s.source for s in summaries), summaries, by_sling)
+
+
+def _score_slings(recording: Recording, slings: dict[Sling | None, tuple[ChannelResult, ChannelResult]],
+                  cal: Calibration | None, drill: Drill, span: tuple[float, float],
+                  tail_s: float) -> tuple[list[tuple[Sling | None, RepScore]], str]:
+    """One set's reps on each sling (one, or both scored alike, then numbered over the set in time), each
+    with its sling (None with one); and why a sling's reps were not scored, if one's were not."""
+    tagged: list[tuple[Sling | None, RepScore]] = []
+    not_scored = ""
+    for sling, pair in slings.items():
+        mine, why = _score_sling(recording, pair, cal, drill, span, tail_s)
+        not_scored = "; ".join(x for x in (not_scored, why) if x)
+        tagged += [(sling, r) for r in mine]
+    return (_numbered_in_time(tagged) if len(slings) > 1 else tagged), not_scored
+
+
+def _score_sling(recording: Recording, channels: tuple[ChannelResult, ChannelResult], cal: Calibration | None,
+                 drill: Drill, span: tuple[float, float], tail_s: float) -> tuple[list[RepScore], str]:
+    """One sling's reps in one set (`_score_set`), and why there are none when a sensor has no signal:
+    a sensor off the skin says nothing about the muscle, so no verdicts rather than 'No glute'."""
+    dead = [c for c in channels if c.no_signal]
+    if dead:
+        return [], "; ".join(f"{c.spec.name}: {c.no_signal}" for c in dead) + ": reps not scored"
+    return _score_set(recording, channels, cal, drill, span[0], span[1], tail_s), ""
 
 
 def _summary(drill: Drill, span: tuple[float, float], recorded: RecordedSet | None, source: RepSource,
@@ -312,6 +379,7 @@ def analyze_with_reps(recording: Recording, mains: Mains | list[Mains] = "auto",
     if scored is not None:
         scored = apply_exclusions(result, scored, recording)
         result.reps, result.calibration = scored.to_list(), scored.calibration_note
+        result.symmetry = scored.symmetry()
     return result, scored
 
 
@@ -437,6 +505,13 @@ def _renumbered(r: RepScore, index: int) -> RepScore:
     return replace(r, index=index)
 
 
+def _numbered_in_time(tagged: list[tuple[Sling | None, RepScore]]) -> list[tuple[Sling | None, RepScore]]:
+    """Both slings' reps of one set as one set: in time order, each numbered by its place in it (as the
+    set's phases count its reps), with the sling it was scored on."""
+    ordered = sorted(tagged, key=lambda sr: sr[1].start_s)
+    return [(s, r if r.index == i else _renumbered(r, i)) for i, (s, r) in enumerate(ordered)]
+
+
 def _live_calibration(recording: Recording, analysis: Analysis, reps: list[RepScore], t0: float, person: str,
                       calibration: Calibration | None) -> tuple[Calibration | None, str]:
     """The calibration a set's live verdicts were scored with, as far as the file says (for the plot's
@@ -446,7 +521,7 @@ def _live_calibration(recording: Recording, analysis: Analysis, reps: list[RepSc
     if not (reps and all(r.calibrated for r in reps)):
         return None, "not calibrated: levels in µV only"
     try:
-        cal, note = recording_calibration(recording, sling_channels(recording, analysis), person, t0)
+        cal, note = recording_calibration(recording, coached_channels(recording, analysis), person, t0)
     except EmgcoachError:  # no lat + glute pair to compute it on: the verdicts still stand
         cal, note = calibration_in_force(recording.markers, t0), ""
         if cal is not None:

@@ -40,10 +40,10 @@ class RecordedCoaching:
 
     def _find(self) -> tuple[Calibration | None, str]:
         from emgcoach.analysis import analyze
-        from emgcoach.coach.session_analysis import recording_calibration, sling_channels
+        from emgcoach.coach.session_analysis import coached_channels, recording_calibration
 
         try:
-            return recording_calibration(self.rec, sling_channels(self.rec, analyze(self.rec)), self.person)
+            return recording_calibration(self.rec, coached_channels(self.rec, analyze(self.rec)), self.person)
         except EmgcoachError as e:
             return None, f"The recording's calibration is unusable: {e}"
 

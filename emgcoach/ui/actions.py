@@ -42,6 +42,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Step by step: find a sensor, say where it sits, check its signal, then calibrate", menu=FILE),
     ActionSpec("quick_connect", "Quick connect a sensor...", lambda w: w.sensors.scan(), None,
                "Scan, pick a sensor and stream it (the first as lat left, the next as glute right)", menu=FILE),
+    ActionSpec("sim_both", "Simulated sensors, both slings", lambda w: w.sensors.add_simulated_sensors(True),
+               "Ctrl+Shift+N", "A simulated client wearing four sensors: both lats and both glutes, the two "
+               "slings side by side and compared rep by rep", menu=FILE),
     ActionSpec("record", "Record", lambda w: w.recording.toggle_recording(), "R", "Start / stop recording to XDF",
                menu=FILE, toolbar=True, checkable=True),
     ActionSpec("mark", "Mark", lambda w: w.recording.mark("note", {"text": "mark"}), "M", "Put a mark in the recording",

@@ -99,7 +99,8 @@ class CalibrationControl:
         w.drill_panel.show_calibration(f"Calibrated {when}: {figures_}")
 
     def open_calibration(self, steps: list | None = None, paced: bool = True) -> CalibrationWizard | None:
-        """Open the calibration wizard for the assigned lat and glute (steps: the protocol, default 3 x 5 s
+        """Open the calibration wizard for the assigned lat and glute, or both slings' four muscles with four
+        sensors (steps: the protocol, default 3 x 5 s
         efforts per muscle with 30 s rest; each effort begun on Ready unless `paced` is False, which runs
         the steps back to back as a recorded protocol was done)."""
         w = self.window
@@ -111,7 +112,8 @@ class CalibrationControl:
         if not person:
             w.status.setText("Enter the client's pseudonym first: the calibration is stored for them")
             return None
-        muscles = {w.roles[k]: k for k in sling}
+        both = [k for pair in w.sensors.slings().values() for k in pair]  # four sensors: all four muscles
+        muscles = {w.roles[k]: k for k in (both if len(both) == 4 else sling)}
         wizard = CalibrationWizard(w.engine, person, muscles, steps or protocol(list(muscles)), w, paced)
         wizard.finished_calibration.connect(self._calibrated)
         wizard.show()

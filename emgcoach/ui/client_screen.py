@@ -188,6 +188,7 @@ class ClientFeedbackView(FeedbackView):
         middle.addWidget(self.lat_bar, 1)
         middle.addWidget(self.glute_bar, 1)
         middle.addWidget(self.gauge, 1)
+        middle.addWidget(self.other, 3)  # four sensors: the other sling's bars and gauge in the same row
         middle.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self._levels_stack(middle), 1)
         lay.addWidget(self.onset_label)
@@ -207,9 +208,11 @@ class ClientFeedbackView(FeedbackView):
         line = math.ceil(QFontMetricsF(pixel_font(base, sizes.text_px)).lineSpacing())
         self.onset_label.setFixedHeight(2 * line)  # the longest cues ('...: glute late') take two lines
         self.reward.setFixedHeight(line)  # held when empty: the bars keep their height as it comes and goes
-        for bar in (self.lat_bar, self.glute_bar):
+        for bar in (self.lat_bar, self.glute_bar, *self.other.bars()):
             bar.set_text_px(sizes.text_px, sizes.smallest_px)
-        self.gauge.set_text_px(sizes.text_px, sizes.smallest_px)
+        for gauge in (self.gauge, self.other.gauge):
+            gauge.set_text_px(sizes.text_px, sizes.smallest_px)
+        self.other.symmetry.setFont(pixel_font(base, sizes.smallest_px, False))
         if self.alternative is not None:
             self.alternative.set_text_px(sizes.text_px, sizes.smallest_px)
 
@@ -282,6 +285,11 @@ class ClientScreen(QWidget):
                      warning: str = "") -> None:
         """One frame of feedback (`warning` is the therapist's: not shown here)."""
         self.view.show_figures(fig, lat_label, glute_label, warning)
+
+    def show_other_sling(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute",
+                         symmetry: str = "") -> None:
+        """Four sensors: the other sling's levels beside the coached one's, and the symmetry line."""
+        self.view.show_other_sling(fig, lat_label, glute_label, symmetry)
 
     def show_phase(self, phase: str, remaining_s: float, rep: int, reps: int, cue: str) -> None:
         """A set under way: the phase, its countdown (s) and the rep (`cue` is the therapist's to give)."""

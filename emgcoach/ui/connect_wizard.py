@@ -62,11 +62,15 @@ class SensorLink(Protocol):
 
 def next_role(done: list[tuple[str, str]]) -> tuple[str, str]:
     """The role a next sensor most likely takes: a lat on the left first, then the partner of the
-    sling begun (a lat's glute on the opposite side, a glute's lat on the opposite side)."""
+    sling begun (a lat's glute on the opposite side, a glute's lat on the opposite side); with one sling
+    complete, the other sling's lat (four sensors: both slings)."""
     for muscle, side in done:
         partner = sling_partner(muscle, side)
         if partner not in done:
             return (str(partner[0]), str(partner[1]))
+    for side in (BodySide.LEFT, BodySide.RIGHT):
+        if (LAT, side) not in done:
+            return (str(LAT), str(side))
     return (str(LAT), str(BodySide.LEFT))
 
 
@@ -337,7 +341,8 @@ class NextPage(QWizardPage):
         roles = self.owner.connected_roles()
         lines = [f"{f.name or f.address}: {MUSCLE_TEXT[m]}, {s} side" for f, (m, s) in roles]
         if sling_complete([r for _, r in roles]):
-            self.setSubTitle("The sling is complete. Finish to calibrate: a quiet rest, then maximal efforts.")
+            self.setSubTitle("The sling is complete. Finish to calibrate: a quiet rest, then maximal efforts "
+                             "(or add two more sensors for the other sling).")
         else:
             muscle, side = next_role([r for _, r in roles])
             self.setSubTitle(f"Next: the {MUSCLE_TEXT[muscle].split(' (')[0].lower()} on the {side} side.")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from emgcoach.coach.set_summary import summarise_set
+from emgcoach.coach.slings import missing_slings
 from emgcoach.session.drill_set import DrillSet, ScoredSet, file_set, set_end
 from emgcoach.ui.report_dialog import ReportDialog, open_with_desktop
 
@@ -59,6 +60,11 @@ class DrillControl:
             w.drill_panel.set_running(False)
             return False
         drill = w.drill_panel.current_drill()
+        lacking = missing_slings(drill.slings, w.sensors.slings())
+        if lacking:
+            w.status.setText(lacking)
+            w.drill_panel.set_running(False)
+            return False
         (lat, glute) = sling
         engine = w.engine
         if start_s is None:  # a replay's position is its clock (a seek's lead-up may still be arriving)
@@ -72,6 +78,7 @@ class DrillControl:
         w.drill_panel.set_running(True)
         w.drill_panel.show_reps(0, 0, drill.reps)
         w.display.out.show_set_summary(None)  # the last set's summary gives way to this one's countdown
+        w.display.out.show_fatigue("")  # the last set's trend is no part of this one
         w.cues.forget_pairs(keep_cue_time=True)  # pairs from before the set are no part of it
         w.status.setText(f"{drill.name}: started")
         return True
@@ -84,7 +91,7 @@ class DrillControl:
         ds, self.drill_set = self.drill_set, None
         if ds is None:
             return
-        self._show_runner_events(ds.stop())
+        self._show_runner_events(ds, ds.stop())
         w.drill_panel.set_running(False)
         runner = ds.runner
         if not runner.done:  # the countdown and cue of a set that no longer runs would mislead
@@ -103,13 +110,14 @@ class DrillControl:
     def drain(self) -> None:
         """Show what the set under way did since the last frame: its reps and its onsets."""
         if self.drill_set is not None:
-            self._show_runner_events(self.drill_set.drain())
+            self._show_runner_events(self.drill_set, self.drill_set.drain())
 
-    def _show_runner_events(self, events: list[RunnerEvent]) -> None:
+    def _show_runner_events(self, ds: DrillSet, events: list[RunnerEvent]) -> None:
         for ev in events:
             if ev.kind == "rep" and ev.score is not None:
                 sc = ev.score
                 self.window.drill_panel.show_rep(sc.hit, sc.cue, sc.onset_latency_ms)
+                self.window.display.out.show_fatigue(ds.fatigue_text())  # the set's MDF trend, rep by rep
             elif ev.kind == "onset":  # during a set the cue times onsets on the set's own baseline
                 self.window.cues.show_onset(ev.payload["muscle"], ev.time_s)
 

@@ -377,42 +377,6 @@ class PhaseBanner(QWidget):
         _set_text(self.cue, cue)
 
 
-class SetSummaryView(QWidget):
-    """The end of a set, in the feedback column: title, reps on target, median glute latency, the cue."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.title = QLabel("")
-        self.score = QLabel("")
-        self.latency = QLabel("")
-        self.cue = QLabel("")
-        for lab, size, bold in ((self.title, 22, True), (self.score, 15, True), (self.latency, 13, False),
-                                (self.cue, 13, False)):
-            f = QFont(lab.font())
-            f.setPointSize(size)
-            f.setBold(bold)
-            lab.setFont(f)
-            lab.setWordWrap(True)
-            lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 0, 4, 4)
-        lay.setSpacing(2)
-        for lab in (self.title, self.score, self.latency, self.cue):
-            lay.addWidget(lab)
-
-    def show_summary(self, summary: SetSummary) -> None:
-        self.title.setText(summary.title)
-        self.score.setText(summary.score_line())
-        self.latency.setText(summary.latency_line() if summary.reps else "")
-        self.latency.setVisible(bool(summary.reps))
-        self.cue.setText(summary.cue_line())
-        self.cue.setVisible(bool(summary.cue_line()))
-        self.cue.setStyleSheet(f"color: {AMBER.name()};" if summary.cue else f"color: {GREEN.name()};")
-
-    def lines(self) -> list[str]:
-        return [lab.text() for lab in (self.title, self.score, self.latency, self.cue) if lab.isVisible() and lab.text()]
-
-
 class FeedbackView(QWidget):
     """Bars for lat and glute, the CCI gauge, the onset-order cue and the reward banner; during a set the
     phase with its countdown on top, and at its end the set's summary there.
@@ -427,7 +391,11 @@ class FeedbackView(QWidget):
         self.glute_bar = TargetBar("Glute")
         self.gauge = CciGauge()
         self.banner = PhaseBanner(one_row=one_row_banner)
+        from emgcoach.ui.other_sling import OtherSlingLevels  # they draw with this module's widgets
+        from emgcoach.ui.set_summary_view import SetSummaryView
+
         self.summary = SetSummaryView()
+        self.other = OtherSlingLevels(in_a_row=not controls)  # four sensors: the other sling's levels
         self.banner.setVisible(False)
         self.summary.setVisible(False)
         self.onset_label = QLabel("Onset order: waiting for a rep")
@@ -468,11 +436,14 @@ class FeedbackView(QWidget):
         levels.setContentsMargins(0, 0, 0, 0)
         levels.addLayout(bars, 3)
         levels.addWidget(self.gauge, 2)
+        both = QHBoxLayout()  # the other sling's beside, with four sensors
+        both.addLayout(levels, 1)
+        both.addWidget(self.other, 1)
         lay = QVBoxLayout(self)
         lay.setSpacing(4)
         lay.addWidget(self.banner)
         lay.addWidget(self.summary)
-        lay.addWidget(self._levels_stack(levels), 1)
+        lay.addWidget(self._levels_stack(both), 1)
         lay.addWidget(self.onset_label)
         lay.addWidget(self.reward)
         if self.fatigue is not None:
@@ -531,6 +502,7 @@ class FeedbackView(QWidget):
         for widget in (self.lat_bar, self.glute_bar, self.gauge):
             widget.track = QColor(theme.bar_track)
             widget.update()
+        self.other.set_theme(theme)
         if self.alternative is not None:
             self.alternative.set_theme(theme)
 
@@ -580,6 +552,14 @@ class FeedbackView(QWidget):
         else:
             mode = "Not calibrated: showing µV; targets are relative to your resting level"
         _set_text(self.mode, warning or mode)
+
+    def show_other_sling(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute",
+                         symmetry: str = "") -> None:
+        """Four sensors: the other sling's frame beside the coached one's, and the two slings' symmetry
+        line (None: one sling, the other's place hidden)."""
+        self.other.show_levels(fig, lat_label, glute_label, symmetry)
+        if self.alternative is not None:
+            self.alternative.show_other_sling(fig, lat_label, glute_label)
 
     def show_onset(self, cue: str) -> None:
         """The last rep's onset order ('Lat first, glute +80 ms'), or a state such as 'waiting for a rep'."""

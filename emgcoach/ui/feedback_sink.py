@@ -26,6 +26,9 @@ class FeedbackSink(Protocol):
     def show_figures(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute",
                      warning: str = "") -> None: ...
 
+    def show_other_sling(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute",
+                         symmetry: str = "") -> None: ...
+
     def show_phase(self, phase: str, remaining_s: float, rep: int, reps: int, cue: str) -> None: ...
 
     def show_set_summary(self, summary: SetSummary | None) -> None: ...
@@ -55,6 +58,7 @@ class FeedbackFanout:
         self._style: FeedbackStyle | None = None
         self._sling: str | None = None
         self._figures: tuple[Figures | None, str, str, str] | None = None
+        self._other: tuple[Figures | None, str, str, str] | None = None  # four sensors: the other sling
         self._onset: str | None = None
         self._fatigue: str | None = None
         self._phase: tuple[str, float, int, int, str] | None = None  # on show, or None
@@ -74,6 +78,8 @@ class FeedbackFanout:
             sink.set_sling(self._sling)
         if self._figures is not None:
             sink.show_figures(*self._figures)
+        if self._other is not None:
+            sink.show_other_sling(*self._other)
         if self._onset is not None:
             sink.show_onset(self._onset)
         if self._fatigue is not None:
@@ -93,6 +99,14 @@ class FeedbackFanout:
         self._figures = (fig, lat_label, glute_label, warning)
         for sink in self.sinks:
             sink.show_figures(fig, lat_label, glute_label, warning)
+
+    def show_other_sling(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute",
+                         symmetry: str = "") -> None:
+        if fig is None and self._other is None:  # one sling, every frame: nothing to pass on
+            return
+        self._other = None if fig is None else (fig, lat_label, glute_label, symmetry)
+        for sink in self.sinks:
+            sink.show_other_sling(fig, lat_label, glute_label, symmetry)
 
     def show_phase(self, phase: str, remaining_s: float, rep: int, reps: int, cue: str) -> None:
         self._phase, self._summary = (phase, remaining_s, rep, reps, cue), None  # (the summary gives way)

@@ -1,14 +1,19 @@
 """What the feedback column shows of the session as it runs: the onset-order cue ('Lat first, glute
 +80 ms'), the lat and glute bars and co-activation gauge, and the audio cue that sounds them. The
-figures come from `session.sling_feedback`; this module only shows them."""
+figures come from `session.sling_feedback`; this module only shows them. With four sensors the other
+sling's figures come from a second `SlingFeedback` (the same path, on the other pair) and the two are
+compared rep by rep (`session.sling_symmetry`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from emgcoach.coach.drills import Lead
-from emgcoach.coach.live_feedback import OnsetOrder
-from emgcoach.session.sling_feedback import SlingFeedback, still
+from emgcoach.coach.drills import Drill
+from emgcoach.coach.live_feedback import Figures, OnsetOrder
+from emgcoach.coach.slings import Sling
+from emgcoach.session.sling_feedback import Channel, SlingFeedback, still
+from emgcoach.session.sling_symmetry import LiveSymmetry
 
 if TYPE_CHECKING:
     from emgcoach.stream.engine import Engine
@@ -26,11 +31,15 @@ class LiveCues:
         self.onset_order = OnsetOrder()
         self.onset_cue_t: float | None = None  # session time (s) of the onset pair the feedback shows
         self.sling_feedback = SlingFeedback()
+        self.other_feedback = SlingFeedback()  # four sensors: the other sling's, on the same path
+        self.symmetry = LiveSymmetry()
 
     def reset(self) -> None:
         """A new session: no pair shown, the figures' state begun again."""
         self.forget_pairs()
         self.sling_feedback = SlingFeedback()
+        self.other_feedback = SlingFeedback()
+        self.symmetry = LiveSymmetry()
 
     def forget_pairs(self, keep_cue_time: bool = False) -> None:
         """Onsets seen so far are paired no more, and the cue waits for a rep (a set's start keeps the
@@ -88,5 +97,21 @@ class LiveCues:
                    if lat_side == glute_side else "")
         w.display.out.set_sling(lat_side)
         w.display.out.show_figures(fig, f"Lat {lat_side}", f"Glute {glute_side}", warning)
+        self._show_other_sling(engine, lat, fig, drill)
         if w.audio_cue.enabled:  # silent whenever the bars stand still
             w.audio_cue.update(None if still(engine, lat, glute) else fig)
+
+    def _show_other_sling(self, engine: Engine, lat: Channel, fig: Figures, drill: Drill) -> None:
+        """Four sensors: the other sling's bars and gauge beside the coached one's, and the symmetry of
+        the two slings' last reps; with one sling, nothing there."""
+        w = self.window
+        coached = Sling.of(w.roles[lat][0], w.roles[lat][1])
+        slings = w.sensors.slings()
+        other = next((s for s in slings if s is not coached), None)
+        if coached is None or other is None or len(slings) < 2:
+            w.display.out.show_other_sling(None)
+            return
+        fig2 = self.other_feedback.figures(engine, *slings[other], drill, w.preferences.units == "pct")
+        self.symmetry.frame(coached, fig)
+        self.symmetry.frame(other, fig2)
+        w.display.out.show_other_sling(fig2, f"Lat {other.lat_side}", f"Glute {other.glute_side}", self.symmetry.text())

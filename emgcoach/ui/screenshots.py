@@ -13,6 +13,8 @@
 - history.png: the history view of the sets just run;
 - video_dock.png: a session recorded with simulated sensors and a synthetic camera (made at render time),
   replayed with its video in the dock beside the plots (ui/video_screenshot.py);
+- both_slings.png and both_slings_sling.png: the feedback column with four sensors (both lats, both
+  glutes), bars and sling view, replaying the bundled alternating bird dog (`recordings/drills/`);
 - report.png: the first page of that session's PDF report (needs pypdfium2, a test dependency).
 """
 
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtCore import QCoreApplication, QSettings
 
     from emgcoach.coach.calibration import Calibration
     from emgcoach.coach.report import ReportData
@@ -87,9 +89,64 @@ def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int
         shoot_video_dock(app, out, Path(tmp))
         data = ReportData("P07", "2026-11-25 10:00", recording, result, scored, "Glute cue from rep 5 on.")
         _render_report(data, Path(tmp), out)
+        _both_slings_shots(app, settings, out)
     print(f"screenshots in {out}/: main_window, main_window_light, main_window_1024x700, feedback, sensors, "
-          "calibration, client_screen, client_screen_sling, sling, placement, welcome, history, video_dock, report (.png)")
+          "calibration, client_screen, client_screen_sling, sling, placement, welcome, history, video_dock, report, "
+          "both_slings, both_slings_sling (.png)")
     return 0
+
+
+BOTH_SLINGS = Path(__file__).resolve().parents[2] / "recordings" / "drills" / "alternating_bird_dog.xdf"
+
+
+def _both_slings_shots(app: QCoreApplication, settings: QSettings, out: Path) -> None:
+    """both_slings.png and both_slings_sling.png: the feedback column replaying the four-sensor session
+    during the left sling's third rep, after a rep of each sling (so the symmetry line has its index)."""
+    import time
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from emgcoach.analysis import analyze
+    from emgcoach.coach.session_analysis import session_reps
+    from emgcoach.io.open import read_recording
+    from emgcoach.ui.main_window import MainWindow
+
+    if not BOTH_SLINGS.exists():  # an installed package has no recordings/ beside it
+        print(f"{BOTH_SLINGS} not found: both_slings.png not rendered", file=sys.stderr)
+        return
+    rec = read_recording(str(BOTH_SLINGS))
+    scored = session_reps(rec, analyze(rec))
+    start = next(m.time_s for m in rec.markers if m.kind == "drill_start")
+    w = MainWindow(settings)
+    w.resize(1600, 950)
+    w.show()
+    w.replay.open_recording(str(BOTH_SLINGS), speed=4.0)
+    engine = w.engine
+    assert engine is not None and engine.replay_clock is not None
+
+    def run_until(t_s: float) -> None:
+        deadline = time.monotonic() + 60.0
+        while time.monotonic() < deadline and engine.replay_clock is not None and engine.replay_clock.now_s() < t_s:
+            app.processEvents()
+            time.sleep(0.01)
+
+    run_until(1.0)  # the replay has looked for a calibration of its own (the last client's): the file's holds
+    if scored is not None and scored.calibration is not None:
+        w.calibrator.apply_calibration(scored.calibration)
+    w.replay.seek(start + 5.0 + 2.5)  # the first rep's hold: the symmetry needs one rep of each sling
+    run_until(start + 5.0 + 4 * 8.0 + 2.6)  # the left sling's third rep's hold
+    engine.pause()
+    for style, name in (("bars", "both_slings.png"), ("sling", "both_slings_sling.png")):
+        w.display.set_style(style)
+        app.processEvents()
+        w.frames = -1
+        w.tick()
+        app.processEvents()
+        w.feedback.grab().save(str(out / name))
+    w.display.set_style("bars")
+    w.close()
+    w.deleteLater()  # while Python is whole (see main())
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 class _Tour:

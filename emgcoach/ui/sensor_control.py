@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QInputDialog
 
 from emgcoach.background import Background
 from emgcoach.coach.live_feedback import GLUTE, LAT
+from emgcoach.coach.slings import Sling, find_slings
 from emgcoach.errors import EmgcoachError
 from emgcoach.session.simulated_person import cooperative_effort
 from emgcoach.stream.processor import StreamState
@@ -24,6 +25,9 @@ if TYPE_CHECKING:  # bleak and pylsl load when first used, not with the window
     from emgcoach.ui.main_window import MainWindow
 
 Channel = tuple[int, int]  # (stream, channel) on the window's engine
+# The window's simulated client with four sensors: the right sling's glute (the left gluteus maximus)
+# meets 75 % of what it is asked, a glute symmetry index of about -29 % (`coach.slings`)
+SIM_RIGHT_GLUTE_EFFORT = 0.75
 
 
 class SensorControl:
@@ -36,6 +40,7 @@ class SensorControl:
         self.lsl_outlet: LslOutlet | None = None  # publishing the session over LSL, when asked for
         self.simulating = False  # the session's source is a simulated client
         self.sim_cue: tuple[float, float] | None = None  # what the app asks of a simulated client now
+        self.sim_cue_right: tuple[float, float] | None = None  # ... of the right sling's, with four sensors
         self._session_sensors: list[str] = []  # "kind|address|name" of the sensors connected this session
         self._sensor_engine: Engine | None = None  # the engine those sensors stream into
         self._connecting: dict[int, str] = {}  # stream -> sensor name, until its first samples
@@ -47,7 +52,7 @@ class SensorControl:
 
     def reset(self) -> None:
         """A new session: no simulated client is asked anything (until one is added)."""
-        self.simulating, self.sim_cue = False, None
+        self.simulating, self.sim_cue, self.sim_cue_right = False, None, None
 
     def close(self) -> None:
         """The window closes: stop publishing over LSL."""
@@ -56,18 +61,26 @@ class SensorControl:
 
     # ------------------------------------------------------------------ simulated client and LSL
 
-    def add_simulated_sensors(self) -> None:
+    def add_simulated_sensors(self, both_slings: bool = False) -> None:
         """A simulated client wearing two sensors (lat left + glute right), paced like live ones, who does
         what the app asks: rests and pushes through the calibration, follows a drill set's phases, and
-        otherwise does bird-dog reps on their own."""
-        from emgcoach.stream.sim.client import SimulatedClient
+        otherwise does bird-dog reps on their own. `both_slings`: four sensors, both lats and both
+        glutes (a second simulated pair, the right sling, whose glute meets SIM_RIGHT_GLUTE_EFFORT of
+        what it is asked, its free reps alternating with the left sling's)."""
+        from emgcoach.stream.sim.client import FREE_OFF_S, SimulatedClient
 
         engine = self.window.new_engine()
         engine.add_source(SimulatedClient(lambda _t: self.sim_cue, rate_hz=2000.0, clock=engine.clock_s))
+        if both_slings:
+            engine.add_source(SimulatedClient(lambda _t: self.sim_cue_right, rate_hz=2000.0, clock=engine.clock_s,
+                                              seed=1, lat_side="right", glute_effort=SIM_RIGHT_GLUTE_EFFORT,
+                                              free_lead_in_s=1.0 + FREE_OFF_S[0], name="simulator:live:right"))
         self.simulating = True
         self.load_roles(engine)
-        self.window.status.setText("Simulated client: lat left + glute right; follows calibration and drills, "
-                                   "else does bird-dog reps")
+        self.window.status.setText(
+            "Simulated client, both slings: four sensors, both lats and both glutes (the left glute weaker); "
+            "follows calibration and drills, else does bird-dog reps side by side in turn" if both_slings else
+            "Simulated client: lat left + glute right; follows calibration and drills, else does bird-dog reps")
 
     def frame(self) -> None:
         """Tell a simulated client what a cooperative client would be doing now (lat, glute as fractions
@@ -78,7 +91,12 @@ class SensorControl:
             return
         wizard = self.window.calibrator.wizard
         calibrating = wizard.session if wizard is not None and wizard.isVisible() else False
-        self.sim_cue = cooperative_effort(self.window.engine.session_time_s(), calibrating, self.window.drills.runner)
+        now, runner = self.window.engine.session_time_s(), self.window.drills.runner
+        if len(self.slings()) < 2:  # one simulated pair: as it always was
+            self.sim_cue = cooperative_effort(now, calibrating, runner)
+            return
+        self.sim_cue = cooperative_effort(now, calibrating, runner, Sling.LEFT)
+        self.sim_cue_right = cooperative_effort(now, calibrating, runner, Sling.RIGHT)
 
     def _said_connected(self) -> None:
         """'Connecting to X...' on the status line becomes 'X: streaming' once X's first samples came (the
@@ -261,6 +279,10 @@ class SensorControl:
             if m == muscle and (side is None or s == side):
                 return key
         return None
+
+    def slings(self) -> dict[Sling, tuple[Channel, Channel]]:
+        """Each sling (lat + opposite glute) whose two channels are assigned: both with four sensors."""
+        return find_slings(dict(sorted(self.window.roles.items())))
 
     def sling(self) -> tuple[Channel, Channel] | None:
         """The lat's channel and the glute's (the opposite side's if there is one), if both are assigned."""

@@ -1,7 +1,9 @@
 """The sling feedback view, an alternative to the bars: the body from behind with the coached lat and the
 opposite glute filled by their levels, their target bands marked on them, and the line between them
 (along the thoracolumbar fascia) lighting up when both are on target together. The levels are written
-above the body, each on its muscle's side, in big digits to be read from 3 metres.
+above the body, each on its muscle's side, in big digits to be read from 3 metres. With four sensors
+(`show_other_sling`) the other sling is drawn too: all four muscles filled, both lines, the lats' levels
+in a row above the glutes'.
 
 It takes the same figures as `FeedbackView.show_figures`, so the window can show either.
 """
@@ -69,6 +71,18 @@ def next_scale(current: float, value: float, band: Band, unit: str) -> float:
     return want if want > current or want < 0.5 * current else current
 
 
+Key = tuple[int, Muscle]  # (0: the sling coached, 1: the other sling when four sensors stream; muscle)
+
+
+@dataclass
+class _OtherSling:
+    """The second sling's figures (the lat on the first's glute side), labels and fill scales."""
+
+    fig: Figures | None
+    labels: dict[Muscle, str]
+    scale: dict[Muscle, float]
+
+
 @dataclass(frozen=True)
 class _Readout:
     """One muscle's words: its name, its level (big) and its target, stacked."""
@@ -96,6 +110,7 @@ class SlingView(QWidget, PaintedText):
         self.warning = ""
         self.scale = {Muscle.LAT: 100.0, Muscle.GLUTE: 100.0}
         self.text_px: tuple[int, int] | None = None  # set_text_px; None: sizes from the view's height
+        self.other: _OtherSling | None = None  # four sensors: the other sling (`show_other_sling`)
         self.setMinimumSize(160, 240)
 
     def set_sling(self, lat_side: BodySide | str) -> None:
@@ -126,26 +141,44 @@ class SlingView(QWidget, PaintedText):
                 self.scale[m] = next_scale(self.scale[m], self._value(m), self._band(m), fig.unit)
         self.update()
 
+    def show_other_sling(self, fig: Figures | None, lat_label: str = "Lat", glute_label: str = "Glute") -> None:
+        """Four sensors: the other sling's figures (its lat on the coached glute's side), drawn beside the
+        coached sling's; None: one sling, the other's muscles faint as before."""
+        if fig is None:
+            self.other = None
+        else:
+            scale = self.other.scale if self.other is not None else {Muscle.LAT: 100.0, Muscle.GLUTE: 100.0}
+            self.other = _OtherSling(fig, {Muscle.LAT: lat_label, Muscle.GLUTE: glute_label}, scale)
+            for m in Muscle:
+                scale[m] = next_scale(scale[m], self._value(m, 1), self._band(m, 1), fig.unit)
+        self.update()
+
+    def _slings(self) -> range:
+        return range(2 if self.other is not None else 1)
+
     # --- what tests read
-    def line_lit(self) -> bool:
-        """Whether the line lat-to-glute is lit: both on target together."""
-        return self.fig is not None and self.fig.both_on_target
+    def line_lit(self, k: int = 0) -> bool:
+        """Whether the line lat-to-glute of sling k (0 the coached one, 1 the other) is lit: both on
+        target together."""
+        fig = self._fig(k)
+        return fig is not None and fig.both_on_target
 
-    def fill_fraction(self, muscle: Muscle | str) -> float:
-        """How far up its region a muscle is filled, 0-1: its level over the region's scale."""
+    def fill_fraction(self, muscle: Muscle | str, k: int = 0) -> float:
+        """How far up its region a muscle (of sling k) is filled, 0-1: its level over the region's scale."""
         m = Muscle(muscle)
-        v = self._value(m)
-        return min(max(v / self.scale[m], 0.0), 1.0) if math.isfinite(v) else 0.0
+        v = self._value(m, k)
+        return min(max(v / self._scale(k)[m], 0.0), 1.0) if math.isfinite(v) else 0.0
 
-    def line_points(self) -> tuple[QPointF, QPointF]:
-        """The lit line's ends, on the lat's and the glute's sensor sites, in widget coordinates."""
+    def line_points(self, k: int = 0) -> tuple[QPointF, QPointF]:
+        """Sling k's line's ends, on the lat's and the glute's sensor sites, in widget coordinates."""
         t = self._frame()
-        return (t.map(body_back.site(Muscle.LAT, self.lat_side)), t.map(body_back.site(Muscle.GLUTE, self.glute_side)))
+        return (t.map(body_back.site(Muscle.LAT, self._side(Muscle.LAT, k))),
+                t.map(body_back.site(Muscle.GLUTE, self._side(Muscle.GLUTE, k))))
 
-    def region_rect(self, muscle: Muscle | str) -> QRectF:
-        """A muscle's region's bounds in widget coordinates (on its side of the sling)."""
+    def region_rect(self, muscle: Muscle | str, k: int = 0) -> QRectF:
+        """A muscle's region's bounds in widget coordinates (on its side of sling k)."""
         m = Muscle(muscle)
-        return self._frame().map(body_back.region(m, self._side(m))).boundingRect()
+        return self._frame().map(body_back.region(m, self._side(m, k))).boundingRect()
 
     def texts(self) -> list[tuple[QRectF, QFont, str]]:
         out: list[tuple[QRectF, QFont, str]] = []
@@ -155,19 +188,32 @@ class SlingView(QWidget, PaintedText):
             out.append(self._status())
         return [t for t in out if t[2]]
 
-    # --- figures
-    def _side(self, muscle: Muscle) -> BodySide:
-        return self.lat_side if muscle is Muscle.LAT else self.glute_side
+    # --- figures (k: 0 the coached sling, 1 the other)
+    def _side(self, muscle: Muscle, k: int = 0) -> BodySide:
+        side = self.lat_side if muscle is Muscle.LAT else self.glute_side
+        return side if k == 0 else side.other()
 
-    def _value(self, muscle: Muscle) -> float:
-        if self.fig is None:
+    def _fig(self, k: int) -> Figures | None:
+        return self.fig if k == 0 else self.other.fig if self.other is not None else None
+
+    def _scale(self, k: int) -> dict[Muscle, float]:
+        return self.scale if k == 0 or self.other is None else self.other.scale
+
+    def _label(self, key: Key) -> str:
+        k, m = key
+        return self.labels[m] if k == 0 or self.other is None else self.other.labels[m]
+
+    def _value(self, muscle: Muscle, k: int = 0) -> float:
+        fig = self._fig(k)
+        if fig is None:
             return float("nan")
-        return self.fig.lat if muscle is Muscle.LAT else self.fig.glute
+        return fig.lat if muscle is Muscle.LAT else fig.glute
 
-    def _band(self, muscle: Muscle) -> Band:
-        if self.fig is None:
+    def _band(self, muscle: Muscle, k: int = 0) -> Band:
+        fig = self._fig(k)
+        if fig is None:
             return Band(float("inf"))
-        return self.fig.lat_band if muscle is Muscle.LAT else self.fig.glute_band
+        return fig.lat_band if muscle is Muscle.LAT else fig.glute_band
 
     # --- layout
     def _heights(self) -> tuple[float, float, float, float]:
@@ -187,15 +233,21 @@ class SlingView(QWidget, PaintedText):
     def _frame(self) -> QTransform:
         return body_back.frame(self._body_rect(), BODY_BOTTOM)
 
-    def _arrangement(self) -> tuple[QRectF, dict[Muscle, QRectF]]:
+    def _arrangement(self) -> tuple[QRectF, dict[Key, QRectF]]:
         """The body's rectangle and each muscle's words' block: in a row above the body (a column's narrow
         view), or either side of it, level with its muscle, where that draws the body larger (a wide, low
-        view: the client screen on a 1024 x 700 screen, whose words take half its height)."""
+        view: the client screen on a 1024 x 700 screen, whose words take half its height). Both slings:
+        two rows above the body, the lats' words over the glutes', each on its muscle's side."""
         title_h, value_h, band_h, status_h = self._heights()
         block_h = title_h + value_h + band_h
         w, h = float(self.width()), float(self.height())
         room_h = h - status_h - 8.0
         b = body_back.box(BODY_BOTTOM)
+        if self.other is not None:
+            body = QRectF(4.0, 2 * block_h + 4.0, w - 8.0, room_h - 2 * block_h)
+            return body, {(k, m): QRectF(6.0 if self._side(m, k) is BodySide.LEFT else w / 2 + 8,
+                                         0.0 if m is Muscle.LAT else block_h, w / 2 - 14, block_h)
+                          for k in (0, 1) for m in Muscle}
         above = QRectF(4.0, block_h + 4.0, w - 8.0, room_h - block_h)
         above_scale = min(above.width() / b.width(), above.height() / b.height())
         body_w = min(b.width() * room_h / b.height(), w / 2)
@@ -208,33 +260,34 @@ class SlingView(QWidget, PaintedText):
                 left = self._side(m) is BodySide.LEFT
                 level = t.map(body_back.region(m, self._side(m))).boundingRect().center().y()
                 top = min(max(level - block_h / 2, 0.0), max(0.0, h - status_h - block_h))
-                blocks[m] = QRectF(6.0 if left else w - 6.0 - column_w, top, column_w, block_h)
+                blocks[(0, m)] = QRectF(6.0 if left else w - 6.0 - column_w, top, column_w, block_h)
             return body, blocks
-        return above, {m: QRectF(6.0 if self._side(m) is BodySide.LEFT else w / 2 + 8, 0.0, w / 2 - 14, block_h)
+        return above, {(0, m): QRectF(6.0 if self._side(m) is BodySide.LEFT else w / 2 + 8, 0.0, w / 2 - 14, block_h)
                        for m in Muscle}  # a gap between the two
 
-    def _readouts(self) -> dict[Muscle, _Readout]:
+    def _readouts(self) -> dict[Key, _Readout]:
         """Each muscle's words on its side (the lat's and the glute's are on opposite sides): above the
         body, or beside it (`_arrangement`), so the body can be as large as the view."""
         title_h, value_h, band_h, _ = self._heights()
-        unit = self.fig.unit if self.fig is not None else ""
-        out: dict[Muscle, _Readout] = {}
-        for m, col in self._arrangement()[1].items():
-            left = self._side(m) is BodySide.LEFT
+        out: dict[Key, _Readout] = {}
+        for (k, m), col in self._arrangement()[1].items():
+            fig = self._fig(k)
+            unit = fig.unit if fig is not None else ""  # each sling's own (one may be calibrated, the other not)
+            left = self._side(m, k) is BodySide.LEFT
             width = col.width() - 2
             if self.text_px is not None:  # pixel sizes, read from a distance; the band is drawn on the muscle
                 largest, smallest = self.text_px
-                title_f, title = fit(self.font(), [self.labels[m]], width, title_h, smallest, min(smallest, 9),
+                title_f, title = fit(self.font(), [self._label((k, m))], width, title_h, smallest, min(smallest, 9),
                                      pixels=True)
-                value_f, value = fit(self.font(), [_value_text(self._value(m), unit)], width, value_h, largest,
+                value_f, value = fit(self.font(), [_value_text(self._value(m, k), unit)], width, value_h, largest,
                                      smallest, pixels=True)
                 band_f, band = QFont(self.font()), ""
             else:
-                title_f, title = fit(self.font(), [self.labels[m]], width, title_h, 16, 7)
-                value_f, value = fit(self.font(), [_value_text(self._value(m), unit)], width, value_h, 40, 8)
-                band_f, band = fit(self.font(), _band_texts(self._band(m), unit), width, band_h, 11, 7, bold=False)
+                title_f, title = fit(self.font(), [self._label((k, m))], width, title_h, 16, 7)
+                value_f, value = fit(self.font(), [_value_text(self._value(m, k), unit)], width, value_h, 40, 8)
+                band_f, band = fit(self.font(), _band_texts(self._band(m, k), unit), width, band_h, 11, 7, bold=False)
             top = col.top()
-            out[m] = _Readout(
+            out[(k, m)] = _Readout(
                 (QRectF(col.left(), top, col.width(), title_h), title_f, title),
                 (QRectF(col.left(), top + title_h, col.width(), value_h), value_f, value),
                 (QRectF(col.left(), top + title_h + value_h, col.width(), band_h), band_f, band),
@@ -270,15 +323,17 @@ class SlingView(QWidget, PaintedText):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(fascia)
         p.drawPath(t.map(body_back.fascia()))
-        for m in Muscle:  # the muscles off the sling: faint
-            p.setPen(QPen(c.detail, 1.0))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawPath(t.map(body_back.region(m, self._side(m).other())))
-        for m in Muscle:
-            self._paint_muscle(p, t, m)
-        self._paint_line(p)
-        for m, r in self._readouts().items():
-            on = self._band(m).contains(self._value(m))
+        if self.other is None:
+            for m in Muscle:  # the muscles off the sling: faint
+                p.setPen(QPen(c.detail, 1.0))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawPath(t.map(body_back.region(m, self._side(m).other())))
+        for k in self._slings():
+            for m in Muscle:
+                self._paint_muscle(p, t, m, k)
+            self._paint_line(p, k)
+        for (k, m), r in self._readouts().items():
+            on = self._band(m, k).contains(self._value(m, k))
             for (rect, font, text), colour in ((r.title, c.text), (r.value, GREEN if on else c.text),
                                                (r.band, c.faint_text)):
                 p.setFont(font)
@@ -291,24 +346,25 @@ class SlingView(QWidget, PaintedText):
         p.setPen(GREEN if text == ON_TARGET else QColor(self.theme.text))
         p.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), text)
 
-    def _paint_muscle(self, p: QPainter, t: QTransform, m: Muscle) -> None:
-        """The region empty, filled from its bottom up to its level (green in band, amber out of it), the
-        band's edges as dashed lines across it, and a green rim while the level is in the band."""
+    def _paint_muscle(self, p: QPainter, t: QTransform, m: Muscle, k: int = 0) -> None:
+        """The region (of sling k) empty, filled from its bottom up to its level (green in band, amber out
+        of it), the band's edges as dashed lines across it, and a green rim while the level is in the band."""
         c = self.colours
-        region = t.map(body_back.region(m, self._side(m)))
+        region = t.map(body_back.region(m, self._side(m, k)))
         bounds = region.boundingRect()
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(mix(c.fill, QColor(self.theme.window), 0.6))  # an empty well in either theme
         p.drawPath(region)
-        value, band = self._value(m), self._band(m)
+        value, band = self._value(m, k), self._band(m, k)
         on = band.contains(value)
+        scale = self._scale(k)[m]
 
         def y_of(level: float) -> float:
-            return bounds.bottom() - bounds.height() * min(max(level / self.scale[m], 0.0), 1.0)
+            return bounds.bottom() - bounds.height() * min(max(level / scale, 0.0), 1.0)
 
         p.save()
         p.setClipPath(region)
-        frac = self.fill_fraction(m)
+        frac = self.fill_fraction(m, k)
         if frac > 0:
             level = QPainterPath()
             level.addRect(QRectF(bounds.left(), bounds.bottom() - bounds.height() * frac, bounds.width(),
@@ -326,10 +382,11 @@ class SlingView(QWidget, PaintedText):
         p.setPen(QPen(GREEN, 4.0) if on else QPen(c.muscle_edge, 1.5))
         p.drawPath(region)
 
-    def _paint_line(self, p: QPainter) -> None:
-        """Lat to glute across the fascia: thick and green when both are on target, a thin dashed line else."""
-        a, b = self.line_points()
-        if self.line_lit():
+    def _paint_line(self, p: QPainter, k: int = 0) -> None:
+        """Lat to glute (of sling k) across the fascia: thick and green when both are on target, a thin
+        dashed line else."""
+        a, b = self.line_points(k)
+        if self.line_lit(k):
             glow = QColor(GREEN)
             glow.setAlphaF(0.35)
             width = max(8.0, self.width() * 0.025)

@@ -20,6 +20,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import QSettings
 
 from emgcoach.coach.calibration import protocol
+from emgcoach.coach.fatigue import live_text
 from emgcoach.coach.store import Store
 from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
@@ -124,8 +125,16 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
     w.engine.resume()
     qtbot.waitUntil(lambda: w.drills.runner is not None, timeout=5000)
     assert w.drills.runner.start_s == drill_start
+    qtbot.waitUntil(lambda: len(w.drills.set_scores) >= 3, timeout=20000)
+    # after each rep the column shows the set's median-frequency trend, counted over the reps so far
+    trend = w.feedback.fatigue
+    assert trend is not None
+    qtbot.waitUntil(lambda: "%/rep (" in trend.text() and not trend.isHidden(), timeout=5000)
+    assert int(trend.text().split("(")[1].split()[0]) >= 2
     qtbot.waitUntil(lambda: w.drills.runner is None, timeout=30000)
     assert len(w.drills.set_scores) == 8 and sum(s.hit for s in w.drills.set_scores) == 7
+    assert trend.text().split(" %/rep")[0] == live_text(w.drills.set_scores).split(" %/rep")[0]
+    assert "(8 reps)" in trend.text()  # every rep with its MDF, as the set report has them
     # the set goes into the client's history once, dated when it was recorded; replayed again: no twin
     store = w.store()
     (row,) = store.sessions("P11")
@@ -144,6 +153,7 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
     assert w.drills.runner is None and "cut short by the seek, not saved" in w.status.text()
     assert w.drill_panel.phase.text() == "Set stopped" and w.drill_panel.reps.text() == ""
     qtbot.waitUntil(lambda: w.drills.runner is not None, timeout=5000)
+    assert trend.isHidden()  # a new set starts without the last one's trend
     qtbot.waitUntil(lambda: w.drills.runner is None, timeout=30000)
     assert len(w.drills.set_scores) == 8
     assert len(store.sessions("P11")) == 1 and "already in P11's history" in w.status.text()

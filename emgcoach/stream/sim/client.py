@@ -76,6 +76,7 @@ FREE_ON_S = (1.8, 2.2)  # free reps: contraction length (uniform)
 FREE_OFF_S = (1.8, 2.2)  # free reps: rest between (uniform)
 FREE_LEVELS = (0.30, 0.35)  # free reps: lat, glute (bird dog: lat 20-40 %MVC, glute >= 20 %MVC)
 FREE_LEAD_IN_S = 1.0  # rest before the first free rep
+MAX_EFFORT = 0.95  # a request this high is an MVC effort: maximal whatever `glute_effort` says
 
 
 @dataclass
@@ -126,15 +127,19 @@ class _Person:
         self.reps = 0  # rises of the lat that the glute followed (each drew a latency)
         self.late_slot = -1
         self.latencies_ms: list[float] = []
+        self.glute_effort = c.glute_effort
+        self.lead_in_s = c.free_lead_in_s
 
     # ------------------------------------------------------------ random draws
 
     def reaction_s(self) -> float:
         return float(self.rng.uniform(*REACTION_S))
 
-    def level(self, requested: float) -> float:
+    def level(self, requested: float, glute: bool = False) -> float:
         if requested < REST_EPS:
             return 0.0
+        if glute and requested < MAX_EFFORT:  # a weaker glute works less when asked for a part of its MVC
+            requested *= self.glute_effort
         err = float(np.clip(self.rng.standard_normal() * LEVEL_SPREAD, -2 * LEVEL_SPREAD, 2 * LEVEL_SPREAD))
         return requested * (1.0 + err)
 
@@ -161,7 +166,7 @@ class _Person:
                     if m.req >= REST_EPS:
                         m.schedule(t + rt, 0.0)
                     m.req = 0.0
-                self.next_free_t = max(t + rt, lat.last_t, glute.last_t) + FREE_LEAD_IN_S
+                self.next_free_t = max(t + rt, lat.last_t, glute.last_t) + self.lead_in_s
             return
         if self.free:  # the app takes over: drop the rest of the free rep, act on the cue from here
             self.free = False
@@ -185,7 +190,7 @@ class _Person:
                 when = lat.onset_t + self.latency_s()  # glute follows the lat's onset
             elif ci == 1:
                 when += float(self.rng.uniform(0.0, 0.03))  # on its own: a little apart from the lat
-            when = m.schedule(when, self.level(new))
+            when = m.schedule(when, self.level(new, glute=ci == 1))
             if rising:
                 m.onset_t = when
 
@@ -196,7 +201,7 @@ class _Person:
             on = float(self.rng.uniform(*FREE_ON_S))
             off = float(self.rng.uniform(*FREE_OFF_S))
             lat.onset_t = lat.schedule(ts, self.level(FREE_LEVELS[0]))
-            glute.onset_t = glute.schedule(ts + self.latency_s(), self.level(FREE_LEVELS[1]))
+            glute.onset_t = glute.schedule(ts + self.latency_s(), self.level(FREE_LEVELS[1], glute=True))
             lat.schedule(ts + on, 0.0)
             glute.schedule(ts + on, 0.0)
             self.next_free_t = ts + on + off
@@ -245,6 +250,11 @@ class SimulatedClient(PacedSource):
         `Engine.clock_s`); None: seconds since `blocks()` started. mvc_uv, rest_uv: (lat, glute) envelope
         levels in µV at full activation and at rest. realtime: pace blocks on the clock (False: as fast as
         consumed). duration_s: stop after this much signal (None: endless, until `close()`).
+    glute_effort: the fraction of a submaximal request the glute meets (1: all of it; an MVC effort is
+        maximal whatever it is): a weaker glute, for a left-right asymmetry with two clients, one per
+        sling. free_lead_in_s: rest before the first free rep (a second client's, later: the two
+        slings' free reps alternate). name: the stream's name (a second client's differs, so the roles
+        remembered per device tell them apart).
     latencies_ms: the glute latency drawn for each rep so far (of the current `blocks()` run).
     """
 
@@ -260,6 +270,9 @@ class SimulatedClient(PacedSource):
         rest_uv: tuple[float, float] = (3.0, 2.0),
         realtime: bool = True,
         duration_s: float | None = None,
+        glute_effort: float = 1.0,
+        free_lead_in_s: float = FREE_LEAD_IN_S,
+        name: str = "simulator:live",
     ) -> None:
         if not (rate_hz > 0 and math.isfinite(rate_hz)):
             raise ValueError(f"rate_hz must be positive, got {rate_hz}")
@@ -275,9 +288,13 @@ class SimulatedClient(PacedSource):
         self.mvc_uv = (float(mvc_uv[0]), float(mvc_uv[1]))
         self.rest_uv = (float(rest_uv[0]), float(rest_uv[1]))
         self.duration_s = duration_s
+        if not 0.0 < glute_effort <= 1.0:
+            raise ValueError(f"glute_effort must be in (0, 1], got {glute_effort}")
+        self.glute_effort = float(glute_effort)
+        self.free_lead_in_s = float(free_lead_in_s)
         self._info = StreamInfo(
             kind="simulator",
-            name="simulator:live",
+            name=name,
             address="",
             rate_hz=self.rate_hz,
             channels=lat_glute_channels(lat_side),
