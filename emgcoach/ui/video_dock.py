@@ -27,11 +27,11 @@ from emgcoach.stream.capabilities import ReplayClock
 logger = logging.getLogger(__name__)
 
 TICK_MS = 5  # 200 Hz: the frame on screen changes within 5 ms of when it is due (a tick is a lookup)
-LEAD_S = 0.25  # decoded this far ahead of the replay (s of replay time): frames are there before they are due
-MAX_LEAD_S = 0.8  # the player waits when this far ahead (s of replay time; video s = this x the speed)
-MAX_BUFFER_S = 1.5  # and never more than this much video decoded ahead (memory: 45 frames at 30 fps)
+LEAD_S = 0.5  # decoded this far ahead of the replay (s of replay time): frames are there before they are due
+MAX_LEAD_S = 1.0  # the player waits when this far ahead (s of replay time; video s = this x the speed)
+MAX_BUFFER_S = 2.0  # and never more than this much video decoded ahead (memory: 60 frames at 30 fps)
 RESEEK_S = 1.0  # behind by more than this, or ahead by more than MAX_BUFFER_S + this (video s): send the player there
-CATCH_UP = 2.0  # the player runs this many times the replay's speed while short of its lead
+CATCH_UP = 3.0  # the player runs this many times the replay's speed while short of its lead
 SEEK_WAIT_S = 0.5  # a seek that has brought no frame by then is sent again
 SLACK_US = 1000  # a decoded frame's time is rounded to the MP4's time base (1/30000 s here)
 
@@ -80,6 +80,7 @@ class VideoSync(QObject):
         self.shown_us: int | None = None  # the video position (µs) of the frame on screen
         self._seeking_to: int | None = None  # a position sent to the player, not decoded yet
         self._seek_sent = 0.0  # when (monotonic s)
+        self.ticked_at = 0.0  # when the frame on screen was last chosen (monotonic s)
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -119,6 +120,7 @@ class VideoSync(QObject):
         clock, frames = self._clock(), self.frames
         if clock is None or frames is None:
             return
+        self.ticked_at = time.monotonic()
         running = not clock.paused and math.isfinite(clock.speed)
         # the frame put up now stays until the next tick: the one due by then, so that it is never late
         ahead_s = TICK_MS / 1000 * clock.speed if running else 0.0

@@ -40,6 +40,10 @@ def _record_with_video(w, qtbot, seconds: float = RECORD_S) -> tuple[Path, Synth
     return path, cam
 
 
+STALLED: list[int] = []  # moments left out: the Qt thread had not run the dock's tick for STALL_S (load)
+STALL_S = 0.025
+
+
 def _offsets(w, qtbot, cam: SyntheticCamera, origin: float, n: int, every_ms: int = 37) -> list[float]:
     """At `n` moments, how far (s) the EMG time shown is from the time the frame on the dock was due: 0
     if the frame is the last one made at or before it (frame k is due from when it was made until frame
@@ -49,6 +53,9 @@ def _offsets(w, qtbot, cam: SyntheticCamera, origin: float, n: int, every_ms: in
     sink = w.video.widget.videoSink()
     for _ in range(n):
         qtbot.wait(every_ms)  # moments spread over the replay, not a wait for a condition
+        if time.monotonic() - w.video.sync.ticked_at > STALL_S:  # the whole window was frozen, not the video late
+            STALLED.append(1)
+            continue
         now = clock.now_s()
         number = read_number(sink.videoFrame().toImage())
         assert number is not None, "the frame on the dock has no readable number"
@@ -77,6 +84,7 @@ def _settled(w, qtbot) -> float:
 
 
 def test_the_video_dock_shows_the_frame_of_the_emg_time(make_window, qtbot, tmp_path: Path) -> None:
+    STALLED.clear()
     w = make_window()
     path, cam = _record_with_video(w, qtbot)
     mp4 = path.with_suffix(".mp4")
@@ -84,7 +92,11 @@ def test_the_video_dock_shows_the_frame_of_the_emg_time(make_window, qtbot, tmp_
     rec = read_recording(path)
     origin = float(rec.streams[0].info.extra["xdf_time_origin"])
     frames = read_frame_times(path, origin)
-    assert frames is not None and frames.n_frames > 0.9 * RECORD_S * FPS
+    # every frame the recorder took is timed in the XDF, and it took all it was given (a loaded machine
+    # makes the synthetic camera's timer late, so fewer frames than 30 a second may be made)
+    assert frames is not None and frames.n_frames == w.video.recorder.frames_written > 0.5 * RECORD_S * FPS
+    # (a frame the encoder's queue had no room for is in neither file: seen once or twice under load)
+    assert w.video.recorder.frames_dropped <= 0.02 * frames.n_frames
     assert w.status.text().startswith("Saved") and "mp4" in w.status.text()
     period = 1.0 / FPS
 
@@ -126,11 +138,13 @@ def test_the_video_dock_shows_the_frame_of_the_emg_time(make_window, qtbot, tmp_
              (("playing", playing), ("paused", paused), ("sought", sought), ("half", slow), ("double", fast),
               ("4x", fastest))}
     every = playing + paused + sought + slow + fast + fastest
+    assert len(STALLED) <= 0.1 * (len(every) + len(STALLED)), f"the Qt thread stalled at {len(STALLED)} moments"
     exact = sum(x == 0.0 for x in every) / len(every)
     print(f"\nvideo vs EMG at {len(every)} moments: the frame due shown at {exact:.0%}, worst miss (ms) "
           + ", ".join(f"{k} {v * 1000:.1f}" for k, v in worst.items())
           + f"; median miss {statistics.median(abs(x) for x in every) * 1000:.1f} ms; frame period {period * 1000:.1f} ms; "
-          + "in step again after " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in settle.items()))
+          + "in step again after " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in settle.items())
+          + f"; {len(STALLED)} moments left out, the Qt thread stalled > {STALL_S * 1000:.0f} ms")
     for name, x in worst.items():
         assert x <= period, f"{name}: a frame {x * 1000:.0f} ms off the EMG time (one frame is {period * 1000:.0f} ms)"
 
