@@ -37,6 +37,8 @@ import numpy as np
 from emgcoach.errors import InputError
 from emgcoach.io.marker_text import marker_to_json
 from emgcoach.io.private import open_private
+from emgcoach.io.video_frames import CHANNELS as FRAME_CHANNELS
+from emgcoach.io.video_frames import frames_header_xml, frames_samples_content
 from emgcoach.types import Block, Marker, StreamInfo
 
 TAG_FILE_HEADER = 1
@@ -245,6 +247,29 @@ class XdfWriter:
         self.flush()
         return sid
 
+    def add_frames_stream(self, video_file: str, nominal_fps: float = 0.0, camera: str = "") -> int:
+        """Declare the stream of a video's frame times (io/video_frames.py). Returns its stream id."""
+        sid = self._new_id()
+        content = struct.pack("<I", sid) + frames_header_xml(video_file, nominal_fps, camera)
+        self._streams[sid] = _StreamState(sid, len(FRAME_CHANNELS), 0.0, False)
+        self._offsets[sid] = []
+        self._pending += chunk(TAG_STREAM_HEADER, content)
+        self.flush()
+        return sid
+
+    def write_frames(self, stream_id: int, times: np.ndarray, rows: np.ndarray) -> None:
+        """Append frames to a frame-times stream: session times (s) and (frame index, video position s) rows."""
+        st = self._state(stream_id, marker=False)
+        times = np.asarray(times, dtype=np.float64)
+        if len(times) == 0:
+            return
+        self._pending += chunk(TAG_SAMPLES, frames_samples_content(stream_id, times, rows))
+        if st.count == 0:
+            st.first = float(times[0])
+        st.last = float(times[-1])
+        st.count += len(times)
+        self._advance(st.last)
+
     def _new_id(self) -> int:
         self._check_open()
         sid = self._next_id
@@ -430,6 +455,17 @@ class Recorder:
         self._check()
         self._queue.put(("m", marker))
 
+    def add_frames_stream(self, video_file: str, nominal_fps: float = 0.0, camera: str = "") -> None:
+        """Add the frame-times stream of the video recorded beside this file (`video_file`: its name);
+        thread-safe and never waits for the disk (its header is written before its first frame)."""
+        self._check()
+        self._queue.put(("vh", video_file, float(nominal_fps), camera))
+
+    def put_frames(self, times: np.ndarray, rows: np.ndarray) -> None:
+        """Queue video frames' session times (s) and (frame index, video position s) rows."""
+        self._check()
+        self._queue.put(("v", np.asarray(times, dtype=np.float64), np.asarray(rows, dtype=np.float64)))
+
     def _check(self) -> None:
         if self._error is not None:
             self._raise()
@@ -446,6 +482,7 @@ class Recorder:
     def _run(self) -> None:
         w = self._writer
         last_flush = time.monotonic()
+        frames_id: int | None = None
         try:
             while True:
                 timeout = max(0.0, self._flush_interval - (time.monotonic() - last_flush))
@@ -460,6 +497,12 @@ class Recorder:
                         self.samples_written += block.n_samples
                     elif item[0] == "m":
                         w.write_marker(item[1], self._marker_id)
+                    elif item[0] == "vh":
+                        frames_id = w.add_frames_stream(*item[1:])
+                    elif item[0] == "v":
+                        if frames_id is None:  # a caller's bug: reported like a writer error
+                            raise RuntimeError("video frames queued before their stream was added")
+                        w.write_frames(frames_id, item[1], item[2])
                     elif item[0] == "h":  # a stream joins: its header goes to disk before its first samples
                         _, idx, info = item
                         if idx != len(self._ids):

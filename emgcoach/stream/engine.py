@@ -385,6 +385,27 @@ class Engine:
         self._emit(EventKind.RECORDING, None, {"state": "stopped", "path": rec.path})
         return rec.path
 
+    def record_video_frames(self, video_file: str, nominal_fps: float = 0.0, camera: str = "") -> str | None:
+        """Add the frame-times stream of a video recorded beside the open file (io/video_frames.py);
+        returns that file's path for `put_video_frames`, None if nothing is recording."""
+        rec = self._recorder
+        if rec is None:
+            return None
+        rec.add_frames_stream(video_file, nominal_fps, camera)
+        return rec.path
+
+    def put_video_frames(self, path: str, times_s: Any, rows: Any) -> bool:
+        """Record video frames' session times (s) and (frame index, video position s) rows in the file at
+        `path`; False (and nothing written) once that recording has stopped."""
+        rec = self._recorder
+        if rec is None or rec.path != path:
+            return False
+        try:
+            rec.put_frames(times_s, rows)
+        except ValueError:  # closed by Stop between the check and the put: the frames are after the file's end
+            return False
+        return True
+
     @property
     def recording_path(self) -> str | None:
         rec = self._recorder

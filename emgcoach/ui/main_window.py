@@ -43,6 +43,7 @@ from emgcoach.ui.sensor_control import SensorControl
 from emgcoach.ui.text import ElidedLabel
 from emgcoach.ui.setup_guide import SetupGuide
 from emgcoach.ui.transport import TransportBar
+from emgcoach.ui.video_control import VideoControl
 
 FRAME_MS = 16  # ~60 Hz
 FEEDBACK_EVERY = 3  # bars, gauge and onset cue: every 3rd frame (20 Hz), quick enough to follow a contraction
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
     def _make_controllers(self) -> None:
         """The parts that act on the session, each given the window to read the engine, views and
         settings from."""
+        self.video = VideoControl(self)  # (its dock, before the replay, which shows a file's video)
         self.sensors = SensorControl(self)
         self.artifacts = ArtifactControl(self)  # before the replay, which shows a file's marks
         self.replay = ReplayControl(self)
@@ -215,6 +217,7 @@ class MainWindow(QMainWindow):
         menu.addAction(make_action(self, ActionSpec("quit", "Quit", lambda w: w.close(), "Ctrl+Q")))
         self.preferences.make_menus(bar)
         self.display.make_menu(self.preferences.view_menu)
+        self.video.make_menu(menu, self.preferences.view_menu)
         self.menuBar().addMenu(help_menu)
         self.preferences.restore_audio_cue()
 
@@ -366,6 +369,7 @@ class MainWindow(QMainWindow):
             self._store.close()
         if self.engine is not None:
             if self.engine.recording_path:
+                self.video.recording_stopped()
                 self.engine.stop_recording()
             self.engine.stop()
             self.engine = None

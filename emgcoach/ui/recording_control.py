@@ -40,9 +40,10 @@ class RecordingControl:
             w.status.setText("Nothing to record: open a recording or connect sensors first")
             return None
         if engine.recording_path:
+            video = w.video.recording_stopped()  # its last frame's time goes in before the XDF closes
             saved = engine.stop_recording()
             w.record_action.setChecked(False)
-            w.status.setText(f"Saved {saved}")
+            w.status.setText(f"Saved {saved}" + (f" and {video.name}" if video is not None else ""))
             return saved
         from emgcoach.coach.recorded_sets import RunningSet, recording_start_markers
 
@@ -64,7 +65,8 @@ class RecordingControl:
             w.error_box("Cannot record", str(e))
             return None
         w.record_action.setChecked(True)
-        w.status.setText(f"Recording to {path}")
+        note = w.video.recording_started(engine, str(path))  # the camera too, if asked for ('' or why not)
+        w.status.setText(f"Recording to {path}" + (f". {note}" if note else ""))
         return str(path)
 
     def mark(self, kind: str, payload: dict) -> None:

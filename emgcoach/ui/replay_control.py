@@ -62,6 +62,7 @@ class ReplayControl:
         self.replaying = None
         self.window.transport.set_duration(0.0)
         self.window.artifacts.show_marks(None)
+        self.window.video.replay_opened(None)
 
     def open_recording(
         self, path: str | Path, speed: float = 1.0, follow_drills: bool = True, unit: str | None = None
@@ -91,6 +92,7 @@ class ReplayControl:
         self.settings.setValue("last_file", str(path))
         self.replaying = (str(Path(path).resolve()), rec.started_at)  # (file, when it was recorded)
         self.window.artifacts.show_marks(self.replaying[0])  # its artifact marks, shaded
+        self.window.video.replay_opened(rec)  # its video in step, if it has one
         self._note = self._unit_note(rec, path) if unit is None else ""
         self._show_state(paused=False, ended=False)
         return True

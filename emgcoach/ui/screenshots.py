@@ -11,6 +11,8 @@
 - placement.png: the electrode placement view for the session's lat (Help > Electrode placement);
 - welcome.png: the welcome view a first run opens on (Help > Welcome);
 - history.png: the history view of the sets just run;
+- video_dock.png: a session recorded with simulated sensors and a synthetic camera (made at render time),
+  replayed with its video in the dock beside the plots (ui/video_screenshot.py);
 - both_slings.png and both_slings_sling.png: the feedback column with four sensors (both lats, both
   glutes), bars and sling view, replaying the bundled alternating bird dog (`recordings/drills/`);
 - report.png: the first page of that session's PDF report (needs pypdfium2, a test dependency).
@@ -82,11 +84,14 @@ def main(out_dir: str = "docs/screenshots", recording: str | None = None) -> int
         # items down after their Python side is gone, and crashes
         w.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        from emgcoach.ui.video_screenshot import shoot_video_dock
+
+        shoot_video_dock(app, out, Path(tmp))
         data = ReportData("P07", "2026-11-25 10:00", recording, result, scored, "Glute cue from rep 5 on.")
         _render_report(data, Path(tmp), out)
         _both_slings_shots(app, settings, out)
     print(f"screenshots in {out}/: main_window, main_window_light, main_window_1024x700, feedback, sensors, "
-          "calibration, client_screen, client_screen_sling, sling, placement, welcome, history, report, "
+          "calibration, client_screen, client_screen_sling, sling, placement, welcome, history, video_dock, report, "
           "both_slings, both_slings_sling (.png)")
     return 0
 
