@@ -15,6 +15,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QGraphicsSceneMouseEvent
 
 SELECTION_BRUSH = (255, 193, 7, 70)  # amber, see-through: the signal under it stays readable
 
@@ -27,15 +28,21 @@ class SelectViewBox(pg.ViewBox):
         super().__init__()
         self.selection = selection
 
+    def mousePressEvent(self, ev: QGraphicsSceneMouseEvent) -> None:  # Qt's name
+        # where the signal was under the button when it went down: by the time the drag starts (the
+        # mouse 5 px on) a playing replay has moved on, and that is the stretch's start the user chose
+        if self.selection.enabled and ev.button() == Qt.MouseButton.LeftButton:
+            self.selection.pressed(self.mapToView(ev.pos()).x())
+        ev.ignore()  # pyqtgraph's scene makes the drag or click of it
+
     # ev: pyqtgraph's MouseDragEvent / MouseClickEvent (pyqtgraph has no types)
     def mouseDragEvent(self, ev: Any, axis: int | None = None) -> None:  # pyqtgraph's name
         if axis is not None or not self.selection.enabled or ev.button() != Qt.MouseButton.LeftButton:
             ev.ignore()
             return
         ev.accept()
-        x0 = self.mapSceneToView(ev.buttonDownScenePos(Qt.MouseButton.LeftButton)).x()
         x1 = self.mapSceneToView(ev.scenePos()).x()
-        self.selection.dragged(x0, x1)
+        self.selection.dragged(x1)
 
     def mouseClickEvent(self, ev: Any) -> None:  # pyqtgraph's name
         if not self.selection.enabled:
@@ -66,6 +73,7 @@ class TimeSelection:
         self._plots: list[pg.PlotItem] = []
         self._bands: list[pg.LinearRegionItem] = []
         self._placing = False  # the bands are being moved by follow(), not by the user
+        self._press_t = float("nan")  # session s under the left button when it last went down
 
     def attach(self, plots: list[pg.PlotItem]) -> None:
         """The rows now shown (their old bands went with the old rows)."""
@@ -78,12 +86,18 @@ class TimeSelection:
             self.now_t = now_t
             self._place()
 
-    def dragged(self, x0: float, x1: float) -> None:
-        """A drag on a row from x0 to x1 (the plots' s before now): that stretch of signal is chosen."""
-        if not math.isfinite(self.now_t) or x0 == x1:
+    def pressed(self, x: float) -> None:
+        """The left button went down at x (the plots' s before now): a drag from there starts at the
+        signal that was under it then."""
+        self._press_t = self.now_t + x
+
+    def dragged(self, x: float) -> None:
+        """The button pressed is now held at x (the plots' s before now): the signal from where it went
+        down to what is under it now is chosen."""
+        t = self.now_t + x
+        if not (math.isfinite(t) and math.isfinite(self._press_t)) or t == self._press_t:
             return
-        lo, hi = sorted((x0, x1))
-        self.set(self.now_t + lo, self.now_t + hi)
+        self.set(self._press_t, t)
         if self.on_change is not None:
             self.on_change()
 

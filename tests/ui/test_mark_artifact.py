@@ -35,12 +35,21 @@ def mouse(w: MainWindow, kind: QEvent.Type, x: float, y: float, button: Qt.Mouse
                                              Qt.KeyboardModifier.NoModifier))
 
 
-def drag(w: MainWindow, x0: float, x1: float, y: float) -> None:
+def press(w: MainWindow, x: float, y: float) -> None:
+    mouse(w, QEvent.Type.MouseButtonPress, x, y, Qt.MouseButton.LeftButton, Qt.MouseButton.LeftButton)
+
+
+def drag_on(w: MainWindow, x0: float, x1: float, y: float) -> None:
+    """The pressed left button dragged from x0 to x1 and let go."""
     left = Qt.MouseButton.LeftButton
-    mouse(w, QEvent.Type.MouseButtonPress, x0, y, left, left)
     mouse(w, QEvent.Type.MouseMove, (x0 + x1) / 2, y, Qt.MouseButton.NoButton, left)
     mouse(w, QEvent.Type.MouseMove, x1, y, Qt.MouseButton.NoButton, left)
     mouse(w, QEvent.Type.MouseButtonRelease, x1, y, left, Qt.MouseButton.NoButton)
+
+
+def drag(w: MainWindow, x0: float, x1: float, y: float) -> None:
+    press(w, x0, y)
+    drag_on(w, x0, x1, y)
 
 
 def right_click(w: MainWindow, x: float, y: float) -> None:
@@ -118,11 +127,18 @@ def test_a_drag_while_playing_saves_the_stretch_dragged_over_however_late_x_come
         qtbot.waitUntil(lambda: bool(w.plots._rows) and w.plots.now_t > 8.0, timeout=15000)
         left, right, y = row_geometry(w)
         x0, x1 = left + 0.4 * (right - left), left + 0.6 * (right - left)
-        drag(w, x0, x1, y)  # playing: the signal scrolls left under the mouse
-        now = w.plots.now_t
         s_per_px = w.plots.window_s / (right - left)
-        # what was under the mouse when it went down and when it let go, on the plot's axis then
-        seen = (now - w.plots.window_s + (x0 - left) * s_per_px, now - w.plots.window_s + (x1 - left) * s_per_px)
+
+        def under(x: float) -> float:  # the session time drawn at x px now, read off the plot's axis
+            return w.plots.now_t - w.plots.window_s + (x - left) * s_per_px
+
+        press(w, x0, y)  # playing: the signal scrolls left under the mouse
+        seen0 = under(x0)
+        pressed_at = w.plots.now_t
+        qtbot.waitUntil(lambda: w.plots.now_t > pressed_at + 0.5, timeout=5000)  # the hand stays still a while
+        drag_on(w, x0, x1, y)
+        seen = (seen0, under(x1))  # what was under the mouse when it went down, and when it let go
+        now = w.plots.now_t
         chosen = w.plots.selection_s()
         assert chosen is not None and chosen == pytest.approx(seen, abs=s_per_px)
         assert "Selected" in w.status.text()
