@@ -181,7 +181,8 @@ class SignalPlots(QWidget):
             self._shades = []
             for r in self._rows:
                 for _ in self.artifacts:
-                    item = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(158, 158, 158, 90))
+                    item = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(158, 158, 158, 90),
+                                               pen=pg.mkPen(158, 158, 158))  # edges grey too: yellow is a selection
                     r[2].addItem(item, ignoreBounds=True)
                     self._shades.append(item)
         if not np.isfinite(self.now_t):

@@ -1,16 +1,17 @@
 """Light and dark themes: the window's palette and the colours of plots and feedback drawn by hand.
 
 A theme is chosen in View > Theme and remembered; `apply_palette` sets the application's palette (Qt's
-Fusion style, so it looks the same on every platform), and the plots and the feedback view take their
-own colours from the `Theme` they are given.
+Fusion style, so it looks the same on every platform, with radio buttons drawn clearly: `ClearRadioStyle`),
+and the plots and the feedback view take their own colours from the `Theme` they are given.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleFactory, QStyleOption, QWidget
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,73 @@ def palette_for(theme: Theme) -> QPalette:
     return pal
 
 
+def relative_luminance(colour: QColor) -> float:
+    """WCAG 2's relative luminance of an sRGB colour (0 black to 1 white)."""
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(colour.redF()) + 0.7152 * linear(colour.greenF()) + 0.0722 * linear(colour.blueF())
+
+
+def contrast_ratio(a: QColor, b: QColor) -> float:
+    """WCAG 2's contrast ratio of two colours, 1 to 21 (non-text contrast asks 3 of a control's state)."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def radio_colours(pal: QPalette) -> tuple[QColor, QColor]:
+    """(ring, dot) of a radio button: the ring halfway from the window to the text, the checked dot in the
+    highlight colour. Fusion drew the ring in a darker window colour (1.2:1 on the dark theme's window:
+    the button could not be seen) and the dot as a small grey spot."""
+    text, window = pal.color(QPalette.ColorRole.WindowText), pal.color(QPalette.ColorRole.Window)
+    ring = QColor((text.red() + window.red()) // 2, (text.green() + window.green()) // 2,
+                  (text.blue() + window.blue()) // 2)
+    return ring, pal.color(QPalette.ColorRole.Highlight)
+
+
+class ClearRadioStyle(QProxyStyle):
+    """Fusion, with radio buttons whose ring and checked dot (and check boxes whose edge) stand out from
+    the window (at least 3:1, WCAG's non-text contrast, on both themes)."""
+
+    def __init__(self) -> None:
+        super().__init__(QStyleFactory.create("Fusion"))
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter,
+                      widget: QWidget | None = None) -> None:  # Qt's name
+        if element == QStyle.PrimitiveElement.PE_IndicatorCheckBox:  # Fusion's box, its edge drawn as a ring's
+            super().drawPrimitive(element, option, painter, widget)
+            painter.save()
+            painter.setPen(QPen(radio_colours(option.palette)[0], 1.0))  # type: ignore[attr-defined]
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5))  # type: ignore[attr-defined]
+            painter.restore()
+            return
+        if element != QStyle.PrimitiveElement.PE_IndicatorRadioButton:
+            super().drawPrimitive(element, option, painter, widget)
+            return
+        ring, dot = radio_colours(option.palette)  # type: ignore[attr-defined]  # QStyleOption's members are not in the stubs
+        rect = QRectF(option.rect)  # type: ignore[attr-defined]
+        side = min(rect.width(), rect.height()) - 2.0
+        circle = QRectF(0.0, 0.0, side, side)
+        circle.moveCenter(rect.center())
+        on = bool(option.state & QStyle.StateFlag.State_On)  # type: ignore[attr-defined]
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(dot if on else ring, 1.5))
+        painter.setBrush(option.palette.color(QPalette.ColorRole.Base))  # type: ignore[attr-defined]
+        painter.drawEllipse(circle)
+        if on:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(dot)
+            painter.drawEllipse(circle.center(), side * 0.28, side * 0.28)
+        painter.restore()
+
+
 def apply_palette(theme: Theme) -> None:
     """Give the running application the theme's style and palette."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):  # none yet, or one without widgets: nothing to style
         return
-    if app.style().name().lower() != "fusion":
-        app.setStyle("Fusion")
+    if not isinstance(app.style(), ClearRadioStyle):
+        app.setStyle(ClearRadioStyle())
     app.setPalette(palette_for(theme))
