@@ -41,7 +41,8 @@ class SelectViewBox(pg.ViewBox):
             ev.ignore()
             return
         ev.accept()
-        x1 = self.mapSceneToView(ev.scenePos()).x()
+        lo, hi = self.viewRange()[0]  # held to what is on show: past its ends nothing was seen
+        x1 = min(max(self.mapSceneToView(ev.scenePos()).x(), lo), hi)
         self.selection.dragged(x1)
 
     def mouseClickEvent(self, ev: Any) -> None:  # pyqtgraph's name
@@ -54,7 +55,7 @@ class SelectViewBox(pg.ViewBox):
             self.selection.context(x, ev.screenPos().toPoint())
         elif ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
-            self.selection.clear()
+            self.selection.clicked(x)
 
 
 class TimeSelection:
@@ -104,6 +105,12 @@ class TimeSelection:
     def context(self, x: float, screen_pos: QPoint) -> None:
         if self.on_context is not None and math.isfinite(self.now_t):
             self.on_context(self.now_t + x, screen_pos)
+
+    def clicked(self, x: float) -> None:
+        """A left click at x (the plots' s before now): one beside the stretch drops it."""
+        t = self.now_t + x
+        if self.span is not None and not self.span[0] <= t <= self.span[1]:
+            self.clear()
 
     def set(self, t0: float, t1: float) -> None:
         """Choose [t0, t1] (session s, either order) and show it."""

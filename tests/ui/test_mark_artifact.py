@@ -212,3 +212,28 @@ def test_remove_artifact_mark_takes_the_one_in_view_or_the_ones_selected(qtbot, 
         assert not os.path.exists(sidecar_path(session)) and w.plots.artifacts == []
     finally:
         w.close()
+
+
+def test_a_selection_ends_at_the_plots_edge_stays_on_a_click_inside_and_goes_on_a_click_beside(
+        qtbot, settings: QSettings, session: Path) -> None:
+    w = MainWindow(settings)
+    w.resize(1024, 700)
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        open_paused_at(qtbot, w, session, 9.0)
+        left, right, y = row_geometry(w)
+        drag(w, left + 0.5 * (right - left), right + 40, y)  # let go past the right edge: no further than now
+        chosen = w.plots.selection_s()
+        assert chosen is not None and chosen[1] == pytest.approx(w.plots.now_t, abs=1e-9)
+        left_button = Qt.MouseButton.LeftButton
+        for kind, held in ((QEvent.Type.MouseButtonPress, left_button),
+                           (QEvent.Type.MouseButtonRelease, Qt.MouseButton.NoButton)):
+            mouse(w, kind, left + 0.75 * (right - left), y, left_button, held)  # a click inside keeps it
+        assert w.plots.selection_s() == chosen
+        for kind, held in ((QEvent.Type.MouseButtonPress, left_button),
+                           (QEvent.Type.MouseButtonRelease, Qt.MouseButton.NoButton)):
+            mouse(w, kind, left + 0.2 * (right - left), y, left_button, held)  # one beside it drops it
+        assert w.plots.selection_s() is None and not w.plots.selection.bands()
+    finally:
+        w.close()
