@@ -50,9 +50,8 @@ class ArtifactControl:
         """Shade the marks saved beside `path` and let a stretch be selected (none when not replaying)."""
         self.path = path
         plots = self.window.plots
-        plots.selection.enabled = path is not None
+        plots.selection.enable(path is not None, HINT)
         plots.end_selection()
-        plots.layout_widget.setToolTip(HINT if path else "")
         marks, warning = read_artifacts(path) if path else ([], "")
         plots.set_artifacts(spans(marks))
         if warning:

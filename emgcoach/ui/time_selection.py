@@ -67,6 +67,7 @@ class TimeSelection:
 
     def __init__(self) -> None:
         self.enabled = False
+        self.hint = ""
         self.span: tuple[float, float] | None = None
         self.now_t = float("nan")  # the session time at the plots' 0 s, as last drawn
         self.on_change: Callable[[], None] | None = None
@@ -80,6 +81,17 @@ class TimeSelection:
         """The rows now shown (their old bands went with the old rows)."""
         self._plots, self._bands = list(plots), []
         self._show()
+        self._tip()
+
+    def enable(self, on: bool, hint: str = "") -> None:
+        """Let a stretch be chosen (or not), with `hint` as the rows' tooltip while it can."""
+        self.enabled, self.hint = on, hint
+        self._tip()
+
+    def _tip(self) -> None:
+        # on the view boxes: a QGraphicsView shows its items' tooltips, never its own
+        for plot in self._plots:
+            plot.getViewBox().setToolTip(self.hint if self.enabled else "")
 
     def follow(self, now_t: float) -> None:
         """The plots now end at session time `now_t`: keep the bands on the stretch of signal chosen."""

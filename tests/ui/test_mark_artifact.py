@@ -95,6 +95,7 @@ def test_the_stretch_x_puts_up_is_saved_beside_the_file_and_shaded(qtbot, settin
         w.artifact_action.trigger()  # nothing replays: it says so
         assert "open one first" in w.status.text()
         open_paused_at(qtbot, w, session, 6.0)
+        assert all("Drag across the signal" in r[2].getViewBox().toolTip() for r in w.plots._rows)  # the hint
         w.artifact_action.trigger()
         now = w.plots.now_t
         assert w.plots.selection_s() == pytest.approx((now - 2.0, now - 1.0)) and "Drag" in w.status.text()
