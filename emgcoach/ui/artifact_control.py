@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QMenu
 
+from emgcoach.coach.history_policy import is_bundled_recording
 from emgcoach.io.artifacts import (
     Artifact,
     add_artifact,
@@ -63,6 +64,10 @@ class ArtifactControl:
         w = self.window
         if self.path is None:
             w.status.setText("Artifacts are marked on a replayed recording: open one first (Ctrl+O)")
+            return
+        if is_bundled_recording(self.path):  # its folder is the installed package's (or a frozen app's temp)
+            w.status.setText("The bundled sessions are kept as shipped: mark artifacts on a recording of your own "
+                             "(Ctrl+O)")
             return
         chosen = w.plots.selection_s()
         if chosen is None:

@@ -238,3 +238,19 @@ def test_a_selection_ends_at_the_plots_edge_stays_on_a_click_inside_and_goes_on_
         assert w.plots.selection_s() is None and not w.plots.selection.bands()
     finally:
         w.close()
+
+
+def test_the_bundled_demo_is_not_marked(qtbot, settings: QSettings) -> None:
+    from emgcoach.data import demo_recording
+
+    demo = demo_recording()
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        open_paused_at(qtbot, w, demo, 3.0)
+        w.plots.selection.set(1.0, 2.0)
+        w.artifact_action.trigger()
+        assert "kept as shipped" in w.status.text() and not os.path.exists(sidecar_path(demo))
+    finally:
+        w.close()
