@@ -88,8 +88,9 @@ class DrillPanel(QWidget):
         self.phase = _big(QLabel(""), 12)
         self.reps = _big(QLabel(""), 11, bold=False)
         # the last rep's verdict: a miss's cue can take three lines, which a low screen's panel has not got
-        # (a word-wrapped QLabel was squeezed and cut top and bottom): two, the rest elided to the tooltip
-        self.last_rep = WrappedText(min_lines=2)
+        # (a word-wrapped QLabel was squeezed and cut top and bottom): the lines there is room for, the rest
+        # elided to the tooltip
+        self.last_rep = WrappedText(min_lines=1)
         f = QFont(self.last_rep.font())
         f.setPointSize(11)
         f.setBold(True)

@@ -1,4 +1,4 @@
-"""Radio buttons (and check boxes) can be seen, and a checked one told from an unchecked one, on both
+"""Radio buttons can be seen, and a checked one told from an unchecked one, on both
 themes: their ring and checked dot have WCAG's non-text contrast (3:1) against what is around them, on
 screen as in the numbers."""
 
