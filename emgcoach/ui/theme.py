@@ -1,7 +1,7 @@
 """Light and dark themes: the window's palette and the colours of plots and feedback drawn by hand.
 
 A theme is chosen in View > Theme and remembered; `apply_palette` sets the application's palette (Qt's
-Fusion style, so it looks the same on every platform, with radio buttons drawn clearly: `radio_sheet`),
+Fusion style, so it looks the same on every platform; radio buttons made with `clear_radio` are drawn clearly),
 and the plots and the feedback view take their own colours from the `Theme` they are given.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QRadioButton
 
 
 @dataclass(frozen=True)
@@ -100,12 +100,12 @@ def radio_colours(pal: QPalette) -> tuple[QColor, QColor]:
     return ring, pal.color(QPalette.ColorRole.Highlight)
 
 
-def radio_sheet(theme: Theme) -> str:
-    """The application's style sheet: only the radio buttons' indicator, a ring in `radio_colours`' ring
-    colour and, checked, a dot in the highlight. (A style sheet, not a QProxyStyle written in Python: such
-    a style is called for every primitive of every widget, and painting the window took 40 ms, not 7.)"""
-    ring, dot = (c.name() for c in radio_colours(palette_for(theme)))
-    base, off = theme.base, theme.disabled_text
+def radio_sheet(pal: QPalette) -> str:
+    """A radio button's style sheet in the colours of `pal`: its indicator a 2 px ring in `radio_colours`'
+    ring colour and, checked, a dot in the highlight."""
+    ring, dot = (c.name() for c in radio_colours(pal))
+    base = pal.color(QPalette.ColorRole.Base).name()
+    off = pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).name()
     return (
         "QRadioButton::indicator { width: 10px; height: 10px; border-radius: 7px; "
         f"border: 2px solid {ring}; background: {base}; }}\n"
@@ -113,6 +113,15 @@ def radio_sheet(theme: Theme) -> str:
         f"radius: 0.5, fx: 0.5, fy: 0.5, stop: 0 {dot}, stop: 0.45 {dot}, stop: 0.6 {base}, stop: 1 {base}); }}\n"
         f"QRadioButton::indicator:disabled {{ border-color: {off}; }}\n"
     )
+
+
+def clear_radio(button: QRadioButton) -> QRadioButton:
+    """`button`, its indicator drawn by `radio_sheet` in the application's colours. A sheet of the
+    button's own: an application-wide one re-polished every widget on each window's theme (which crashed
+    on a pyqtgraph view being torn down), and a QProxyStyle written in Python is called for every
+    primitive of every widget (the window's paint took 40 ms instead of 7)."""
+    button.setStyleSheet(radio_sheet(QApplication.palette()))
+    return button
 
 
 def apply_palette(theme: Theme) -> None:
@@ -123,4 +132,3 @@ def apply_palette(theme: Theme) -> None:
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
     app.setPalette(palette_for(theme))
-    app.setStyleSheet(radio_sheet(theme))

@@ -14,7 +14,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QRadioButton, QVBoxLayout, QWidget
 
-from emgcoach.ui.theme import THEMES, apply_palette, contrast_ratio, palette_for, radio_colours
+from emgcoach.ui.theme import THEMES, apply_palette, clear_radio, contrast_ratio, palette_for, radio_colours
 
 
 def test_contrast_ratio_is_wcags() -> None:
@@ -46,7 +46,7 @@ def test_a_checked_radio_button_shows_its_dot_and_an_unchecked_one_its_ring(qtbo
         box = QWidget()
         qtbot.addWidget(box)
         lay = QVBoxLayout(box)
-        on, off = QRadioButton("Left side"), QRadioButton("Right side")
+        on, off = clear_radio(QRadioButton("Left side")), clear_radio(QRadioButton("Right side"))
         lay.addWidget(on)
         lay.addWidget(off)
         on.setChecked(True)
@@ -63,3 +63,15 @@ def test_a_checked_radio_button_shows_its_dot_and_an_unchecked_one_its_ring(qtbo
         assert strongest_off >= 3.0  # the unchecked button's ring is there to be seen
     finally:
         apply_palette(THEMES["dark"])
+
+
+def test_the_windows_radio_buttons_are_the_clear_ones(qtbot) -> None:
+    from emgcoach.coach.placement import BodySide, Muscle
+    from emgcoach.ui.placement_view import PlacementDialog
+
+    apply_palette(THEMES["dark"])
+    dialog = PlacementDialog(Muscle.LAT, BodySide.LEFT)
+    qtbot.addWidget(dialog)
+    ring = radio_colours(palette_for(THEMES["dark"]))[0].name()
+    buttons = dialog.findChildren(QRadioButton)
+    assert len(buttons) >= 4 and all(ring in b.styleSheet() for b in buttons)
