@@ -50,8 +50,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("mark", "Mark", lambda w: w.recording.mark("note", {"text": "mark"}), "M", "Put a mark in the recording",
                menu=FILE, toolbar=True),
     ActionSpec("artifact", "Mark artifact", lambda w: w.artifacts.mark_selection(), "X",
-               "In a replay: drag a stretch over a cough or cable tug, then again to save it as an artifact "
-               "(analysis leaves it out)", menu=FILE),
+               "In a replay: drag across the plots over a cough or cable tug, then X saves that stretch as an "
+               "artifact (analysis leaves it out)", menu=FILE),
+    ActionSpec("unmark_artifact", "Remove artifact mark", lambda w: w.artifacts.remove_marks(), "Shift+X",
+               "In a replay: remove the artifact mark the selection touches, or the one in view (or right-click "
+               "a shaded stretch)", menu=FILE),
     ActionSpec("play", "Play / pause", lambda w: w.replay.toggle_play(), "Space", menu=FILE),
     ActionSpec("drill", "Start / stop drill", lambda w: w.drills.toggle_drill(), "S",
                "Start or stop a set of the chosen drill", menu=FILE),

@@ -34,7 +34,7 @@ from emgcoach.stream.engine import Engine
 from emgcoach.stream.processor import StreamState
 from emgcoach.ui.device_panel import QualityLight
 from emgcoach.ui.placement_view import PlacementView
-from emgcoach.ui.theme import Theme
+from emgcoach.ui.theme import Theme, clear_radio
 
 logger = logging.getLogger(__name__)
 
@@ -154,8 +154,9 @@ class RolePage(QWizardPage):
         self.sides = QButtonGroup(self)
         lay = QVBoxLayout(self)
         row_m, row_s = QHBoxLayout(), QHBoxLayout()
-        self.muscle_buttons: dict[str, QRadioButton] = {m: QRadioButton(MUSCLE_TEXT[m]) for m in (LAT, GLUTE)}
-        self.side_buttons = {s: QRadioButton(f"{s.capitalize()} side") for s in ("left", "right")}
+        self.muscle_buttons: dict[str, QRadioButton] = {
+            m: clear_radio(QRadioButton(MUSCLE_TEXT[m])) for m in (LAT, GLUTE)}
+        self.side_buttons = {s: clear_radio(QRadioButton(f"{s.capitalize()} side")) for s in ("left", "right")}
         for m, b in self.muscle_buttons.items():
             self.muscles.addButton(b)
             row_m.addWidget(b)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -88,7 +88,14 @@ class DrillPanel(QWidget):
         # the phase and its countdown are also in the feedback column, large: here they are for the therapist
         self.phase = _big(QLabel(""), 12)
         self.reps = _big(QLabel(""), 11, bold=False)
-        self.last_rep = _big(QLabel(""), 11)
+        # the last rep's verdict: a miss's cue can take three lines, which a low screen's panel has not got
+        # (a word-wrapped QLabel was squeezed and cut top and bottom): the lines there is room for, the rest
+        # elided to the tooltip
+        self.last_rep = WrappedText(min_lines=1)
+        f = QFont(self.last_rep.font())
+        f.setPointSize(11)
+        f.setBold(True)
+        self.last_rep.setFont(f)
         self._lay_out()
         self.drill.currentIndexChanged.connect(self._describe)
         self.start_button.clicked.connect(self.start_toggled)
@@ -160,7 +167,9 @@ class DrillPanel(QWidget):
         lat = "" if latency_ms is None else f" (glute {latency_ms:+.0f} ms)"
         side = f"{sling.name_text}: " if sling is not None else ""
         self.last_rep.setText(side + (("On target" + lat) if hit else cue + lat))
-        self.last_rep.setStyleSheet(f"color: {GREEN if hit else AMBER};")
+        pal = self.last_rep.palette()
+        pal.setColor(QPalette.ColorRole.WindowText, QColor(GREEN if hit else AMBER))
+        self.last_rep.setPalette(pal)
 
     def clear_set(self, phase_text: str = "") -> None:
         """Forget the last set's countdown, count and verdict (a new session), showing `phase_text`."""

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from emgcoach.coach.live_feedback import Band, Figures
 from emgcoach.coach.set_summary import SetSummary
 from emgcoach.dsp.coactivation import CciBasis
+from emgcoach.ui.cue_label import CueLabel
 from emgcoach.ui.text import PaintedText
 from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme
 
@@ -387,7 +388,7 @@ class FeedbackView(QWidget):
         self.other = OtherSlingLevels(in_a_row=not controls)  # four sensors: the other sling's levels
         self.banner.setVisible(False)
         self.summary.setVisible(False)
-        self.onset_label = QLabel("Onset order: waiting for a rep")
+        self.onset_label = CueLabel("Onset order: waiting for a rep")  # broken after its colon, not before "rep"
         self.onset_label.setToolTip("The last rep's onset order: which muscle fired first, and by how many ms")
         self.reward = QLabel("")
         self.mode: QLabel | None = QLabel("") if controls else None

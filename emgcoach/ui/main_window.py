@@ -62,6 +62,8 @@ class MainWindow(QMainWindow):
     quick_connect_action: QAction
     record_action: QAction
     mark_action: QAction
+    artifact_action: QAction
+    unmark_artifact_action: QAction
     play_action: QAction
     drill_action: QAction
     report_action: QAction

@@ -32,7 +32,7 @@ from emgcoach.coach.placement import (
 from emgcoach.ui import body_back
 from emgcoach.ui.body_back import BodyColours, body_colours, paint_body
 from emgcoach.ui.feedback import PaintedText
-from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme
+from emgcoach.ui.theme import DEFAULT_THEME, THEMES, Theme, clear_radio
 
 BODY_BOTTOM = 0.74  # the body is drawn from the head to just below the knees: the sites are all above
 PAD_MARGIN_MM = 4.0  # the sensor's body round its electrodes, as drawn
@@ -444,7 +444,7 @@ class PlacementDialog(QDialog):
         )
         for group, members in choices:
             for k, (member, word) in enumerate(members):
-                b = QRadioButton(word)
+                b = clear_radio(QRadioButton(word))
                 b.setProperty("member", member.value)
                 group.addButton(b, k)
                 chooser.addWidget(b)

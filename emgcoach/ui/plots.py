@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QVBoxLayout, QWidget
 from emgcoach.stream.engine import Engine
 from emgcoach.ui.decimate import WindowDecimator
 from emgcoach.ui.theme import Theme, theme_named
+from emgcoach.ui.time_selection import SelectViewBox, TimeSelection
 
 MAX_BINS = 1200  # about one bin per pixel column of a wide plot: more points cannot be seen
 MIN_BINS = 200
@@ -138,7 +139,7 @@ class SignalPlots(QWidget):
         self._engine: Engine | None = None
         self.artifacts: list[tuple[float, float]] = []  # marked stretches (session s), shaded on every row
         self._shades: list[pg.LinearRegionItem] = []
-        self.selection: pg.LinearRegionItem | None = None  # a stretch being chosen to mark, on the first row
+        self.selection = TimeSelection()  # a stretch chosen by a drag (session s), banded on every row
         self.theme: Theme = theme_named(None)
         self.layout_widget.setBackground(self.theme.plot_background)
 
@@ -156,27 +157,16 @@ class SignalPlots(QWidget):
             self._set_rects(i)
 
     def begin_selection(self) -> None:
-        """Show a draggable stretch on the first row (1 s, ending 1 s before now) to choose an artifact."""
-        self.end_selection()
-        if not self._rows:
-            return
-        self.selection = pg.LinearRegionItem((-2.0, -1.0), brush=pg.mkBrush(255, 193, 7, 70))
-        self.selection.setZValue(10)
-        self._rows[0][2].addItem(self.selection)
+        """Choose a stretch to start from (1 s, ending 1 s before now), to be dragged where it belongs."""
+        if self._rows and np.isfinite(self.now_t):
+            self.selection.set(self.now_t - 2.0, self.now_t - 1.0)
 
     def selection_s(self) -> tuple[float, float] | None:
-        """The chosen stretch in session s (None without a selection or a clock)."""
-        if self.selection is None or not np.isfinite(self.now_t):
-            return None
-        lo, hi = self.selection.getRegion()
-        return self.now_t + float(lo), self.now_t + float(hi)
+        """The chosen stretch in session s (None without one)."""
+        return self.selection.span
 
     def end_selection(self) -> None:
-        if self.selection is not None:
-            scene = self.selection.scene()
-            if scene is not None:
-                scene.removeItem(self.selection)
-            self.selection = None
+        self.selection.clear()
 
     def set_artifacts(self, spans: list[tuple[float, float]]) -> None:
         """Shade these stretches (session s) on every row from the next refresh on."""
@@ -194,7 +184,8 @@ class SignalPlots(QWidget):
             self._shades = []
             for r in self._rows:
                 for _ in self.artifacts:
-                    item = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(158, 158, 158, 90))
+                    item = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(158, 158, 158, 90),
+                                               pen=pg.mkPen(158, 158, 158))  # edges grey too: yellow is a selection
                     r[2].addItem(item, ignoreBounds=True)
                     self._shades.append(item)
         if not np.isfinite(self.now_t):
@@ -206,7 +197,6 @@ class SignalPlots(QWidget):
     def _build(self, engine: Engine, labels: dict[tuple[int, int], str]) -> None:
         self.layout_widget.clear()
         self._shades = []
-        self.selection = None
         self._rows = []
         self._y_limit = {}
         self._decimators = {}
@@ -215,7 +205,7 @@ class SignalPlots(QWidget):
         fg = self.theme.plot_foreground
         for s in range(engine.n_streams):
             for ch, spec in enumerate(engine.buffers(s).channels):
-                p = self.layout_widget.addPlot(row=len(self._rows), col=0)
+                p = self.layout_widget.addPlot(row=len(self._rows), col=0, viewBox=SelectViewBox(self.selection))
                 for name in ("left", "bottom"):
                     p.getAxis(name).setPen(fg)
                     p.getAxis(name).setTextPen(fg)
@@ -242,6 +232,7 @@ class SignalPlots(QWidget):
                 self._rows.append((s, ch, p, raw, env))
         for i in range(len(self._rows)):
             self._set_rects(i)
+        self.selection.attach([r[2] for r in self._rows])
         if self._rows:
             last = self._rows[-1][2]
             last.showAxis("bottom")
@@ -254,6 +245,7 @@ class SignalPlots(QWidget):
             if self._rows:
                 self.layout_widget.clear()
                 self._rows, self._layout_key = [], ()
+                self.selection.attach([])
             return
         if engine is not self._engine:  # another session: its rings start afresh
             self._engine, self._decimators, self._shown, self._offset = engine, {}, {}, {}
@@ -294,6 +286,7 @@ class SignalPlots(QWidget):
         self.now_t = now
         if self.artifacts or self._shades:
             self._shade()
+        self.selection.follow(now)
         for s, rows in stream_rows.items():
             offset = ends[s] - now if s in ends and np.isfinite(now) else 0.0
             if offset > -1e-9:

@@ -84,3 +84,20 @@ def test_the_countdown_reads_from_3_m(qtbot, window: MainWindow) -> None:
     """ISO 9241-303: characters of 16 minutes of arc; at 3 m, 14 mm."""
     countdown = window.feedback.banner.countdown
     assert COUNTDOWN_MM >= 14.0 and countdown.digit_height_mm() >= COUNTDOWN_MM
+
+
+def test_a_long_miss_cue_in_the_drill_panel_gives_way_whole_in_its_tooltip(qtbot, window: MainWindow) -> None:
+    w = window
+    assert w.replay.open_recording(SESSION, speed=1.0)  # a session: the left panel narrows to its share
+    qtbot.waitUntil(lambda: w.engine is not None and w.engine.replay_clock.now_s() > 1.0, timeout=10000)
+    panel = w.drill_panel
+    panel.set_running(True)
+    panel.phase.setText("Release  1 s")
+    panel.show_reps(5, 4, 8)
+    cue = "Glute late: press the leg back as the arm starts to reach (glute +262 ms)"
+    panel.show_rep(False, cue[:cue.index(" (")], 262.0)
+    problems = _settled(qtbot, w)
+    assert problems == [], "\n".join(problems)  # (a word-wrapped QLabel was cut top and bottom here)
+    assert panel.last_rep.text() == cue and panel.last_rep.height() >= panel.last_rep.fontMetrics().lineSpacing()
+    assert panel.last_rep.is_elided() and panel.last_rep.toolTip() == cue
+    assert panel.last_rep.palette().windowText().color().name() == "#ef6c00"  # a miss, in amber
