@@ -14,7 +14,7 @@ import numpy as np
 
 from emgcoach.coach.drills import Drill
 from emgcoach.coach.scoring import RepScore
-from emgcoach.coach.slings import NOTABLE_SI_PCT, Sling
+from emgcoach.coach.slings import Sling, symmetry_short
 from emgcoach.coach.slings_runner import set_symmetry
 
 
@@ -77,9 +77,7 @@ class SetSummary:
         if si is None:
             return "Glute symmetry: no rep of each sling to compare"
         n = self.si_pairs
-        weaker = Sling.LEFT if si > 0 else Sling.RIGHT  # the sling whose glute works less
-        words = "glutes even" if abs(si) <= NOTABLE_SI_PCT else f"the {weaker.glute_side} glute works less"
-        return f"Glute SI {si:+.0f} % over {n} rep pair{'s' if n != 1 else ''}: {words}"
+        return f"Glute SI {si:+.0f} % over {n} rep pair{'s' if n != 1 else ''}: {symmetry_short(si)}"
 
     def lines(self) -> list[str]:
         """Title, score, per sling (both slings), latency and cue, the lines the feedback column shows."""

@@ -215,6 +215,15 @@ def symmetry_words(si_pct: float | None) -> str:
     return f"the {weaker.name_text.lower()}'s glute (the {weaker.glute_side} glute) works less"
 
 
+def symmetry_short(si_pct: float) -> str:
+    """The glute SI in a few words for a one-line display: 'the left glute works less', or 'glutes even'
+    within NOTABLE_SI_PCT."""
+    if abs(si_pct) <= NOTABLE_SI_PCT:
+        return "glutes even"
+    weaker = Sling.LEFT if si_pct > 0 else Sling.RIGHT  # the sling whose glute works less
+    return f"the {weaker.glute_side} glute works less"
+
+
 def missing_slings(slings_named: tuple[Sling, ...], found: Iterable[Sling]) -> str:
     """Why a drill naming `slings_named` cannot be done with the slings `found` (lat and opposite glute
     both assigned), in one line; '' when it can (a drill naming none needs one sling, any)."""

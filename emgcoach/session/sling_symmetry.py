@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field
 
 from emgcoach.coach.live_feedback import Figures
-from emgcoach.coach.slings import Sling, symmetry_index, symmetry_words
+from emgcoach.coach.slings import Sling, symmetry_index, symmetry_short
 
 MIN_REP_FRAMES = 10  # frames (at the window's 60 Hz, about 0.17 s) of lat on: shorter is a twitch, not a rep
 GLUTE_PART = 0.5  # the glute took part in a rep when it reached this share of its band's floor
@@ -68,4 +68,4 @@ class LiveSymmetry:
             return "" if not self.last else "Symmetry: waiting for a rep of each sling"
         unit = self.last[Sling.LEFT][2]
         note = "" if unit == "%MVC" else " (µV: calibrate to compare the muscles, not the electrodes)"
-        return f"Glute symmetry, last reps: SI {si:+.0f} % — {symmetry_words(si)}{note}"
+        return f"Glutes, last reps: SI {si:+.0f} %: {symmetry_short(si)}{note}"

@@ -434,6 +434,8 @@ class FeedbackView(QWidget):
         lay.addWidget(self.banner)
         lay.addWidget(self.summary)
         lay.addWidget(self._levels_stack(both), 1)
+        if self.other.symmetry.parent() is not self.other:  # the column's: under both slings
+            lay.addWidget(self.other.symmetry)
         lay.addWidget(self.onset_label)
         lay.addWidget(self.reward)
         if self.fatigue is not None:

@@ -42,13 +42,20 @@ class OtherSlingLevels(QWidget):
             bars.addWidget(self.glute_bar)
             lay.addLayout(bars, 3)
             lay.addWidget(self.gauge, 2)
-        lay.addWidget(self.symmetry)
+        if in_a_row:
+            lay.addWidget(self.symmetry)
+        # else the column places the symmetry line under both slings, so the two slings' bars and gauges
+        # are laid out alike and line up
+        self.symmetry.setVisible(False)
         self.setVisible(False)
 
     def show_levels(self, fig: Figures | None, lat_label: str, glute_label: str, symmetry: str = "") -> None:
         """The other sling's frame (None: one sling, hidden) and the symmetry line ('' none)."""
         if self.isHidden() == (fig is not None):
             self.setVisible(fig is not None)
+        shown = fig is not None and bool(symmetry)
+        if self.symmetry.isHidden() == shown:
+            self.symmetry.setVisible(shown)
         if fig is None:
             return
         self.lat_bar.title, self.glute_bar.title = lat_label, glute_label

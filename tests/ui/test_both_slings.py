@@ -85,6 +85,30 @@ def test_the_client_screen_gets_the_other_sling(qtbot) -> None:
     assert column.other.isHidden() and client.view.other.isHidden()
 
 
+def test_the_two_slings_bars_line_up_with_the_symmetry_line_under_both(qtbot) -> None:
+    """The coached sling's bars and the other sling's are the same height at the same place in the column
+    (compared side by side, a shorter pair would read as lower levels); the symmetry line spans both."""
+    column = FeedbackView()
+    qtbot.addWidget(column)
+    column.resize(520, 820)
+    column.show()
+    qtbot.waitExposed(column)
+    fig = Figures("%MVC", 14.0, 24.0, Band(5, 25), Band(20), 0.7, True, calibrated=True)
+    column.show_other_sling(fig, "Lat right", "Glute left", "Glutes, last reps: SI -29 %: the left glute works less")
+
+    def place(w) -> tuple[int, int]:
+        top = w.mapTo(column, w.rect().topLeft()).y()
+        return top, w.height()
+
+    qtbot.waitUntil(lambda: place(column.other.lat_bar) == place(column.lat_bar), timeout=3000)
+    assert place(column.other.glute_bar) == place(column.glute_bar) and column.lat_bar.height() > 200
+    line = column.other.symmetry
+    assert not line.isHidden() and line.width() > 0.9 * column.width()
+    assert line.mapTo(column, line.rect().topLeft()).y() > column.gauge.mapTo(column, column.gauge.rect().bottomLeft()).y()
+    column.show_other_sling(None)
+    assert line.isHidden() and column.other.isHidden()
+
+
 def test_a_both_slings_drill_needs_four_sensors_and_the_client_alternates(qtbot, window: MainWindow) -> None:
     """Two sensors: the alternating drill says it needs four and does not start. Four: it starts, and the
     simulated client works the slings in turn, the left sling's muscles on its reps only."""
