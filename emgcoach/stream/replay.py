@@ -365,6 +365,12 @@ class ReplaySource(PacedSource):
     def seek(self, t_s: float) -> None:
         self._clock.seek(t_s)
 
+    @property
+    def missed_seek(self) -> bool:
+        """Whether the file ran out before this source saw the clock's latest seek (a seek sent as the
+        replay reached its end): its `blocks()` is over, so that seek plays nothing."""
+        return self._finished and self._gen != self._clock.generation
+
     def set_speed(self, speed: float | None) -> None:
         self._clock.set_speed(speed)
 

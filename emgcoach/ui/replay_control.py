@@ -17,7 +17,7 @@ from emgcoach.errors import EmgcoachError, RateNeeded
 from emgcoach.io.open import read_recording
 from emgcoach.session.drill_set import Replayed
 from emgcoach.session.recorded_coaching import COACHING_MARKERS, RecordedCoaching
-from emgcoach.stream.replay import replay_sources
+from emgcoach.stream.replay import ReplaySource, replay_sources
 
 if TYPE_CHECKING:
     from emgcoach.coach.recorded_sets import RecordedSet
@@ -44,6 +44,7 @@ class ReplayControl:
         self.window = window
         self.settings = window.settings
         self.duration_s = 0.0
+        self._sources: list[ReplaySource] = []  # the replayed file's, one per stream
         self.replaying: tuple[str, str | None] | None = None
         self._note = ""  # a warning about the replayed file, kept in its status line
         self._line = ""  # the status line the replay last set (replaced as it pauses or ends)
@@ -59,6 +60,7 @@ class ReplayControl:
         """A new session: no file replays (yet)."""
         self._note, self._line, self._state = "", "", None
         self.duration_s = 0.0
+        self._sources = []
         self.replaying = None
         self.window.transport.set_duration(0.0)
         self.window.artifacts.show_marks(None)
@@ -81,6 +83,7 @@ class ReplayControl:
         engine.attach_replay_clock(clock)
         for src in sources:
             engine.add_source(src)
+        self._sources = sources
         self.duration_s = rec.duration_s
         w.transport.set_duration(rec.duration_s)
         w.transport.set_speed(speed)
@@ -239,6 +242,12 @@ class ReplayControl:
         if clock is None or not self.duration_s:
             return
         ended = self.ended()
+        if ended and any(src.missed_seek for src in self._sources):  # a seek sent as the file ran out
+            paused = clock.paused
+            self.seek(clock.seek_target_s)  # (the file opened again there, as a seek after its end is)
+            if paused and self.window.engine is not None:
+                self.window.engine.pause()
+            return
         at = self.duration_s if ended else min(clock.now_s(), self.duration_s)
         self.window.transport.show_position(at, clock.paused or ended)
         paused = clock.paused and not ended

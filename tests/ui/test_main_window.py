@@ -299,6 +299,18 @@ def test_the_end_of_a_replay_stops_the_bar_and_play_starts_it_again(qtbot, windo
     qtbot.waitUntil(lambda: 20.0 <= window.plots.newest_t < 30.0, timeout=5000)
 
 
+def test_a_seek_that_reaches_the_file_as_it_runs_out_still_plays_from_its_target(qtbot, window: MainWindow) -> None:
+    """A seek sent while the window still thought the replay was playing, but applied by the engine after
+    the file had played out (a busy machine, a 16x replay), plays from its target: it used to leave the
+    replay ended with nothing played, so a set there was never coached."""
+    assert window.replay.open_recording(DEMO, speed=16.0)
+    qtbot.waitUntil(window.replay.ended, timeout=15000)
+    window.engine.seek(20.0)  # what ReplayControl.seek sends when it sees the file still playing
+    qtbot.waitUntil(lambda: 20.0 <= window.plots.newest_t < 30.0, timeout=5000)
+    qtbot.waitUntil(window.replay.ended, timeout=15000)  # played on to the end from there
+    qtbot.waitUntil(lambda: window.transport.position.text() == "0:51 / 0:51", timeout=3000)
+
+
 def test_a_same_side_pair_is_coached_with_a_warning(qtbot, window: MainWindow) -> None:
     window.replay.open_recording(DEMO, speed=4.0)
     qtbot.waitUntil(lambda: window.engine.stream_stats(0).samples > 4000, timeout=5000)
