@@ -32,6 +32,7 @@ from PySide6.QtMultimedia import (
     QVideoSink,
 )
 
+from emgcoach.io.private import make_private
 from emgcoach.io.video_frames import video_path_for
 
 if TYPE_CHECKING:
@@ -145,6 +146,7 @@ class VideoRecorder(QObject):
         self.recorder.setMediaFormat(mp4_format())
         self.recorder.setQuality(QMediaRecorder.Quality.HighQuality)
         self.recorder.setVideoFrameRate(fps)
+        make_private(video)  # a client's video is health data: its owner's only, as the XDF beside it
         self.recorder.setOutputLocation(QUrl.fromLocalFile(str(video)))
         self.recorder.record()
         logger.info("recording video to %s", video)

@@ -89,6 +89,7 @@ def test_the_video_dock_shows_the_frame_of_the_emg_time(make_window, qtbot, tmp_
     path, cam = _record_with_video(w, qtbot)
     mp4 = path.with_suffix(".mp4")
     assert mp4.is_file() and mp4.stat().st_size > 10_000
+    assert mp4.stat().st_mode & 0o777 == 0o600  # a client's video: its owner's only, as the XDF
     rec = read_recording(path)
     origin = float(rec.streams[0].info.extra["xdf_time_origin"])
     frames = read_frame_times(path, origin)
