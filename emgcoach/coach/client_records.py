@@ -77,9 +77,21 @@ def client_files(store: Store, label: str, report_dirs: Iterable[str | Path] = (
         if s["recording"]:
             path = Path(s["recording"]).expanduser()
             recordings.setdefault(spelled.setdefault(path.resolve(), path), []).append(int(s["id"]))
-    files = [ClientFile(FileKind.RECORDING, p, tuple(ids)) for p, ids in recordings.items()]
+    files = []
+    for p, ids in recordings.items():
+        files.append(ClientFile(FileKind.RECORDING, p, tuple(ids)))
+        # what the app keeps beside a recording goes with it: its video and its artifact marks
+        files += [ClientFile(FileKind.RECORDING, c, tuple(ids)) for c in _companions(p) if c.is_file()]
     folders = [p.parent for p in recordings] + [Path(d).expanduser() for d in report_dirs]
     return files + _reports(label, records, recordings, folders)
+
+
+def _companions(recording: Path) -> list[Path]:
+    """The files the app writes beside `recording`: the session's video and the artifact marks' sidecar."""
+    from emgcoach.io.artifacts import sidecar_path
+    from emgcoach.io.video_frames import video_path_for
+
+    return [video_path_for(recording), Path(sidecar_path(recording))]
 
 
 def _reports(label: str, records: dict[str, list[dict]], recordings: dict[Path, list[int]],

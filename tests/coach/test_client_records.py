@@ -47,6 +47,24 @@ def test_client_files_are_the_recordings_and_the_reports_of_their_sessions(cs: C
     ]  # not P070's report (its label begins with P07's), not the user's notes
 
 
+def test_a_recordings_video_and_artifact_marks_go_with_it(cs: ClientStore, tmp_path: Path) -> None:
+    """The MP4 recorded with a session and the marks made on its replay are the client's too: exported
+    beside the recording under the same stem (so the exported recording replays with them)."""
+    video = cs.p07_recording.with_suffix(".mp4")
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(64))
+    marks = Path(str(cs.p07_recording) + ".artifacts.json")
+    marks.write_text('[{"start_s": 1.0, "end_s": 2.0, "note": "cough", "marked_at": "2026-11-04T10:01:00"}]')
+    with Store(cs.db) as s:
+        files = client_files(s, "P07")
+        summary = export_client(s, "P07", tmp_path / "P07.zip")
+    assert [(f.path, f.sessions) for f in files[:3]] == [(cs.p07_recording, (1,)), (video, (1,)), (marks, (1,))]
+    assert "5 files (recordings and reports)" in summary.line()
+    with zipfile.ZipFile(tmp_path / "P07.zip") as zf:
+        stem = "recordings/" + cs.p07_recording.stem
+        assert zf.read(stem + ".mp4") == video.read_bytes()
+        assert json.loads(zf.read(stem + ".xdf.artifacts.json"))[0]["note"] == "cough"
+
+
 def test_a_report_in_a_report_folder_is_found_when_that_folder_is_named(cs: ClientStore, tmp_path: Path) -> None:
     elsewhere = tmp_path / "reports"
     elsewhere.mkdir()
