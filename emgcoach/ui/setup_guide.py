@@ -37,7 +37,13 @@ class SetupGuide:
     def first_run(self) -> None:
         """The welcome view, if it has never been answered in these settings."""
         if not self.window.settings.value(SEEN_KEY, False, type=bool):
-            QTimer.singleShot(0, self.show_welcome)  # once the window is on screen
+            QTimer.singleShot(0, self._welcome_unless_started)  # once the window is on screen
+
+    def _welcome_unless_started(self) -> None:
+        """The welcome view, unless the app was started on something already (`emgcoach replay FILE`,
+        `make demo`): it would cover what the user asked for; it waits for a start with nothing to do."""
+        if self.window.engine is None:
+            self.show_welcome()
 
     def show_welcome(self) -> WelcomeDialog:
         """The three ways in; the choice is acted on, and the view not shown again at start."""

@@ -92,6 +92,20 @@ def test_a_first_run_welcomes_and_the_demo_button_replays_the_bundled_session(qt
     assert again.guide.welcome is None
 
 
+def test_a_first_run_started_on_a_file_replays_it_without_the_welcome_over_it(qtbot, first_run, make_window) -> None:
+    """`emgcoach replay FILE` (or `make demo`) on a new machine: the file plays, uncovered; the welcome
+    waits for a start with nothing to do."""
+    from emgcoach.data import demo_recording
+
+    w = make_window()
+    assert w.replay.open_recording(demo_recording(), speed=4.0)  # as ui/app.py does, right after show()
+    qtbot.waitUntil(lambda: _streaming(w), timeout=5000)
+    _frames_later(qtbot, w)
+    assert w.guide.welcome is None and not first_run.value(SEEN_KEY, False, type=bool)
+    again = make_window()  # started with nothing: welcomed
+    qtbot.waitUntil(lambda: _welcome_shown(again), timeout=3000)
+
+
 def test_the_simulated_sensors_button_streams_the_simulated_client(qtbot, first_run, make_window) -> None:
     w = make_window()
     qtbot.waitUntil(lambda: _welcome_shown(w), timeout=3000)
