@@ -215,11 +215,11 @@ class MainWindow(QMainWindow):
         self.save_replays_action.setChecked(bool(self.settings.value("save_replayed_sets", False, type=bool)))  # typed object
         self.save_replays_action.toggled.connect(lambda on: self.settings.setValue("save_replayed_sets", on))
         menu.addAction(self.save_replays_action)
-        menu.addSeparator()
-        menu.addAction(make_action(self, ActionSpec("quit", "Quit", lambda w: w.close(), "Ctrl+Q")))
         self.preferences.make_menus(bar)
         self.display.make_menu(self.preferences.view_menu)
-        self.video.make_menu(menu, self.preferences.view_menu)
+        self.video.make_menu(menu, self.preferences.view_menu)  # beside the other recording choice
+        menu.addSeparator()
+        menu.addAction(make_action(self, ActionSpec("quit", "Quit", lambda w: w.close(), "Ctrl+Q")))  # last
         self.menuBar().addMenu(help_menu)
         self.preferences.restore_audio_cue()
 

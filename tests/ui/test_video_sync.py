@@ -179,6 +179,11 @@ def test_record_video_is_a_kept_choice_and_view_toggles_the_dock(make_window, se
     toggle.trigger()
     assert not w.video.dock.isVisible()
     assert w.video.record_action.isChecked()
+    from PySide6.QtWidgets import QMenu
+
+    file_menu = next(o for o in w.video.record_action.associatedObjects() if isinstance(o, QMenu))
+    texts = [a.text() for a in file_menu.actions()]
+    assert texts[-1] == "Quit" and texts.index("Record video with the session") < texts.index("Quit")
     w.video.record_action.setChecked(False)
     assert settings.value("record_video", type=bool) is False
     assert not make_window().video.record_action.isChecked()
