@@ -33,7 +33,7 @@ from emgcoach.ui.feedback_display import FeedbackDisplay
 from emgcoach.ui.help import about_dialog, shortcuts_dialog
 from emgcoach.ui.history import HistoryDialog
 from emgcoach.ui.live_cues import LiveCues
-from emgcoach.ui.plots import SignalPlots
+from emgcoach.ui.plots import SignalPlots, row_label
 from emgcoach.ui.preferences import Preferences
 from emgcoach.ui.recording_control import RecordingControl
 from emgcoach.ui.application import compile_dsp
@@ -115,7 +115,8 @@ class MainWindow(QMainWindow):
     def _make_docks(self) -> None:
         """Sensors and drill panels on the left, the replay bar under the plots."""
         self.devices = DevicePanel()
-        self.sensors_dock = self._dock("Sensors", "sensors", self.devices, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.sensors_dock = self._dock("Sensors", "sensors", window_layout.scrolling(self.devices),
+                                       Qt.DockWidgetArea.LeftDockWidgetArea)  # four sensors' boxes can outgrow a laptop
         # the left panel runs down to the status bar, the replay bar sits under plots and feedback only:
         # on a low screen the panel's text needs the height more than the replay bar needs the width
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -294,7 +295,7 @@ class MainWindow(QMainWindow):
         """One frame: redraw plots; a few times a second update panel, feedback and events."""
         self.frames += 1
         engine = self.engine
-        labels = {k: m.replace("_", " ") + ("" if s == "none" else f" {s}") for k, (m, s) in self.roles.items()}
+        labels = {k: row_label(m, s, len(self.roles)) for k, (m, s) in self.roles.items()}
         self.plots.refresh(engine, labels)
         if engine is None or self.frames % FEEDBACK_EVERY:
             return

@@ -27,6 +27,17 @@ STALL_S = 0.5  # live: no sample from any stream for this long and the time axis
 AXIS_WIDTH = 76
 
 
+SHORT_MUSCLE = {"latissimus_dorsi": "lat", "gluteus_maximus": "glute"}
+FULL_LABEL_ROWS = 2  # more rows than this (four sensors) are too low for 'latissimus dorsi left (µV)'
+
+
+def row_label(muscle: str, side: str, n_rows: int) -> str:
+    """A plot row's axis title: the muscle and side in full ('latissimus dorsi left'), or as a coach says
+    them ('lat left') when there are more rows than two, so the title fits beside its row."""
+    name = SHORT_MUSCLE.get(muscle, muscle) if n_rows > FULL_LABEL_ROWS else muscle
+    return name.replace("_", " ") + ("" if side == "none" else f" {side}")
+
+
 def nice_ceiling(x: float) -> float:
     """The smallest 1-2-5 x 10^n at or above x (x > 0): axis limits that change in a few steps."""
     if not np.isfinite(x) or x <= 0:

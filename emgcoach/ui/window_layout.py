@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QSplitter, QWidget
 
 LEFT_PANEL_SHARE = 0.25  # of the window's width, at most, when the window is narrow
 FEEDBACK_SHARE = 0.42  # of plots + feedback, at first (then as the user drags it)
@@ -38,12 +38,42 @@ def fit_left_panel(window: QMainWindow, docks: Sequence[QDockWidget]) -> None:
             layout.activate()  # now, not on the next event loop pass: the split is sized after this
 
 
+def scrolling(panel: QWidget) -> QScrollArea:
+    """`panel` in a frameless vertical scroll area: a dock that cannot have the height it asks for scrolls
+    instead of squeezing its rows until their text is cut."""
+    area = QScrollArea()
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    fit_width(area)
+    return area
+
+
+def fit_width(area: QScrollArea) -> None:
+    """As wide as its panel needs beside a vertical scroll bar: it scrolls one way only."""
+    panel = area.widget()
+    if panel is not None:
+        area.setMinimumWidth(panel.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+
+
 def fit_dock_height(window: QMainWindow, dock: QDockWidget) -> None:
-    """Give a left dock the height its widget asks for (the dock below gives way)."""
+    """Give a left dock the height its panel asks for (the dock below gives way as far as it can; what
+    does not fit scrolls)."""
     if dock.isFloating() or not dock.isVisible() or window.dockWidgetArea(dock) != Qt.DockWidgetArea.LeftDockWidgetArea:
         return
-    panel = dock.widget()
-    want = panel.sizeHint().height() + (dock.height() - panel.height())
+    area = dock.widget()
+    panel = area
+    if isinstance(area, QScrollArea):  # its boxes came or went: as wide as they need
+        fit_width(area)
+        panel = area.widget()
+    want = panel.sizeHint().height() + (dock.height() - area.height())
+    left = Qt.DockWidgetArea.LeftDockWidgetArea
+    below = [d for d in window.findChildren(QDockWidget) if d is not dock and d.isVisible() and not d.isFloating()
+             and window.dockWidgetArea(d) == left]
+    # the docks below keep the least their panels need (title and frame included): past that, this one scrolls
+    room = dock.height() + sum(d.widget().height() - d.widget().minimumSizeHint().height() for d in below)
+    want = min(want, room)
     if dock.height() < want:
         window.resizeDocks([dock], [want], Qt.Orientation.Vertical)
 

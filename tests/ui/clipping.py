@@ -19,6 +19,12 @@ def _outside_parents(w: QWidget, top: QWidget) -> str:
     parent = w.parentWidget()
     while parent is not None:
         r = QRect(w.mapTo(parent, QPoint(0, 0)), w.size()).adjusted(SLACK, SLACK, -SLACK, -SLACK)
+        if parent.objectName() == "qt_scrollarea_viewport":  # scrolled to, not cut: only its width counts
+            if r.left() < 0 or r.right() > parent.width():
+                return f"cut by the width of {type(parent.parentWidget()).__name__}"
+            w = parent.parentWidget()  # from here on, the scroll area is what must fit
+            parent = w.parentWidget()
+            continue
         if not parent.rect().contains(r):
             return f"cut by {type(parent).__name__} {parent.objectName() or ''}".strip()
         if parent is top:

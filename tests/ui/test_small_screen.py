@@ -101,3 +101,19 @@ def test_a_long_miss_cue_in_the_drill_panel_gives_way_whole_in_its_tooltip(qtbot
     assert panel.last_rep.text() == cue and panel.last_rep.height() >= panel.last_rep.fontMetrics().lineSpacing()
     assert panel.last_rep.is_elided() and panel.last_rep.toolTip() == cue
     assert panel.last_rep.palette().windowText().color().name() == "#ef6c00"  # a miss, in amber
+
+
+def test_four_sensors_fit_at_1024_x_700(qtbot, window: MainWindow) -> None:
+    """Both slings on the clinic laptop: four plot rows whose axis titles fit beside them, both sensors'
+    panels and the drill panel whole."""
+    w = window
+    w.sensors.add_simulated_sensors(both_slings=True)
+    qtbot.waitUntil(lambda: w.engine.n_streams == 2 and all(w.engine.stream_stats(s).samples > 2000 for s in range(2)),
+                    timeout=10000)
+    qtbot.waitUntil(lambda: len(w.plots._rows) == 4, timeout=5000)
+    problems = _settled(qtbot, w)
+    assert problems == [], "\n".join(problems)
+    for _s, _ch, plot, _raw, _env in w.plots._rows:
+        axis = plot.getAxis("left")
+        title = axis.label.boundingRect().width()  # drawn turned on its side: its length runs up the row
+        assert title <= axis.height(), f"{axis.labelText!r}: {title:.0f} px beside a {axis.height():.0f} px row"
