@@ -169,3 +169,39 @@ def test_the_window_connects_it_at_its_rate(qtbot: Any, private_system_bus: str,
         text = line()
         w.close()
     assert " | 2000 Hz | " in text and "receiving" not in text, text
+
+
+def test_record_cli_records_it_at_its_rate(private_system_bus: str, tmp_path: Any) -> None:
+    """`emgcoach record --sensor` in its own process: the file's header says 2000 Hz (its status line
+    shows the measured rate, ~2000 Hz, with or without the header right)."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pyxdf
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "rec.xdf"
+    for _ in _fake(private_system_bus, ToneSensor(2000, (30.0, 600.0))):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "emgcoach.cli", "record", "--sensor", f"{ADDRESS}:lat:left", "--kind", "open",
+             "-o", str(out)],
+            cwd=root, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (out.exists() and out.stat().st_size > 40_000):
+            time.sleep(0.2)
+        time.sleep(2.5)  # two status lines at the measured rate
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err, err
+    measured = [float(r) for r in re.findall(r"streaming (\d+) Hz", err)]  # the status line's measured rate
+    assert measured and all(abs(r - 2000) < 100 for r in measured), err
+    streams, _ = pyxdf.load_xdf(str(out), synchronize_clocks=False, dejitter_timestamps=False)
+    (emg,) = [s for s in streams if s["info"]["type"][0] == "EMG"]
+    assert float(emg["info"]["nominal_srate"][0]) == 2000
+    assert emg["info"]["desc"][0]["channels"][0]["channel"][0]["label"][0] == "latissimus_dorsi_left"
