@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from emgcoach.dsp.normalise import MvcNormaliser
+from emgcoach.errors import EmgcoachError
 from emgcoach.dsp.pipeline import PipelineConfig
 from emgcoach.io.xdf_writer import Recorder
 from emgcoach.stream.capabilities import InfoFromData, LinkStatus, ReplayClock
@@ -260,6 +261,9 @@ class Engine:
             self._publish(processor.end())
         except asyncio.CancelledError:
             raise
+        except EmgcoachError as e:  # a failure the source explains in one line (e.g. a sensor changed its rate)
+            logger.error("stream %s stopped: %s", st.info.name, e)
+            self._publish(processor.fail(e))
         except Exception as e:  # a device or file failed: say so; the other streams keep running
             logger.exception("stream %s failed", st.info.name)
             self._publish(processor.fail(e))

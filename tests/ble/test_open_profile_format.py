@@ -88,3 +88,18 @@ def test_decode_times_a_capture_at_the_rate_its_packets_say(tmp_path: Path) -> N
     index = np.array([r[0] for r in got])
     times = np.array([r[1] for r in got])
     assert (times[-1] - times[0]) / (index[-1] - index[0]) == pytest.approx(1 / 2000, rel=1e-3)
+
+
+def test_decode_cli_writes_the_channels_the_packets_have(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "cap.txt"
+    path.write_text("\n".join(f"{1.0 + 0.01 * k:.4f} {_packet(k, 2000).hex()}" for k in range(10)) + "\n")
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "decode", "--device", "open", str(path)],
+                       cwd=root, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "index,time_s,ch1_uv,ch2_uv" and len(lines) == 201
+    assert lines[2].split(",")[2:] == ["1.000", "1.500"]  # sample 1: counts 2 and 3 x 0.5 µV
