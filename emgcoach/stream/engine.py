@@ -26,8 +26,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from emgcoach.dsp.normalise import MvcNormaliser
-from emgcoach.errors import EmgcoachError
 from emgcoach.dsp.pipeline import PipelineConfig
+from emgcoach.errors import EmgcoachError
 from emgcoach.io.xdf_writer import Recorder
 from emgcoach.stream.capabilities import InfoFromData, LinkStatus, ReplayClock
 from emgcoach.stream.processor import (
