@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from emgcoach.ble.assembler import PacketAssembler
-from emgcoach.ble.devices.base import DecodeError, DeviceProfile
+from emgcoach.ble.devices.base import DecodeError, DeviceProfile, declared_format
 from emgcoach.errors import EmgcoachError
 from emgcoach.stream.clock import ClockAligner
 
@@ -82,11 +82,11 @@ def read_xdf_capture(path: str | Path, stream: str | None = None) -> Iterator[tu
 def decode_capture(path: str | Path, profile: DeviceProfile, stream: str | None = None, **decoder_options: object) -> tuple[Iterator[tuple[int, float, np.ndarray]], DecodeSummary]:
     """Rows (index, time_s, µV per channel) of a capture, lazily; the summary fills in as they are read."""
     decoder = profile.new_decoder(**decoder_options)
-    aligner = ClockAligner(profile.rate_hz)
     summary = DecodeSummary()
 
     def rows() -> Iterator[tuple[int, float, np.ndarray]]:
-        assembler = PacketAssembler(profile.rate_hz, aligner)
+        # a profile whose packets declare their rate is timed at the rate its first packet declares
+        assembler = None if profile.format_in_packets else PacketAssembler(profile.rate_hz, ClockAligner(profile.rate_hz))
         source = read_xdf_capture(path, stream) if str(path).lower().endswith(".xdf") else read_text_capture(path)
         for t, payload in source:
             summary.notifications += 1
@@ -94,6 +94,11 @@ def decode_capture(path: str | Path, profile: DeviceProfile, stream: str | None 
                 packets = decoder.decode(payload)
             except DecodeError:
                 continue
+            if assembler is None:
+                declared = declared_format(packets)
+                if declared is None:
+                    continue
+                assembler = PacketAssembler(declared[0], ClockAligner(declared[0]))
             for b in assembler.add(packets, t):
                 times = b.t0 + np.arange(b.n_samples) / b.rate_hz
                 for k in range(b.n_samples):

@@ -8,6 +8,11 @@ the missing stretch counted as lost samples (estimated from the time it was away
 source starts 'connecting' (its `state`) and reports 'streaming' when the first notification of a
 connection arrives, not when the link is merely up, so a sensor that connects but sends nothing never
 shows as streaming.
+A sensor whose packets declare their format (`DeviceProfile.format_in_packets`: the open profile) has the
+profile's rate and channels only as a provisional `info` (`info_final` False): its first decoded packet
+sets the stream's rate and channel count, before any of its samples is assembled into a Block, so the
+engine sets the stream up at the rate the sensor samples at. A later packet that declares another rate or
+channel count stops the stream with a one-line error (`FormatChanged`): the format is fixed per stream.
 With `capture=True` every notification is also yielded as a `packet` marker (payload hex, arrival
 time), which the recorder stores in the XDF's string stream for `emgcoach decode`.
 """
@@ -23,7 +28,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from emgcoach.ble.assembler import PacketAssembler
-from emgcoach.ble.devices.base import DecodeError, DeviceProfile
+from emgcoach.ble.devices.base import DecodeError, DecodedPacket, DeviceProfile, declared_format
 from emgcoach.ble.devices.registry import match_advertisement
 from emgcoach.errors import EmgcoachError
 from emgcoach.stream.clock import ClockAligner
@@ -37,6 +42,10 @@ logger = logging.getLogger(__name__)
 BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 FIRST_CONNECT_ATTEMPTS = 4  # a first connection that fails (link lost during set-up) is retried this often
+
+
+class FormatChanged(EmgcoachError):
+    """A sensor whose packets carry their format declared another rate or channel count mid-stream."""
 
 
 class BluetoothUnavailable(EmgcoachError):
@@ -133,6 +142,8 @@ class BleSensorSource:
         self.address, self.profile, self.clock, self.capture = address, profile, clock, capture
         specs = channels or tuple(ChannelSpec(n) for n in profile.channel_names)
         self._info = StreamInfo(profile.kind, name or profile.display_name, address, profile.rate_hz, specs)
+        # the profile's rate and channels are defaults when the packets say what they are (see the docstring)
+        self.info_final = not profile.format_in_packets
         self.state = "connecting"
         self.battery_pct: int | None = None  # read from the Battery Service at each connection
         self.rssi_dbm: int | None = None  # signal strength of the advertisement seen before each connection
@@ -145,6 +156,7 @@ class BleSensorSource:
 
     @property
     def info(self) -> StreamInfo:
+        """The stream's header; provisional (the profile's defaults) while `info_final` is False."""
         return self._info
 
     async def _connect(self) -> BleakClient:
@@ -236,7 +248,12 @@ class BleSensorSource:
                     yield self._now_streaming()
                 if self.capture:  # the raw notification, for `emgcoach decode` to replay later
                     yield Marker(arrival, "packet", {"stream": self._info.name, "kind": self.profile.kind, "hex": payload.hex()})
-                for block in self._decode(payload, arrival):
+                try:
+                    blocks = self._decode(payload, arrival)
+                except FormatChanged:
+                    await self.close()  # refused: the link is released, the engine shows the error
+                    raise
+                for block in blocks:
                     if pending_lost:  # the first block after a drop says how many samples are missing before it
                         block = replace(block, lost=block.lost + pending_lost)
                         pending_lost = 0
@@ -264,7 +281,7 @@ class BleSensorSource:
         """Back after a drop: count the samples missed since `last_arrival` (session s) as lost, so the
         sensor's samples continue on the session clock instead of shifting; return that count."""
         self.reconnects += 1
-        missed = max(0, int(round((self.clock() - last_arrival) * self.profile.rate_hz)))
+        missed = max(0, int(round((self.clock() - last_arrival) * self._info.rate_hz)))
         self.assembler.next_index += missed
         self.assembler.lost_samples += missed
         return missed
@@ -281,7 +298,35 @@ class BleSensorSource:
         except DecodeError as e:  # a corrupt or foreign notification: skipped, the stream goes on
             logger.debug("%s: notification not decoded (%s)", self.address, e)
             return []
+        if self.profile.format_in_packets:
+            self._check_format(packets)
         return self.assembler.add(packets, arrival)
+
+    def _check_format(self, packets: list[DecodedPacket]) -> None:
+        """The first packet that declares a format sets the stream's (before any of its samples is assembled);
+        a later one that declares another raises FormatChanged (one line naming the sensor and both)."""
+        declared = declared_format(packets)
+        if declared is None:
+            return
+        rate, n_channels = declared
+        if not self.info_final:
+            self._resolve_info(rate, n_channels)
+        elif (rate, n_channels) != (self._info.rate_hz, self._info.n_channels):
+            raise FormatChanged(
+                f"{self.address}: packets now say {rate:g} Hz, {n_channels} channel(s), not the stream's "
+                f"{self._info.rate_hz:g} Hz, {self._info.n_channels}; the format is fixed per stream: stream "
+                "stopped (connect the sensor again)"
+            )
+
+    def _resolve_info(self, rate_hz: float, n_channels: int) -> None:
+        """The stream's rate and channel count are the sensor's: its channels keep the names and roles
+        given (a channel more is named ch2, ch3, ...), and the assembler times samples at that rate."""
+        given = self._info.channels
+        channels = tuple(given[i] if i < len(given) else ChannelSpec(f"ch{i + 1}") for i in range(n_channels))
+        self._info = replace(self._info, rate_hz=rate_hz, channels=channels)
+        self.assembler = PacketAssembler(rate_hz, ClockAligner(rate_hz))
+        self.info_final = True
+        logger.info("%s: streams at %g Hz, %d channel(s), as its packets say", self.address, rate_hz, n_channels)
 
     async def _release_dropped(self) -> None:
         """The link is gone: disconnect its client, which only releases the client's own D-Bus connection."""

@@ -29,9 +29,19 @@ def cmd_decode(args: argparse.Namespace) -> int:
     options = {"firmware": args.firmware} if args.firmware is not None else {}
     rows, summary = decode_capture(args.file, profile, stream=args.stream, **options)
     out = sys.stdout
-    out.write("index,time_s," + ",".join(f"ch{i + 1}_uv" for i in range(profile.n_channels)) + "\n")
+    header = None  # from the first row: an open-profile sensor's packets say how many channels it has
     for index, t, values in rows:
+        if header is None:
+            header = _header(len(values))
+            out.write(header)
         out.write(f"{index},{t:.6f}," + ",".join(f"{v:.3f}" for v in values) + "\n")
+    if header is None:
+        out.write(_header(profile.n_channels))
     print(f"{args.file}: {summary.notifications} notifications, {summary.samples} samples, "
           f"{summary.lost_samples} samples lost, {summary.bad_packets} bad packets", file=sys.stderr)
     return 0
+
+
+def _header(n_channels: int) -> str:
+    """The CSV's first line for `n_channels` channels."""
+    return "index,time_s," + ",".join(f"ch{i + 1}_uv" for i in range(n_channels)) + "\n"

@@ -384,7 +384,9 @@ class Recorder:
 
     Stream `i` of `streams` is fed with `put_block(i, block)`. A marker stream is always added. Streams
     may also join an open recording (`add_stream`, e.g. a sensor connected while recording): XDF allows a
-    StreamHeader chunk anywhere, so its header is written where it joins, before any of its samples. The
+    StreamHeader chunk anywhere, so its header is written where it joins, before any of its samples. A
+    stream whose header is not known yet (a sensor whose first packet says its rate) holds its index as
+    None and is declared later (`declare_stream`), before its first block. The
     writer thread flushes whole chunks to the OS at least every `flush_interval_s` (default 0.25 s). An
     error on the writer thread stops recording and is raised on the next `put_*` or on `close()`.
     """
@@ -392,7 +394,7 @@ class Recorder:
     def __init__(
         self,
         path: str | os.PathLike[str],
-        streams: Sequence[StreamInfo],
+        streams: Sequence[StreamInfo | None],
         flush_interval_s: float = 0.25,
         fsync: bool = False,
     ) -> None:
@@ -407,7 +409,8 @@ class Recorder:
         # open and write headers on the caller's thread so that a bad path fails right here
         try:
             self._writer = XdfWriter(self.path, fsync=fsync)
-            self._ids = [self._writer.add_stream(info) for info in self._infos]
+            # XDF stream id per index whose header is written (a None stream gets its header when declared)
+            self._ids = {i: self._writer.add_stream(info) for i, info in enumerate(self._infos) if info is not None}
             self._marker_id = self._writer.add_marker_stream()
         except OSError as e:
             raise InputError(self.path, f"cannot create recording: {e.strerror or e}") from e
@@ -423,30 +426,44 @@ class Recorder:
     @property
     def stream_ids(self) -> list[int]:
         """XDF ids of the EMG streams whose headers are written (a stream just added joins shortly)."""
-        return list(self._ids)
+        return [self._ids[i] for i in sorted(self._ids)]
 
     @property
     def n_streams(self) -> int:
         """EMG streams accepted by `put_block` (those given at the start and those added since)."""
         return len(self._infos)
 
-    def add_stream(self, info: StreamInfo) -> int:
+    def add_stream(self, info: StreamInfo | None) -> int:
         """Add an EMG stream to the open recording; returns its index for `put_block`. Thread-safe and never
         waits for the disk: the writer thread writes its StreamHeader (and flushes it) before any of its
-        samples, and its StreamFooter with the others at `close()`."""
+        samples, and its StreamFooter with the others at `close()`. None: its header comes later
+        (`declare_stream`)."""
         with self._add_lock:
             self._check()
             index = len(self._infos)
             self._infos.append(info)
-            self._queue.put(("h", index, info))
+            if info is not None:
+                self._queue.put(("h", index, info))
         return index
+
+    def declare_stream(self, index: int, info: StreamInfo) -> None:
+        """Give stream `index`, added without a header, its header (written before any of its blocks)."""
+        with self._add_lock:
+            self._check()
+            if not 0 <= index < len(self._infos) or self._infos[index] is not None:
+                raise ValueError(f"{self.path}: stream {index} is not waiting for its header")
+            self._infos[index] = info
+            self._queue.put(("h", index, info))
 
     def put_block(self, stream_index: int, block: Block) -> None:
         """Queue a block of stream `stream_index` (position in the `streams` list)."""
         self._check()
         if not 0 <= stream_index < len(self._infos):
             raise ValueError(f"{self.path}: no stream {stream_index} (recording has {len(self._infos)})")
-        n = self._infos[stream_index].n_channels
+        info = self._infos[stream_index]
+        if info is None:
+            raise ValueError(f"{self.path}: stream {stream_index} has no header yet")
+        n = info.n_channels
         if block.n_channels != n:
             raise ValueError(f"{self.path}: stream {stream_index} has {n} channels, block has {block.n_channels}")
         self._queue.put(("b", stream_index, block))
@@ -505,9 +522,9 @@ class Recorder:
                         w.write_frames(frames_id, item[1], item[2])
                     elif item[0] == "h":  # a stream joins: its header goes to disk before its first samples
                         _, idx, info = item
-                        if idx != len(self._ids):
-                            raise RuntimeError(f"stream {idx} added out of order ({len(self._ids)} streams written)")
-                        self._ids.append(w.add_stream(info))
+                        if idx in self._ids:
+                            raise RuntimeError(f"stream {idx} declared twice")
+                        self._ids[idx] = w.add_stream(info)
                     else:  # stop
                         w.close()
                         return

@@ -1,8 +1,8 @@
 """What the engine may ask of a source or a replay clock beyond the `Source` protocol, declared here so
 that the engine checks a type instead of probing attributes by name.
 
-A source declares a capability by having its members: `BleSensorSource` (ble/link.py) is a `LinkStatus`;
-`replay.ReplayClock` is a `ReplayClock`. Files, simulators and inlets are neither, and the engine treats
+A source declares a capability by having its members: `BleSensorSource` (ble/link.py) is a `LinkStatus`
+and an `InfoFromData`; `replay.ReplayClock` is a `ReplayClock`. Files, simulators and inlets are neither, and the engine treats
 them as running from their first block with no battery or signal figures.
 """
 
@@ -24,6 +24,17 @@ class LinkStatus(Protocol):
 
     @property
     def rssi_dbm(self) -> int | None: ...
+
+
+@runtime_checkable
+class InfoFromData(Protocol):
+    """A source whose `info` (rate, channels) may be provisional until its data says what it is (a sensor
+    whose packets carry their format): `info_final` is False until then, and True at the latest when it
+    yields its first Block. The engine sets such a stream's processing and recording header up from its
+    info as it is at its first Block."""
+
+    @property
+    def info_final(self) -> bool: ...
 
 
 class Transport(Protocol):

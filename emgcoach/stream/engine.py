@@ -6,6 +6,9 @@ synchronous), queues the events it gives and calls the subscribers with the proc
 recorder's queue is never waited on for the disk.
 The UI thread pulls from the ring buffers on its own timer, drains `events`, and sends commands through
 the thread-safe methods here; nothing here imports Qt.
+A source whose info is provisional until its data arrives (`InfoFromData`: a sensor whose packets carry
+their rate) is set up again from its final info at its first block (`_settle`), and only then gets its
+header in a recording: no sample is processed or recorded at the provisional rate.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ import numpy as np
 
 from emgcoach.dsp.normalise import MvcNormaliser
 from emgcoach.dsp.pipeline import PipelineConfig
+from emgcoach.errors import EmgcoachError
 from emgcoach.io.xdf_writer import Recorder
-from emgcoach.stream.capabilities import LinkStatus, ReplayClock
+from emgcoach.stream.capabilities import InfoFromData, LinkStatus, ReplayClock
 from emgcoach.stream.processor import (
     EngineEvent,
     EventKind,
@@ -57,6 +61,13 @@ class _Stream:
         # a live link declares its state and health (checked once: a source's type does not change)
         self.link: LinkStatus | None = source if isinstance(source, LinkStatus) else None
         self.task: asyncio.Task | None = None
+        # False while the source's info is provisional: the stream has no recording header until it is final
+        self.info_final = not isinstance(source, InfoFromData) or source.info_final
+
+    @property
+    def recorded_info(self) -> StreamInfo | None:
+        """The header a recording gives this stream now: None while its info is provisional."""
+        return self.info if self.info_final else None
 
     @property
     def index(self) -> int:
@@ -203,7 +214,7 @@ class Engine:
                 rec = self._recorder
                 if rec is not None:
                     try:
-                        rec.add_stream(st.info)  # queued: the recorder thread writes its header
+                        rec.add_stream(st.recorded_info)  # queued: the recorder thread writes its header
                     except Exception as e:  # the recording had failed: stop it and say so (below, unlocked)
                         failed = e
             if failed is not None:
@@ -244,13 +255,38 @@ class Engine:
                 if isinstance(item, Marker):
                     self._publish(processor.mark(item, self._unrecorded_source_kinds))
                 else:
+                    if not st.info_final:
+                        self._settle(st)
                     self._on_block(processor, item)
             self._publish(processor.end())
         except asyncio.CancelledError:
             raise
+        except EmgcoachError as e:  # a failure the source explains in one line (e.g. a sensor changed its rate)
+            logger.error("stream %s stopped: %s", st.info.name, e)
+            self._publish(processor.fail(e))
         except Exception as e:  # a device or file failed: say so; the other streams keep running
             logger.exception("stream %s failed", st.info.name)
             self._publish(processor.fail(e))
+
+    def _settle(self, st: _Stream) -> None:
+        """The first block of a stream whose info was provisional: its processing is set up for the info its
+        source now gives (the sensor's own rate and channels), and an open recording gets its header,
+        queued before this block."""
+        info = st.source.info
+        if info != st.processor.info:
+            st.processor.configure(info)
+            logger.info("stream %s: %g Hz, %d channel(s), as the source says", info.name, info.rate_hz, info.n_channels)
+        failed: Exception | None = None
+        with self._lock:  # with start_recording: a recording opened meanwhile declares it there or here, once
+            st.info_final = True
+            rec = self._recorder
+            if rec is not None and st.index < rec.n_streams:
+                try:
+                    rec.declare_stream(st.index, info)
+                except Exception as e:  # the recording had failed: stop it and say so (below, unlocked)
+                    failed = e
+        if failed is not None:
+            self._fail_recording(failed)
 
     def _on_block(self, processor: StreamProcessor, block: Block) -> None:
         processed, events = processor.process(block)
@@ -356,13 +392,17 @@ class Engine:
         known = len(self._streams)
         # the file is opened and its headers written outside the lock: the acquisition thread, which takes
         # the lock to add a stream, never waits on the disk
-        recorder = Recorder(path, [st.info for st in self._streams[:known]])
+        headers = [st.recorded_info for st in self._streams[:known]]
+        recorder = Recorder(path, headers)
         with self._lock:
             if self._recorder is not None:
                 recorder.close()
                 raise ValueError(f"already recording to {self._recorder.path}")
+            for i, st in enumerate(self._streams[:known]):  # final since the snapshot: its header now
+                if headers[i] is None and st.info_final:
+                    recorder.declare_stream(i, st.info)
             for st in self._streams[known:]:  # added while the file was being opened
-                recorder.add_stream(st.info)
+                recorder.add_stream(st.recorded_info)
             for marker in first_markers:  # queued before any block can be: the file's first words
                 recorder.put_marker(marker)
             self._recorder = recorder

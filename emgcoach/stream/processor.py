@@ -200,6 +200,7 @@ class _Onsets:
         self.ring = RingBuffer(max(1, int(ONSET_REST_WINDOW_S * rate_hz)), n_channels)
         self.next_rest_t = float("-inf")
         self.from_calibration = False
+        self.rest: tuple[Any, Any] | None = None  # the calibration's (mean, sd) in µV, when it set the threshold
 
     def process(self, env: np.ndarray, first: int, t0: float, t_origin: float) -> list[OnsetEvent]:
         self.ring.write(env, first)
@@ -243,6 +244,7 @@ class _Onsets:
         held = self.flush()
         self.detector = OnsetDetector(self.rate_hz, mean_uv, sd_uv, t0=t_origin)
         self.from_calibration = True
+        self.rest = (mean_uv, sd_uv)
         return held
 
 
@@ -291,7 +293,7 @@ class StreamProcessor:
         sink: RecordSink | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        self.index, self.info = index, info
+        self.index, self.info, self._buffer_s = index, info, buffer_s
         self.sink: RecordSink = sink if sink is not None else _NoRecording()
         self._clock = clock if clock is not None else (lambda: self.last_t)
         self.channels = _Channels(info, config, buffer_s)
@@ -353,6 +355,24 @@ class StreamProcessor:
     def set_rest(self, mean_uv: Any, sd_uv: Any) -> list[EngineEvent]:
         """Use a calibration's resting level (µV, per channel) for onset thresholds from now on."""
         return self._onset_events(self.onsets.set_rest(mean_uv, sd_uv, self.buffers.t_origin))
+
+    def configure(self, info: StreamInfo) -> None:
+        """Set the stream up for `info` (its source's final rate and channels, which may differ from the
+        provisional ones it was made with) before its first sample: filters, rings, onset detector and
+        quality window are made anew at that rate; a calibration given meanwhile is kept when the channel
+        count is the same."""
+        if self.samples:
+            raise RuntimeError(f"{self.info.name}: its rate and channels are fixed once samples are processed")
+        same_channels = info.n_channels == self.info.n_channels
+        old_channels, old_onsets, config = self.channels, self.onsets, self.channels.config
+        onsets = _Onsets(info.rate_hz, info.n_channels)
+        if same_channels and old_onsets.rest is not None:
+            onsets.set_rest(*old_onsets.rest, old_channels.buffers.t_origin)
+        channels = _Channels(info, config, self._buffer_s)
+        channels.normaliser = old_channels.normaliser if same_channels else None
+        # readers (the UI) pick the new buffers and info up at their next read
+        self.info, self.channels, self.onsets = info, channels, onsets
+        self.quality = _Quality(info.rate_hz, config.mains_hz)
 
     def _set_state(self, state: str, time_s: float | None = None) -> list[EngineEvent]:
         self.state = state

@@ -89,7 +89,7 @@ class DevicePanel(QWidget):
         self._lay.addWidget(self.placement_button)
         self._boxes: list[tuple[QGroupBox, QLabel, list[QualityLight], list[QComboBox]]] = []
         self._lay.addStretch(1)
-        self._shown: tuple = ()  # (engine, stream count) the boxes were built for
+        self._shown: tuple = ()  # (engine, each stream's channel count) the boxes were built for
 
     def set_last_sensors(self, names: list[str]) -> None:
         """Offer one click to connect the sensors of the last session again (hidden when there are none)."""
@@ -127,8 +127,14 @@ class DevicePanel(QWidget):
                 combos.append(combo)
             self._lay.insertWidget(self._lay.count() - 1, box)
             self._boxes.append((box, status, lights, combos))
-        self._shown = (engine, engine.n_streams)
+        self._shown = self._layout_key(engine)
         self.rebuilt.emit()
+
+    @staticmethod
+    def _layout_key(engine: Engine) -> tuple:
+        """What the boxes depend on: the engine and each stream's channel count (a sensor whose packets carry
+        their format has its channels once its first packet is in)."""
+        return (engine, tuple(engine.info(s).n_channels for s in range(engine.n_streams)))
 
     @staticmethod
     def _state_text(engine: Engine, state: str) -> str:
@@ -142,7 +148,7 @@ class DevicePanel(QWidget):
         """Update from the engine (call on the UI timer, a few times a second is enough)."""
         if engine is None:
             return
-        if self._shown != (engine, engine.n_streams):  # a new session (file, sensors) or a stream more
+        if self._shown != self._layout_key(engine):  # a new session, a stream more, a sensor's channels known
             self._rebuild(engine, roles)
         for s, (box, status, lights, _) in enumerate(self._boxes):
             st: StreamStats = engine.stream_stats(s)

@@ -126,6 +126,9 @@ class DeviceProfile:
         ``new_decoder(firmware=...)`` (Ganglion: 0x2A28 Software Revision String), or None.
     rate_known: False when the device has no defined sample rate (MyoWare text sketches); the stream
         layer must estimate it from arrival times.
+    format_in_packets: True when every EMG packet declares its sample rate (``extra['rate_hz']``) and its
+        channels (the samples' columns), fixed per stream (the open profile): ``rate_hz`` and
+        ``n_channels`` are then only defaults, and the stream's are what its first packet says.
     decoder_factory: makes a fresh decoder; keyword options are passed through ``new_decoder``.
     advert_match: optional extra predicate (name, service_uuids, manufacturer_data) -> bool.
     notes: short free text for the device panel / docs.
@@ -146,6 +149,7 @@ class DeviceProfile:
     service_match_sufficient: bool = True
     firmware_uuid: str | None = None
     rate_known: bool = True
+    format_in_packets: bool = False
     advert_match: Callable[[str | None, Sequence[str], Mapping[int, bytes]], bool] | None = None
     notes: str = ""
 
@@ -176,6 +180,15 @@ class DeviceProfile:
     def new_decoder(self, **options: Any) -> Decoder:
         """A fresh decoder for one connection (options such as ``firmware=`` go to the factory)."""
         return self.decoder_factory(**options)
+
+
+def declared_format(packets: Sequence[DecodedPacket]) -> tuple[float, int] | None:
+    """(sample rate in Hz, channels) the first EMG packet with samples declares in ``extra['rate_hz']``, or
+    None when none of `packets` declares one."""
+    for p in packets:
+        if p.kind == "emg" and p.n_samples and "rate_hz" in p.extra:
+            return float(p.extra["rate_hz"]), int(p.samples.shape[1])
+    return None
 
 
 class SequenceDecoderBase:

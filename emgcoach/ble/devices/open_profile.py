@@ -32,6 +32,10 @@ timer at a fixed rate and send a packet every n_samples samples; if your send qu
 packets but still increment the sequence counter, so the host sees the gap.  Subtract your ADC's
 mid-scale before sending if the signal sits on a DC offset (signed int16 counts centred on 0).
 
+The sample rate and n_channels are **fixed per stream** too: the host sets the stream up (filters, time
+axis, recording header) from the first packet, and stops the stream with an error naming the sensor if a
+later packet changes either (to change them, stop, and let the host reconnect).  The scale may change.
+
 Example: version 1, 1 channel, sequence 7, 1000 Hz, 4.0 µV/count, samples 10, -20, 30:
 ``01 01 07 00 E8 03 00 00 80 40 0A 00 EC FF 1E 00`` -> µV 40, -80, 120.
 """
@@ -143,5 +147,6 @@ PROFILE = DeviceProfile(
     channel_names=("ch1",),
     name_prefixes=("EMGC",),
     decoder_factory=OpenProfileDecoder,
+    format_in_packets=True,
     notes="Rate, channel count and scale travel in every packet; the profile's rate/channels are defaults.",
 )
