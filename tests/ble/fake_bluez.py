@@ -167,7 +167,11 @@ class SimulatedSensor:
     service_data: dict[str, bytes] = {}
     mtu = 247
 
-    def __init__(self) -> None:
+    def __init__(self, address: str | None = None, name: str | None = None) -> None:
+        if address:  # else the class's own
+            self.address = address
+        if name:
+            self.name = name
         self.advertising = True  # False while connected (a peripheral stops advertising then)
         self.connected = False
         self.connect_count = 0
@@ -241,11 +245,7 @@ class OpenProfileSensor(SimulatedSensor):
     battery_pct = 87
 
     def __init__(self, address: str | None = None, name: str | None = None) -> None:
-        super().__init__()
-        if address:
-            self.address = address
-        if name:
-            self.name = name
+        super().__init__(address, name)
         self.streaming = False
         self.sequence = 0
         self.samples_sent = 0
@@ -330,11 +330,7 @@ class UmyoSensor(SimulatedSensor):
     samples_per_packet = 24
 
     def __init__(self, address: str | None = None, name: str | None = None) -> None:
-        super().__init__()
-        if address:
-            self.address = address
-        if name:
-            self.name = name
+        super().__init__(address, name)
         self.tsrc = 0
         self.packets: list[tuple[int, float, bool]] = []
 
