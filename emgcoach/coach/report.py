@@ -62,6 +62,7 @@ class ReportData:
     notes: str = ""
     started_at: str | None = None  # the session's start, ISO local time to the s, for the history
     no_trace: str = "No recording of this set: no trace"  # said in the plot's place when there is none
+    excluded_note: str = ""  # a set coached in a replay: the artifact marks it left reps out for (words)
 
     @property
     def reps(self) -> list[RepScore]:
@@ -91,11 +92,9 @@ class ReportData:
     def excluded_line(self) -> str:
         """The stretches left out as artifacts and the reps they took out, in words ('' when none)."""
         a = self.analysis
-        if a is None or not a.excluded:
-            return ""
-        where = ", ".join(f"{t0:.1f}-{t1:.1f} s" for t0, t1 in a.excluded)
-        n = len(a.excluded_reps)
-        return f"Excluded as artifacts: {where} ({a.excluded_s:.1f} s; {n} rep{'s' if n != 1 else ''} not scored)"
+        if self.excluded_note or a is None or not a.excluded:  # a replayed set's own, or none
+            return self.excluded_note
+        return excluded_words(a.excluded, a.excluded_s, len(a.excluded_reps))
 
     def fatigue_lines(self) -> list[str]:
         """Both slings: their symmetry first; each set's fatigue verdict with its muscles' MDF slopes (%/rep),
@@ -405,6 +404,13 @@ def matplotlib_line(x0: float, x1: float, y: float, width: float) -> Line2D:
     return Line2D([x0, x1], [y, y], lw=width, color="#bbbbbb")
 
 
+def excluded_words(stretches: list[tuple[float, float]], seconds: float, n: int, which: list[int] | None = None) -> str:
+    """'Excluded as artifacts: 4.0-5.0 s (1.0 s; 1 rep not scored)', ': rep 3' added with `which` (1-based)."""
+    where = ", ".join(f"{t0:.1f}-{t1:.1f} s" for t0, t1 in stretches)
+    named = f": rep{'s' if len(which) > 1 else ''} {', '.join(map(str, which))}" if which else ""
+    return f"Excluded as artifacts: {where} ({seconds:.1f} s; {n} rep{'s' if n != 1 else ''} not scored{named})"
+
+
 def report_data(
     path: str | Path,
     person: str = "",
@@ -507,6 +513,8 @@ def write_set_report(
     *,
     started_at: str | None = None,
     library: dict[str, Drill] | None = None,
+    excluded: tuple[tuple[float, float], ...] = (),
+    left_out: tuple[RepScore, ...] = (),
 ) -> tuple[Path, Path]:
     """The report of one set from its scores (the verdicts the app gave live), as OUT.html and OUT.pdf.
 
@@ -516,6 +524,8 @@ def write_set_report(
     set: no trace" where the plot would be, and the table and summary stand alone. started_at: the set's
     start (ISO local time), default now. With a trace, the reps' times are put on the recording's clock
     (which starts at its first sample, not at the session's start), as its own rep markers place them.
+    excluded, left_out: a replayed set's artifact stretches (session s) and the reps across them (not in
+    `scores`), listed as the recording's report lists them.
     EmgcoachError (one line) for an unknown drill, no scores or an unwritable place."""
     from emgcoach.errors import EmgcoachError
 
@@ -544,8 +554,12 @@ def write_set_report(
         shown_when = datetime.fromisoformat(when).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         shown_when = when
+    if excluded and analysis is not None and not analysis.excluded:  # shaded on the trace, on its clock
+        analysis.excluded = [(t0 + shift, t1 + shift) for t0, t1 in excluded]
+    note = excluded_words(list(excluded), sum(t1 - t0 for t0, t1 in excluded), len(left_out),
+                          [r.index + 1 for r in left_out]) if excluded else ""
     data = ReportData(person or "unnamed", shown_when, str(recording) if analysis is not None else None, analysis,
-                      scored, notes, when, no_trace)
+                      scored, notes, when, no_trace, note)
     return write_report_checked(data, out_base)
 
 

@@ -61,6 +61,7 @@ from emgcoach.dsp.normalise import best_window_mean, estimate_rest
 from emgcoach.dsp.onset import detect_onsets
 from emgcoach.dsp.rest import stretch_rest
 from emgcoach.errors import EmgcoachError
+from emgcoach.io.artifacts import overlaps_any
 from emgcoach.io.recording import Recording
 
 logger = logging.getLogger(__name__)
@@ -385,7 +386,7 @@ def apply_exclusions(result: Analysis, scored: SessionReps, recording: Recording
     listed: list[tuple[str, int, float, float]] = [(r.drill, r.index, r.start_s, r.end_s) for r in left_out]
     if recording is not None and result.excluded:
         for drill, index, t0, t1 in planned_reps(recording):
-            hit = any(t0 < b and t1 > a for a, b in result.excluded)
+            hit = overlaps_any(t0, t1, result.excluded)
             taken = any(r.start_s < t1 and r.end_s > t0 for r in scored.reps) or any(
                 s0 < t1 and s1 > t0 for _, _, s0, s1 in listed)
             if hit and not taken:
@@ -430,7 +431,7 @@ def without_excluded(scored: SessionReps, excluded: list[tuple[float, float]]) -
         return scored, []
 
     def hit_by(r: RepScore) -> bool:
-        return any(r.start_s < b and r.end_s > a for a, b in excluded)
+        return overlaps_any(r.start_s, r.end_s, excluded)
 
     out = [r for r in scored.reps if hit_by(r)]
     if not out:

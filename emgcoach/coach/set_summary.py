@@ -38,6 +38,7 @@ class SetSummary:
     slings: tuple[tuple[Sling, int, int], ...] = ()
     glute_si_pct: float | None = None
     si_pairs: int = 0
+    left_out: tuple[int, ...] = ()  # a replayed set: the numbers (1-based) of reps across an artifact mark
 
     @property
     def title(self) -> str:
@@ -79,14 +80,25 @@ class SetSummary:
         n = self.si_pairs
         return f"Glute SI {si:+.0f} % over {n} rep pair{'s' if n != 1 else ''}: {symmetry_short(si)}"
 
+    def left_out_line(self) -> str:
+        """'Rep 3 left out: marked artifact' (not in the figures above it), '' when none was."""
+        if not self.left_out:
+            return ""
+        which = ", ".join(str(n) for n in self.left_out)
+        return f"Rep{'s' if len(self.left_out) > 1 else ''} {which} left out: marked artifact"
+
     def lines(self) -> list[str]:
-        """Title, score, per sling (both slings), latency and cue, the lines the feedback column shows."""
-        return [line for line in (self.title, self.score_line(), self.slings_line(), self.symmetry_line(),
-                                  self.latency_line() if self.reps else "", self.cue_line()) if line]
+        """Title, score, reps left out as artifacts, per sling (both slings), latency and cue, the lines
+        the feedback column shows."""
+        return [line for line in (self.title, self.score_line(), self.left_out_line(), self.slings_line(),
+                                  self.symmetry_line(), self.latency_line() if self.reps else "",
+                                  self.cue_line()) if line]
 
 
-def summarise_set(drill: Drill, scores: list[RepScore], stopped: bool = False) -> SetSummary:
-    """The summary of a set of `drill` whose scored reps are `scores` (in rep order)."""
+def summarise_set(drill: Drill, scores: list[RepScore], stopped: bool = False,
+                  left_out: list[RepScore] | None = None) -> SetSummary:
+    """The summary of a set of `drill` whose scored reps are `scores` (in rep order); `left_out` the reps
+    across an artifact mark, named but in no figure."""
     latencies = [s.onset_latency_ms for s in scores if s.onset_latency_ms is not None]
     median = float(np.median(latencies)) if latencies else None
     cues = Counter(s.cue for s in scores if not s.hit and s.cue)
@@ -100,4 +112,4 @@ def summarise_set(drill: Drill, scores: list[RepScore], stopped: bool = False) -
     symmetry = set_symmetry(scores) if slings else None
     return SetSummary(drill.name, len(scores), drill.reps, sum(s.hit for s in scores), median, len(latencies),
                       cue, count, stopped, slings, symmetry.glute_si_pct if symmetry else None,
-                      len(symmetry.reps) if symmetry else 0)
+                      len(symmetry.reps) if symmetry else 0, tuple(r.index + 1 for r in left_out or []))

@@ -36,7 +36,13 @@ class Artifact:
 
     def overlaps(self, t0: float, t1: float) -> bool:
         """Whether [t0, t1] (s) shares any time with this stretch."""
-        return t0 < self.end_s and t1 > self.start_s
+        return overlaps_any(t0, t1, [(self.start_s, self.end_s)])
+
+
+def overlaps_any(t0: float, t1: float, stretches: Iterable[tuple[float, float]]) -> bool:
+    """Whether [t0, t1] (s) shares any time with one of the (start, end) stretches (s): the one rule by
+    which a rep is left out as an artifact (`analyze`, its reports, a set coached in a replay)."""
+    return any(t0 < b and t1 > a for a, b in stretches)
 
 
 def sidecar_path(recording_path: str | os.PathLike[str]) -> str:

@@ -1,7 +1,9 @@
 """One coached set on a running engine, and how it is filed when it ends.
 
 `DrillSet` feeds a `DrillRunner` on the acquisition thread (as an engine subscriber), stamps the set's
-markers into the recording and hands its events to the UI thread through a queue (`drain`). `file_set`
+markers into the recording and hands its events to the UI thread through a queue (`drain`). A set
+coached in a replay knows the file's artifact marks (`set_excluded`): a rep across one is left out
+exactly as `analyze` leaves it out (`io.artifacts.overlaps_any`), neither hit nor miss, filed nowhere. `file_set`
 decides what the set leaves behind (`coach.history_policy`): a `ScoredSet` for its report, and a row in
 the client's history when the policy says so.
 """
@@ -24,6 +26,7 @@ from emgcoach.coach.scoring import RepScore
 from emgcoach.coach.slings import Sling
 from emgcoach.coach.slings_runner import SlingsRunner
 from emgcoach.coach.store import Store, StoreError
+from emgcoach.io.artifacts import overlaps_any
 from emgcoach.stream.engine import Engine, ProcessedBlock
 from emgcoach.types import Marker, MarkerKind
 
@@ -47,17 +50,22 @@ class ScoredSet:
     recording_open: bool
     started_at: str
     complete: bool
+    # a replayed set: the artifact stretches in force (session s) and the reps they left out
+    excluded: tuple[tuple[float, float], ...] = ()
+    left_out: tuple[RepScore, ...] = ()
 
 
 class DrillSet:
     """A set of `drill` on `engine`'s lat and glute channels, from session time `start_s` (s). Scores and
     the end arrive through `drain()` on the caller's thread; `stop()` ends it early. A both-slings drill
     given both `slings` ((lat, glute) per sling: four sensors) scores each rep on its own sling
-    (`coach.slings_runner`)."""
+    (`coach.slings_runner`). `excluded`: a replayed file's artifact stretches (session s); `scores` holds
+    the reps that count, `left_out` those across a stretch."""
 
     def __init__(self, engine: Engine, drill: Drill, lat: Channel, glute: Channel, calibration: Calibration | None,
                  sides: tuple[str, str], start_s: float, person: str, started_at: str,
-                 slings: dict[Sling, tuple[Channel, Channel]] | None = None) -> None:
+                 slings: dict[Sling, tuple[Channel, Channel]] | None = None,
+                 excluded: list[tuple[float, float]] | None = None) -> None:
         self.engine, self.drill, self.person, self.started_at = engine, drill, person, started_at
         self.runner: DrillRunner | SlingsRunner
         if drill.both_slings and slings is not None and set(drill.slings) <= set(slings):
@@ -66,7 +74,10 @@ class DrillSet:
         else:
             self.runner = DrillRunner(drill, lat, glute, calibration, sides[0], sides[1], start_s=start_s)
         self.calibration = calibration
-        self.scores: list[RepScore] = []
+        self.scores: list[RepScore] = []  # the reps that count (the same list object for the set's life)
+        self.left_out: list[RepScore] = []  # reps across an artifact mark: not scored
+        self.excluded: list[tuple[float, float]] = list(excluded or [])
+        self._all: list[RepScore] = []  # every rep the runner scored, in order
         self.done = False  # the runner says the set ran to its end
         self._events: queue.Queue[RunnerEvent] = queue.Queue()
         engine.put_marker(Marker(start_s, MarkerKind.DRILL_START,
@@ -90,10 +101,24 @@ class DrillSet:
             except queue.Empty:
                 return out
             if ev.kind == "rep" and ev.score is not None:
-                self.scores.append(ev.score)
+                self._all.append(ev.score)
+                (self.left_out if self.is_left_out(ev.score) else self.scores).append(ev.score)
             elif ev.kind == "done":
                 self.done = True
             out.append(ev)
+
+    def is_left_out(self, rep: RepScore) -> bool:
+        """Whether the rep shares time with an artifact mark in force: `analyze`'s rule."""
+        return overlaps_any(rep.start_s, rep.end_s, self.excluded)
+
+    def set_excluded(self, excluded: list[tuple[float, float]]) -> list[RepScore]:
+        """The replayed file's marks changed (one made or removed during the set): the reps so far are
+        sorted again. Returns the reps newly left out."""
+        before = {id(r) for r in self.left_out}
+        self.excluded = list(excluded)
+        self.scores[:] = [r for r in self._all if not self.is_left_out(r)]
+        self.left_out[:] = [r for r in self._all if self.is_left_out(r)]
+        return [r for r in self.left_out if id(r) not in before]
 
     def fatigue(self) -> SetFatigue:
         """The median-frequency trend of the reps drained so far, per muscle, with its verdict: each rep's
@@ -164,12 +189,13 @@ def file_set(ds: DrillSet, ended: SetEnd, recording: str | None, replayed: Repla
     decision = history_decision(person=person, n_reps=len(scores), ended=ended, replay=replayed is not None,
                                 save_replays=save_replays, bundled=is_bundled_recording(replayed.path if replayed else None))
     if replayed is not None and decision.saves:
-        scores = verdicts_of(replayed.sets, ds.drill.id, ds.runner.start_s or 0.0) or scores
+        recorded = verdicts_of(replayed.sets, ds.drill.id, ds.runner.start_s or 0.0)
+        scores = [r for r in recorded if not ds.is_left_out(r)] if recorded else scores
     scored = ScoredSet(ds.drill, person, tuple(scores), ds.calibration, recording, False,
                        ds.started_at or datetime.now().isoformat(timespec="seconds"),
-                       ended is SetEnd.COMPLETE) if scores else None
+                       ended is SetEnd.COMPLETE, tuple(ds.excluded), tuple(ds.left_out)) if scores else None
     if not scores:
-        return Filed(None, f"{ds.drill.name}: stopped, no reps")
+        return Filed(None, f"{ds.drill.name}: stopped, no reps" + left_out_note(ds.left_out))
     note, error = f"; {decision.reason}" if decision.reason else "", ""
     db = store() if decision.saves else None
     if db is not None:
@@ -178,7 +204,16 @@ def file_set(ds: DrillSet, ended: SetEnd, recording: str | None, replayed: Repla
         except StoreError as e:
             error = str(e)
     hits = sum(s.hit for s in scores)
-    return Filed(scored, f"{ds.drill.name}: {hits} of {len(scores)} reps on target{note}", error)
+    return Filed(scored, f"{ds.drill.name}: {hits} of {len(scores)} reps on target"
+                 f"{left_out_note(ds.left_out)}{note}", error)
+
+
+def left_out_note(left_out: list[RepScore]) -> str:
+    """'; rep 3 left out (marked artifact)' for the reps across an artifact mark, '' when none."""
+    if not left_out:
+        return ""
+    which = ", ".join(str(r.index + 1) for r in left_out)
+    return f"; rep{'s' if len(left_out) > 1 else ''} {which} left out (marked artifact)"
 
 
 def _save(db: Store, ds: DrillSet, scores: list[RepScore], complete: bool, recording: str | None,

@@ -2,7 +2,8 @@
 selects a stretch (`ui.time_selection`), Mark artifact (X, or the plots' right-click menu) saves it in the
 recording's sidecar (`io.artifacts`) and shades it; Remove artifact mark (Shift+X, or a right click on a
 shaded stretch) deletes a mark from the sidecar and its shading. Analysis, reports and `analyze` read
-the sidecar, so they leave out exactly what is shaded. The work is done in io/; this wires the plots, a
+the sidecar, and a set coached in the replay is told of every change (`DrillControl.marks_changed`), so
+they all leave out exactly what is shaded. The work is done in io/; this wires the plots, a
 menu and the status line to it."""
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class ArtifactControl:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.path: str | None = None  # the replayed file whose marks are shown
+        self.spans: list[tuple[float, float]] = []  # its marks (session s), as analysis reads them
         self.menu: QMenu | None = None
         selection = window.plots.selection
         selection.on_change = self._selection_changed
@@ -54,7 +56,9 @@ class ArtifactControl:
         plots.selection.enable(path is not None, HINT)
         plots.end_selection()
         marks, warning = read_artifacts(path) if path else ([], "")
-        plots.set_artifacts(spans(marks))
+        self.spans = spans(marks)
+        plots.set_artifacts(self.spans)
+        self.window.drills.marks_changed(self.spans)  # a set under way sorts its reps again
         if warning:
             self.window.status.setText(warning)
 

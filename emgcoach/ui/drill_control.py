@@ -30,6 +30,7 @@ class DrillControl:
         self.window = window
         self.drill_set: DrillSet | None = None
         self.set_scores: list[RepScore] = []
+        self.set_left_out: list[RepScore] = []  # the set's reps across an artifact mark (a replay)
         self.last_set: ScoredSet | None = None
         self.report_dialog: ReportDialog | None = None
 
@@ -72,10 +73,12 @@ class DrillControl:
             clock = engine.replay_clock
             start_s = clock.now_s() if clock is not None else engine.session_time_s()
         replayed_at = w.replay.replaying[1] if w.replay.replaying else None
+        marks = w.artifacts.spans if w.replay.replaying else []  # marks exist only in a replay
         self.drill_set = DrillSet(engine, drill, lat, glute, w.calibration, (w.roles[lat][1], w.roles[glute][1]),
                                   start_s, w.person(), replayed_at or datetime.now().isoformat(timespec="seconds"),
-                                  w.sensors.slings())
+                                  w.sensors.slings(), marks)
         self.set_scores = self.drill_set.scores  # (the same list: the last set's, once it ends)
+        self.set_left_out = self.drill_set.left_out
         w.settings.setValue("drill", drill.id)
         w.drill_panel.set_running(True)
         w.drill_panel.show_reps(0, 0, drill.reps)
@@ -114,10 +117,23 @@ class DrillControl:
         if self.drill_set is not None:
             self._show_runner_events(self.drill_set, self.drill_set.drain())
 
+    def marks_changed(self, marks: list[tuple[float, float]]) -> None:
+        """An artifact mark was made or removed in the replay: the set under way sorts its reps so far
+        again (the count follows on the next frame), and says which rep a new mark left out."""
+        ds = self.drill_set
+        if ds is None:
+            return
+        newly = ds.set_excluded(marks)
+        if newly:
+            self.window.drill_panel.show_left_out(newly[-1].index + 1, newly[-1].sling)
+
     def _show_runner_events(self, ds: DrillSet, events: list[RunnerEvent]) -> None:
         for ev in events:
             if ev.kind == "rep" and ev.score is not None:
                 sc = ev.score
+                if ds.is_left_out(sc):  # across an artifact mark: neither hit nor miss, as analyze has it
+                    self.window.drill_panel.show_left_out(sc.index + 1, sc.sling)
+                    continue
                 self.window.drill_panel.show_rep(sc.hit, sc.cue, sc.onset_latency_ms, sc.sling)
                 self.window.display.out.show_fatigue(ds.fatigue_text())  # the set's MDF trend, rep by rep
             elif ev.kind == "onset":  # during a set the cue times onsets on the set's own baseline
@@ -145,7 +161,8 @@ class DrillControl:
     def _show_set_end(self, runner: DrillRunner | SlingsRunner) -> None:
         """The set is over: its summary in the feedback column and its title on the drill panel, in place
         of the last phase's countdown."""
-        summary = summarise_set(runner.drill, list(self.set_scores), stopped=not runner.done)
+        summary = summarise_set(runner.drill, list(self.set_scores), stopped=not runner.done,
+                                left_out=list(self.set_left_out))
         self.window.display.out.show_set_summary(summary)
         self.window.drill_panel.show_set_end(summary)
 

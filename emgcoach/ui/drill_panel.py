@@ -28,6 +28,7 @@ from emgcoach.ui.text import WrappedText
 
 GREEN = "#43a047"
 AMBER = "#ef6c00"
+GREY = "#757575"  # a rep left out as an artifact: neither hit nor miss
 
 
 def _small(text: WrappedText, bold: bool = False) -> WrappedText:
@@ -169,6 +170,14 @@ class DrillPanel(QWidget):
         self.last_rep.setText(side + (("On target" + lat) if hit else cue + lat))
         pal = self.last_rep.palette()
         pal.setColor(QPalette.ColorRole.WindowText, QColor(GREEN if hit else AMBER))
+        self.last_rep.setPalette(pal)
+
+    def show_left_out(self, number: int, sling: Sling | None = None) -> None:
+        """Rep `number` (1-based) lies across a marked artifact: left out, neither hit nor miss."""
+        side = f"{sling.name_text}: " if sling is not None else ""
+        self.last_rep.setText(f"{side}Rep {number} left out: marked artifact")
+        pal = self.last_rep.palette()
+        pal.setColor(QPalette.ColorRole.WindowText, QColor(GREY))
         self.last_rep.setPalette(pal)
 
     def clear_set(self, phase_text: str = "") -> None:

@@ -155,7 +155,7 @@ class ReportDialog(QDialog):
         try:
             paths = write_set_report(list(s.scores), s.drill, s.person, self.notes.toPlainText().strip(),
                                      base, s.calibration, s.recording, started_at=s.started_at,
-                                     library=self.library)
+                                     library=self.library, excluded=s.excluded, left_out=s.left_out)
         except EmgcoachError as e:
             self.error.setText(str(e))
             return None

@@ -18,7 +18,8 @@ class SetSummaryView(QWidget):
         super().__init__(parent)
         self.title = QLabel("")
         self.score = QLabel("")
-        self.slings = QLabel("")  # a both-slings set: hits per sling and the glute symmetry index
+        # a both-slings set: hits per sling and the glute symmetry index; a replayed set: reps left out
+        self.slings = QLabel("")
         self.slings.setToolTip("SI: Robinson et al. (1987)'s symmetry index of the glutes' mean levels, right "
                                "sling against left, (R - L) / (0.5 (R + L)) x 100 %: 0 is even")
         self.latency = QLabel("")
@@ -41,8 +42,9 @@ class SetSummaryView(QWidget):
     def show_summary(self, summary: SetSummary) -> None:
         self.title.setText(summary.title)
         self.score.setText(summary.score_line())
-        self.slings.setText("\n".join(x for x in (summary.slings_line(), summary.symmetry_line()) if x))
-        self.slings.setVisible(bool(summary.slings))
+        self.slings.setText("\n".join(x for x in (summary.left_out_line(), summary.slings_line(),
+                                                 summary.symmetry_line()) if x))
+        self.slings.setVisible(bool(self.slings.text()))
         self.latency.setText(summary.latency_line() if summary.reps else "")
         self.latency.setVisible(bool(summary.reps))
         self.cue.setText(summary.cue_line())
