@@ -149,6 +149,12 @@ class DrillRunner:
         assert self.start_s is not None
         return self.start_s + self.drill.duration_s
 
+    @property
+    def seen_through_s(self) -> float:
+        """Session time (s) up to which both muscles' data have arrived: a rep ending before it, less
+        SCORE_AFTER_S, has been scored."""
+        return min(m.last_t for m in self.m.values())
+
     def status(self, now_s: float) -> Status:
         """The phase at session time `now_s`, the rep, the seconds left in it and the cue to show."""
         if self.start_s is None:

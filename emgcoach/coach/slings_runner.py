@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from emgcoach.coach.calibration import Calibration
 from emgcoach.coach.drills import Drill
-from emgcoach.coach.runner import DrillRunner, RunnerEvent, Status
+from emgcoach.coach.runner import SCORE_AFTER_S, DrillRunner, RunnerEvent, Status
 from emgcoach.coach.scoring import RepScore
 from emgcoach.coach.slings import RepLevels, Sling, SymmetrySummary, rep_symmetry
 
@@ -66,6 +66,7 @@ class SlingsRunner:
                         for s, (lat, glute) in pairs.items()}
         self._clock = next(iter(self.runners.values()))  # the set's phases and cues
         self.scores: list[RepScore] = []
+        self._held: list[tuple[Sling, RepScore, float]] = []  # scored, waiting for the other sling's data
         self.done = False
 
     @property
@@ -96,31 +97,44 @@ class SlingsRunner:
         if self.done:
             return []
         events: list[RunnerEvent] = []
-        reps: list[tuple[Sling, RepScore, float]] = []
         for sling, runner in self.runners.items():
             for ev in runner.feed_block(pb):
                 if ev.kind == "rep" and ev.score is not None:
-                    reps.append((sling, ev.score, ev.time_s))
+                    self._held.append((sling, ev.score, ev.time_s))
                 elif ev.kind == "onset" and self._asked_at(ev.time_s) in (sling, None):  # the rep's sling's
                     events.append(replace(ev, payload={**ev.payload, "sling": str(sling)}))
                 elif ev.kind == "phase" and runner is self._clock:
                     sling_asked = asked_sling(self.drill, int(ev.payload.get("rep", -1)))
                     extra = {"sling": str(sling_asked)} if sling_asked is not None else {}
                     events.append(replace(ev, payload={**ev.payload, **extra}))
-        for sling, score, t in sorted(reps, key=lambda x: x[1].start_s):
+        over = all(r.done for r in self.runners.values())  # both runners past the set's end (the timeout)
+        events += self._release(flush=over)
+        if not self.done and over:
+            self.done = True
+        if self.done:
+            t_last = pb.t0 + (len(pb.envelope) - 1) / pb.rate_hz
+            events.append(RunnerEvent("done", min(t_last, self.end_s), {
+                "drill": self.drill.id, "reps": len(self.scores), "hits": sum(s.hit for s in self.scores)}))
+        return sorted(events, key=_order)
+
+
+    def _release(self, flush: bool = False) -> list[RunnerEvent]:
+        """The held reps that can be numbered now, in order of their starts: those whose end the other
+        sling's data have passed (its runner would have scored any rep of its own ending before), or all
+        (`flush`). A sling whose sensors' blocks come late must not have its rep numbered after a later
+        rep of the other sling."""
+        seen = min(r.seen_through_s for r in self.runners.values())
+        ready = sorted((h for h in self._held if flush or h[2] + SCORE_AFTER_S <= seen), key=lambda h: h[1].start_s)
+        self._held = [h for h in self._held if h not in ready]
+        events = []
+        for sling, score, t in ready:
             if self.done:
                 break
             mine = replace(score, index=len(self.scores), sling=sling)
             self.scores.append(mine)
             events.append(RunnerEvent("rep", t, mine.to_dict(), mine))
             self.done = len(self.scores) >= self.drill.reps
-        if not self.done and all(r.done for r in self.runners.values()):
-            self.done = True  # both runners past the set's end (the timeout): it is over
-        if self.done:
-            t_last = pb.t0 + (len(pb.envelope) - 1) / pb.rate_hz
-            events.append(RunnerEvent("done", min(t_last, self.end_s), {
-                "drill": self.drill.id, "reps": len(self.scores), "hits": sum(s.hit for s in self.scores)}))
-        return sorted(events, key=_order)
+        return events
 
 
 def _order(ev: RunnerEvent) -> tuple[int, float]:

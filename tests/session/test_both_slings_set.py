@@ -107,3 +107,36 @@ def test_the_recording_of_the_set_holds_each_reps_sling(live) -> None:
     assert [r.sling for r in scored.reps] == [s.sling for s in ds.scores]
     assert [r.hit for r in scored.reps] == [s.hit for s in ds.scores]
     assert scored.symmetry() is not None and len(scored.symmetry().reps) == 4
+
+
+def _processed(stream: int) -> list:
+    """The recording's stream as the engine hands it on: 20 ms blocks through the live chain."""
+    from emgcoach.dsp.pipeline import PipelineConfig
+    from emgcoach.stream.processor import StreamProcessor
+
+    st = REC.streams[stream]
+    proc = StreamProcessor(stream, st.info, PipelineConfig(mains_hz=None), 10.0)
+    return [proc.process(b)[0] for b in st.blocks(int(st.info.rate_hz * 0.02))]
+
+
+def test_reps_keep_their_order_when_one_slings_sensors_lag() -> None:
+    """The left sling's two sensors' blocks arriving 12 s after the right sling's (a busy link, or a
+    machine under load): each rep is still numbered in time and on its sling, as when they come together."""
+    roles = {(s, c): (ch.muscle, ch.side) for s, st in enumerate(REC.streams) for c, ch in enumerate(st.info.channels)}
+    slings = find_slings(roles)
+    left_streams = {key[0] for key in slings[Sling.LEFT]}
+    assert left_streams.isdisjoint(key[0] for key in slings[Sling.RIGHT])  # one sensor per muscle
+    blocks = [pb for s in range(len(REC.streams)) for pb in _processed(s)]
+
+    def arrival(pb) -> float:
+        return pb.t0 + (12.0 if pb.stream in left_streams else 0.0)
+
+    orders = {}
+    for name, key in (("together", lambda pb: pb.t0), ("left late", arrival)):
+        runner = SlingsRunner(DRILL, slings, recorded_calibration(), DRILL_START)
+        for pb in sorted(blocks, key=key):
+            runner.feed_block(pb)
+        orders[name] = [(r.index, r.sling, round(r.start_s, 3)) for r in runner.scores]
+    assert len(orders["together"]) == 8
+    assert [s for _, s, _ in orders["together"]] == [Sling.LEFT, Sling.RIGHT] * 4
+    assert orders["left late"] == orders["together"]
