@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/progress_report.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/ui_frame.py
+	$(BIN)/python benchmarks/app_session.py  # a real window when DISPLAY is set, offscreen otherwise
 
 ## Regenerate the simulated session of every drill in recordings/drills/ (deterministic: seed 7); the
 ## bird-dog's is the demo, written into the package.
