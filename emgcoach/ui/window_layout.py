@@ -71,25 +71,11 @@ def fit_dock_height(window: QMainWindow, dock: QDockWidget) -> None:
     left = Qt.DockWidgetArea.LeftDockWidgetArea
     below = [d for d in window.findChildren(QDockWidget) if d is not dock and d.isVisible() and not d.isFloating()
              and window.dockWidgetArea(d) == left]
-    # the docks below keep the least their panels need at their width (title and frame included), up to a
-    # share of the column: past that, this one scrolls
-    column = dock.height() + sum(d.height() for d in below)
-    room = dock.height() + sum(d.widget().height() - _least_height(d.widget(), BELOW_SHARE * column) for d in below)
+    # the docks below keep the least their panels need (title and frame included): past that, this one scrolls
+    room = dock.height() + sum(d.widget().height() - d.widget().minimumSizeHint().height() for d in below)
     want = min(want, room)
-    if abs(dock.height() - want) > 1:
+    if dock.height() < want:
         window.resizeDocks([dock], [want], Qt.Orientation.Vertical)
-
-
-BELOW_SHARE = 0.55  # of the left column: the drill panel's controls stay whole when four sensors want room
-
-
-def _least_height(panel: QWidget, cap: float) -> int:
-    """The height `panel` needs at its width (its wrapped texts' too), at least its minimum, at most `cap`."""
-    least = panel.minimumSizeHint().height()
-    lay = panel.layout()
-    if lay is not None and lay.hasHeightForWidth():
-        least = max(least, min(lay.totalMinimumHeightForWidth(panel.width()), int(cap)))
-    return least
 
 
 def first_split(split: QSplitter) -> None:
