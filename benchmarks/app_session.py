@@ -92,38 +92,20 @@ def bench_sensors() -> list[Any]:
 
         def __init__(self) -> None:
             super().__init__(LAT_ADDRESS, LAT_NAME)
-            self.sent: list[tuple[int, float]] = []
 
         def counts(self, n: Any) -> np.ndarray:
             uv = self.loop[np.asarray(n) % len(self.loop)]
             return np.clip(np.round(uv / self.uv_per_count), -32768, 32767).astype(np.int16)
-
-        def notify(self, uuid: str, payload: bytes) -> bool:
-            first, t = self.samples_sent, time.monotonic()  # when it leaves: before D-Bus has it
-            ok = super().notify(uuid, payload)
-            if ok:
-                self.sent.append((first, t))
-            self.packets.clear()
-            return ok
 
     class GluteSensor(UmyoSensor):
         loop = emg_loop(1150.0, 2, 0.08)  # the glute follows the lat by 80 ms
 
         def __init__(self) -> None:
             super().__init__(GLUTE_ADDRESS, GLUTE_NAME)
-            self.sent: list[tuple[int, float]] = []
 
         def counts(self, n: Any) -> np.ndarray:
             uv = self.loop[np.asarray(n) % len(self.loop)]
             return MIDSCALE + np.round(uv / UV_PER_COUNT).astype(np.int64)
-
-        def notify(self, uuid: str, payload: bytes) -> bool:
-            first, t = self.tsrc, time.monotonic()  # when it leaves: before D-Bus has it
-            ok = super().notify(uuid, payload)
-            if ok:
-                self.sent.append((first, t))
-            self.packets.clear()
-            return ok
 
     return [LatSensor(), GluteSensor()]
 
@@ -139,8 +121,8 @@ def serve_fake(bus_address: str) -> None:
     async def take() -> dict[str, np.ndarray]:
         out = {}
         for s in sensors:
-            out[s.address] = np.array(s.sent, dtype=np.float64).reshape(-1, 2)
-            s.sent.clear()
+            log, s.packets[:] = list(s.packets), []  # (first sample, time it left, delivered) per notification
+            out[s.address] = np.array([(k, t) for k, t, ok in log if ok], dtype=np.float64).reshape(-1, 2)
         return out
 
     print("ready", flush=True)

@@ -181,6 +181,16 @@ class SimulatedSensor:
         self._notify_sink: Callable[[str, bytes], bool] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
+    @staticmethod
+    async def paced(period_s: float, send: Callable[[], None]) -> None:
+        """Call `send` every `period_s` on the loop's clock (late calls catch up, as a sensor's timer does)."""
+        loop = asyncio.get_running_loop()
+        t0, k = loop.time(), 0
+        while True:
+            send()
+            k += 1
+            await asyncio.sleep(max(0.0, t0 + k * period_s - loop.time()))
+
     # --- to override -------------------------------------------------------------------------------
     def gatt(self) -> list[GattService]:
         """The sensor's GATT database."""
@@ -249,7 +259,7 @@ class OpenProfileSensor(SimulatedSensor):
         self.streaming = False
         self.sequence = 0
         self.samples_sent = 0
-        self.packets: list[tuple[int, float, bool]] = []  # (sequence, time.monotonic(), delivered)
+        self.packets: list[tuple[int, float, bool]] = []  # (first sample, time.monotonic() as it left, delivered)
         self.starts: list[float] = []  # time.monotonic() of each b"start"
         self._stream_task: asyncio.Task[Any] | None = None
 
@@ -299,21 +309,17 @@ class OpenProfileSensor(SimulatedSensor):
             self._stream_task.cancel()
             self._stream_task = None
 
-    async def _stream(self) -> None:
-        loop = asyncio.get_running_loop()
-        period = self.samples_per_packet / self.rate_hz
-        t0 = loop.time()
-        k = 0
-        while True:
-            n = np.arange(self.samples_sent, self.samples_sent + self.samples_per_packet)
-            payload = encode_open_profile_packet(self.counts(n), self.sequence, self.rate_hz, self.uv_per_count)
-            delivered = self.notify(DATA_UUID, payload)
-            self.packets.append((self.sequence, time.monotonic(), delivered))
-            self.sequence = (self.sequence + 1) & 0xFFFF
-            self.samples_sent += self.samples_per_packet
-            k += 1
-            await asyncio.sleep(max(0.0, t0 + k * period - loop.time()))
+    def _next_packet(self) -> None:
+        """Notify one packet, log it, and move on by its samples."""
+        n = np.arange(self.samples_sent, self.samples_sent + self.samples_per_packet)
+        payload = encode_open_profile_packet(self.counts(n), self.sequence, self.rate_hz, self.uv_per_count)
+        sent_at = time.monotonic()  # as it leaves: before D-Bus has it
+        self.packets.append((self.samples_sent, sent_at, self.notify(DATA_UUID, payload)))
+        self.sequence = (self.sequence + 1) & 0xFFFF
+        self.samples_sent += self.samples_per_packet
 
+    async def _stream(self) -> None:
+        await self.paced(self.samples_per_packet / self.rate_hz, self._next_packet)
 
 class UmyoSensor(SimulatedSensor):
     """A uMyo on its GATT raw stream (``emgcoach.ble.devices.umyo``): subscribing to the telemetry
@@ -346,20 +352,17 @@ class UmyoSensor(SimulatedSensor):
             self.tsrc = 0
             self.spawn(self._stream())
 
+    def _next_packet(self) -> None:
+        """Notify one packet, log it, and move on by its samples."""
+        n = np.arange(self.tsrc, self.tsrc + self.samples_per_packet)
+        counts = np.clip(self.counts(n), -32768, 32767).astype("<i2")
+        payload = (self.tsrc & 0xFFFFFFFF).to_bytes(4, "little") + counts.tobytes()
+        sent_at = time.monotonic()  # as it leaves: before D-Bus has it
+        self.packets.append((self.tsrc, sent_at, self.notify(UMYO_TELEMETRY_UUID, payload)))
+        self.tsrc += self.samples_per_packet
+
     async def _stream(self) -> None:
-        loop = asyncio.get_running_loop()
-        period = self.samples_per_packet / self.rate_hz
-        t0 = loop.time()
-        k = 0
-        while True:
-            n = np.arange(self.tsrc, self.tsrc + self.samples_per_packet)
-            counts = np.clip(self.counts(n), -32768, 32767).astype("<i2")
-            payload = (self.tsrc & 0xFFFFFFFF).to_bytes(4, "little") + counts.tobytes()
-            delivered = self.notify(UMYO_TELEMETRY_UUID, payload)
-            self.packets.append((self.tsrc, time.monotonic(), delivered))
-            self.tsrc += self.samples_per_packet
-            k += 1
-            await asyncio.sleep(max(0.0, t0 + k * period - loop.time()))
+        await self.paced(self.samples_per_packet / self.rate_hz, self._next_packet)
 
 
 # ---------------------------------------------------------------------------------------------------
