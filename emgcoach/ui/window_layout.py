@@ -45,16 +45,20 @@ def scrolling(panel: QWidget) -> QScrollArea:
     area.setWidget(panel)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     fit_width(area)
     return area
 
 
+MAX_PANEL_WIDTH = 280  # px: a left panel wider than this would push a 1024 px window off the screen
+
+
 def fit_width(area: QScrollArea) -> None:
-    """As wide as its panel needs beside a vertical scroll bar: it scrolls one way only."""
+    """As wide as its panel needs beside a vertical scroll bar, up to MAX_PANEL_WIDTH; a wider panel (a
+    sensor's long name in its box's title) scrolls sideways rather than widening the window."""
     panel = area.widget()
     if panel is not None:
-        area.setMinimumWidth(panel.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+        need = panel.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width()
+        area.setMinimumWidth(min(need, MAX_PANEL_WIDTH))
 
 
 def fit_dock_height(window: QMainWindow, dock: QDockWidget) -> None:
