@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -39,13 +38,15 @@ def _small(text: WrappedText, bold: bool = False) -> WrappedText:
     return text
 
 
-def _big(label: QLabel, size: int, bold: bool = True) -> QLabel:
-    f = QFont(label.font())
+def _big(text: WrappedText, size: int, bold: bool = True) -> WrappedText:
+    f = QFont(text.font())
     f.setPointSize(size)
     f.setBold(bold)
-    label.setFont(f)
-    label.setWordWrap(True)
-    return label
+    text.setFont(f)
+    # it changes every second in a set: painting its own background keeps the dock behind it from being
+    # repainted (its title bar, drawn by the style from icon files) each time
+    text.setAutoFillBackground(True)
+    return text
 
 
 class DrillPanel(QWidget):
@@ -87,16 +88,12 @@ class DrillPanel(QWidget):
         self.placement_link.setFlat(True)
         self.placement_link.setToolTip("The electrode sites on the lat and the opposite glute, and how to prepare the skin")
         # the phase and its countdown are also in the feedback column, large: here they are for the therapist
-        self.phase = _big(QLabel(""), 12)
-        self.reps = _big(QLabel(""), 11, bold=False)
-        # the last rep's verdict: a miss's cue can take three lines, which a low screen's panel has not got
-        # (a word-wrapped QLabel was squeezed and cut top and bottom): the lines there is room for, the rest
-        # elided to the tooltip
-        self.last_rep = WrappedText(min_lines=1)
-        f = QFont(self.last_rep.font())
-        f.setPointSize(11)
-        f.setBold(True)
-        self.last_rep.setFont(f)
+        # and like the last rep's verdict (a miss's cue can take three lines, which a low screen's panel has
+        # not got: a word-wrapped QLabel was squeezed and cut top and bottom), the lines there is room for,
+        # the rest elided to the tooltip
+        self.phase = _big(WrappedText(min_lines=1), 12)
+        self.reps = _big(WrappedText(min_lines=1), 11, bold=False)
+        self.last_rep = _big(WrappedText(min_lines=1), 11)
         self._lay_out()
         self.drill.currentIndexChanged.connect(self._describe)
         self.start_button.clicked.connect(self.start_toggled)

@@ -49,10 +49,26 @@ def _set_text(label: QLabel, text: str) -> None:
         label.setText(text)
 
 
+_FITTED: dict[tuple[object, ...], QFont] = {}
+FITTED_KEPT = 2048  # fonts remembered: the bars' values at rest and in effort repeat within a few hundred
+
+
 def fitted_font(base: QFont, text: str, width: float, points: int, smallest: int, bold: bool = True,
                 pixels: bool = False) -> QFont:
     """`base` at `points` (bold), shrunk a point at a time until `text` fits `width` px or `smallest` is
     reached; with `pixels`, the sizes are pixel sizes (the client screen sizes text in mm, through pixels)."""
+    # the bars and the gauge paint 20 times a second, and measuring a text at each size was a third of
+    # their paint (profiled): the same text in the same width gets the same font
+    key = (base.key(), text, width, points, smallest, bold, pixels)
+    font = _FITTED.get(key)
+    if font is None:
+        if len(_FITTED) >= FITTED_KEPT:
+            _FITTED.clear()
+        font = _FITTED[key] = _fit(base, text, width, points, smallest, bold, pixels)
+    return QFont(font)
+
+
+def _fit(base: QFont, text: str, width: float, points: int, smallest: int, bold: bool, pixels: bool) -> QFont:
     f = QFont(base)
     f.setBold(bold)
     size = f.setPixelSize if pixels else f.setPointSize
@@ -88,6 +104,8 @@ class TargetBar(QWidget, PaintedText):
         self.fit_also: tuple[str, ...] = ()  # after set_text_px: texts the font must fit too (a neighbour's title)
         self._px_cache: tuple[object, QFont] | None = None
         self.setMinimumSize(100, 150)
+        # it paints all of itself: a repaint does not repaint the window, splitter and panels behind it
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def set_text_px(self, largest: int, smallest: int) -> None:
         """Draw title and value in one pixel size, the largest from `largest` down to `smallest` at which
@@ -159,6 +177,7 @@ class TargetBar(QWidget, PaintedText):
 
     def paintEvent(self, _event: object) -> None:  # Qt's name
         p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().window())
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         w, h = self.width(), self.height()
         title_h, value_h = self._rows()
@@ -202,6 +221,7 @@ class CciGauge(QWidget, PaintedText):
         self.text_px: tuple[int, int] | None = None  # set_text_px; None: the index inside the arc
         self._px_cache: tuple[object, QFont] | None = None
         self.setMinimumSize(180, 100)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # as TargetBar
 
     WIDEST = "CCI 0.00"
 
@@ -256,6 +276,7 @@ class CciGauge(QWidget, PaintedText):
 
     def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().window())
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         cx, cy, r = self._arc()
         rect = QRectF(cx - r, cy - r, 2 * r, 2 * r)
@@ -286,6 +307,7 @@ class Countdown(QWidget):
         self.digit_font = QFont(self.font())
         self.digit_font.setBold(True)
         self._size_font()
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # as TargetBar: its digits change every second
 
     def _size_font(self) -> None:
         self.set_digit_px(COUNTDOWN_MM / 25.4 * max(self.logicalDpiY(), 72))
@@ -315,6 +337,7 @@ class Countdown(QWidget):
 
     def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().window())
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(self.palette().windowText().color())
         p.setFont(self.digit_font)

@@ -138,7 +138,7 @@ class SignalPlots(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.layout_widget)
         self._rows: list[tuple[int, int, pg.PlotItem, Trace, Trace]] = []
-        self._layout_key: tuple = ()
+        self._layout_key: tuple = ()  # (each stream's channels, the row labels) drawn
         self.points_drawn = 0
         self.newest_t = float("nan")
         self._y_limit: dict[int, float] = {}  # row -> current +- limit in µV
@@ -264,7 +264,8 @@ class SignalPlots(QWidget):
                 for item in r[3:]:
                     item.setPos(0.0, 0.0)
                 self._set_rects(row)
-        key = tuple((s, engine.buffers(s).channels, tuple(sorted(labels.items()))) for s in range(engine.n_streams))
+        # compared, not hashed into a new key each frame: the rows' channels are the same objects frame to frame
+        key = ([engine.buffers(s).channels for s in range(engine.n_streams)], labels)
         if key != self._layout_key:
             self._build(engine, labels)
             self._layout_key = key

@@ -55,10 +55,19 @@ class WrappedText(QWidget):
 
     def setText(self, text: str) -> None:  # QLabel's name, so callers treat both alike
         if text != self._text:
+            before = self._hints()
             self._text = text
-            self.updateGeometry()
+            # a new layout only when the text takes other room: a countdown's '3 s' to '2 s' each second
+            # re-laid out its whole dock, whose title bar the Fusion style measures by loading its icons
+            # from files (profiled)
+            if self._hints() != before:
+                self.updateGeometry()
             self.update()
             self._update_tip()
+
+    def _hints(self) -> tuple[QSize, QSize, int]:
+        """What the layout asks of this text: its size hints and its height at its width."""
+        return self.sizeHint(), self.minimumSizeHint(), self.heightForWidth(self.width())
 
     def _lines(self, width: float) -> list[str]:
         """The text broken into lines of at most `width` px (paragraphs at newlines)."""
