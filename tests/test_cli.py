@@ -1,4 +1,6 @@
-"""The `emgcoach` command as a user runs it: real subprocesses, real files, exit codes and output."""
+"""The `emgcoach` command as a user runs it: real files, exit codes and output. Commands run through
+`emgcoach.cli.main` in this process (tests/cli_run.py); starting it as a process (`python -m emgcoach`,
+no arguments without a display, a real-time simulator killed) runs real subprocesses."""
 
 from __future__ import annotations
 
@@ -12,14 +14,14 @@ import numpy as np
 import pytest
 from scipy import signal
 
+from tests.cli_run import CliResult, run_cli
+
 ROOT = Path(__file__).resolve().parents[1]
 RATE = 1000.0
 
 
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "emgcoach.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=120
-    )
+def run(*args: str, cwd: Path = ROOT) -> CliResult:
+    return run_cli(*args, cwd=cwd)
 
 
 def bursts_csv(path: Path, latency_ms: float = 100.0, with_time: bool = True) -> list[float]:

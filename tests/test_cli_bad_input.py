@@ -1,5 +1,7 @@
 """Bad input on the command line: exit code 2 and one line on stderr naming the file and the problem,
-never a traceback or "internal error" (real subprocesses, as a user runs them)."""
+never a traceback or "internal error". Each runs through `emgcoach.cli.main` in this process (tests/cli_run.py:
+the command's code minus the interpreter's start-up); one bad option and the window without a display run
+as real processes."""
 
 from __future__ import annotations
 
@@ -12,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.cli_run import CliResult, run_cli
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "emgcoach.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
+def run(*args: str) -> CliResult:
+    return run_cli(*args)
 
 
 def noise_csv(path: Path, rate: float | None = None, seconds: float = 4.0) -> Path:
@@ -32,7 +34,7 @@ def noise_csv(path: Path, rate: float | None = None, seconds: float = 4.0) -> Pa
     return path
 
 
-def assert_one_line_error(r: subprocess.CompletedProcess, name: str, *words: str) -> str:
+def assert_one_line_error(r: CliResult | subprocess.CompletedProcess, name: str, *words: str) -> str:
     assert r.returncode == 2, (r.returncode, r.stderr)
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
@@ -41,6 +43,13 @@ def assert_one_line_error(r: subprocess.CompletedProcess, name: str, *words: str
     for w in words:
         assert w.lower() in lines[0].lower(), lines[0]
     return lines[0]
+
+
+def test_a_bad_option_is_one_line_from_a_real_process_too(tmp_path: Path) -> None:
+    f = noise_csv(tmp_path / "x.csv")
+    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "analyze", str(f), "--rate", "40"], capture_output=True,
+                       text=True, cwd=ROOT, timeout=120)
+    assert_one_line_error(r, "x.csv", "40 Hz", "at least 100 Hz")
 
 
 @pytest.mark.parametrize(

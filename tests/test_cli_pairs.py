@@ -4,22 +4,21 @@ only, and the pairs asked for with `--pairs all` or `--pairs A:B,...`."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import signal
 
+from tests.cli_run import CliResult, run_cli
+
 ROOT = Path(__file__).resolve().parents[1]
 RATE = 1000.0
 NAMES = [f"EMG{k}" for k in range(1, 14)]  # 13 channels, no role in any name
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "emgcoach.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300)
+def run(*args: str) -> CliResult:
+    return run_cli(*args)
 
 
 @pytest.fixture(scope="module")

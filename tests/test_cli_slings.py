@@ -5,8 +5,6 @@ glute whatever order the streams come in, and a two-sensor file reads exactly as
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,15 +12,15 @@ import pytest
 from emgcoach.coach.session_analysis import analysis_dict, analyze_with_reps
 from emgcoach.io.open import read_recording
 from emgcoach.stream.simulated_session import RIGHT_GLUTE_FACTOR
+from tests.cli_run import CliResult, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 # Robinson's SI of the simulated glute levels: (R - L) / (0.5 (R + L)) with R = 0.75 L
 TRUE_GLUTE_SI = 100 * (RIGHT_GLUTE_FACTOR - 1) / (0.5 * (RIGHT_GLUTE_FACTOR + 1))
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "emgcoach.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300)
+def run(*args: str) -> CliResult:
+    return run_cli(*args)
 
 
 @pytest.fixture(scope="module")

@@ -1,27 +1,25 @@
 """`--unit` on analyze, export and replay, the one-line warning for columns that look like mV or V, and the
-bundled UCI lower-limb recordings through `analyze` (real subprocesses, as a user runs them)."""
+bundled UCI lower-limb recordings through `analyze` (each command through `emgcoach.cli.main`, tests/cli_run.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from emgcoach.io.open import read_recording
+from tests.cli_run import CliResult, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 RATE = 1000.0
 UCI = ROOT / "recordings" / "uci_lower_limb"
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "emgcoach.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120, env=env)
+def run(*args: str, env: dict[str, str] | None = None) -> CliResult:
+    return run_cli(*args, env=env)
 
 
 def emg_uv(seconds: float = 20.0, seed: int = 0) -> np.ndarray:

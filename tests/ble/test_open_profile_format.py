@@ -16,6 +16,7 @@ from emgcoach.ble.devices.umyo import PROFILE as UMYO
 from emgcoach.ble.link import BleSensorSource, FormatChanged, sensor_channels
 from emgcoach.io.xdf_writer import Recorder
 from emgcoach.types import Block, ChannelSpec, StreamInfo
+from tests.cli_run import run_cli
 
 ADDRESS = "AA:BB:CC:DD:EE:01"
 
@@ -91,14 +92,10 @@ def test_decode_times_a_capture_at_the_rate_its_packets_say(tmp_path: Path) -> N
 
 
 def test_decode_cli_writes_the_channels_the_packets_have(tmp_path: Path) -> None:
-    import subprocess
-    import sys
 
     path = tmp_path / "cap.txt"
     path.write_text("\n".join(f"{1.0 + 0.01 * k:.4f} {_packet(k, 2000).hex()}" for k in range(10)) + "\n")
-    root = Path(__file__).resolve().parents[2]
-    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "decode", "--device", "open", str(path)],
-                       cwd=root, capture_output=True, text=True, timeout=60)
+    r = run_cli("decode", "--device", "open", str(path))
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == "index,time_s,ch1_uv,ch2_uv" and len(lines) == 201

@@ -6,22 +6,20 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from emgcoach.coach.drills import load_library
 from emgcoach.stream.simulated_session import record_simulation
+from tests.cli_run import CliResult, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 LIB = load_library(include_user=False)
 
 
-def analyze(path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "emgcoach.cli", "analyze", str(path), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+def analyze(path: Path, *args: str) -> CliResult:
+    return run_cli("analyze", str(path), *args)
 
 
 def test_analyze_with_drill_bird_dog_calls_a_glute_300_ms_early_early(tmp_path: Path) -> None:

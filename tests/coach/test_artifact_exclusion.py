@@ -18,6 +18,7 @@ from emgcoach.cli import main
 from emgcoach.coach.session_analysis import analyze_with_reps
 from emgcoach.io.artifacts import make_artifact, sidecar_path, write_artifacts
 from emgcoach.io.recording import RecordedStream, Recording
+from tests.cli_run import run_cli
 from tests.fatigue_signal import RATE, fatigued_set
 
 TUG = (12.3, 13.7)  # s: between the first rep (7-11 s) and the second (15-19 s)
@@ -101,15 +102,11 @@ def test_the_recordings_sidecar_and_exclude_option_leave_the_tug_out(tmp_path: P
 
 
 def test_a_report_of_a_marked_recording_lists_its_artifacts_and_leaves_their_reps_out(tmp_path: Path) -> None:
-    import subprocess
-    import sys
 
     from emgcoach.coach.report import report_data, write_html
 
     out = tmp_path / "pulldown.xdf"
-    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "simulate", "--drill", "straight_arm_pulldown_glute",
-                        "--rate", "1000", "--no-calibration", "-o", str(out)], capture_output=True, text=True,
-                       timeout=120, cwd=Path(__file__).resolve().parents[2])
+    r = run_cli("simulate", "--drill", "straight_arm_pulldown_glute", "--rate", "1000", "--no-calibration", "-o", str(out))
     assert r.returncode == 0, r.stderr
     whole = report_data(out)
     first = whole.reps[0]

@@ -5,8 +5,6 @@ into it."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +13,7 @@ import pytest
 from emgcoach.coach.drills import load_library
 from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
+from tests.cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 LIB = load_library(include_user=False)
@@ -23,8 +22,7 @@ LIB = load_library(include_user=False)
 @pytest.mark.parametrize("drill", sorted(LIB))
 def test_bundled_session_analyses_to_its_truth(drill: str) -> None:
     path = demo_recording() if drill == "bird_dog" else ROOT / "recordings" / "drills" / f"{drill}.xdf"
-    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "analyze", str(path), "--json"], cwd=ROOT,
-                       capture_output=True, text=True, timeout=120)
+    r = run_cli("analyze", str(path), "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     truth = [m.payload for m in read_recording(path).markers if m.kind == "rep"]
@@ -44,13 +42,11 @@ def test_bundled_session_analyses_to_its_truth(drill: str) -> None:
 
 
 def test_uncalibrated_session_scores_reps_in_uv(tmp_path: Path) -> None:
-    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "analyze", str(ROOT / "recordings" / "bird_dog_sim.xdf"),
-                        "--json", "--drill", "bird_dog"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = run_cli("analyze", str(ROOT / "recordings" / "bird_dog_sim.xdf"), "--json", "--drill", "bird_dog")
     out = json.loads(r.stdout)
     assert len(out["reps"]) == 8 and out["calibration"].startswith("not calibrated")
     assert all(r["peak_pct_mvc"] == {"lat": None, "glute": None} for r in out["reps"])
-    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "analyze", str(ROOT / "recordings" / "bird_dog_sim.xdf"), "--json"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = run_cli("analyze", str(ROOT / "recordings" / "bird_dog_sim.xdf"), "--json")
     assert json.loads(r.stdout)["reps"] == out["reps"]  # the file's own drill markers name the same drill
 
 
@@ -60,8 +56,8 @@ def test_a_recordings_calibration_is_dated_when_it_was_recorded(tmp_path: Path) 
     import os
     import shutil
 
-    from emgcoach.coach.session_analysis import recording_calibration, sling_channels
     from emgcoach.analysis import analyze
+    from emgcoach.coach.session_analysis import recording_calibration, sling_channels
 
     copy = tmp_path / "bird_dog.xdf"
     shutil.copy(demo_recording(), copy)

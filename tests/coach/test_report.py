@@ -3,12 +3,12 @@ and the table; and an HTML page with the same content."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,8 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("rep") / "pulldown.xdf"
-    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "simulate", "--drill", "straight_arm_pulldown_glute",
-                        "--rate", "1000", "-o", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = run_cli("simulate", "--drill", "straight_arm_pulldown_glute", "--rate", "1000", "-o", str(out))
     assert r.returncode == 0, r.stderr
     return out
 
@@ -25,9 +24,8 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_report_cli_writes_one_page_pdf_and_html_with_the_reps(session: Path, tmp_path: Path) -> None:
     import pypdfium2 as pdfium
     store = tmp_path / "h.sqlite3"
-    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "report", str(session), "--person", "P07", "--notes",
-                        "Cue worked from rep 6", "--save", "--store", str(store), "-o", str(tmp_path / "rep")],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = run_cli("report", str(session), "--person", "P07", "--notes", "Cue worked from rep 6", "--save", "--store",
+                str(store), "-o", str(tmp_path / "rep"))
     assert r.returncode == 0, r.stderr
     assert "9 of 10 reps on target" in r.stdout and "saved as session 1 of P07" in r.stdout
     pdf = pdfium.PdfDocument(str(tmp_path / "rep.pdf"))
@@ -49,8 +47,7 @@ def test_report_cli_writes_one_page_pdf_and_html_with_the_reps(session: Path, tm
 
 def test_report_from_history_and_missing_reps(session: Path, tmp_path: Path) -> None:
     store = tmp_path / "h.sqlite3"
-    run = lambda *a: subprocess.run([sys.executable, "-m", "emgcoach.cli", *a], cwd=ROOT, capture_output=True,
-                                    text=True, timeout=120)
+    run = run_cli
     assert run("report", str(session), "--person", "P08", "--save", "--store", str(store), "-o", str(tmp_path / "a")).returncode == 0
     r = run("report", "1", "--store", str(store), "-o", str(tmp_path / "b"))
     assert r.returncode == 0, r.stderr

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 
 import numpy as np
@@ -18,6 +16,7 @@ from hypothesis import strategies as st
 from emgcoach.errors import InputError
 from emgcoach.io.channels import parse_channel_option
 from emgcoach.io.open import detect_format, read_recording
+from tests.cli_run import run_cli
 from tests.io.c3d_files import write_integer_c3d, write_with_ezc3d
 
 RATE = 2000.0
@@ -122,8 +121,7 @@ def test_analyze_a_c3d_with_sling_roles(tmp_path):
         x[1, b : b + int(RATE)] *= 30
     p = str(tmp_path / "sling.c3d")
     write_with_ezc3d(p, ["L Lat.EMG1", "R Glute.EMG2", "Force.Fz"], np.vstack([x, np.zeros(n)]), RATE, ["V", "V", "N"])
-    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "analyze", p, "--json"], capture_output=True, text=True,
-                       timeout=120)
+    r = run_cli("analyze", p, "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert [c["name"] for c in out["channels"]] == ["L Lat.EMG1", "R Glute.EMG2"]

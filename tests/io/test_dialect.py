@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from emgcoach.errors import InputError
 from emgcoach.io.dialect import Dialect, detect_dialect
 from emgcoach.io.open import read_recording
+from tests.cli_run import run_cli
 
 _TMP = tempfile.mkdtemp(prefix="emgcoach-dialect-")
 
@@ -108,15 +109,13 @@ def test_detector_decisions():
 
 
 def test_analyze_says_how_it_read_the_file(tmp_path):
-    import subprocess
-    import sys
 
     rng = np.random.default_rng(1)
     t = np.arange(4000) / 1000.0
     x = rng.normal(0, 20, (4000, 2))
     p = str(tmp_path / "eu.csv")
     write_table(p, np.round(x, 3), ";", ",", ["lat_left", "glute_right"], times=t)
-    r = subprocess.run([sys.executable, "-m", "emgcoach.cli", "analyze", p], capture_output=True, text=True, timeout=120)
+    r = run_cli("analyze", p)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[1] == "read as ';'-separated, decimal comma, time column 'Time'"
 
