@@ -26,17 +26,20 @@ demo: $(STAMP)
 demo-headless: $(STAMP)
 	$(BIN)/emgcoach analyze $(DEMO)
 
-## The whole test suite, headless: in parallel (pytest-xdist, one worker more than cores: much of the suite
-## waits on real time, live sensors, replays and subprocesses; PYTEST_WORKERS=0 for one process), then the
-## tests marked `serial` alone (real time that another worker's load would break up), with `make lint` run
+## The whole test suite, headless: in parallel (pytest-xdist, two workers a core: much of the suite waits on
+## real time, live sensors and replays; PYTEST_WORKERS=0 for one process), then the
+## tests marked `serial` alone (real time that another worker's load would break up; only the files that mark
+## some are collected again), with `make lint` run
 ## beside them (its output after pytest's). Any of the three failing fails the target.
-PYTEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
-PYTEST := QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+PYTEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1))')
+# Bytecode is written (PYTHONDONTWRITEBYTECODE cleared): each worker otherwise compiles the package and
+# rewrites the asserts of every test module for itself, 7 CPU-s a worker before its first test.
+PYTEST := PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 test: $(STAMP)
 	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
 	$(PYTEST) -n $(PYTEST_WORKERS) --dist worksteal -m 'not serial'; parallel=$$?; \
 	wait $$lint; linted=$$?; cat $(VENV)/lint.log; \
-	$(PYTEST) -m serial; serial=$$?; \
+	$(PYTEST) -m serial $$(grep -rlE 'mark\.serial' tests --include='*.py'); serial=$$?; \
 	if [ $$linted -ne 0 ]; then echo "make test: lint failed"; fi; \
 	[ $$parallel -eq 0 ] && [ $$serial -eq 0 ] && [ $$linted -eq 0 ]
 

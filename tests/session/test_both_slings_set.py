@@ -7,6 +7,7 @@ same symmetry; the set's summary gives each sling's hits and the glute SI."""
 from __future__ import annotations
 
 import time
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -18,14 +19,22 @@ from emgcoach.coach.set_summary import summarise_set
 from emgcoach.coach.slings import Sling, find_slings
 from emgcoach.coach.slings_runner import SlingsRunner
 from emgcoach.io.open import read_recording
+from emgcoach.io.recording import Recording
 from emgcoach.session.drill_set import DrillSet
 from emgcoach.stream.engine import Engine
 from emgcoach.stream.replay import replay_sources
 
 ROOT = Path(__file__).resolve().parents[2]
-REC = read_recording(ROOT / "recordings" / "drills" / "alternating_bird_dog.xdf")
 DRILL = load_library(include_user=False)["alternating_bird_dog"]
-DRILL_START = next(m.time_s for m in REC.markers if m.kind == "drill_start")
+
+
+@cache  # read when a test first needs it, not by every worker that collects this module
+def rec() -> Recording:
+    return read_recording(ROOT / "recordings" / "drills" / "alternating_bird_dog.xdf")
+
+
+def drill_start() -> float:
+    return next(m.time_s for m in rec().markers if m.kind == "drill_start")
 
 
 def recorded_calibration():
@@ -33,7 +42,7 @@ def recorded_calibration():
     from emgcoach.analysis import analyze
     from emgcoach.coach.session_analysis import coached_channels, recording_calibration
 
-    cal, _ = recording_calibration(REC, coached_channels(REC, analyze(REC)), "P11")
+    cal, _ = recording_calibration(rec(), coached_channels(rec(), analyze(rec())), "P11")
     assert cal is not None
     return cal
 
@@ -44,7 +53,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> tuple[DrillSet, Path, list
     out = tmp_path_factory.mktemp("rec") / "alternating-live.xdf"
     texts: list[str] = []
     with Engine(buffer_s=10.0) as engine:
-        clock, sources = replay_sources(REC, speed=16.0)
+        clock, sources = replay_sources(rec(), speed=16.0)
         clock.pause()
         engine.attach_replay_clock(clock)
         for src in sources:
@@ -53,9 +62,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> tuple[DrillSet, Path, list
                  for c, ch in enumerate(engine.info(s).channels)}
         slings = find_slings(roles)
         lat, glute = slings[Sling.LEFT]
-        engine.seek(DRILL_START - 1.0)
+        engine.seek(drill_start() - 1.0)
         engine.start_recording(out, [])
-        ds = DrillSet(engine, DRILL, lat, glute, recorded_calibration(), ("left", "right"), DRILL_START, "P11",
+        ds = DrillSet(engine, DRILL, lat, glute, recorded_calibration(), ("left", "right"), drill_start(), "P11",
                       "2026-12-07T10:00:00", slings)
         engine.resume()
         deadline = time.monotonic() + 60.0
@@ -73,7 +82,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> tuple[DrillSet, Path, list
 def test_each_rep_is_scored_on_its_sling_as_analyze_does(live) -> None:
     ds, _, _ = live
     assert isinstance(ds.runner, SlingsRunner) and ds.done
-    _, offline = analyze_with_reps(REC)
+    _, offline = analyze_with_reps(rec())
     assert offline is not None and offline.source is RepSource.SCORED_NOW
     assert [s.sling for s in ds.scores] == [Sling.LEFT, Sling.RIGHT] * 4 == [r.sling for r in offline.reps]
     assert [s.index for s in ds.scores] == list(range(8)) and all(s.calibrated for s in ds.scores)
@@ -93,7 +102,7 @@ def test_the_summary_gives_each_slings_hits_and_the_symmetry(live) -> None:
     per = {s: (sum(r.sling is s for r in ds.scores), sum(r.hit for r in ds.scores if r.sling is s)) for s in Sling}
     assert summary.slings == ((Sling.LEFT, *per[Sling.LEFT]), (Sling.RIGHT, *per[Sling.RIGHT]))
     assert per[Sling.LEFT][0] == per[Sling.RIGHT][0] == 4 and summary.si_pairs == 4
-    _, offline = analyze_with_reps(REC)
+    _, offline = analyze_with_reps(rec())
     assert summary.glute_si_pct == pytest.approx(offline.symmetry().glute_si_pct, abs=0.5)
     assert ds.by_sling_text() == f"left {per[Sling.LEFT][1]} of 4, right {per[Sling.RIGHT][1]} of 4"
 
@@ -114,7 +123,7 @@ def _processed(stream: int) -> list:
     from emgcoach.dsp.pipeline import PipelineConfig
     from emgcoach.stream.processor import StreamProcessor
 
-    st = REC.streams[stream]
+    st = rec().streams[stream]
     proc = StreamProcessor(stream, st.info, PipelineConfig(mains_hz=None), 10.0)
     return [proc.process(b)[0] for b in st.blocks(int(st.info.rate_hz * 0.02))]
 
@@ -122,18 +131,18 @@ def _processed(stream: int) -> list:
 def test_reps_keep_their_order_when_one_slings_sensors_lag() -> None:
     """The left sling's two sensors' blocks arriving 12 s after the right sling's (a busy link, or a
     machine under load): each rep is still numbered in time and on its sling, as when they come together."""
-    roles = {(s, c): (ch.muscle, ch.side) for s, st in enumerate(REC.streams) for c, ch in enumerate(st.info.channels)}
+    roles = {(s, c): (ch.muscle, ch.side) for s, st in enumerate(rec().streams) for c, ch in enumerate(st.info.channels)}
     slings = find_slings(roles)
     left_streams = {key[0] for key in slings[Sling.LEFT]}
     assert left_streams.isdisjoint(key[0] for key in slings[Sling.RIGHT])  # one sensor per muscle
-    blocks = [pb for s in range(len(REC.streams)) for pb in _processed(s)]
+    blocks = [pb for s in range(len(rec().streams)) for pb in _processed(s)]
 
     def arrival(pb) -> float:
         return pb.t0 + (12.0 if pb.stream in left_streams else 0.0)
 
     orders = {}
     for name, key in (("together", lambda pb: pb.t0), ("left late", arrival)):
-        runner = SlingsRunner(DRILL, slings, recorded_calibration(), DRILL_START)
+        runner = SlingsRunner(DRILL, slings, recorded_calibration(), drill_start())
         for pb in sorted(blocks, key=key):
             runner.feed_block(pb)
         orders[name] = [(r.index, r.sling, round(r.start_s, 3)) for r in runner.scores]

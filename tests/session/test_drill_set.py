@@ -6,6 +6,7 @@ a bundled recording never)."""
 from __future__ import annotations
 
 import time
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -15,28 +16,40 @@ from emgcoach.coach.history_policy import SetEnd
 from emgcoach.coach.store import Store
 from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
+from emgcoach.io.recording import Recording
 from emgcoach.session.drill_set import DrillSet, Replayed, file_set, set_end
 from emgcoach.stream.engine import Engine
 from emgcoach.stream.replay import replay_sources
+from emgcoach.types import Marker
 
 SIM = demo_recording()
-REC = read_recording(SIM)
-DRILL_START = next(m.time_s for m in REC.markers if m.kind == "drill_start")
-TRUTH = [m for m in REC.markers if m.kind == "rep"]
+
+
+@cache  # read when a test first needs it, not by every worker that collects this module
+def rec() -> Recording:
+    return read_recording(SIM)
+
+
+def drill_start() -> float:
+    return next(m.time_s for m in rec().markers if m.kind == "drill_start")
+
+
+def truth() -> list[Marker]:
+    return [m for m in rec().markers if m.kind == "rep"]
 
 
 def run_set(until_reps: int | None = None) -> DrillSet:
     """A bird-dog set on the replayed file from its recorded start, at 16x; stopped once `until_reps`
     reps are in (None: left to finish)."""
     with Engine(buffer_s=10.0) as engine:
-        clock, sources = replay_sources(REC, speed=16.0)
+        clock, sources = replay_sources(rec(), speed=16.0)
         clock.pause()  # the set subscribes before the first block
         engine.attach_replay_clock(clock)
         for src in sources:
             engine.add_source(src)
         ds = DrillSet(engine, load_library(include_user=False)["bird_dog"], (0, 0), (0, 1), None, ("left", "right"),
-                      DRILL_START, "P11", "2026-12-07T10:00:00")
-        engine.seek(DRILL_START - 1.0)
+                      drill_start(), "P11", "2026-12-07T10:00:00")
+        engine.seek(drill_start() - 1.0)
         engine.resume()
         deadline = time.monotonic() + 20.0
         while time.monotonic() < deadline and not ds.done:
@@ -55,9 +68,9 @@ def whole() -> DrillSet:
 
 
 def test_a_set_drains_every_rep_once_and_ends(whole: DrillSet) -> None:
-    assert whole.done and len(whole.scores) == len(TRUTH) == 8
+    assert whole.done and len(whole.scores) == len(truth()) == 8
     assert [s.index for s in whole.scores] == list(range(8))
-    for s, t in zip(whole.scores, TRUTH):  # each rep is the file's burst, its glute timed within 20 ms
+    for s, t in zip(whole.scores, truth()):  # each rep is the file's burst, its glute timed within 20 ms
         assert s.lat_onset_s == pytest.approx(t.payload["lat_onset_s"], abs=0.05)
         assert s.onset_latency_ms == pytest.approx(t.payload["latency_ms"], abs=20.0)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +25,15 @@ from emgcoach.coach.fatigue import live_text
 from emgcoach.coach.store import Store
 from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
+from emgcoach.types import Marker
 from emgcoach.ui.main_window import MainWindow
 
 SESSION = demo_recording()
-MARKERS = read_recording(SESSION).markers
+
+
+@cache  # read when a test first needs it, not by every worker that collects this module
+def markers() -> list[Marker]:
+    return read_recording(SESSION).markers
 
 
 @pytest.fixture
@@ -54,7 +60,7 @@ def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, wind
     w = window
     assert w.replay.open_recording(client_file, speed=8.0, follow_drills=False)
     qtbot.waitUntil(lambda: w.engine.stream_stats(0).samples > 0, timeout=5000)
-    cal_start = next(m.time_s for m in MARKERS if m.kind == "calibration")
+    cal_start = next(m.time_s for m in markers() if m.kind == "calibration")
     _jump(qtbot, w, cal_start)
     steps = protocol([("latissimus_dorsi", "left"), ("gluteus_maximus", "right")], rest_s=5, efforts=3, effort_s=4, recover_s=3)
     wizard = w.calibrator.open_calibration(steps, paced=False)  # the steps as the recording did them, back to back
@@ -69,7 +75,7 @@ def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, wind
     assert "Calibrated" in w.drill_panel.calibration.text()
     assert Store(tmp_path / "history.sqlite3").latest_calibration("P11") is not None
     # now the drill: bars in %MVC, every rep found, the late one cued
-    drill_start = next(m.time_s for m in MARKERS if m.kind == "drill_start")
+    drill_start = next(m.time_s for m in markers() if m.kind == "drill_start")
     _jump(qtbot, w, drill_start)
     w.drill_panel.select("bird_dog")
     assert w.recording.toggle_recording()  # record the set so it can be reported
@@ -120,7 +126,7 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
     assert w.replay.open_recording(client_file, speed=16.0)
     qtbot.waitUntil(lambda: w.calibration is not None, timeout=10000)  # analysed off the Qt thread
     assert "Calibrated" in w.drill_panel.calibration.text()
-    drill_start = next(m.time_s for m in MARKERS if m.kind == "drill_start")
+    drill_start = next(m.time_s for m in markers() if m.kind == "drill_start")
     w.engine.pause()
     w.engine.seek(drill_start - 1.0)  # the set starts by itself at its recorded start
     qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start - 1.0)) < 0.05, timeout=5000)
