@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from emgcoach.stream.processor import ProcessedBlock
 
 HISTORY_S = 30.0  # envelope kept per muscle for scoring: longer than any rep
+HISTORY_CAP_S = 300.0  # and at most this much, however far behind the other muscle's data are
 DEFAULT_REST_S = 2.0  # without calibration or a set-up phase, the first 2 s are taken as rest
 SCORE_AFTER_S = 0.1  # score a rep once the other muscle's data reach this far past the lead's offset
 # an onset found at the very end of the set-up is timed back up to the detector's trace-back plus the
@@ -90,14 +91,20 @@ class _Muscle:
         self.rest_sd_uv = float("nan")
         self.rest_end: float | None = None  # set when its data began too late for the set-up phase
 
-    def keep(self, t: np.ndarray, env: np.ndarray, filtered: np.ndarray | None = None) -> None:
-        """Remember a block (its band-passed signal too, for the reps' spectra); blocks older than
-        HISTORY_S are let go. Nothing is copied per block: the history is joined only when a rep is
-        scored (`history`)."""
+    def keep(self, t: np.ndarray, env: np.ndarray, filtered: np.ndarray | None = None,
+             seen_through_s: float = np.inf) -> None:
+        """Remember a block (its band-passed signal too, for the reps' spectra); blocks more than
+        HISTORY_S older than this one, and than `seen_through_s` (s: where the slowest muscle's data
+        have reached), are let go, and never more than HISTORY_CAP_S. Nothing is copied per block: the
+        history is joined only when a rep is scored (`history`)."""
+        newest = float(t[-1])
+        # a rep is scored once the other muscle's data pass it: while those lag (a loaded replay, a sensor
+        # catching up), this muscle's history must still hold the rep, or it is scored on nothing
+        horizon = max(min(newest, seen_through_s) - HISTORY_S, newest - HISTORY_CAP_S)
         self._chunks.append((t, env, filtered))
-        while self._chunks and self._chunks[0][0][-1] < t[-1] - HISTORY_S:
+        while self._chunks and self._chunks[0][0][-1] < horizon:
             self._chunks.popleft()
-        self.last_t = float(t[-1])
+        self.last_t = newest
 
     def history(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(times s, envelope µV, band-passed µV) of the last HISTORY_S; the band-passed signal is None
@@ -199,12 +206,14 @@ class DrillRunner:
         events: list[RunnerEvent] = []
         self._onsets_out = []
         t = t0 + np.arange(n) / rate_hz
+        seen_through = self.seen_through_s
         for name, mus in self.m.items():
             if mus.stream != stream:
                 continue
             env = np.asarray(envelope[:, mus.channel], dtype=np.float64)
             onset_env = np.asarray(onset_envelope[:, mus.channel], dtype=np.float64)
-            mus.keep(t, env, None if filtered is None else np.asarray(filtered[:, mus.channel], dtype=np.float64))
+            mus.keep(t, env, None if filtered is None else np.asarray(filtered[:, mus.channel], dtype=np.float64),
+                     seen_through)
             mus.band_hz, mus.notch_hz = band_hz, notch_hz
             warm: list = []
             if mus.detector is None:

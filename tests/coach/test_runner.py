@@ -7,6 +7,7 @@ import pytest
 
 from emgcoach.coach.drills import Miss, load_library
 from emgcoach.coach.runner import DrillRunner
+from emgcoach.dsp.pipeline import Pipeline, PipelineConfig
 from tests.coach.conftest import RATE, calibration_of, feed_runner, processed
 
 LIB = load_library(include_user=False)
@@ -137,3 +138,33 @@ def test_live_set_with_the_glute_on_a_second_before_the_lat_is_already_on_and_hi
     assert not any(Miss.GLUTE_MISSING in s.misses for s in r.scores)
     assert all(s.hit and s.overlap > 0.9 for s in r.scores)
     assert all(s.mean_pct_mvc["glute"] > LIB["bird_dog"].targets.glute_min for s in r.scores)
+
+
+def test_a_partner_whose_data_lag_far_behind_still_has_each_rep_scored_on_all_of_its_data() -> None:
+    """The lead's sensor 40 s of session ahead of the partner's (a loaded fast replay; a sensor catching
+    up): each rep waits for the partner's data, and the lead's history must still hold it then. Scored as
+    when both arrive together: the same reps, hits, levels and spectra."""
+    drill = "bird_dog"
+    p = processed(drill, 1)
+    pipe = Pipeline(RATE, PipelineConfig(lowlag=False, mains_hz=None))
+    blocks = []
+    for i in range(0, len(p.raw), 40):
+        o = pipe.process(p.raw[i : i + 40])
+        blocks.append((i, o))
+
+    def run(lag_blocks: int) -> DrillRunner:
+        r = DrillRunner(LIB[drill], (0, 0), (1, 1), start_s=_start(drill))  # lat on stream 0, glute on 1
+        for k in range(len(blocks) + lag_blocks):
+            if k < len(blocks):  # the lat's stream, on time
+                i, o = blocks[k]
+                r.feed(0, i / RATE, i, RATE, o.envelope, o.onset_envelope, o.filtered, pipe.band_hz)
+            if k >= lag_blocks:  # the glute's, lag_blocks behind
+                i, o = blocks[k - lag_blocks]
+                r.feed(1, i / RATE, i, RATE, o.envelope, o.onset_envelope, o.filtered, pipe.band_hz)
+        return r
+
+    together, lagging = run(0), run(int(40.0 * RATE / 40))
+    assert len(together.scores) == len(lagging.scores) == LIB[drill].reps
+    for a, b in zip(together.scores, lagging.scores, strict=True):
+        assert (a.start_s, a.hit, a.misses, a.peak_uv) == (b.start_s, b.hit, b.misses, b.peak_uv)
+        assert a.median_freq_hz == b.median_freq_hz and a.spectrum_note == b.spectrum_note
