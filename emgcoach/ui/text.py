@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import cast
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QFontMetricsF, QPainter, QResizeEvent, QTextLayout, QTextOption
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -49,6 +49,9 @@ class WrappedText(QWidget):
         self.min_lines = min_lines
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._tip = ""
+        # the text broken at a width, per width asked: layouts ask for hints several times a frame they
+        # re-lay out, paints once more (forgotten when the text or the font changes)
+        self._broken: dict[int, list[str]] = {}
 
     def text(self) -> str:
         return self._text
@@ -57,6 +60,7 @@ class WrappedText(QWidget):
         if text != self._text:
             before = self._hints()
             self._text = text
+            self._broken.clear()
             # a new layout only when the text takes other room: a countdown's '3 s' to '2 s' each second
             # re-laid out its whole dock, whose title bar the Fusion style measures by loading its icons
             # from files (profiled)
@@ -71,6 +75,15 @@ class WrappedText(QWidget):
 
     def _lines(self, width: float) -> list[str]:
         """The text broken into lines of at most `width` px (paragraphs at newlines)."""
+        key = max(1, int(width))
+        lines = self._broken.get(key)
+        if lines is None:
+            if len(self._broken) > 16:
+                self._broken.clear()
+            lines = self._broken[key] = self._break(key)
+        return lines
+
+    def _break(self, width: int) -> list[str]:
         out: list[str] = []
         option = QTextOption()
         option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
@@ -82,7 +95,7 @@ class WrappedText(QWidget):
                 line = layout.createLine()
                 if not line.isValid():
                     break
-                line.setLineWidth(max(1.0, width))
+                line.setLineWidth(float(width))
                 out.append(para[line.textStart() : line.textStart() + line.textLength()].rstrip())
             layout.endLayout()
         return out
@@ -120,6 +133,11 @@ class WrappedText(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._update_tip()
+
+    def changeEvent(self, event: QEvent) -> None:  # Qt's name
+        if event.type() == QEvent.Type.FontChange:
+            self._broken.clear()
+        super().changeEvent(event)
 
     def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
