@@ -103,7 +103,7 @@ class TargetBar(QWidget, PaintedText):
         self.text_px: tuple[int, int] | None = None  # set_text_px; None: the point sizes of texts()
         self.fit_also: tuple[str, ...] = ()  # after set_text_px: texts the font must fit too (a neighbour's title)
         self._px_cache: tuple[object, QFont] | None = None
-        self.setMinimumSize(100, 150)
+        self.setMinimumSize(100, 110)  # title and value rows (74 px) and 36 px of bar: a 700 px screen during a set
         # it paints all of itself: a repaint does not repaint the window, splitter and panels behind it
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
@@ -220,8 +220,9 @@ class CciGauge(QWidget, PaintedText):
         self.pen = self.PEN
         self.text_px: tuple[int, int] | None = None  # set_text_px; None: the index inside the arc
         self._px_cache: tuple[object, QFont] | None = None
+        # (not opaque like the bars: on a low screen during a set the column is squeezed below the levels'
+        # minimum and the bars' value row runs under the gauge's corners, which must stay see-through)
         self.setMinimumSize(180, 100)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # as TargetBar
 
     WIDEST = "CCI 0.00"
 
@@ -276,7 +277,6 @@ class CciGauge(QWidget, PaintedText):
 
     def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
-        p.fillRect(self.rect(), self.palette().window())
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         cx, cy, r = self._arc()
         rect = QRectF(cx - r, cy - r, 2 * r, 2 * r)
