@@ -103,7 +103,9 @@ class TargetBar(QWidget, PaintedText):
         self.text_px: tuple[int, int] | None = None  # set_text_px; None: the point sizes of texts()
         self.fit_also: tuple[str, ...] = ()  # after set_text_px: texts the font must fit too (a neighbour's title)
         self._px_cache: tuple[object, QFont] | None = None
-        self.setMinimumSize(100, 110)  # title and value rows (74 px) and 36 px of bar: a 700 px screen during a set
+        # title and value rows (74 px) and 36 px of bar: a 700 px screen during a set; 90 px wide: four bars and
+        # two gauges side by side (both slings) within a 1024 px window
+        self.setMinimumSize(90, 110)
         # it paints all of itself: a repaint does not repaint the window, splitter and panels behind it
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 

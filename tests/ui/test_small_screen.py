@@ -116,6 +116,8 @@ def test_four_sensors_fit_at_1024_x_700(qtbot, window: MainWindow) -> None:
     boxes whole in their (scrolling) panel, the feedback column whole."""
     w = window
     _four_sensors(qtbot, w)
+    # no wider than the screen: four bars and two gauges side by side held it 11 px wider (80 under X)
+    assert w.width() <= SIZE[0] and w.minimumSizeHint().width() <= SIZE[0], (w.width(), w.minimumSizeHint())
     for part in (w.sensors_dock, w.feedback):
         problems = clipped_text(part)
         assert problems == [], "\n".join(problems)
