@@ -180,23 +180,34 @@ def test_simulate_realtime_killed_leaves_a_loadable_file(tmp_path: Path) -> None
     import signal as sig
     import time
 
+    from emgcoach.errors import InputError
+    from emgcoach.io.open import read_recording
+
+    def recorded_s() -> float:  # the seconds of EMG in the file as it stands (InputError before the first)
+        rec = read_recording(out)
+        return rec.streams[0].n_samples / rec.streams[0].info.rate_hz
+
     out = tmp_path / "live.xdf"
     proc = subprocess.Popen([sys.executable, "-m", "emgcoach.cli", "simulate", "--realtime", "-o", str(out)], cwd=ROOT)
     deadline = time.monotonic() + 60.0
-    while not (out.exists() and out.stat().st_size > 0):  # its start-up (imports) takes longer on a busy machine
-        assert proc.poll() is None and time.monotonic() < deadline, "the simulator never started its file"
-        time.sleep(0.02)
+    had = None
+    while had is None:  # from its first samples on: its start-up (imports, the file's headers, the DSP's
+        # compiled loops) takes seconds longer on a busy machine, and is not recording
+        assert proc.poll() is None and time.monotonic() < deadline, "the simulator never recorded a sample"
+        try:
+            had = recorded_s()
+        except (InputError, FileNotFoundError):
+            time.sleep(0.05)
     started = time.monotonic()
     time.sleep(2.5)  # the scenario: it records for a while, then dies
     ran = time.monotonic() - started
     proc.send_signal(sig.SIGKILL)
     proc.wait(timeout=10)
-    from emgcoach.io.open import read_recording
-
     rec = read_recording(out)
-    seconds = rec.streams[0].n_samples / rec.streams[0].info.rate_hz
-    # it recorded in real time for `ran` s since its file appeared: at most the last second may be missing
-    assert ran - 1.0 < seconds <= ran + 0.1
+    seconds = recorded_s()
+    # it recorded in real time for `ran` s since its first samples were read: at most the last second may
+    # be missing
+    assert had + ran - 1.0 < seconds <= had + ran + 1.1, (had, ran, seconds)
     assert rec.streams[0].gaps == []  # what is there is continuous: nothing shifted or half-written
 
 
