@@ -14,7 +14,9 @@ and Delsys write it) through ezc3d.
 - Roles: io.channels.guess_role on the label (muscle after the device prefix).
 - Events: EVENT:TIMES/LABELS/CONTEXTS become `note` markers ({"event": label, "context": ..., "source": "c3d"}).
 - ezc3d runs in a child process (about 0.3 s a file): on some damaged files it crashes with SIGSEGV or
-  never returns (found by the fuzz test), which becomes one InputError line here.
+  never returns (found by the fuzz test), which becomes one InputError line here. The child's heap is
+  capped (a base plus a multiple of the file's size): a damaged header can ask ezc3d for gigabytes, which
+  it would otherwise go on filling, at several GB a second, until the timeout.
 Every problem is an InputError naming the file.
 """
 
@@ -24,6 +26,7 @@ import json
 import math
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -53,6 +56,12 @@ NON_EMG_WORDS = (
 MAX_SAMPLE_UV = 1e9  # 1 kV
 CHILD_TIMEOUT_S = 20.0  # parsing in the child: this plus CHILD_S_PER_MB per MB of file, then it counts as hung
 CHILD_S_PER_MB = 2.0
+# the child's heap cap: what it holds after start-up, plus this, plus CHILD_HEAP_PER_FILE_BYTE x the file's size
+# (ezc3d held 8 bytes per byte of a 20 MB float file: 160 MB)
+CHILD_HEAP_BASE_BYTES = 1 << 30
+CHILD_HEAP_PER_FILE_BYTE = 32
+# one BLAS thread: the child does no linear algebra, and each OpenBLAS thread's buffer counts against the cap
+CHILD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def _words(label: str) -> list[str]:
@@ -85,14 +94,48 @@ class _C3dContent:
 
 def _child(path: str, out: str) -> None:
     """In a child process: parse `path` with ezc3d and save what the reader needs to `out` (.npz)."""
+    _cap_heap(os.path.getsize(path))
     import ezc3d
 
-    c3d = ezc3d.c3d(path)
+    try:
+        c3d = ezc3d.c3d(path)
+    except MemoryError:
+        raise SystemExit("its sizes ask for more memory than such a file can hold") from None
+    except RuntimeError as e:  # ezc3d passes C++'s std::bad_alloc on as a RuntimeError
+        if "bad_alloc" in str(e):
+            raise SystemExit("its sizes ask for more memory than such a file can hold") from None
+        raise
     analogs = np.asarray(c3d["data"]["analogs"], dtype=np.float64)
     n = analogs.shape[1] if analogs.ndim == 3 else 0
     meta = {"labels": _labels(c3d, n), "units": _units(c3d, n), "rate_hz": _rate_of(c3d), "start_s": _start_s(c3d),
             "events": _events_of(c3d)}
     np.savez(out, analogs=analogs[0] if n else np.zeros((0, 0)), meta=np.array(json.dumps(meta)))
+
+
+def _cap_heap(file_bytes: int) -> None:
+    """Limit this process's data segment (bytes) so that an allocation no file of `file_bytes` needs fails
+    at once. No-op where rlimits do not exist (Windows: the timeout still ends a hung child)."""
+    try:
+        import resource
+    except ImportError:
+        return
+    cap = _data_bytes_now() + CHILD_HEAP_BASE_BYTES + CHILD_HEAP_PER_FILE_BYTE * file_bytes
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+
+
+def _data_bytes_now() -> int:
+    """This process's data segment now (bytes; VmData), 0 where /proc does not say."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _param(c3d: Any, group: str, name: str, default: Any = None) -> Any:
@@ -156,23 +199,37 @@ def _markers(events: list[tuple[float, str, str]]) -> list[Marker]:
     return sorted(out, key=lambda m: m.time_s)
 
 
+def _data_start_byte(head: bytes, processor: bytes) -> int | None:
+    """Where the header says the samples begin (byte offset), None when it names no block after the
+    parameters. `processor`: the parameter section's processor-type byte (86: MIPS, big-endian)."""
+    order = ">" if processor == b"\x56" else "<"
+    (block,) = struct.unpack(order + "H", head[16:18])
+    return (block - 1) * 512 if block > head[0] else None
+
+
 def _open(path: str) -> _C3dContent:
     """Parse the file with ezc3d in a child process: ezc3d crashes (SIGSEGV) or loops on some damaged files,
     which must cost one line naming the file, not the process (or a batch's worker)."""
     try:
         with open(path, "rb") as f:
             head = f.read(512)
+            f.seek((head[0] - 1) * 512 + 3 if head else 0)
+            processor = f.read(1)
         size = os.path.getsize(path)
     except OSError as e:
         raise InputError(path, f"cannot read: {e.strerror or e}") from None
     if len(head) < 512 or head[1] != 0x50 or not 2 <= head[0] <= 127:
         raise InputError(path, "not a C3D file (its first block lacks the C3D key byte 0x50)")
+    data_start = _data_start_byte(head, processor)
+    if data_start is not None and size < data_start:
+        # ezc3d reads on past the end of a cut parameter section, for minutes or until memory runs out
+        raise InputError(path, f"C3D file cut short (its parameters run to byte {data_start}, the file ends at {size})")
     with tempfile.TemporaryDirectory(prefix="emgcoach-c3d-") as tmp:
         out = os.path.join(tmp, "c3d.npz")
         code = "import sys; from emgcoach.io.c3d_reader import _child; _child(sys.argv[1], sys.argv[2])"
         try:
             proc = subprocess.run([sys.executable, "-c", code, path, out], capture_output=True, text=True,
-                                  timeout=CHILD_TIMEOUT_S + size / 1e6 * CHILD_S_PER_MB)
+                                  timeout=CHILD_TIMEOUT_S + size / 1e6 * CHILD_S_PER_MB, env={**os.environ, **CHILD_ENV})
         except subprocess.TimeoutExpired:
             raise InputError(path, "damaged C3D file (the C3D library did not finish reading it)") from None
         if proc.returncode != 0:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import tempfile
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emgcoach.errors import InputError
+from emgcoach.io import c3d_reader
 from emgcoach.io.channels import parse_channel_option
 from emgcoach.io.open import detect_format, read_recording
 from tests.cli_run import run_cli
@@ -137,6 +140,32 @@ with open(_SEED, "rb") as _f:
     SEED = _f.read()
 
 
+def test_a_c3d_cut_inside_its_parameters_says_so_without_parsing(tmp_path):
+    """An interrupted copy: ezc3d reads on past the end of cut parameters (for minutes, or until memory runs
+    out); the header's data start beyond the file's end says the file is cut, before any child runs."""
+    p = tmp_path / "cut.c3d"
+    p.write_bytes(SEED[:742])
+    with mock.patch.object(c3d_reader.subprocess, "run", side_effect=AssertionError("parsed")):
+        with pytest.raises(InputError) as e:
+            read_recording(p)
+    assert str(e.value).startswith(f"{p}: C3D file cut short (") and "the file ends at 742)" in str(e.value)
+
+
+def test_a_c3d_whose_sizes_ask_for_gigabytes_is_one_line_without_taking_them(tmp_path):
+    """A damaged dimension count (ANALOG:SCALE's, 1 -> 7) makes ezc3d ask for more than 12 GB: without the
+    child's heap cap it took 12.6 GB of RAM and 9.5 s here before failing. Now: one line, a small child."""
+    at = SEED.index(b"SCALE", SEED.index(b"GEN_SCALE") + len(b"GEN_SCALE")) + len(b"SCALE") + 3
+    assert SEED[at] == 1  # the byte found is that parameter's number of dimensions
+    data = bytearray(SEED)
+    data[at] = 7
+    p = tmp_path / "greedy.c3d"
+    p.write_bytes(bytes(data))
+    with pytest.raises(InputError) as e:
+        read_recording(p)
+    assert str(e.value) == f"{p}: damaged C3D file (its sizes ask for more memory than such a file can hold)"
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 1_000_000  # KB: no child took 1 GB
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.integers(0, len(SEED) - 1), st.sampled_from(["cut", "flip", "set", "insert", "delete"]),
                           st.integers(0, 255)), min_size=1, max_size=4))
@@ -160,7 +189,9 @@ def test_damaged_c3d_is_one_line(edits):
     with open(p, "wb") as f:
         f.write(data)
     try:
-        rec = read_recording(p)
+        # a hang ends at the timeout all the same: 3 s, not 20, of a child looping (about 1 in 400 edits)
+        with mock.patch.object(c3d_reader, "CHILD_TIMEOUT_S", 3.0):
+            rec = read_recording(p)
     except InputError as e:
         assert str(e).startswith(p) and "\n" not in str(e)
         return
