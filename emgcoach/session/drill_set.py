@@ -82,7 +82,7 @@ class DrillSet:
         self._events: queue.Queue[RunnerEvent] = queue.Queue()
         engine.put_marker(Marker(start_s, MarkerKind.DRILL_START,
                                  {"drill": drill.id, "reps": drill.reps, "person": person or "unnamed"}))
-        engine.subscribe(self._on_block)
+        engine.subscribe(self._on_block, since_s=start_s)  # a replay's set may start behind what is processed
 
     def _on_block(self, pb: ProcessedBlock) -> None:
         """Acquisition thread: the runner is only touched here."""

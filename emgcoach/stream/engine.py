@@ -39,6 +39,7 @@ from emgcoach.stream.processor import (
     StreamState,
     StreamStats,
 )
+from emgcoach.stream.recent_blocks import RecentBlocks
 from emgcoach.stream.source import Source
 from emgcoach.types import Block, Marker, StreamInfo
 
@@ -125,6 +126,7 @@ class Engine:
         self._streams: list[_Stream] = []
         self._events: collections.deque[EngineEvent] = collections.deque(maxlen=MAX_EVENTS)
         self._subscribers: list[Callable[[ProcessedBlock], None]] = []
+        self._recent = RecentBlocks()  # for a subscriber that starts in the recent past (`subscribe(since_s=)`)
         self._recorder: Recorder | None = None
         self._feed = _RecorderFeed(self)
         self._unrecorded_source_kinds: frozenset[str] = frozenset()  # see leave_source_markers_unrecorded
@@ -291,18 +293,22 @@ class Engine:
     def _on_block(self, processor: StreamProcessor, block: Block) -> None:
         processed, events = processor.process(block)
         self._publish(events)
-        if self._subscribers:
-            self._fan_out(processed)
-
-    def _fan_out(self, processed: ProcessedBlock) -> None:
+        self._recent.add(processed)
         for cb in list(self._subscribers):
-            try:
-                cb(processed)
-            except Exception as e:  # a broken subscriber must not stop acquisition: report and drop it
-                logger.exception("subscriber %r failed; dropped", cb)
+            self._deliver(cb, processed)
+
+    def _deliver(self, cb: Callable[[ProcessedBlock], None], processed: ProcessedBlock) -> bool:
+        """Give `processed` to a subscriber; False if it failed (it is then dropped and the failure said)."""
+        try:
+            cb(processed)
+            return True
+        except Exception as e:  # a broken subscriber must not stop acquisition: report and drop it
+            logger.exception("subscriber %r failed; dropped", cb)
+            if cb in self._subscribers:
                 self._subscribers.remove(cb)
-                name = getattr(cb, "__name__", cb)
-                self._emit(EventKind.ERROR, processed.stream, {"message": f"subscriber {name} failed: {e}"})
+            name = getattr(cb, "__name__", cb)
+            self._emit(EventKind.ERROR, processed.stream, {"message": f"subscriber {name} failed: {e}"})
+            return False
 
     # ------------------------------------------------------------------ calibration, subscribers, events
 
@@ -330,9 +336,18 @@ class Engine:
     def clear_calibration(self, stream: int) -> None:
         self.call(self._streams[stream].processor.set_normaliser, None)
 
-    def subscribe(self, callback: Callable[[ProcessedBlock], None]) -> None:
-        """Call `callback(ProcessedBlock)` on the acquisition thread for every processed block."""
-        self.call(self._subscribers.append, callback)
+    def subscribe(self, callback: Callable[[ProcessedBlock], None], since_s: float | None = None) -> None:
+        """Call `callback(ProcessedBlock)` on the acquisition thread for every processed block. With
+        `since_s` (session s), first for the blocks already processed that reach past it, as far back as
+        the engine keeps them (`stream.recent_blocks.RECENT_S`; none from before a replay's last seek)."""
+
+        def add() -> None:
+            for pb in self._recent.since(since_s) if since_s is not None else ():
+                if not self._deliver(callback, pb):
+                    return
+            self._subscribers.append(callback)
+
+        self.call(add)
 
     def unsubscribe(self, callback: Callable[[ProcessedBlock], None]) -> None:
         def remove() -> None:
