@@ -16,6 +16,7 @@ equals pyxdf's synchronize_clocks on well-behaved files; ours are all zero, so n
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 import xml.etree.ElementTree as ET
@@ -75,6 +76,11 @@ class XdfStream:
     clock_values: list[float] = field(default_factory=list)
     footer: ET.Element | None = None
     last_timestamp: float = 0.0
+    # Samples chunks in the commonest layout (first sample stamped, the rest deduced: ours, LabRecorder's),
+    # parsed together (`_flush_first_stamped`): (chunk's byte offset, its sample count's offset, its first
+    # sample's offset, samples)
+    pending: list[tuple[int, int, int, int]] = field(default_factory=list)
+    pending_bytes: int = 0
 
     @property
     def tdiff(self) -> float:
@@ -180,10 +186,7 @@ def _all_alike(s: XdfStream, c: _SampleBytes) -> tuple[np.ndarray, np.ndarray] |
             flags = c.arr[: m * rec : rec]
             if tsize == 8 and not np.all(flags == 8) or tsize == 0 and not np.all(flags == 0):
                 continue
-            rdt = np.dtype([("flag", "u1"), ("t", "<f8"), ("v", c.dt, (c.n_channels,))]) if tsize else np.dtype(
-                [("flag", "u1"), ("v", c.dt, (c.n_channels,))]
-            )
-            recs = np.frombuffer(c.buf, dtype=rdt, count=m, offset=c.pos)
+            recs = np.frombuffer(c.buf, dtype=_record_dtype(c.dt, c.n_channels, bool(tsize)), count=m, offset=c.pos)
             values = np.array(recs["v"], dtype=c.dt.newbyteorder("="))
             if tsize:
                 stamps = np.array(recs["t"], dtype=np.float64)
@@ -195,20 +198,29 @@ def _all_alike(s: XdfStream, c: _SampleBytes) -> tuple[np.ndarray, np.ndarray] |
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def _record_dtype(dt: np.dtype, n_channels: int, stamped: bool) -> np.dtype:
+    """One sample's bytes: its timestamp flag, the timestamp when `stamped`, then its values."""
+    if stamped:
+        return np.dtype([("flag", "u1"), ("t", "<f8"), ("v", dt, (n_channels,))])
+    return np.dtype([("flag", "u1"), ("v", dt, (n_channels,))])
+
+
 def _first_stamped(s: XdfStream, c: _SampleBytes) -> tuple[np.ndarray, np.ndarray] | None:
     """Fast path: the first sample stamped, the rest deduced (our blocks, and LabRecorder's chunks)."""
-    rec0, rec = 9 + c.vbytes, 1 + c.vbytes
-    arr = c.arr
-    if not (c.n > 1 and c.avail >= rec0 and arr[0] == 8 and (c.avail - rec0 == (c.n - 1) * rec or c.truncated)):
+    vbytes = c.vbytes
+    rec0, rec = 9 + vbytes, 1 + vbytes
+    buf, pos = c.buf, c.pos
+    if not (c.n > 1 and c.avail >= rec0 and buf[pos] == 8 and (c.avail - rec0 == (c.n - 1) * rec or c.truncated)):
         return None
     m = min(c.n - 1, (c.avail - rec0) // rec)
-    if not np.all(arr[rec0 : rec0 + m * rec][::rec] == 0):
+    recs = np.frombuffer(buf, dtype=_record_dtype(c.dt, c.n_channels, False), count=m, offset=pos + rec0)
+    if recs["flag"].any():
         return None
-    t0 = struct.unpack_from("<d", c.buf, c.pos + 1)[0]
-    first = np.frombuffer(c.buf, dtype=c.dt, count=c.n_channels, offset=c.pos + 9)
-    rdt = np.dtype([("flag", "u1"), ("v", c.dt, (c.n_channels,))])
-    recs = np.frombuffer(c.buf, dtype=rdt, count=m, offset=c.pos + rec0)
-    values = np.concatenate((first[None, :], recs["v"])).astype(c.dt.newbyteorder("="))
+    t0 = struct.unpack_from("<d", buf, pos + 1)[0]
+    values = np.empty((m + 1, c.n_channels), dtype=c.dt.newbyteorder("="))
+    values[0] = np.frombuffer(buf, dtype=c.dt, count=c.n_channels, offset=pos + 9)
+    values[1:] = recs["v"]
     stamps = t0 + s.tdiff * np.arange(m + 1, dtype=np.float64)
     s.last_timestamp = float(stamps[-1])
     return stamps, values
@@ -246,6 +258,59 @@ def _walk_flags(s: XdfStream, c: _SampleBytes) -> tuple[np.ndarray, np.ndarray]:
     values = arr[idx].reshape(k, vbytes).copy().view(c.dt).reshape(k, c.n_channels).astype(c.dt.newbyteorder("="))
     s.last_timestamp = last
     return stamps[:k], values
+
+
+FLUSH_BYTES = 1 << 20  # sample bytes queued per stream before they are parsed (bounds the index arrays)
+
+
+def _queue_first_stamped(out: XdfFile, s: XdfStream, buf: bytes, at: int, pos: int, end: int) -> bool:
+    """Queue a whole Samples chunk (content buf[pos:end] after the stream id) whose size says its first
+    sample is stamped and the rest deduced; False, nothing queued, for any other."""
+    n, p = _varlen(buf, pos, end)
+    dt = s.dtype
+    assert dt is not None
+    vbytes = s.n_channels * dt.itemsize
+    if n < 1 or end - p != 9 + vbytes + (n - 1) * (1 + vbytes) or buf[p] != 8:
+        return False
+    s.pending.append((at, pos, p, n))
+    s.pending_bytes += n * vbytes
+    if s.pending_bytes >= FLUSH_BYTES:
+        _flush_first_stamped(out, s, buf)
+    return True
+
+
+def _flush_first_stamped(out: XdfFile, s: XdfStream, buf: bytes) -> None:
+    """Parse the stream's queued chunks at once, as `_first_stamped` parses one; if any holds a flag
+    other than 'deduced' after its first sample, each is parsed on its own."""
+    pending, s.pending, s.pending_bytes = s.pending, [], 0
+    if not pending:
+        return
+    dt = s.dtype
+    assert dt is not None
+    vbytes = s.n_channels * dt.itemsize
+    first = np.fromiter((p for _, _, p, _ in pending), dtype=np.int64, count=len(pending))
+    counts = np.fromiter((n for _, _, _, n in pending), dtype=np.int64, count=len(pending))
+    chunk_of = np.repeat(np.arange(len(pending)), counts)
+    k = np.arange(len(chunk_of)) - np.repeat(np.cumsum(counts) - counts, counts)  # index within its chunk
+    at = first[chunk_of] + 9 + k * (1 + vbytes)  # each sample's values
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    if arr[at[k > 0] - 1].any():
+        for chunk_at, count_at, p, n in pending:
+            try:
+                st, vals = _parse_numeric(s, buf, count_at, p + 9 + vbytes + (n - 1) * (1 + vbytes), False)
+            except (_Corrupt, EOFError, ValueError, struct.error) as e:
+                out.problems.append(f"damaged chunk (tag 3) at byte {chunk_at}: {e}")
+                continue
+            if len(st):
+                s.stamps.append(st)
+                s.values.append(vals)
+        return
+    t0 = arr[first[:, None] + 1 + np.arange(8)].view("<f8")[:, 0]
+    values = arr[at[:, None] + np.arange(vbytes)].view(dt).reshape(len(at), s.n_channels)
+    stamps = t0[chunk_of] + s.tdiff * k
+    s.last_timestamp = float(stamps[-1])
+    s.stamps.append(stamps)
+    s.values.append(values.astype(dt.newbyteorder("="), copy=False))
 
 
 def _parse_numeric(s: XdfStream, buf: bytes, pos: int, end: int, truncated: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -350,8 +415,9 @@ def _chunk_at(buf: bytes, pos: int, end: int, out: XdfFile) -> tuple[int | None,
     return int.from_bytes(buf[p : p + 2], "little"), p + 2, cend, truncated
 
 
-def _stream_chunk(out: XdfFile, tag: int, buf: bytes, p: int, cend: int, truncated: bool) -> None:
-    """A StreamHeader (2), Samples (3), ClockOffset (4) or StreamFooter (6) chunk's content into `out`."""
+def _stream_chunk(out: XdfFile, tag: int, buf: bytes, p: int, cend: int, truncated: bool, at: int) -> None:
+    """A StreamHeader (2), Samples (3), ClockOffset (4) or StreamFooter (6) chunk's content into `out`
+    (the chunk starts at byte `at`)."""
     if p + 4 > cend:
         raise _Corrupt("chunk too short for a stream id")
     sid = int.from_bytes(buf[p : p + 4], "little")
@@ -370,6 +436,9 @@ def _stream_chunk(out: XdfFile, tag: int, buf: bytes, p: int, cend: int, truncat
         if s.fmt == "string":
             st, vals = _parse_strings(s, buf, p, cend, truncated)
         else:
+            if not truncated and _queue_first_stamped(out, s, buf, at, p, cend):
+                return
+            _flush_first_stamped(out, s, buf)  # what came before, before this chunk's samples
             st, vals = _parse_numeric(s, buf, p, cend, truncated)
         if len(st):
             s.stamps.append(st)
@@ -388,8 +457,9 @@ def _stream_chunk(out: XdfFile, tag: int, buf: bytes, p: int, cend: int, truncat
             out.problems.append(f"damaged footer of stream {sid}")
 
 
-def _chunk(out: XdfFile, tag: int, buf: bytes, p: int, cend: int, truncated: bool) -> None:
-    """One chunk's content (from `p` to `cend`) into `out`; unknown tags (Boundary, ...) are skipped."""
+def _chunk(out: XdfFile, tag: int, buf: bytes, p: int, cend: int, truncated: bool, at: int) -> None:
+    """One chunk's content (from `p` to `cend`; the chunk starts at `at`) into `out`; unknown tags
+    (Boundary, ...) are skipped."""
     if tag == 1:
         if not truncated:
             try:
@@ -397,7 +467,7 @@ def _chunk(out: XdfFile, tag: int, buf: bytes, p: int, cend: int, truncated: boo
             except ET.ParseError:
                 out.problems.append("damaged file header")
     elif tag in (2, 3, 4, 6):
-        _stream_chunk(out, tag, buf, p, cend, truncated)
+        _stream_chunk(out, tag, buf, p, cend, truncated, at)
 
 
 def parse_xdf(path: str | os.PathLike[str]) -> XdfFile:
@@ -415,12 +485,14 @@ def parse_xdf(path: str | os.PathLike[str]) -> XdfFile:
         tag, p, cend, truncated = head
         if tag is not None:
             try:
-                _chunk(out, tag, buf, p, cend, truncated)
+                _chunk(out, tag, buf, p, cend, truncated, pos)
             except (_Corrupt, EOFError, ValueError, struct.error) as e:
                 out.problems.append(f"damaged chunk (tag {tag}) at byte {pos}: {e}")
         if truncated:
             break
         pos = cend
+    for s in out.streams.values():
+        _flush_first_stamped(out, s, buf)
     return out
 
 

@@ -19,7 +19,7 @@ import pytest
 from emgcoach.errors import InputError
 from emgcoach.io.channels import ChannelOverride
 from emgcoach.io.open import read_recording
-from emgcoach.io.xdf_reader import read_xdf
+from emgcoach.io.xdf_reader import parse_xdf, read_xdf
 from emgcoach.io.xdf_writer import Recorder, XdfWriter, chunk, varlen
 from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
 
@@ -428,3 +428,24 @@ def test_a_packet_markers_sensor_kind_survives_an_xdf(tmp_path):
     assert (back.kind, back.payload) == (packet.kind, packet.payload)
     (markers,) = [s for s in pyxdf.load_xdf(str(path))[0] if s["info"]["type"] == ["Markers"]]
     assert markers["time_series"][0][0].startswith('{"kind": "packet"')
+
+
+def test_one_damaged_samples_chunk_costs_only_its_own_samples(tmp_path):
+    """Our chunks are parsed many at a time; a chunk whose third sample's timestamp flag is damaged (4: no
+    such flag) is left out on its own, with one problem naming its byte, and every other sample keeps
+    its value and time."""
+    path = tmp_path / "one_bad.xdf"
+    data_a, times_a, _, _, _ = write_example(path, skip_blocks=(), n_blocks=40, block=50)
+    raw = bytearray(path.read_bytes())
+    first = data_a[20 * 50].astype("<f4").tobytes()  # block 20's first row of values
+    start = raw.index(first)  # its values, after the flag and the 8-byte timestamp
+    third_flag = start + 8 + (1 + 8)  # past the first sample's values and the second's flag and values
+    assert raw[third_flag] == 0
+    raw[third_flag] = 4
+    path.write_bytes(bytes(raw))
+    xf = parse_xdf(path)
+    assert len(xf.problems) == 1 and "invalid timestamp flag 4" in xf.problems[0], xf.problems
+    a = next(s for s in xf.streams.values() if s.name == "umyo-1")
+    keep = np.r_[0 : 20 * 50, 21 * 50 : 40 * 50]
+    assert np.array_equal(a.time_series().view(np.uint32), data_a[keep].view(np.uint32))
+    assert np.max(np.abs(a.time_stamps() - times_a[keep])) < 1e-9
