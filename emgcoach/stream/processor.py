@@ -27,6 +27,9 @@ from emgcoach.stream.ringbuffer import RingBuffer
 from emgcoach.types import Block, ChannelSpec, Marker, MarkerKind, StreamInfo
 
 QUALITY_EVERY_S = 1.0
+# and at most this often in wall time: the report is a display, and a fast replay would otherwise assess
+# its 10 s window 16 times a second per stream for a panel read twice a second
+QUALITY_MIN_WALL_S = 0.5
 QUALITY_WINDOW_S = 10.0  # long enough to hold rest and contraction, so SNR means something
 MAINS_CHECK_AFTER_S = 2.0
 ONSET_REST_EVERY_S = 10.0  # without calibration, re-estimate the resting level this often from the last
@@ -249,13 +252,15 @@ class _Onsets:
 
 
 class _Quality:
-    """The quality monitor's window, its report once a second, and the one look for mains hum."""
+    """The quality monitor's window, its report once a session second (at most every QUALITY_MIN_WALL_S
+    of `wall` time), and the one look for mains hum."""
 
-    def __init__(self, rate_hz: float, mains_hz: float | None) -> None:
+    def __init__(self, rate_hz: float, mains_hz: float | None, wall: Callable[[], float] = time.monotonic) -> None:
         self.rate_hz = rate_hz
         self.monitor = QualityMonitor(rate_hz, window_s=QUALITY_WINDOW_S, mains_hz=mains_hz)
         self.mains_checked = mains_hz is not None
-        self.next_t = float("-inf")
+        self.wall = wall
+        self.next_t = self.next_wall = float("-inf")
         self.last: tuple[dict, ...] = ()
 
     def mains_found(self, samples: int) -> float | None:
@@ -271,7 +276,10 @@ class _Quality:
     def report_due(self, last_t: float) -> tuple[dict, ...] | None:
         if last_t < self.next_t:
             return None
-        self.next_t = last_t + QUALITY_EVERY_S
+        wall = self.wall()
+        if wall < self.next_wall:
+            return None
+        self.next_t, self.next_wall = last_t + QUALITY_EVERY_S, wall + QUALITY_MIN_WALL_S
         self.last = tuple(q.to_dict() for q in self.monitor.report())
         return self.last
 
@@ -282,6 +290,7 @@ class StreamProcessor:
 
     clock: the session time stamped on events that have none of their own (the engine's newest sample).
     sink: where recorded blocks and markers go.
+    wall: the machine's clock (s) that paces the quality report in a fast replay.
     """
 
     def __init__(
@@ -292,13 +301,15 @@ class StreamProcessor:
         buffer_s: float,
         sink: RecordSink | None = None,
         clock: Callable[[], float] | None = None,
+        wall: Callable[[], float] = time.monotonic,
     ) -> None:
         self.index, self.info, self._buffer_s = index, info, buffer_s
         self.sink: RecordSink = sink if sink is not None else _NoRecording()
         self._clock = clock if clock is not None else (lambda: self.last_t)
+        self._wall = wall
         self.channels = _Channels(info, config, buffer_s)
         self.onsets = _Onsets(info.rate_hz, info.n_channels)
-        self.quality = _Quality(info.rate_hz, config.mains_hz)
+        self.quality = _Quality(info.rate_hz, config.mains_hz, wall)
         self.state: str = StreamState.STARTING
         self.message = ""
         self.samples = self.lost = 0
@@ -372,7 +383,7 @@ class StreamProcessor:
         channels.normaliser = old_channels.normaliser if same_channels else None
         # readers (the UI) pick the new buffers and info up at their next read
         self.info, self.channels, self.onsets = info, channels, onsets
-        self.quality = _Quality(info.rate_hz, config.mains_hz)
+        self.quality = _Quality(info.rate_hz, config.mains_hz, self._wall)
 
     def _set_state(self, state: str, time_s: float | None = None) -> list[EngineEvent]:
         self.state = state

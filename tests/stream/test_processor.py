@@ -30,8 +30,20 @@ class Sink:
         self.markers.append(marker)
 
 
-def make(sink: Sink | None = None, config: PipelineConfig | None = None, clock=None) -> StreamProcessor:
-    return StreamProcessor(3, INFO, config or PipelineConfig(mains_hz=None), 30.0, sink, clock)
+def make(sink: Sink | None = None, config: PipelineConfig | None = None, clock=None, wall=None) -> StreamProcessor:
+    return StreamProcessor(3, INFO, config or PipelineConfig(mains_hz=None), 30.0, sink, clock,
+                           *([wall] if wall is not None else []))
+
+
+class Wall:
+    """A machine clock that reads `step_s` later at each look (blocks fed as fast as a live sensor sends)."""
+
+    def __init__(self, step_s: float) -> None:
+        self.now, self.step_s = 0.0, step_s
+
+    def __call__(self) -> float:
+        self.now += self.step_s
+        return self.now
 
 
 def index_block(first: int, t0: float | None = None, lost: int = 0, n: int = N) -> Block:
@@ -164,7 +176,7 @@ def test_onsets_after_a_restart_are_timed_on_the_new_origin() -> None:
 def test_mains_hum_switches_the_notch_on_after_two_seconds() -> None:
     t = np.arange(int(4 * RATE)) / RATE
     x = noise(4.0) + (200 * np.sin(2 * np.pi * 50 * t))[:, None].astype(np.float32)
-    p = make(clock=lambda: 42.0)
+    p = make(clock=lambda: 42.0, wall=Wall(1.0))
     events = feed(p, blocks_of(x[:1900]))
     assert p.config.mains_hz is None and of_kind(events, "note") == []
     events = feed(p, blocks_of(x[1900:], t0=1.9, first=1900))
@@ -173,6 +185,19 @@ def test_mains_hum_switches_the_notch_on_after_two_seconds() -> None:
     assert note.time_s == 42.0  # no time of its own: the engine's session clock
     assert p.config.mains_hz == 50.0 and p.stats().mains_hz == 50.0 and p.channels.pipeline.notch_hz[0] == 50.0
     assert len(of_kind(events, "quality")) == 2  # at 2.0 s and 3.0 s: one a second
+
+
+def test_a_fast_replay_reports_quality_twice_a_second_of_wall_time() -> None:
+    """Quality is a display: 20 session seconds fed in 2.5 s of the machine's clock (8x) give a report
+    every half second of it, not one per session second (each assesses a 10 s window per channel)."""
+    wall = Wall(0.0)
+    p = make(wall=wall)
+    reports = []
+    for b in blocks_of(noise(20.0)):
+        wall.now = b.t0 / 8.0
+        reports += of_kind(feed(p, [b]), "quality")
+    times = [e.time_s for e in reports]
+    assert len(times) == 5 and np.all(np.diff(times) == pytest.approx(4.0, abs=0.11)), times  # at 0, 4, ... 16 s
 
 
 def test_pct_mvc_is_the_shown_envelope_over_the_calibration() -> None:
