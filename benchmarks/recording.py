@@ -34,7 +34,7 @@ from simsignal import bench_signal  # benchmarks/simsignal.py, beside this scrip
 
 RATE_HZ = 2000.0
 BLOCK = 40  # 20 ms
-MAX_BACKLOG = 200  # blocks (4 s of data) queued at most
+MAX_BACKLOG = 5000  # blocks (100 s of data, 13 MB) queued at most: the writer drains it between its 50 ms naps
 
 
 def rss_mb() -> float:
