@@ -26,13 +26,12 @@ demo: $(STAMP)
 demo-headless: $(STAMP)
 	$(BIN)/emgcoach analyze $(DEMO)
 
-## The whole test suite, headless: in parallel (pytest-xdist, one worker more than cores: much of the suite
-## waits on real time, live sensors and replays; two a core was 7 % quicker on a quiet machine but starved
-## the real-time tests when the machine ran slow; PYTEST_WORKERS=0 for one process), then the
+## The whole test suite, headless: in parallel (pytest-xdist, two workers a core: much of the suite
+## waits on real time, live sensors and replays; PYTEST_WORKERS=0 for one process), then the
 ## tests marked `serial` alone (real time that another worker's load would break up; only the files that mark
 ## some are collected again), with `make lint` run
 ## beside them (its output after pytest's). Any of the three failing fails the target.
-PYTEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
+PYTEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1))')
 # Bytecode is written (PYTHONDONTWRITEBYTECODE cleared): each worker otherwise compiles the package and
 # rewrites the asserts of every test module for itself, 7 CPU-s a worker before its first test.
 PYTEST := PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
