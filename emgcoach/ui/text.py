@@ -104,7 +104,10 @@ class WrappedText(QWidget):
         return QFontMetricsF(self.font()).lineSpacing()
 
     def hasHeightForWidth(self) -> bool:
-        return True
+        # No: a box layout takes a height-for-width item's height as its minimum, so these texts would
+        # not give way and their neighbours (a form's entry and drop-down) were squeezed below theirs on
+        # a 674 px window. The preferred size follows the width instead (resizeEvent).
+        return False
 
     def heightForWidth(self, width: int) -> int:
         return math.ceil(len(self._lines(width)) * self._line_h())
@@ -132,6 +135,9 @@ class WrappedText(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        old, new = event.oldSize().width(), event.size().width()
+        if old != new and self.heightForWidth(max(old, 200)) != self.heightForWidth(max(new, 200)):
+            self.updateGeometry()  # its lines at the new width: another preferred height
         self._update_tip()
 
     def changeEvent(self, event: QEvent) -> None:  # Qt's name
@@ -174,6 +180,9 @@ class ElidedLabel(QLabel):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        old, new = event.oldSize().width(), event.size().width()
+        if old != new and self.heightForWidth(max(old, 200)) != self.heightForWidth(max(new, 200)):
+            self.updateGeometry()  # its lines at the new width: another preferred height
         self._update_tip()
 
     def paintEvent(self, _event: object) -> None:
