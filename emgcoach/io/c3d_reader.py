@@ -213,13 +213,13 @@ def _open(path: str) -> _C3dContent:
     try:
         with open(path, "rb") as f:
             head = f.read(512)
-            f.seek((head[0] - 1) * 512 + 3 if head else 0)
+            if len(head) < 512 or head[1] != 0x50 or not 2 <= head[0] <= 127:
+                raise InputError(path, "not a C3D file (its first block lacks the C3D key byte 0x50)")
+            f.seek((head[0] - 1) * 512 + 3)  # the parameter section's processor type
             processor = f.read(1)
         size = os.path.getsize(path)
     except OSError as e:
         raise InputError(path, f"cannot read: {e.strerror or e}") from None
-    if len(head) < 512 or head[1] != 0x50 or not 2 <= head[0] <= 127:
-        raise InputError(path, "not a C3D file (its first block lacks the C3D key byte 0x50)")
     data_start = _data_start_byte(head, processor)
     if data_start is not None and size < data_start:
         # ezc3d reads on past the end of a cut parameter section, for minutes or until memory runs out

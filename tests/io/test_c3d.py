@@ -151,6 +151,14 @@ def test_a_c3d_cut_inside_its_parameters_says_so_without_parsing(tmp_path):
     assert str(e.value).startswith(f"{p}: C3D file cut short (") and "the file ends at 742)" in str(e.value)
 
 
+def test_a_first_byte_that_points_nowhere_is_not_a_c3d(tmp_path):
+    p = tmp_path / "zero.c3d"
+    p.write_bytes(b"\x00\x50" + bytes(600))  # the key byte, but the parameters 'at block 0'
+    with pytest.raises(InputError) as e:
+        read_recording(p)
+    assert str(e.value) == f"{p}: not a C3D file (its first block lacks the C3D key byte 0x50)"
+
+
 def test_a_c3d_whose_sizes_ask_for_gigabytes_is_one_line_without_taking_them(tmp_path):
     """A damaged dimension count (ANALOG:SCALE's, 1 -> 7) makes ezc3d ask for more than 12 GB: without the
     child's heap cap it took 12.6 GB of RAM and 9.5 s here before failing. Now: one line, a small child."""
