@@ -273,6 +273,12 @@ class _Quality:
             self.monitor.mains_hz = mains
         return mains
 
+    def reset(self) -> None:
+        """After a seek: a fresh window, and the next report as soon as it is due by the machine's clock
+        (a seek back must not wait for the session to pass where it was)."""
+        self.monitor.reset()
+        self.next_t = float("-inf")
+
     def report_due(self, last_t: float) -> tuple[dict, ...] | None:
         if last_t < self.next_t:
             return None
@@ -460,7 +466,7 @@ class StreamProcessor:
     def _reset(self, block: Block) -> None:
         """After a seek: every filter, window and ring starts afresh at the block's index."""
         self.channels.pipeline.reset()
-        self.quality.monitor.reset()
+        self.quality.reset()
         self.onsets.reset(block.first_index, self.buffers.t_origin)
         self.channels.clear(block.first_index)
         self.reset_pending = False

@@ -143,6 +143,15 @@ def test_a_seek_starts_afresh_and_does_not_record_the_lead_up_again() -> None:
     assert recorded == list(range(0, 1000, N)) + list(range(5000, 6000, N))  # 4.0-4.999 s played, not recorded
 
 
+def test_a_seek_back_reports_quality_again_at_once() -> None:
+    """After a seek from 20 s back to 2 s the sensor panel's grades go on, not after 18 s more."""
+    p = make(wall=Wall(1.0))
+    feed(p, blocks_of(noise(20.0)))
+    p.mark(Marker(20.0, "note", {"event": "seek", "to_s": 2.0, "stream": "s"}))
+    events = feed(p, blocks_of(noise(3.0, seed=2), t0=2.0, first=2000))
+    assert [round(e.time_s, 1) for e in of_kind(events, "quality")] == [2.1, 3.1, 4.1]
+
+
 def test_onsets_from_the_streams_own_rest_after_three_seconds() -> None:
     x = noise(9.0)
     x[5000:6000] *= 30  # a 1 s burst at 5 s
