@@ -18,6 +18,7 @@ from emgcoach.coach.slings import Sling
 from emgcoach.coach.store import Store
 from emgcoach.io.open import read_recording
 from emgcoach.ui.main_window import MainWindow
+from tests.ui.replay_steps import play_into_set
 
 ROOT = Path(__file__).resolve().parents[2]
 ALTERNATING = ROOT / "recordings" / "drills" / "alternating_bird_dog.xdf"
@@ -35,11 +36,7 @@ def run_the_set(qtbot, w: MainWindow, path: Path) -> None:
     """Replay `path` at 16x from just before its set, which the window coaches by itself to its end."""
     start = next(m.time_s for m in read_recording(path).markers if m.kind == "drill_start")
     assert w.replay.open_recording(path, speed=16.0)
-    w.engine.pause()
-    w.replay.seek(start - 1.0)
-    qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (start - 1.0)) < 0.05, timeout=5000)
-    w.engine.resume()
-    qtbot.waitUntil(lambda: w.drills.runner is not None, timeout=5000)
+    play_into_set(qtbot, w, start)
     qtbot.waitUntil(lambda: w.drills.runner is None, timeout=60000)
 
 

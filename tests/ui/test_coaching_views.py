@@ -27,6 +27,7 @@ from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
 from emgcoach.types import Marker
 from emgcoach.ui.main_window import MainWindow
+from tests.ui.replay_steps import play_into_set, seek_paused
 
 SESSION = demo_recording()
 
@@ -39,13 +40,6 @@ def markers() -> list[Marker]:
 @pytest.fixture
 def window(make_window) -> MainWindow:
     return make_window(person="P11", save_replayed_sets=True)
-
-
-def _jump(qtbot, w: MainWindow, t_s: float) -> None:
-    """Pause, seek to t_s and wait until the clock is there (so a step started now starts at t_s)."""
-    w.engine.pause()
-    w.replay.seek(t_s)
-    qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - t_s) < 0.05, timeout=5000)
 
 
 @pytest.fixture
@@ -61,7 +55,7 @@ def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, wind
     assert w.replay.open_recording(client_file, speed=8.0, follow_drills=False)
     qtbot.waitUntil(lambda: w.engine.stream_stats(0).samples > 0, timeout=5000)
     cal_start = next(m.time_s for m in markers() if m.kind == "calibration")
-    _jump(qtbot, w, cal_start)
+    seek_paused(qtbot, w, cal_start)
     steps = protocol([("latissimus_dorsi", "left"), ("gluteus_maximus", "right")], rest_s=5, efforts=3, effort_s=4, recover_s=3)
     wizard = w.calibrator.open_calibration(steps, paced=False)  # the steps as the recording did them, back to back
     assert wizard is not None
@@ -76,7 +70,7 @@ def test_wizard_calibrates_then_drill_set_counts_reps_cues_and_saves(qtbot, wind
     assert Store(tmp_path / "history.sqlite3").latest_calibration("P11") is not None
     # now the drill: bars in %MVC, every rep found, the late one cued
     drill_start = next(m.time_s for m in markers() if m.kind == "drill_start")
-    _jump(qtbot, w, drill_start)
+    seek_paused(qtbot, w, drill_start)
     w.drill_panel.select("bird_dog")
     assert w.recording.toggle_recording()  # record the set so it can be reported
     assert w.drills.start_drill()
@@ -127,11 +121,7 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
     qtbot.waitUntil(lambda: w.calibration is not None, timeout=10000)  # analysed off the Qt thread
     assert "Calibrated" in w.drill_panel.calibration.text()
     drill_start = next(m.time_s for m in markers() if m.kind == "drill_start")
-    w.engine.pause()
-    w.engine.seek(drill_start - 1.0)  # the set starts by itself at its recorded start
-    qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start - 1.0)) < 0.05, timeout=5000)
-    w.engine.resume()
-    qtbot.waitUntil(lambda: w.drills.runner is not None, timeout=5000)
+    play_into_set(qtbot, w, drill_start)  # the set starts by itself at its recorded start
     assert w.drills.runner.start_s == drill_start
     qtbot.waitUntil(lambda: len(w.drills.set_scores) >= 3, timeout=20000)
     # after each rep the column shows the set's median-frequency trend, counted over the reps so far
@@ -152,11 +142,7 @@ def test_replaying_a_coached_session_follows_its_calibration_and_drill(qtbot, wi
     assert store.saved_from("P11", row.recording, later) is None
     # 8x: the seek below must come while the set still runs, also when other tests load both cores
     assert w.replay.open_recording(client_file, speed=8.0)
-    w.engine.pause()
-    w.replay.seek(drill_start - 1.0)
-    qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start - 1.0)) < 0.05, timeout=5000)
-    w.engine.resume()
-    qtbot.waitUntil(lambda: w.drills.runner is not None, timeout=5000)
+    play_into_set(qtbot, w, drill_start)
     qtbot.waitUntil(lambda: len(w.drills.set_scores) >= 2, timeout=10000)
     w.replay.seek(drill_start - 1.0)  # back: the set is cut short (not kept) and coached again from its start
     assert w.drills.runner is None and "cut short by the seek, not saved" in w.status.text()

@@ -27,6 +27,7 @@ from emgcoach.coach.store import Store
 from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
 from emgcoach.ui.main_window import MainWindow
+from tests.ui.replay_steps import play_into_set
 from tests.coach.live_recording import write_live_set
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,11 +57,7 @@ def replay_set(qtbot, w: MainWindow, path: Path, drill_start_s: float, speed: fl
     assert w.replay.open_recording(path, speed=speed)
     if any(m.kind == "calibration" for m in read_recording(path).markers):
         qtbot.waitUntil(lambda: w.calibration is not None, timeout=15000)
-    w.engine.pause()
-    w.replay.seek(drill_start_s - 1.0)
-    qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (drill_start_s - 1.0)) < 0.05, timeout=5000)
-    w.engine.resume()
-    qtbot.waitUntil(lambda: w.drills.runner is not None, timeout=5000)
+    play_into_set(qtbot, w, drill_start_s)
 
 
 def test_a_replay_saves_nothing_unless_asked(qtbot, window: MainWindow, live_file, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from emgcoach.data import demo_recording
 from emgcoach.io.open import read_recording
 from emgcoach.ui.feedback import COUNTDOWN_MM
 from emgcoach.ui.main_window import MainWindow
+from tests.ui.replay_steps import play_into_set
 from tests.ui.clipping import clipped_text
 
 SESSION = demo_recording()
@@ -60,10 +61,7 @@ def test_nothing_is_clipped_at_1024_x_700(qtbot, window: MainWindow, tmp_path: P
     assert w.replay.open_recording(SESSION, speed=8.0)
     qtbot.waitUntil(lambda: w.calibration is not None, timeout=15000)
     start = next(m.time_s for m in read_recording(SESSION).markers if m.kind == "drill_start")
-    w.engine.pause()
-    w.replay.seek(start - 1.0)
-    qtbot.waitUntil(lambda: abs(w.engine.replay_clock.now_s() - (start - 1.0)) < 0.05, timeout=5000)
-    w.engine.resume()
+    play_into_set(qtbot, w, start)
     qtbot.waitUntil(lambda: w.drills.runner is not None and len(w.drills.set_scores) >= 1
                     and w.drills.runner.status(w.engine.replay_clock.now_s()).phase == "hold", timeout=20000)
     w.engine.pause()
