@@ -3,6 +3,9 @@ and the mains notch, %MVC and the recorder feed, with the numbers each should gi
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -30,13 +33,13 @@ class Sink:
         self.markers.append(marker)
 
 
-def make(sink: Sink | None = None, config: PipelineConfig | None = None, clock=None, wall=None) -> StreamProcessor:
-    return StreamProcessor(3, INFO, config or PipelineConfig(mains_hz=None), 30.0, sink, clock,
-                           *([wall] if wall is not None else []))
+def make(sink: Sink | None = None, config: PipelineConfig | None = None, clock=None,
+         wall: Callable[[], float] = time.monotonic) -> StreamProcessor:
+    return StreamProcessor(3, INFO, config or PipelineConfig(mains_hz=None), 30.0, sink, clock, wall)
 
 
 class Wall:
-    """A machine clock that reads `step_s` later at each look (blocks fed as fast as a live sensor sends)."""
+    """A machine clock that reads `step_s` later at each look (1 s: never the limit, as when live)."""
 
     def __init__(self, step_s: float) -> None:
         self.now, self.step_s = 0.0, step_s
