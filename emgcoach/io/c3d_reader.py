@@ -99,10 +99,8 @@ def _child(path: str, out: str) -> None:
 
     try:
         c3d = ezc3d.c3d(path)
-    except MemoryError:
-        raise SystemExit("its sizes ask for more memory than such a file can hold") from None
-    except RuntimeError as e:  # ezc3d passes C++'s std::bad_alloc on as a RuntimeError
-        if "bad_alloc" in str(e):
+    except (MemoryError, RuntimeError) as e:  # ezc3d passes C++'s std::bad_alloc on as a RuntimeError
+        if isinstance(e, MemoryError) or "bad_alloc" in str(e):
             raise SystemExit("its sizes ask for more memory than such a file can hold") from None
         raise
     analogs = np.asarray(c3d["data"]["analogs"], dtype=np.float64)

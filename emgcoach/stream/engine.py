@@ -294,8 +294,9 @@ class Engine:
         processed, events = processor.process(block)
         self._publish(events)
         self._recent.add(processed)
-        for cb in list(self._subscribers):
-            self._deliver(cb, processed)
+        if self._subscribers:  # (no list made per block when nothing listens)
+            for cb in list(self._subscribers):
+                self._deliver(cb, processed)
 
     def _deliver(self, cb: Callable[[ProcessedBlock], None], processed: ProcessedBlock) -> bool:
         """Give `processed` to a subscriber; False if it failed (it is then dropped and the failure said)."""

@@ -180,9 +180,6 @@ class ElidedLabel(QLabel):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        old, new = event.oldSize().width(), event.size().width()
-        if old != new and self.heightForWidth(max(old, 200)) != self.heightForWidth(max(new, 200)):
-            self.updateGeometry()  # its lines at the new width: another preferred height
         self._update_tip()
 
     def paintEvent(self, _event: object) -> None:
