@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from emgcoach.errors import InputError
-from emgcoach.io.xdf_reader import parse_xdf  # the reader's chunk parser (no EMG checks)
+from emgcoach.io.xdf_chunks import parse_xdf  # the reader's chunk parser (no EMG checks)
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,8 @@ import pytest
 from emgcoach.errors import InputError
 from emgcoach.io.channels import ChannelOverride
 from emgcoach.io.open import read_recording
-from emgcoach.io.xdf_reader import parse_xdf, read_xdf
+from emgcoach.io.xdf_chunks import parse_xdf
+from emgcoach.io.xdf_reader import read_xdf
 from emgcoach.io.xdf_writer import Recorder, XdfWriter, chunk, varlen
 from emgcoach.types import Block, ChannelSpec, Marker, StreamInfo
 
